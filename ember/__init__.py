@@ -1,0 +1,69 @@
+"""ember: PyTorch's pythonic deep-learning API in pure Python on NumPy.
+
+`import ember as torch` runs PyTorch programs written for the CPU. Subpackages (nn, optim,
+utils.data, vision, ...) load on first use, so `import ember` stays fast.
+"""
+from __future__ import annotations
+
+import importlib as _importlib
+
+from ._dtype import (bool, dtype, finfo, float16, float32, float64, get_default_dtype, iinfo,  # noqa: F401,A004
+                     int8, int16, int32, int64, promote_types, set_default_dtype, uint8)
+from ._device import device  # noqa: F401
+from ._tensor import Size, Tensor  # noqa: F401
+from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
+                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,  # noqa: F401
+                     seed, set_rng_state)
+from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like,  # noqa: F401
+                        is_tensor, linspace, logspace, numel, ones, ones_like, rand, rand_like, randint,
+                        randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from ._functional import *  # noqa: F401,F403
+from ._functional import abs, pow, sum  # noqa: F401,A004 - torch's names shadow builtins here, as in torch
+
+half = float16
+float = float32  # noqa: A001
+double = float64
+short = int16
+int = int32  # noqa: A001
+long = int64
+
+__version__ = "0.1.0"
+
+_LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "testing", "serialization", "compat",
+                 "backends", "cuda", "fft", "special", "distributions", "safetensors", "random", "hub", "jit",
+                 "multiprocessing", "onnx", "amp", "mps"}
+
+
+def __getattr__(name):
+    if name in _LAZY_MODULES:
+        return _importlib.import_module(f"{__name__}.{name}")
+    if name in ("save", "load"):
+        from . import serialization
+        return getattr(serialization, name)
+    raise AttributeError(f"module 'ember' has no attribute '{name}' (not implemented in ember)")
+
+
+def result_type(tensor1, tensor2) -> dtype:
+    """The dtype an arithmetic op on these two operands produces. Matches `torch.result_type`."""
+    from ._tensor import _result_np, _scalar_np, _FROM_NP_DT
+    if isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor):
+        return _FROM_NP_DT(_result_np(tensor1._data, tensor2._data))
+    if isinstance(tensor1, Tensor):
+        return _FROM_NP_DT(_scalar_np(tensor1._data, tensor2))
+    if isinstance(tensor2, Tensor):
+        return _FROM_NP_DT(_scalar_np(tensor2._data, tensor1))
+    return promote_types(_dtype_mod.scalar_dtype(tensor1), _dtype_mod.scalar_dtype(tensor2))
+
+
+def is_floating_point(input) -> bool:
+    return input.is_floating_point()
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    from . import _tensor_str
+    _tensor_str.set_printoptions(precision=precision, threshold=threshold, edgeitems=edgeitems,
+                                 linewidth=linewidth, profile=profile, sci_mode=sci_mode)
+
+
+from . import _dtype as _dtype_mod  # noqa: E402

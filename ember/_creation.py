@@ -1,0 +1,281 @@
+"""Tensor creation: tensor, as_tensor, from_numpy, zeros/ones/full/empty, ranges, random tensors."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dtype as D
+from ._device import check_device
+from ._tensor import Tensor, _wrap
+from .random import _gen
+
+_ndarray = np.ndarray
+
+
+def _np_dtype(dtype):
+    return None if dtype is None else D.to_dtype(dtype).np
+
+
+def _finish(data, requires_grad, device=None):
+    if device is not None:
+        check_device(device)
+    t = _wrap(data)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _infer_array(data):
+    """np.array of `data` with torch's dtype inference for Python values."""
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (np.ndarray, np.generic)):
+        a = np.asarray(data)
+        D.from_numpy_dtype(a.dtype)   # raises TypeError for unsupported dtypes
+        return a
+    if isinstance(data, (list, tuple)) and data and any(isinstance(x, Tensor) for x in data):
+        data = [x._data if isinstance(x, Tensor) else x for x in data]
+    try:
+        a = np.array(data)
+    except ValueError as e:
+        raise ValueError(f"expected a rectangular nested sequence of numbers: {e}") from None
+    k = a.dtype.kind
+    if k == "f":
+        if a.dtype != D._default[0].np and not _has_numpy_floats(data):
+            a = a.astype(D._default[0].np)
+    elif k in "iu":
+        if a.dtype != np.int64:
+            a = a.astype(np.int64)
+    elif k == "b":
+        pass
+    elif k == "c":
+        raise TypeError("ember does not implement complex tensors")
+    else:
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}' (could not convert to a number tensor)")
+    return a
+
+
+def _has_numpy_floats(data):
+    if isinstance(data, (np.floating, np.ndarray)):
+        return True
+    if isinstance(data, (list, tuple)) and data:
+        return _has_numpy_floats(data[0])
+    return False
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    """A new tensor holding a copy of `data`. Matches `torch.tensor` (dtype inferred the same way)."""
+    a = _infer_array(data)
+    a = np.array(a, dtype=_np_dtype(dtype), copy=True)
+    return _finish(a, requires_grad, device)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like tensor() but shares memory with `data` when it already has the right dtype."""
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray):
+        a = data
+        D.from_numpy_dtype(a.dtype)
+        if dtype is not None and a.dtype != D.to_dtype(dtype).np:
+            a = a.astype(D.to_dtype(dtype).np)
+        return _finish(a, False, device)
+    a = _infer_array(data)
+    if dtype is not None:
+        a = a.astype(D.to_dtype(dtype).np)
+    return _finish(a, False, device)
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray) -> Tensor:
+    """A tensor sharing memory with `ndarray`. Matches `torch.from_numpy`."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    D.from_numpy_dtype(ndarray.dtype)
+    return _wrap(ndarray)
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    elif len(size) == 1 and hasattr(size[0], "_data"):
+        size = tuple(size[0].tolist())
+    out = tuple(int(s) for s in size)
+    for s in out:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(out)}")
+    return out
+
+
+def _float_dtype(dtype):
+    d = D._default[0] if dtype is None else D.to_dtype(dtype)
+    return d.np
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    return _finish(np.zeros(_size(size), dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    return _finish(np.ones(_size(size), dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+          memory_format=None):
+    # zero-filled: cheap in NumPy, and no uninitialised garbage leaks into user results
+    return _finish(np.zeros(_size(size), dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if dtype is None:
+        if hasattr(fill_value, "_data"):
+            fill_value = fill_value.item()
+        dt = D.scalar_dtype(fill_value).np
+    else:
+        dt = D.to_dtype(dtype).np
+    return _finish(np.full(_size((size,) if isinstance(size, int) else (size,)), fill_value, dtype=dt),
+                   requires_grad, device)
+
+
+def _like_dtype(t, dtype):
+    return t._data.dtype if dtype is None else D.to_dtype(dtype).np
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(np.zeros(input._data.shape, dtype=_like_dtype(input, dtype)), requires_grad, device)
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(np.ones(input._data.shape, dtype=_like_dtype(input, dtype)), requires_grad, device)
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(np.zeros(input._data.shape, dtype=_like_dtype(input, dtype)), requires_grad, device)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(np.full(input._data.shape, fill_value, dtype=_like_dtype(input, dtype)), requires_grad, device)
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """Matches `torch.arange`: integer arguments give int64, any float gives the default float dtype."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if hasattr(v, "_data") else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) / step < 0:
+        raise RuntimeError(f"upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dt = D._default[0].np if any(isinstance(v, float) for v in vals) else np.dtype(np.int64)
+    else:
+        dt = D.to_dtype(dtype).np
+    if dt.kind == "f":
+        n = int(np.ceil((end - start) / step))
+        a = (start + step * np.arange(n, dtype=np.float64)).astype(dt)
+    else:
+        a = np.arange(start, end, step).astype(dt)
+    return _finish(a, requires_grad, device)
+
+
+def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    dt = _float_dtype(dtype)
+    n = int(np.floor((end - start) / step)) + 1
+    return _finish((start + step * np.arange(n, dtype=np.float64)).astype(dt), requires_grad, device)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    start = start.item() if hasattr(start, "_data") else start
+    end = end.item() if hasattr(end, "_data") else end
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    a = np.linspace(start, end, int(steps), dtype=np.float64).astype(_float_dtype(dtype))
+    return _finish(a, requires_grad, device)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    a = np.logspace(start, end, int(steps), base=base, dtype=np.float64).astype(_float_dtype(dtype))
+    return _finish(a, requires_grad, device)
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    return _finish(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+# ---- random ----------------------------------------------------------------------------------
+
+def _check_float(dtype, name):
+    d = _float_dtype(dtype)
+    if d.kind != "f":
+        raise RuntimeError(f"\"{name}\" not implemented for '{D._FROM_NP[d].name}'")
+    return d
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    """Uniform on [0, 1). Same distribution as torch.rand, different stream."""
+    d = _check_float(dtype, "check_uniform_bounds")
+    g = _gen(generator)
+    a = g.random(_size(size), dtype=np.float64 if d == np.float16 else d)
+    return _finish(a.astype(d, copy=False), requires_grad, device)
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False):
+    """Standard normal. Same distribution as torch.randn, different stream."""
+    d = _check_float(dtype, "normal_kernel_cpu")
+    g = _gen(generator)
+    a = g.standard_normal(_size(size), dtype=np.float64 if d == np.float16 else d)
+    return _finish(a.astype(d, copy=False), requires_grad, device)
+
+
+def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
+            requires_grad=False):
+    """randint(high, size) or randint(low, high, size): integers in [low, high), int64 by default."""
+    args = list(args)
+    if size is None:
+        size = args.pop()
+    if len(args) == 1:
+        low, high = 0, args[0]
+    elif len(args) == 2:
+        low, high = args
+    else:
+        raise TypeError("randint() expects (high, size) or (low, high, size)")
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    dt = np.dtype(np.int64) if dtype is None else D.to_dtype(dtype).np
+    a = _gen(generator).integers(low, high, size=_size((size,) if isinstance(size, int) else (size,)))
+    return _finish(a.astype(dt), requires_grad, device)
+
+
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+             pin_memory=False):
+    dt = np.dtype(np.int64) if dtype is None else D.to_dtype(dtype).np
+    return _finish(_gen(generator).permutation(int(n)).astype(dt), requires_grad, device)
+
+
+def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
+                 memory_format=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input) -> int:
+    return input._data.size

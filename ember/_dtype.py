@@ -1,0 +1,220 @@
+"""dtype objects, the NumPy mapping, the default dtype and torch's type-promotion rules.
+
+Promotion is data: a table built once at import from a category lattice
+(bool < integer < floating), never delegated to NumPy, whose rules differ from torch's
+(e.g. int64 / int64 is float32 in torch, float64 in NumPy).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "dtype", "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64",
+    "get_default_dtype", "set_default_dtype", "promote_types", "finfo", "iinfo",
+]
+
+_builtin_bool = bool
+
+
+class dtype:
+    """A tensor element type. Matches `torch.dtype`: compare with `is`/`==`, repr `torch.float32`.
+
+    The repr says `torch.` on purpose: printed tensors and models read exactly as PyTorch's do.
+    """
+
+    __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_signed", "_kind", "_rank")
+
+    def __init__(self, name, np_dtype, kind, rank):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.itemsize = self.np.itemsize
+        self.is_floating_point = kind == 2
+        self.is_signed = name not in ("bool", "uint8")
+        self._kind = kind          # 0 bool, 1 integer, 2 floating
+        self._rank = rank
+
+    @property
+    def is_complex(self):
+        return False
+
+    def __repr__(self):
+        return "torch." + self.name
+
+    def __reduce__(self):
+        return (_dtype_by_name, (self.name,))
+
+    def to_complex(self):
+        raise NotImplementedError("ember does not implement complex dtypes")
+
+
+bool = dtype("bool", np.bool_, 0, 0)  # noqa: A001 - torch's name
+uint8 = dtype("uint8", np.uint8, 1, 1)
+int8 = dtype("int8", np.int8, 1, 2)
+int16 = dtype("int16", np.int16, 1, 3)
+int32 = dtype("int32", np.int32, 1, 4)
+int64 = dtype("int64", np.int64, 1, 5)
+float16 = dtype("float16", np.float16, 2, 6)
+float32 = dtype("float32", np.float32, 2, 7)
+float64 = dtype("float64", np.float64, 2, 8)
+
+ALL = (bool, uint8, int8, int16, int32, int64, float16, float32, float64)
+_BY_NAME = {d.name: d for d in ALL}
+# torch's aliases
+_BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64)
+# numpy dtype -> ember dtype (numpy's builtin dtypes are singletons, so `is` lookups work)
+_FROM_NP = {d.np: d for d in ALL}
+_FROM_NP[np.dtype(np.intc)] = int32
+_FROM_NP[np.dtype(np.longlong)] = int64
+
+
+def _dtype_by_name(name):
+    return _BY_NAME[name]
+
+
+def from_numpy_dtype(np_dtype) -> dtype:
+    d = _FROM_NP.get(np_dtype)
+    if d is None:
+        d = _FROM_NP.get(np.dtype(np_dtype))
+        if d is None:
+            raise TypeError(
+                f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype)}. The only supported types are: "
+                "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.")
+    return d
+
+
+def to_dtype(d) -> dtype:
+    """Accept an ember dtype, a torch-like name ('float32', 'torch.float32'), a numpy dtype or a type."""
+    if isinstance(d, dtype):
+        return d
+    if isinstance(d, str):
+        name = d[6:] if d.startswith("torch.") else d
+        if name in _BY_NAME:
+            return _BY_NAME[name]
+        raise TypeError(f"unknown dtype {d!r}")
+    if d is float:
+        return float64
+    if d is int:
+        return int64
+    if d is _builtin_bool:
+        return bool
+    # a torch.dtype passed by mistake has a str like 'torch.float32'
+    s = str(d)
+    if s.startswith("torch.") and s[6:] in _BY_NAME:
+        return _BY_NAME[s[6:]]
+    try:
+        return from_numpy_dtype(np.dtype(d))
+    except TypeError:
+        raise TypeError(f"expected an ember dtype, got {d!r}") from None
+
+
+# ---- promotion -------------------------------------------------------------------------------
+
+def _promote_pair(a: dtype, b: dtype) -> dtype:
+    if a is b:
+        return a
+    if a._kind != b._kind:
+        hi, lo = (a, b) if a._kind > b._kind else (b, a)
+        return hi            # bool < int < float: the higher category wins, keeping its width
+    if a._kind == 2:
+        return a if a._rank > b._rank else b
+    if a._kind == 0:
+        return a
+    # integers: uint8 with a signed type needs a signed type wide enough for 0..255
+    if a is uint8 or b is uint8:
+        other = b if a is uint8 else a
+        return int16 if other is int8 else other
+    return a if a._rank > b._rank else b
+
+
+PROMOTE = {(a, b): _promote_pair(a, b) for a in ALL for b in ALL}
+
+
+def promote_types(type1, type2) -> dtype:
+    """The smallest dtype both can be cast to. Matches `torch.promote_types`."""
+    return PROMOTE[(to_dtype(type1), to_dtype(type2))]
+
+
+def _combine(higher, lower):
+    # torch's combine_categories: a lower-priority operand (0-dim tensor, Python scalar) only
+    # matters when it belongs to a higher category than what the higher-priority operands give.
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if higher._kind == 2:
+        return higher
+    if higher._kind == 0 or lower._kind == 2:
+        return PROMOTE[(higher, lower)]
+    return higher
+
+
+_default = [float32]
+
+
+def get_default_dtype() -> dtype:
+    """Matches `torch.get_default_dtype`."""
+    return _default[0]
+
+
+def set_default_dtype(d) -> None:
+    """Matches `torch.set_default_dtype`: only float32 and float64 (and float16) are allowed."""
+    d = to_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default[0] = d
+
+
+def scalar_dtype(value) -> dtype:
+    """The dtype a Python scalar takes when wrapped as a tensor (torch's wrapped numbers)."""
+    t = type(value)
+    if t is _builtin_bool or isinstance(value, (np.bool_,)):
+        return bool
+    if t is int or isinstance(value, np.integer):
+        return int64
+    if t is float or isinstance(value, np.floating):
+        return _default[0]
+    if t is complex:
+        raise TypeError("ember does not implement complex numbers")
+    raise TypeError(f"unsupported scalar type {t.__name__}")
+
+
+# ---- finfo / iinfo -----------------------------------------------------------------------------
+
+class finfo:
+    """Machine limits of a floating dtype. Matches `torch.finfo`."""
+
+    def __init__(self, type=None):  # noqa: A002 - torch's name
+        d = get_default_dtype() if type is None else to_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError(f"torch.finfo() requires a floating point input type, got {d}")
+        f = np.finfo(d.np)
+        self.dtype = d.name
+        self.bits = f.bits
+        self.eps = float(f.eps)
+        self.max = float(f.max)
+        self.min = float(f.min)
+        self.tiny = float(f.tiny)
+        self.smallest_normal = float(f.smallest_normal)
+        self.resolution = float(f.resolution)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Machine limits of an integer dtype. Matches `torch.iinfo`."""
+
+    def __init__(self, type):  # noqa: A002
+        d = to_dtype(type)
+        if d.is_floating_point:
+            raise TypeError(f"torch.iinfo() requires an integer input type, got {d}")
+        if d is bool:
+            self.bits, self.min, self.max = 8, 0, 1
+        else:
+            i = np.iinfo(d.np)
+            self.bits, self.min, self.max = i.bits, int(i.min), int(i.max)
+        self.dtype = d.name
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

@@ -1,0 +1,1 @@
+"""Tensor methods grouped by family. Each method is a short call into a `_tensor` hook."""

@@ -1,0 +1,194 @@
+"""Op base class, the graph Node record, and helpers shared by every kernel.
+
+An Op is a namespace of two static functions on NumPy arrays:
+
+    forward(*arrays, *static_args) -> (out, saved)
+    backward(saved, g, needs)      -> one gradient (or None) per array input
+
+`backward` is written with operators and the `b_*` helpers below, which work on NumPy arrays
+and on ember Tensors alike, so the same rule serves ordinary backward (arrays, fast) and
+`create_graph=True` (Tensors, recorded). Gradients may be returned in any shape that
+broadcasts to the input's shape; the engine sums them back (`sum_to`) and casts them to the
+input's dtype, once, for every op.
+
+`saves` declares, for each element of `saved`, what it is: "x0", "x1", ... (that input's
+array), "out" (the output array) or "c" (a constant: indices, masks, shapes, Python values).
+The engine uses it to rebuild Tensors for double backward and to know which arrays an
+in-place op would clobber.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+OPS: dict[str, type] = {}   # filled at import; for tests and docs, never used for dispatch
+
+_ndarray = np.ndarray
+
+
+class Op:
+    __slots__ = ()
+    saves: tuple = ()
+    differentiable = True
+    to_float = False      # integer/bool inputs are computed in the default float dtype (exp, div, ...)
+    # torch's grad_fn class name, e.g. MulBackward0; defaults to <ClassName>Backward0
+    bw_name: str | None = None
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        OPS[cls.__name__] = cls
+        if "bw_name" not in cls.__dict__ or cls.__dict__["bw_name"] is None:
+            cls.bw_name = cls.__name__ + "Backward0"
+        # which inputs' arrays are saved (their in-place modification must be detected)
+        cls.saved_inputs = tuple(sorted({int(c[1:]) for c in cls.saves if c[0] == "x"}))
+        cls.saves_out = "out" in cls.saves
+
+    @staticmethod
+    def forward(*args):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(saved, g, needs):
+        raise NotImplementedError
+
+
+class Node:
+    """One recorded op. It never references its output tensor, so graphs die by refcount."""
+
+    __slots__ = ("op", "next", "saved", "shapes", "dtypes", "vers", "hooks", "retain", "__weakref__")
+
+    def name(self) -> str:
+        return self.op.bw_name
+
+    def __repr__(self):
+        return f"<{self.op.bw_name} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self):
+        from ember.autograd.engine import next_functions
+        return next_functions(self)
+
+    def register_hook(self, fn):
+        raise NotImplementedError("ember: hooks on grad_fn nodes are not implemented; use Tensor.register_hook")
+
+    @property
+    def metadata(self):
+        return {}
+
+
+# ---- shape helpers ---------------------------------------------------------------------------
+
+def sum_to(g, shape):
+    """Sum a broadcast gradient back to `shape` (the adjoint of broadcasting). Arrays or Tensors."""
+    gshape = g.shape
+    if tuple(gshape) == tuple(shape):
+        return g
+    nd = len(gshape) - len(shape)
+    if nd < 0:   # g broadcasts up to shape (e.g. a 0-d gradient of a sum)
+        return b_broadcast_to(g, shape)
+    axes = tuple(range(nd)) + tuple(i + nd for i, s in enumerate(shape) if s == 1 and gshape[i + nd] != 1)
+    needs_expand = any(s != 1 and gshape[i + nd] == 1 for i, s in enumerate(shape))
+    if axes:
+        if type(g) is _ndarray:
+            g = g.sum(axis=axes, keepdims=True)
+        else:
+            g = g.sum(dim=axes, keepdim=True)
+        if nd:
+            g = g.reshape(tuple(g.shape[nd:]))
+    if needs_expand:
+        g = b_broadcast_to(g, shape)
+    return g
+
+
+def normalize_dim(dim, ndim):
+    """A dim in [-ndim, ndim) as a non-negative int; IndexError like torch otherwise."""
+    n = ndim if ndim > 0 else 1
+    if dim < -n or dim >= n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim + n if dim < 0 else dim
+
+
+def normalize_dims(dim, ndim):
+    if dim is None:
+        return None
+    if isinstance(dim, int):
+        return (normalize_dim(dim, ndim),)
+    out = tuple(normalize_dim(d, ndim) for d in dim)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+    return out
+
+
+# ---- functions that work on ndarrays and Tensors (for backward rules) -------------------------
+
+def b_exp(x):
+    return np.exp(x) if type(x) is _ndarray else x.exp()
+
+
+def b_log(x):
+    return np.log(x) if type(x) is _ndarray else x.log()
+
+
+def b_sqrt(x):
+    return np.sqrt(x) if type(x) is _ndarray else x.sqrt()
+
+
+def b_sign(x):
+    return np.sign(x) if type(x) is _ndarray else x.sign()
+
+
+def b_tanh(x):
+    return np.tanh(x) if type(x) is _ndarray else x.tanh()
+
+
+def b_sum(x, axis=None, keepdims=False):
+    if type(x) is _ndarray:
+        return x.sum(axis=axis, keepdims=keepdims)
+    return x.sum(dim=axis, keepdim=keepdims) if axis is not None else (
+        x.sum().reshape((1,) * x.ndim) if keepdims else x.sum())
+
+
+def b_broadcast_to(x, shape):
+    return np.broadcast_to(x, shape) if type(x) is _ndarray else x.expand(*shape)
+
+
+def b_reshape(x, shape):
+    return x.reshape(shape)
+
+
+def b_transpose(x, axes):
+    return x.transpose(axes) if type(x) is _ndarray else x.permute(*axes)
+
+
+def b_swap_last(x):
+    if x.ndim < 2:
+        return x
+    return np.swapaxes(x, -1, -2) if type(x) is _ndarray else x.transpose(-1, -2)
+
+
+def b_matmul(a, b):
+    if type(a) is _ndarray and type(b) is _ndarray:
+        return np.matmul(a, b)
+    return a @ b if type(a) is not _ndarray else b.__rmatmul__(a)
+
+
+def b_where(cond, a, b):
+    if not hasattr(a, "_data") and not hasattr(b, "_data"):
+        if hasattr(cond, "_data"):
+            cond = cond._data
+        return np.where(cond, a, b)
+    from ember import where
+    return where(cond, a, b)
+
+
+def b_unsqueeze_like(g, shape, axes):
+    """Re-insert reduced `axes` (kept as size 1) so g broadcasts against `shape`."""
+    if axes is None:
+        return b_reshape(g, (1,) * len(shape))
+    s = list(g.shape)
+    for a in sorted(axes):
+        s.insert(a, 1)
+    return b_reshape(g, tuple(s))
+
+
+def is_array(x):
+    return type(x) is _ndarray

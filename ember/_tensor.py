@@ -1,0 +1,739 @@
+"""The Tensor: a NumPy array plus autograd state, and the only place where ops are recorded.
+
+Hooks (`_unary`, `_binary`, `_apply`, `_inplace`) run an Op's forward on arrays and, when grad
+mode is on and an input requires grad, record a Node. Everything else (methods in
+`_methods/*`, `ember.*` functions, nn.functional) calls these hooks.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dtype as D
+from ._ops._base import Node
+from .autograd.grad_mode import STATE
+
+_ndarray = np.ndarray
+_new = object.__new__
+_FLOATS = frozenset(np.dtype(t) for t in (np.float16, np.float32, np.float64))
+_PY_SCALARS = (int, float, bool)
+
+
+class Size(tuple):
+    """A tensor's shape. Matches `torch.Size` (a tuple subclass)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"torch.Size([{', '.join(str(s) for s in self)}])"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, k):
+        r = tuple.__getitem__(self, k)
+        return Size(r) if isinstance(k, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+
+# NOTE: the mixins import this module lazily; Tensor gets its methods from them below.
+from ._methods.pointwise import PointwiseMixin    # noqa: E402
+from ._methods.reduction import ReductionMixin    # noqa: E402
+from ._methods.shape import ShapeMixin            # noqa: E402
+from ._methods.linalg import LinalgMixin          # noqa: E402
+from ._methods.misc import MiscMixin              # noqa: E402
+
+
+class Tensor(PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin):
+    """A multi-dimensional array that records the operations applied to it. Matches `torch.Tensor`.
+
+    `Tensor(data)` copies `data` as float32 (torch's legacy constructor); `Tensor(2, 3)` makes an
+    uninitialised (zeroed, here) float tensor of that shape. Prefer `ember.tensor(...)`.
+    """
+
+    # _data: the ndarray; _rg: requires grad; _node: grad_fn; _vc: version counter, a list
+    # shared with views; _grad, _base, _hooks are set only when used (read with getattr).
+    __slots__ = ("_data", "_rg", "_node", "_vc", "_grad", "_base", "_hooks", "__weakref__")
+    __hash__ = object.__hash__
+    __array_priority__ = 1000    # ndarray (op) Tensor defers to Tensor's reflected operator
+
+    def __init__(self, *args, dtype=None, device=None, requires_grad=False):
+        if device is not None:
+            _check_device(device)
+        dt = D.to_dtype(dtype).np if dtype is not None else D.get_default_dtype().np
+        if len(args) == 1 and not isinstance(args[0], int):
+            a = args[0]
+            data = np.array(a._data if isinstance(a, Tensor) else a, dtype=dt)
+        else:
+            shape = args[0] if len(args) == 1 and not isinstance(args[0], int) else args
+            data = np.zeros(tuple(int(s) for s in shape), dtype=dt)
+        self._data = data
+        self._rg = False
+        self._node = None
+        self._vc = [0]
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ---- state ------------------------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    @property
+    def dtype(self) -> D.dtype:
+        return D._FROM_NP[self._data.dtype]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        from ._ops._base import normalize_dim
+        return self._data.shape[normalize_dim(dim, self._data.ndim)]
+
+    def numel(self) -> int:
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def device(self):
+        from ._device import CPU
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    @property
+    def layout(self):
+        return "torch.strided"
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad=True):
+        requires_grad = bool(requires_grad)
+        if self._node is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                    "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+            return self
+        if requires_grad and self._data.dtype not in _FLOATS:
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._rg = requires_grad
+        return self
+
+    @property
+    def grad(self):
+        g = getattr(self, "_grad", None)
+        if g is None and self._node is not None and not self._retains():
+            import warnings
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+                "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+                "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor.", UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: {tuple(value.shape)} "
+                                   f"vs. {tuple(self.shape)}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: {value.dtype} vs. {self.dtype}")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def grad_fn(self):
+        return self._node
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
+
+    @property
+    def data(self) -> "Tensor":
+        return _wrap_shared(self)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains()
+
+    def _retains(self):
+        n = self._node
+        if n is None or n.hooks is None:
+            return False
+        return any(type(h) is _RetainGrad for h in n.hooks)
+
+    # ---- autograd ----------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate gradients of this tensor into the `.grad` of graph leaves. Matches `torch.Tensor.backward`."""
+        from .autograd.engine import backward
+        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
+                 inputs=inputs)
+
+    def detach(self) -> "Tensor":
+        return _wrap_shared(self)
+
+    def detach_(self) -> "Tensor":
+        self._node = None
+        self._rg = False
+        return self
+
+    def retain_grad(self) -> None:
+        if self._node is None:
+            if not self._rg:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        if not self._retains():
+            import weakref
+            n = self._node
+            if n.hooks is None:
+                n.hooks = []
+            n.hooks.append(_RetainGrad(weakref.ref(self)))
+
+    def register_hook(self, hook):
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._node is not None:
+            n = self._node
+            if n.hooks is None:
+                n.hooks = []
+            lst = n.hooks
+            # regular hooks run before the retain_grad one (torch 2.x order)
+            pos = next((i for i, h in enumerate(lst) if type(h) is _RetainGrad), len(lst))
+            lst.insert(pos, hook)
+        else:
+            lst = getattr(self, "_hooks", None)
+            if lst is None:
+                lst = self._hooks = []
+            lst.append(hook)
+        return RemovableHandle(lst, hook)
+
+    # ---- interop -----------------------------------------------------------------------------
+    def numpy(self, *, force=False) -> np.ndarray:
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._data
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        if copy:
+            return a.copy()
+        return a
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        if not (self._rg and STATE.enabled):
+            return (_wrap_view(r, self) for r in self._data)
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()))
+
+    def __float__(self):
+        if self._data.size != 1:
+            raise TypeError("only one element tensors can be converted to Python scalars")
+        return float(self._data.reshape(()))
+
+    def __int__(self):
+        if self._data.size != 1:
+            raise TypeError("only one element tensors can be converted to Python scalars")
+        return int(self._data.reshape(()))
+
+    def __index__(self):
+        if self._data.size != 1 or self._data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.reshape(()))
+
+    def __complex__(self):
+        return complex(self.item())
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __repr__(self):
+        from ._tensor_str import tensor_repr
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (type(self), np.array(self._data), self._rg, getattr(self, "_grad", None)))
+
+    def __deepcopy__(self, memo):
+        if self._node is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                               "protocol at the moment.")
+        t = _new(type(self))
+        t._data = self._data.copy()
+        t._rg = self._rg
+        t._node = None
+        t._vc = [0]
+        g = getattr(self, "_grad", None)
+        if g is not None:
+            t._grad = g.__deepcopy__(memo)
+        memo[id(self)] = t
+        return t
+
+    def __setstate__(self, state):
+        pass
+
+
+def _rebuild(cls, data, rg, grad):
+    t = _new(cls)
+    t._data = data
+    t._rg = rg
+    t._node = None
+    t._vc = [0]
+    if grad is not None:
+        t._grad = grad
+    return t
+
+
+class _RetainGrad:
+    """Marker hook on a Node: store the (post-hook) gradient on the tensor's .grad."""
+    __slots__ = ("ref",)
+
+    def __init__(self, ref):
+        self.ref = ref
+
+
+class RemovableHandle:
+    """Returned by register_*hook; `remove()` unregisters. Matches torch.utils.hooks.RemovableHandle."""
+
+    def __init__(self, container, item):
+        self._container = container
+        self._item = item
+
+    def remove(self):
+        c = self._container
+        if isinstance(c, dict):
+            c.pop(self._item, None)
+        else:
+            try:
+                c.remove(self._item)
+            except ValueError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _check_device(device):
+    from ._device import check_device
+    check_device(device)
+
+
+# ---- construction of outputs -------------------------------------------------------------------
+
+def _wrap(data) -> Tensor:
+    """A new leaf Tensor (requires_grad=False) around an ndarray, without copying."""
+    if type(data) is not _ndarray:
+        data = np.asarray(data)
+    t = _new(Tensor)
+    t._data = data
+    t._rg = False
+    t._node = None
+    t._vc = [0]
+    return t
+
+
+def _wrap_shared(src) -> Tensor:
+    """detach()/.data: same array, same version counter, no graph."""
+    t = _new(Tensor)
+    t._data = src._data
+    t._rg = False
+    t._node = None
+    t._vc = src._vc
+    return t
+
+
+def _wrap_view(data, base) -> Tensor:
+    t = _new(Tensor)
+    t._data = data
+    t._rg = False
+    t._node = None
+    t._vc = base._vc
+    t._base = base
+    return t
+
+
+def _edge(t):
+    """What a node points at for input t: its grad_fn, itself (a leaf needing grad), or None."""
+    n = t._node
+    if n is not None:
+        return n
+    return t if t._rg else None
+
+
+# ---- dtype promotion for binary ops -----------------------------------------------------------
+
+_PROMOTE_NP = {(a.np, b.np): D.PROMOTE[(a, b)].np for a in D.ALL for b in D.ALL}
+_KIND = {d.np: d._kind for d in D.ALL}
+
+
+def _result_np(x, y):
+    """torch's result dtype for two arrays (0-d arrays are lower priority than dimensioned ones)."""
+    dx, dy = x.dtype, y.dtype
+    if dx is dy:
+        return dx
+    xd, yd = x.ndim > 0, y.ndim > 0
+    if xd == yd:
+        return _PROMOTE_NP[(dx, dy)]
+    hi, lo = (dx, dy) if xd else (dy, dx)
+    kh, kl = _KIND[hi], _KIND[lo]
+    if kh == 2:
+        return hi
+    if kh == 0 or kl == 2:
+        return _PROMOTE_NP[(hi, lo)]
+    return hi
+
+
+def _scalar_np(x, s):
+    """Result dtype of array x with Python scalar s (weak: only a higher category promotes)."""
+    k = _KIND[x.dtype]
+    ts = type(s)
+    if ts is float:
+        return x.dtype if k == 2 else D._default[0].np
+    if ts is int:
+        return x.dtype if k >= 1 else D.int64.np
+    return x.dtype
+
+
+def _as_operand(b):
+    """Python/NumPy scalars stay scalars (weak); arrays and lists become Tensors."""
+    if isinstance(b, Tensor):
+        return b
+    tb = type(b)
+    if tb is float or tb is int or tb is bool:
+        return b
+    if isinstance(b, np.generic):
+        return b.item()
+    if isinstance(b, (np.ndarray, list, tuple)):
+        from ._creation import tensor
+        return tensor(b)
+    return NotImplemented
+
+
+# ---- the recording hooks ---------------------------------------------------------------------
+
+def _binary(op, a, b):
+    """Run a two-input op; `a` is a Tensor, `b` a Tensor or Python scalar."""
+    x = a._data
+    if type(b) is Tensor or isinstance(b, Tensor):
+        y = b._data
+        if x.dtype is not y.dtype:
+            dt = _result_np(x, y)
+            if x.dtype is not dt:
+                x = x.astype(dt)
+            if y.dtype is not dt:
+                y = y.astype(dt)
+        if op.to_float and x.dtype not in _FLOATS:
+            f = D._default[0].np
+            x = x.astype(f)
+            y = y.astype(f)
+        out, saved = op.forward(x, y)
+        if type(out) is not _ndarray:
+            out = np.asarray(out)
+        if STATE.enabled and (a._rg or b._rg) and op.differentiable:
+            node = _new(Node)
+            node.op = op
+            node.next = (_edge(a), _edge(b))
+            node.saved = saved
+            node.shapes = (a._data.shape, b._data.shape)
+            node.dtypes = (a._data.dtype, b._data.dtype)
+            node.hooks = None
+            t = _new(Tensor)
+            t._data = out
+            t._rg = True
+            t._node = node
+            vc = t._vc = [0]
+            si = op.saved_inputs
+            if si:
+                if len(si) == 2:
+                    node.vers = (a._vc, a._vc[0], b._vc, b._vc[0], vc, 0) if op.saves_out else \
+                        (a._vc, a._vc[0], b._vc, b._vc[0])
+                else:
+                    s = a if si[0] == 0 else b
+                    node.vers = (s._vc, s._vc[0], vc, 0) if op.saves_out else (s._vc, s._vc[0])
+            else:
+                node.vers = (vc, 0) if op.saves_out else None
+            return t
+    else:
+        if type(b) is not float and type(b) is not int and type(b) is not bool:
+            b = _as_operand(b)
+            if b is NotImplemented:
+                return NotImplemented
+            if isinstance(b, Tensor):
+                return _binary(op, a, b)
+        dt = _scalar_np(x, b)
+        if op.to_float and dt not in _FLOATS:
+            dt = D._default[0].np
+        if x.dtype is not dt:
+            x = x.astype(dt)
+        out, saved = op.forward(x, b)
+        if type(out) is not _ndarray:
+            out = np.asarray(out)
+        if a._rg and STATE.enabled and op.differentiable:
+            node = _new(Node)
+            node.op = op
+            node.next = (_edge(a), None)
+            node.saved = saved
+            node.shapes = (a._data.shape, ())
+            node.dtypes = (a._data.dtype, None)
+            node.hooks = None
+            t = _new(Tensor)
+            t._data = out
+            t._rg = True
+            t._node = node
+            vc = t._vc = [0]
+            if op.saved_inputs and op.saved_inputs[0] == 0:
+                node.vers = (a._vc, a._vc[0], vc, 0) if op.saves_out else (a._vc, a._vc[0])
+            else:
+                node.vers = (vc, 0) if op.saves_out else None
+            return t
+    t = _new(Tensor)
+    t._data = out
+    t._rg = False
+    t._node = None
+    t._vc = [0]
+    return t
+
+
+def _unary(op, a, *args):
+    """Run a one-input op with static (non-tensor) arguments."""
+    x = a._data
+    if op.to_float and x.dtype not in _FLOATS:
+        x = x.astype(D._default[0].np)
+    out, saved = op.forward(x, *args)
+    if type(out) is not _ndarray:
+        out = np.asarray(out)
+    t = _new(Tensor)
+    t._data = out
+    t._vc = [0]
+    if a._rg and STATE.enabled and op.differentiable:
+        node = _new(Node)
+        node.op = op
+        node.next = (_edge(a),)
+        node.saved = saved
+        node.shapes = (a._data.shape,)
+        node.dtypes = (a._data.dtype,)
+        node.hooks = None
+        if op.saved_inputs:
+            node.vers = (a._vc, a._vc[0], t._vc, 0) if op.saves_out else (a._vc, a._vc[0])
+        else:
+            node.vers = (t._vc, 0) if op.saves_out else None
+        t._rg = True
+        t._node = node
+    else:
+        t._rg = False
+        t._node = None
+    return t
+
+
+def _apply(op, inputs, *args):
+    """Run an op over a tuple of Tensors (already promoted by the caller) plus static arguments."""
+    arrays = [t._data for t in inputs]
+    if op.to_float:
+        f = D._default[0].np
+        arrays = [x if x.dtype in _FLOATS else x.astype(f) for x in arrays]
+    out, saved = op.forward(*arrays, *args)
+    if type(out) is not _ndarray:
+        out = np.asarray(out)
+    t = _new(Tensor)
+    t._data = out
+    t._vc = [0]
+    if STATE.enabled and op.differentiable and any(i._rg for i in inputs):
+        node = _new(Node)
+        node.op = op
+        node.next = tuple(_edge(i) for i in inputs)
+        node.saved = saved
+        node.shapes = tuple(i._data.shape for i in inputs)
+        node.dtypes = tuple(i._data.dtype for i in inputs)
+        node.hooks = None
+        vers = []
+        for k in op.saved_inputs:
+            if k < len(inputs):
+                vers += (inputs[k]._vc, inputs[k]._vc[0])
+        if op.saves_out:
+            vers += (t._vc, 0)
+        node.vers = tuple(vers) if vers else None
+        t._rg = True
+        t._node = node
+    else:
+        t._rg = False
+        t._node = None
+    return t
+
+
+def _view(op, a, *args):
+    """Like _unary, for ops whose output is a view of the input: share the version counter."""
+    t = _unary(op, a, *args)
+    if t._data.base is not None and np.may_share_memory(t._data, a._data):
+        t._vc = a._vc
+        base = getattr(a, "_base", None)
+        t._base = a if base is None else base
+    return t
+
+
+def _check_inplace(a):
+    """torch's checks before an in-place write that will be recorded."""
+    if a._node is None and a._rg:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    base = getattr(a, "_base", None)
+    if base is not None and (base._rg or a._rg):
+        raise RuntimeError(
+            "ember: an in-place operation on a view of a tensor that requires grad is not supported yet; "
+            "use the out-of-place form (e.g. `x = x.add(y)`) instead.")
+
+
+def _attach(t, op, edges, shapes, dtypes, saved):
+    """Make `t` (just written in place) the output of a new node of `op` over `edges`."""
+    node = _new(Node)
+    node.op = op
+    node.next = edges
+    node.saved = saved
+    node.shapes = shapes
+    node.dtypes = dtypes
+    node.hooks = None
+    node.vers = None
+    t._node = node
+    t._rg = True
+    return node
+
+
+def _can_cast(src, dst):
+    """torch's in-place rule: a result may be written into a tensor of the same or a higher category."""
+    return _KIND[src] <= _KIND[dst]
+
+
+def _inplace(op, a, *operands):
+    """Run op(a, *operands) and write the result into a's memory (add_, mul_, clamp_, ...).
+
+    Records a node so that `a` takes the op's place in the graph (torch's rebase), after
+    torch's checks: no in-place on a leaf that requires grad while grad mode is on.
+    """
+    recording = STATE.enabled and op.differentiable and (
+        a._rg or any(isinstance(o, Tensor) and o._rg for o in operands))
+    if recording:
+        _check_inplace(a)
+    if len(operands) == 1 and (isinstance(operands[0], Tensor) or type(operands[0]) in _PY_SCALARS):
+        out_t = _binary(op, a, operands[0])
+    else:
+        out_t = _unary(op, a, *operands)
+    if out_t is NotImplemented:
+        return NotImplemented
+    out = out_t._data
+    dst = a._data
+    if out.dtype is not dst.dtype and not _can_cast(out.dtype, dst.dtype):
+        raise RuntimeError(f"result type {D._FROM_NP[out.dtype].name.capitalize()} can't be cast to the desired "
+                           f"output type {D._FROM_NP[dst.dtype].name.capitalize()}")
+    if out.shape != dst.shape:
+        raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the broadcast shape {list(out.shape)}")
+    node = out_t._node
+    if node is not None and op.saved_inputs and 0 in op.saved_inputs:
+        # the op saved a's array, which we are about to overwrite: keep a copy
+        saved = list(node.saved)
+        for i, code in enumerate(op.saves):
+            if code == "x0" and saved[i] is dst:
+                saved[i] = dst.copy()
+        node.saved = tuple(saved)
+    try:
+        np.copyto(dst, out, casting="unsafe")
+    except ValueError as e:
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+            "location. Please clone() the tensor before performing the operation.") from e
+    a._vc[0] += 1
+    if node is not None:
+        node.vers = _retarget_vers(node.vers, out_t._vc, a._vc)
+        a._node = node
+        a._rg = True
+    return a
+
+
+def _retarget_vers(vers, old_vc, new_vc):
+    if vers is None:
+        return None
+    v = list(vers)
+    for i in range(0, len(v), 2):
+        if v[i] is old_vc:
+            v[i] = new_vc
+            v[i + 1] = new_vc[0]
+    return tuple(v)
+
+
+def _bind_mixins():
+    from ._methods import pointwise, reduction, shape, linalg, misc
+    for m in (pointwise, reduction, shape, linalg, misc):
+        m._bind()
+
+
+_bind_mixins()
+
+
+def _FROM_NP_DT(npd):
+    return D._FROM_NP[npd]

@@ -1,0 +1,405 @@
+"""The backward engine: walks the recorded graph once, in dependency order, without recursion.
+
+NOTE [ Engine ]
+- Order: one iterative DFS counts, for every node, how many consumers inside this graph will
+  send it a gradient; a node runs when that count reaches zero (torch's dependency counting).
+  A 10,000-op chain needs no Python recursion.
+- Each edge's gradient is summed back to the input's shape (unbroadcast) and cast to the
+  input's dtype here, once for every op, before it is accumulated.
+- Gradients in flight live in a dict keyed by node and are popped when consumed. The engine
+  never mutates an array it did not allocate: accumulation is `a + b`.
+- Unless retain_graph, each node's saved values are dropped after it runs; running it again
+  raises torch's "backward through the graph a second time" error.
+- create_graph=True runs the very same rules on Tensors (saved arrays are rebuilt as Tensors
+  attached to their producers), so the backward pass is itself recorded.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._ops._base import Node, sum_to
+from .grad_mode import STATE
+
+_ndarray = np.ndarray
+_FREED = object()
+
+_SECOND_TIME = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have "
+    "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
+    "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
+    "if you need to access saved tensors after calling backward.")
+
+
+def _tensor_mod():
+    from .. import _tensor
+    return _tensor
+
+
+def _check_versions(node):
+    v = node.vers
+    for i in range(0, len(v), 2):
+        vc = v[i]
+        if vc[0] != v[i + 1]:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace operation: "
+                f"it was saved by {node.op.bw_name}, is at version {vc[0]}; expected version {v[i + 1]} instead. "
+                "Hint: the backtrace further above shows the operation that failed to compute its gradient. "
+                "Replace the in-place operation (e.g. `x += y`, `x.add_(y)`, `x[i] = v`) by its out-of-place "
+                "form, or clone() the tensor before modifying it.")
+
+
+def _saved_as_tensors(node, T):
+    """For create_graph: rebuild each saved array as a Tensor wired to the graph it came from."""
+    saved = node.saved
+    codes = node.op.saves
+    if not codes or saved is None:
+        return saved
+    if type(saved) is not tuple:
+        saved = (saved,)
+    out = []
+    for code, s in zip(codes, saved):
+        if type(s) is not _ndarray or code == "c":
+            out.append(s)
+        elif code == "out":
+            t = T._wrap(s)
+            t._node = node
+            t._rg = True
+            out.append(t)
+        else:
+            e = node.next[int(code[1:])]
+            if e is None:
+                out.append(T._wrap(s))
+            elif type(e) is Node:
+                t = T._wrap(s)
+                t._node = e
+                t._rg = True
+                out.append(t)
+            elif e._data is s:
+                out.append(e)          # a leaf: the tensor itself
+            else:
+                out.append(e.to(T.D._FROM_NP[s.dtype]) if e._data.dtype != s.dtype else e)
+    return tuple(out)
+
+
+def _fix_array(g, shape, dtype):
+    if g.shape != shape:
+        g = sum_to(g, shape)
+    if g.dtype is not dtype and dtype is not None:
+        g = g.astype(dtype)
+    return g
+
+
+def _fix_tensor(g, shape, dtype, T):
+    if type(g) is _ndarray:
+        g = T._wrap(g)
+    if tuple(g._data.shape) != tuple(shape):
+        g = sum_to(g, shape)
+    if dtype is not None and g._data.dtype is not dtype:
+        g = g.to(T.D._FROM_NP[dtype])
+    return g
+
+
+def _run_hooks(hooks, g, create_graph, T):
+    """Tensor hooks of a non-leaf: each may return a replacement; retain_grad stores the result."""
+    for h in hooks:
+        if type(h) is T._RetainGrad:
+            t = h.ref()
+            if t is not None:
+                gt = g if create_graph else T._wrap(np.array(g))
+                old = getattr(t, "_grad", None)
+                t._grad = gt if old is None else (old + gt if create_graph else T._wrap(old._data + gt._data))
+            continue
+        gt = g if create_graph else T._wrap(g)
+        r = h(gt)
+        if r is not None:
+            g = r if create_graph else r._data
+    return g
+
+
+def _graph(roots):
+    """Dependency counts for every node reachable from `roots` (iterative DFS)."""
+    deps = {}
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        n = stack.pop()
+        for e in n.next:
+            if type(e) is Node:
+                if e in deps:
+                    deps[e] += 1
+                else:
+                    deps[e] = 1
+                if e not in seen:
+                    seen.add(e)
+                    stack.append(e)
+    return deps
+
+
+def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumulate=True, leaf_filter=None):
+    """Propagate `seeds` (one gradient per root tensor) through the graph.
+
+    capture: dict mapping a Node or a leaf Tensor's id to a slot; captured gradients are returned.
+    accumulate: write into leaves' .grad (backward) or not (autograd.grad).
+    leaf_filter: set of ids of tensors allowed to receive .grad (backward's `inputs=`).
+    """
+    T = _tensor_mod()
+    grads = {}
+    leaf_grads = {}
+    captured = {}
+    root_nodes = []
+    for t, g in zip(roots, seeds):
+        n = t._node
+        if n is None:
+            # the root itself is a leaf: its gradient is the seed
+            if capture is not None and id(t) in capture:
+                captured[id(t)] = g
+            elif accumulate and t._rg:
+                _add_leaf(leaf_grads, t, g)
+            continue
+        if n in grads:
+            grads[n] = grads[n] + g
+        else:
+            grads[n] = g
+            root_nodes.append(n)
+    deps = _graph(root_nodes)
+    ready = [n for n in root_nodes if n not in deps]
+    prev_enabled = STATE.enabled
+    STATE.enabled = bool(create_graph)
+    try:
+        while ready:
+            node = ready.pop()
+            g = grads.pop(node, None)
+            nxt = node.next
+            if g is not None:
+                if node.hooks:
+                    g = _run_hooks(node.hooks, g, create_graph, T)
+                if capture is not None and node in capture:
+                    captured[node] = g
+                saved = node.saved
+                if saved is _FREED:
+                    raise RuntimeError(_SECOND_TIME)
+                if node.vers is not None:
+                    _check_versions(node)
+                needs = tuple([e is not None for e in nxt])
+                if create_graph:
+                    gin = node.op.backward(_saved_as_tensors(node, T), g, needs)
+                else:
+                    gin = node.op.backward(saved, g, needs)
+                if not retain_graph and saved is not None:
+                    node.saved = _FREED
+                if type(gin) is not tuple:
+                    gin = (gin,)
+                shapes = node.shapes
+                dtypes = node.dtypes
+                for i, e in enumerate(nxt):
+                    if e is None:
+                        continue
+                    gi = gin[i]
+                    if gi is None:
+                        pass
+                    elif shapes[i] is None:       # internal edges (multi-output Functions) carry no metadata
+                        pass
+                    elif create_graph:
+                        gi = _fix_tensor(gi, shapes[i], dtypes[i], T)
+                    else:
+                        if type(gi) is not _ndarray:
+                            gi = np.asarray(gi) if not hasattr(gi, "_data") else gi._data
+                        gi = _fix_array(gi, shapes[i], dtypes[i])
+                    if type(e) is Node:
+                        if gi is not None:
+                            prev = grads.get(e)
+                            grads[e] = gi if prev is None else prev + gi
+                        c = deps[e] - 1
+                        deps[e] = c
+                        if c == 0:
+                            ready.append(e)
+                    elif gi is not None:
+                        if capture is not None and id(e) in capture:
+                            prev = captured.get(id(e))
+                            captured[id(e)] = gi if prev is None else prev + gi
+                        if accumulate and (leaf_filter is None or id(e) in leaf_filter):
+                            _add_leaf(leaf_grads, e, gi)
+            else:
+                if not retain_graph and node.saved is not None:
+                    node.saved = _FREED
+                for e in nxt:
+                    if type(e) is Node:
+                        c = deps[e] - 1
+                        deps[e] = c
+                        if c == 0:
+                            ready.append(e)
+        for leaf, g in leaf_grads.values():
+            _accumulate_leaf(leaf, g, create_graph, T)
+    finally:
+        STATE.enabled = prev_enabled
+    return captured
+
+
+def _add_leaf(leaf_grads, leaf, g):
+    k = id(leaf)
+    prev = leaf_grads.get(k)
+    leaf_grads[k] = (leaf, g) if prev is None else (leaf, prev[1] + g)
+
+
+def _accumulate_leaf(leaf, g, create_graph, T):
+    hooks = getattr(leaf, "_hooks", None)
+    if hooks:
+        for h in list(hooks):
+            r = h(g if create_graph else T._wrap(g))
+            if r is not None:
+                g = r if create_graph else r._data
+    old = getattr(leaf, "_grad", None)
+    if create_graph:
+        if type(g) is _ndarray:
+            g = T._wrap(g)
+        leaf._grad = g if old is None else old + g
+        return
+    if old is None:
+        # steal the array when we own it outright; otherwise copy (it may alias another leaf's
+        # gradient, a broadcast view, or a caller's tensor)
+        if not (g.flags.owndata and g.flags.writeable and g.flags.c_contiguous):
+            g = np.array(g)
+        leaf._grad = T._wrap(g)
+    elif old._rg or old._node is not None:
+        leaf._grad = T._wrap(old._data + g)
+    else:
+        d = old._data
+        if d.flags.writeable:
+            np.add(d, g, out=d, casting="unsafe")
+            old._vc[0] += 1
+        else:
+            old._data = d + g
+
+
+def _seed_for(t, g, T, create_graph):
+    if g is None:
+        if t._data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        if t._data.dtype.kind != "f":
+            raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
+        one = np.ones(t._data.shape, dtype=t._data.dtype)
+        return T._wrap(one) if create_graph else one
+    if not isinstance(g, T.Tensor):
+        from .._creation import tensor
+        g = tensor(g, dtype=t.dtype)
+    if g._data.shape != t._data.shape:
+        raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {tuple(g.shape)} and output[0] has a "
+                           f"shape of {tuple(t.shape)}.")
+    if create_graph:
+        return g
+    d = g._data
+    return np.array(d, dtype=t._data.dtype)   # a private copy: callers' tensors are never aliased
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    if isinstance(x, (tuple, list)):
+        return tuple(x)
+    return (x,)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    """Accumulate the gradients of `tensors` into the leaves' `.grad`. Matches `torch.autograd.backward`."""
+    T = _tensor_mod()
+    tensors = _as_tuple(tensors)
+    grad_tensors = _as_tuple(grad_tensors if grad_tensors is not None else grad_variables)
+    if grad_tensors is None:
+        grad_tensors = (None,) * len(tensors)
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(f"got {len(grad_tensors)} tensors and {len(tensors)} gradients")
+    for t in tensors:
+        if not t._rg:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = [_seed_for(t, g, T, create_graph) for t, g in zip(tensors, grad_tensors)]
+    leaf_filter = None
+    capture = None
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        leaf_filter = {id(t) for t in inputs}
+        nonleaf = {t._node: t for t in inputs if t._node is not None}
+        if nonleaf:
+            capture = dict(nonleaf)
+    captured = run_backward(tensors, seeds, retain_graph, create_graph, capture=capture, leaf_filter=leaf_filter)
+    if capture:
+        for node, t in capture.items():
+            g = captured.get(node)
+            if g is not None:
+                gt = g if create_graph else T._wrap(np.array(g))
+                old = getattr(t, "_grad", None)
+                t._grad = gt if old is None else old + gt
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Gradients of `outputs` with respect to `inputs`, returned (not accumulated). Matches `torch.autograd.grad`."""
+    T = _tensor_mod()
+    outputs = _as_tuple(outputs)
+    single = not isinstance(inputs, (tuple, list))
+    inputs = _as_tuple(inputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if is_grads_batched:
+        raise NotImplementedError("ember: autograd.grad(is_grads_batched=True) is not implemented")
+    grad_outputs = _as_tuple(grad_outputs)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    for i, t in enumerate(inputs):
+        if not t._rg:
+            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+    for t in outputs:
+        if not t._rg:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = [_seed_for(t, g, T, create_graph) for t, g in zip(outputs, grad_outputs)]
+    capture = {}
+    for t in inputs:
+        capture[t._node if t._node is not None else id(t)] = t
+    captured = run_backward(outputs, seeds, retain_graph, create_graph, capture=capture, accumulate=False)
+    result = []
+    for t in inputs:
+        key = t._node if t._node is not None else id(t)
+        g = captured.get(key)
+        if g is None:
+            if materialize_grads:
+                g = np.zeros_like(t._data)
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                                   "Set allow_unused=True if this is the desired behavior.")
+        if g is not None and not isinstance(g, T.Tensor):
+            g = T._wrap(g if g.flags.owndata else np.array(g))
+        result.append(g)
+    return tuple(result)
+
+
+class _AccumulateGrad:
+    """What `next_functions` shows for a leaf: torch's AccumulateGrad, with `.variable`."""
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self):
+        return ()
+
+
+def next_functions(node):
+    out = []
+    for e in node.next:
+        if e is None or type(e) is Node:
+            out.append((e, 0))
+        else:
+            out.append((_AccumulateGrad(e), 0))
+    return tuple(out)

@@ -1,0 +1,244 @@
+"""Custom differentiable ops: `ember.autograd.Function`, as in torch.
+
+A Function's node is an ordinary engine Node whose op adapts the user's Tensor-level
+`backward(ctx, *grads)`. Several outputs: each output gets a small selector node feeding one
+slot of a shared node, so the engine keeps single-output nodes everywhere.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._ops._base import Node, Op
+from .grad_mode import STATE
+
+_new = object.__new__
+
+
+class FunctionCtx:
+    """The `ctx` passed to forward/backward. Matches torch's ctx API."""
+
+    def __init__(self):
+        self.to_save = ()
+        self._saved = None
+        self._versions = None
+        self.needs_input_grad = ()
+        self.dirty_tensors = ()
+        self.non_differentiable = ()
+        self.materialize_grads = True
+        self._freed = False
+
+    def save_for_backward(self, *tensors):
+        for t in tensors:
+            if t is not None and not hasattr(t, "_data"):
+                raise TypeError(f"save_for_backward can only save variables, but argument is of type "
+                                f"{type(t).__name__}")
+        self.to_save = tensors
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            from .engine import _SECOND_TIME
+            raise RuntimeError(_SECOND_TIME)
+        if self._versions is not None:
+            for t, v in zip(self.to_save, self._versions):
+                if t is not None and t._vc[0] != v:
+                    raise RuntimeError(
+                        "one of the variables needed for gradient computation has been modified by an inplace "
+                        f"operation: it was saved by a custom Function, is at version {t._vc[0]}; expected version "
+                        f"{v} instead.")
+        return tuple(self.to_save)
+
+    def mark_dirty(self, *args):
+        self.dirty_tensors = args
+
+    def mark_non_differentiable(self, *args):
+        self.non_differentiable = args
+
+    def set_materialize_grads(self, value):
+        self.materialize_grads = bool(value)
+
+
+class _FunctionOp(Op):
+    """Engine-side adapter (one subclass per user Function class)."""
+    fn = None
+    saves = ()
+
+    @classmethod
+    def backward(cls, ctx, g, needs):
+        from .. import _tensor as T
+        grads = g.parts if type(g) is _Partial else (g,)
+        n_out = ctx._n_out
+        if len(grads) < n_out:
+            grads = tuple(grads) + (None,) * (n_out - len(grads))
+        wrapped = []
+        array_mode = True
+        for i, gi in enumerate(grads):
+            if gi is None:
+                if ctx.materialize_grads:
+                    shape, dt = ctx._out_meta[i]
+                    gi = T._wrap(np.zeros(shape, dtype=dt))
+            elif type(gi) is np.ndarray:
+                gi = T._wrap(gi)
+            else:
+                array_mode = False
+            wrapped.append(gi)
+        res = cls.fn.backward(ctx, *wrapped)
+        if not isinstance(res, tuple):
+            res = (res,)
+        n_in = ctx._n_in
+        if len(res) != n_in:
+            if len(res) > n_in and all(r is None for r in res[n_in:]):
+                res = res[:n_in]
+            else:
+                raise RuntimeError(f"function {cls.fn.__name__}Backward returned an incorrect number of gradients "
+                                   f"(expected {n_in}, got {len(res)})")
+        out = []
+        for r, e in zip(res, ctx._tensor_positions):
+            if e is None:
+                continue
+            if r is None:
+                out.append(None)
+            elif array_mode and hasattr(r, "_data"):
+                out.append(r._data)
+            else:
+                out.append(r)
+        return tuple(out)
+
+
+class _Partial:
+    """The gradient of one output of a multi-output Function; `+` merges slots."""
+    __slots__ = ("parts",)
+
+    def __init__(self, parts):
+        self.parts = parts
+
+    def __add__(self, other):
+        if type(other) is not _Partial:
+            return NotImplemented
+        merged = []
+        for a, b in zip(self.parts, other.parts):
+            merged.append(b if a is None else a if b is None else a + b)
+        return _Partial(tuple(merged))
+
+
+class _Select(Op):
+    """Routes output i's gradient into slot i of the shared Function node."""
+    bw_name = "FunctionOutputBackward"
+    saves = ("c",)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        i, n = saved
+        parts = [None] * n
+        parts[i] = g
+        return (_Partial(tuple(parts)),)
+
+
+class _FunctionMeta(type):
+    def __init__(cls, name, bases, ns):
+        super().__init__(name, bases, ns)
+        if name != "Function":
+            OpCls = type(name + "Backward", (_FunctionOp,), {"fn": cls, "bw_name": name + "Backward"})
+            cls._op = OpCls
+
+
+class Function(metaclass=_FunctionMeta):
+    """Base class for custom autograd ops: define static `forward(ctx, ...)` and `backward(ctx, ...)`."""
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from .. import _tensor as T
+        ctx = FunctionCtx()
+        tensor_pos = []
+        needs = []
+        for a in args:
+            if isinstance(a, T.Tensor):
+                tensor_pos.append(a)
+                needs.append(a._rg)
+            else:
+                tensor_pos.append(None)
+                needs.append(False)
+        ctx.needs_input_grad = tuple(needs)
+        record = STATE.enabled and any(needs)
+        prev = STATE.enabled
+        STATE.enabled = False
+        try:
+            if cls.setup_context is not Function.setup_context:
+                output = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, output)
+            else:
+                output = cls.forward(ctx, *args, **kwargs)
+        finally:
+            STATE.enabled = prev
+        single = not isinstance(output, tuple)
+        outs = (output,) if single else output
+        if not record:
+            return output
+        ctx._n_in = len(args)
+        ctx._tensor_positions = tuple(t if t is not None else None for t in tensor_pos)
+        ctx._n_out = len(outs)
+        ctx._out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, T.Tensor) else ((), None) for o in outs]
+        ctx._versions = tuple(t._vc[0] if t is not None else None for t in ctx.to_save)
+        edges = tuple(T._edge(t) for t in tensor_pos if t is not None)
+        tens_in = [t for t in tensor_pos if t is not None]
+        node = _new(Node)
+        node.op = cls._op
+        node.next = edges
+        node.saved = ctx
+        node.shapes = tuple(t._data.shape for t in tens_in)
+        node.dtypes = tuple(t._data.dtype for t in tens_in)
+        node.hooks = None
+        node.vers = None
+        dirty = {id(t) for t in ctx.dirty_tensors}
+        nondiff = {id(t) for t in ctx.non_differentiable}
+        inputs_ids = {id(t) for t in tens_in}
+        result = []
+        for i, o in enumerate(outs):
+            if not isinstance(o, T.Tensor):
+                result.append(o)
+                continue
+            if id(o) in inputs_ids and id(o) not in dirty:
+                o = T._wrap_shared(o)      # an input returned as is becomes a new alias
+            if id(o) in dirty:
+                o._vc[0] += 1
+            if id(o) in nondiff or o._data.dtype.kind != "f":
+                if id(o) not in dirty:
+                    o._rg = False
+                    o._node = None
+                result.append(o)
+                continue
+            if len(outs) == 1:
+                o._node = node
+            else:
+                sel = _new(Node)
+                sel.op = _Select
+                sel.next = (node,)
+                sel.saved = (i, len(outs))
+                sel.shapes = (None,)
+                sel.dtypes = (None,)
+                sel.hooks = None
+                sel.vers = None
+                o._node = sel
+            o._rg = True
+            result.append(o)
+        return result[0] if single else tuple(result)
+
+
+class once_differentiable:
+    def __new__(cls, fn):
+        return fn
