@@ -16,7 +16,7 @@ $(VENV)/.ok-examples: pyproject.toml
 	touch $@
 
 test: $(VENV)/.ok-test
-	$(VPY) -m pytest -q -p no:cacheprovider tests
+	$(VPY) -m pytest -p no:cacheprovider --durations=15 tests
 
 demo: $(VENV)/.ok-examples
 	$(VPY) examples/mnist.py

@@ -18,6 +18,8 @@ from .random import (Generator, default_generator, get_rng_state, initial_seed, 
 from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like,  # noqa: F401
                         is_tensor, linspace, logspace, numel, ones, ones_like, rand, rand_like, randint,
                         randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from ._creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,  # noqa: F401
+                        IntTensor, LongTensor, ShortTensor)
 from ._functional import *  # noqa: F401,F403
 from ._functional import abs, pow, sum  # noqa: F401,A004 - torch's names shadow builtins here, as in torch
 
@@ -32,7 +34,7 @@ __version__ = "0.1.0"
 
 _LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "testing", "serialization", "compat",
                  "backends", "cuda", "fft", "special", "distributions", "safetensors", "random", "hub", "jit",
-                 "multiprocessing", "onnx", "amp", "mps"}
+                 "multiprocessing", "onnx", "amp", "mps", "accelerator"}
 
 
 def __getattr__(name):

@@ -33,12 +33,20 @@ def _infer_array(data):
         D.from_numpy_dtype(a.dtype)   # raises TypeError for unsupported dtypes
         return a
     if isinstance(data, (list, tuple)) and data and any(isinstance(x, Tensor) for x in data):
-        data = [x._data if isinstance(x, Tensor) else x for x in data]
+        # element tensors count as Python numbers (torch infers the default dtype from them)
+        data = [x._data.tolist() if isinstance(x, Tensor) else x for x in data]
     try:
         a = np.array(data)
     except ValueError as e:
         raise ValueError(f"expected a rectangular nested sequence of numbers: {e}") from None
     k = a.dtype.kind
+    if k == "O":
+        for v in a.reshape(-1).tolist():
+            if not isinstance(v, (int, float, bool)):
+                raise RuntimeError(f"Could not infer dtype of {type(v).__name__}")
+        raise ValueError("Overflow when unpacking long long")      # Python ints beyond int64
+    if k == "u" and a.dtype.itemsize == 8:
+        raise ValueError("Overflow when unpacking long long")
     if k == "f":
         if a.dtype != D._default[0].np and not _has_numpy_floats(data):
             a = a.astype(D._default[0].np)
@@ -65,6 +73,8 @@ def _has_numpy_floats(data):
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """A new tensor holding a copy of `data`. Matches `torch.tensor` (dtype inferred the same way)."""
     a = _infer_array(data)
+    if dtype is not None and a.dtype.kind == "f" and not isinstance(data, (Tensor, np.ndarray, np.generic)):
+        a = np.array(data, dtype=np.float64)   # Python floats: no detour through the default float32
     a = np.array(a, dtype=_np_dtype(dtype), copy=True)
     return _finish(a, requires_grad, device)
 
@@ -96,12 +106,26 @@ def from_numpy(ndarray) -> Tensor:
     return _wrap(ndarray)
 
 
-def _size(size):
+def _size(size, kw=None):
+    if kw is not None:
+        if size:
+            raise TypeError("got multiple values for argument 'size'")
+        size = (kw,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    elif len(size) == 1 and hasattr(size[0], "_data"):
+    elif len(size) == 1 and hasattr(size[0], "_data") and size[0]._data.ndim == 1:
         size = tuple(size[0].tolist())
-    out = tuple(int(s) for s in size)
+    out = []
+    for i, s in enumerate(size):
+        if hasattr(s, "_data"):
+            if s._data.size != 1 or s._data.dtype.kind not in "iu":
+                raise TypeError(f"argument 'size' must be tuple of ints, but found element of type Tensor at pos {i}")
+            s = int(s._data.reshape(()))
+        elif not isinstance(s, (int, np.integer)):
+            raise TypeError(f"argument 'size' must be tuple of ints, but found element of type {type(s).__name__} "
+                            f"at pos {i}")
+        out.append(int(s))
+    out = tuple(out)
     for s in out:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(out)}")
@@ -113,18 +137,20 @@ def _float_dtype(dtype):
     return d.np
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    return _finish(np.zeros(_size(size), dtype=_float_dtype(dtype)), requires_grad, device)
+def zeros(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False):
+    return _finish(np.zeros(_size(args, size), dtype=_float_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    return _finish(np.ones(_size(size), dtype=_float_dtype(dtype)), requires_grad, device)
+def ones(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False):
+    return _finish(np.ones(_size(args, size), dtype=_float_dtype(dtype)), requires_grad, device)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
-          memory_format=None):
+def empty(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, memory_format=None):
     # zero-filled: cheap in NumPy, and no uninitialised garbage leaks into user results
-    return _finish(np.zeros(_size(size), dtype=_float_dtype(dtype)), requires_grad, device)
+    return _finish(np.zeros(_size(args, size), dtype=_float_dtype(dtype)), requires_grad, device)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -167,7 +193,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) / step < 0:
-        raise RuntimeError(f"upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError(f"upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dt = D._default[0].np if any(isinstance(v, float) for v in vals) else np.dtype(np.int64)
     else:
@@ -211,40 +237,52 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
 def _check_float(dtype, name):
     d = _float_dtype(dtype)
     if d.kind != "f":
-        raise RuntimeError(f"\"{name}\" not implemented for '{D._FROM_NP[d].name}'")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{D.scalar_type_name(d)}'")
     return d
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False):
     """Uniform on [0, 1). Same distribution as torch.rand, different stream."""
     d = _check_float(dtype, "check_uniform_bounds")
     g = _gen(generator)
-    a = g.random(_size(size), dtype=np.float64 if d == np.float16 else d)
-    return _finish(a.astype(d, copy=False), requires_grad, device)
+    if d == np.float16:   # rounding to half could reach 1.0: keep the interval half-open
+        a = np.minimum(g.random(_size(args, size)), 0.99951171875).astype(d)
+    else:
+        a = g.random(_size(args, size), dtype=d)
+    return _finish(a, requires_grad, device)
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+def randn(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False):
     """Standard normal. Same distribution as torch.randn, different stream."""
     d = _check_float(dtype, "normal_kernel_cpu")
     g = _gen(generator)
-    a = g.standard_normal(_size(size), dtype=np.float64 if d == np.float16 else d)
+    a = g.standard_normal(_size(args, size), dtype=np.float64 if d == np.float16 else d)
     return _finish(a.astype(d, copy=False), requires_grad, device)
 
 
-def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
+def randint(*args, low=None, high=None, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
             requires_grad=False):
     """randint(high, size) or randint(low, high, size): integers in [low, high), int64 by default."""
     args = list(args)
     if size is None:
+        if not args:
+            raise TypeError("randint() missing required argument 'size'")
         size = args.pop()
+    if high is not None:
+        args.append(high)
+        if low is not None:
+            args.insert(0, low)
+    elif low is not None:
+        args.insert(0, low)
     if len(args) == 1:
         low, high = 0, args[0]
     elif len(args) == 2:
         low, high = args
     else:
         raise TypeError("randint() expects (high, size) or (low, high, size)")
+    low, high = int(low), int(high)
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = np.dtype(np.int64) if dtype is None else D.to_dtype(dtype).np
@@ -279,3 +317,31 @@ def is_tensor(obj) -> bool:
 
 def numel(input) -> int:
     return input._data.size
+
+
+# ---- legacy typed constructors: torch.FloatTensor(2, 3), torch.LongTensor([1, 2]), isinstance checks ----
+
+class _LegacyTensorType(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj._data.dtype == cls._dtype.np
+
+    def __repr__(cls):
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+def _legacy_type(name, dt):
+    def __new__(cls, *args, **kwargs):
+        kwargs.pop("dtype", None)
+        return Tensor(*args, dtype=dt, **kwargs)
+    return _LegacyTensorType(name, (), {"_dtype": dt, "__new__": __new__, "__slots__": ()})
+
+
+FloatTensor = _legacy_type("FloatTensor", D.float32)
+DoubleTensor = _legacy_type("DoubleTensor", D.float64)
+HalfTensor = _legacy_type("HalfTensor", D.float16)
+LongTensor = _legacy_type("LongTensor", D.int64)
+IntTensor = _legacy_type("IntTensor", D.int32)
+ShortTensor = _legacy_type("ShortTensor", D.int16)
+CharTensor = _legacy_type("CharTensor", D.int8)
+ByteTensor = _legacy_type("ByteTensor", D.uint8)
+BoolTensor = _legacy_type("BoolTensor", D.bool)

@@ -41,11 +41,16 @@ class device:
 CPU = device("cpu")
 
 
+class DeviceUnavailableError(RuntimeError, AssertionError):
+    """A non-CPU device was requested. torch raises AssertionError ("Torch not compiled with CUDA
+    enabled") here; ember's error is both a RuntimeError and an AssertionError so either catch works."""
+
+
 def check_device(dev):
     """Raise unless `dev` (str, device or None) names the CPU."""
     if dev is None:
         return
     d = dev if isinstance(dev, device) else device(dev) if isinstance(dev, str) else None
     if d is None or d.type != "cpu":
-        raise RuntimeError(f"ember runs on the CPU only; device {str(dev)!r} is not available "
+        raise DeviceUnavailableError(f"ember runs on the CPU only; device {str(dev)!r} is not available "
                            "(torch.cuda.is_available() is False in ember)")

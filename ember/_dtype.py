@@ -178,6 +178,16 @@ def scalar_dtype(value) -> dtype:
     raise TypeError(f"unsupported scalar type {t.__name__}")
 
 
+_SCALAR_TYPE = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+                "float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def scalar_type_name(d) -> str:
+    """torch's C++ ScalarType name ('Float', 'Long', ...) used in its error messages."""
+    d = d if isinstance(d, dtype) else from_numpy_dtype(d)
+    return _SCALAR_TYPE[d.name]
+
+
 # ---- finfo / iinfo -----------------------------------------------------------------------------
 
 class finfo:

@@ -111,50 +111,6 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     return _t(input).mean(dim, keepdim, dtype=dtype)
 
 
-def reshape(input, shape):
-    return input.reshape(shape)
-
-
-def flatten(input, start_dim=0, end_dim=-1):
-    return input.flatten(start_dim, end_dim)
-
-
-def squeeze(input, dim=None):
-    return input.squeeze(dim)
-
-
-def unsqueeze(input, dim):
-    return input.unsqueeze(dim)
-
-
-def permute(input, dims):
-    return input.permute(*dims)
-
-
-def transpose(input, dim0, dim1):
-    return input.transpose(dim0, dim1)
-
-
-swapaxes = transpose
-swapdims = transpose
-
-
-def t(input):
-    return input.t()
-
-
-def matmul(input, other, *, out=None):
-    return input.matmul(other)
-
-
-def mm(input, mat2, *, out=None):
-    return input.mm(mat2)
-
-
-def clone(input, *, memory_format=None):
-    return input.clone()
-
-
 def eq(input, other, *, out=None):
     return _t(input).eq(other)
 
@@ -207,3 +163,6 @@ def where(condition, input=None, other=None, *, out=None):
         raise RuntimeError(f"The shapes of condition {tuple(cond.shape)}, input {tuple(x.shape)} and other "
                            f"{tuple(y.shape)} are not broadcastable") from None
     return _apply(P.Where, (x, y), cond._data)
+from ._functional_math import *  # noqa
+
+from ._functional_shape import *  # noqa

@@ -44,6 +44,7 @@ class Size(tuple):
 from ._methods.pointwise import PointwiseMixin    # noqa: E402
 from ._methods.reduction import ReductionMixin    # noqa: E402
 from ._methods.shape import ShapeMixin            # noqa: E402
+from ._methods import shape as _ms                  # noqa: E402
 from ._methods.linalg import LinalgMixin          # noqa: E402
 from ._methods.misc import MiscMixin              # noqa: E402
 
@@ -65,11 +66,13 @@ class Tensor(PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin)
         if device is not None:
             _check_device(device)
         dt = D.to_dtype(dtype).np if dtype is not None else D.get_default_dtype().np
-        if len(args) == 1 and not isinstance(args[0], int):
+        if not args:
+            data = np.zeros((0,), dtype=dt)
+        elif len(args) == 1 and not isinstance(args[0], (int, Size)):
             a = args[0]
             data = np.array(a._data if isinstance(a, Tensor) else a, dtype=dt)
         else:
-            shape = args[0] if len(args) == 1 and not isinstance(args[0], int) else args
+            shape = args[0] if len(args) == 1 and isinstance(args[0], Size) else args
             data = np.zeros(tuple(int(s) for s in shape), dtype=dt)
         self._data = data
         self._rg = False
@@ -110,6 +113,24 @@ class Tensor(PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin)
     def element_size(self) -> int:
         return self._data.itemsize
 
+    def stride(self, dim=None):
+        """Strides in elements (torch's convention), not NumPy's bytes."""
+        a = self._data
+        st = tuple(s // a.itemsize for s in a.strides)
+        if dim is None:
+            return st
+        from ._ops._base import normalize_dim
+        return st[normalize_dim(dim, a.ndim)]
+
+    def data_ptr(self) -> int:
+        return self._data.__array_interface__["data"][0]
+
+    def is_nonzero(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous" if self._data.size == 0 else
+                               "Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()))
+
     @property
     def device(self):
         from ._device import CPU
@@ -140,7 +161,7 @@ class Tensor(PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin)
                     "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
             return self
         if requires_grad and self._data.dtype not in _FLOATS:
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._rg = requires_grad
         return self
 
@@ -185,7 +206,9 @@ class Tensor(PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin)
 
     @property
     def data(self) -> "Tensor":
-        return _wrap_shared(self)
+        # same memory, no graph, and (unlike detach()) its own version counter: writes through
+        # .data are invisible to autograd, as in torch
+        return _wrap(self._data)
 
     @data.setter
     def data(self, value):
@@ -285,17 +308,18 @@ class Tensor(PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin)
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous" if self._data.size == 0 else
+                               "Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()))
 
     def __float__(self):
         if self._data.size != 1:
-            raise TypeError("only one element tensors can be converted to Python scalars")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self._data.reshape(()))
 
     def __int__(self):
         if self._data.size != 1:
-            raise TypeError("only one element tensors can be converted to Python scalars")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self._data.reshape(()))
 
     def __index__(self):
@@ -495,7 +519,11 @@ def _binary(op, a, b):
             f = D._default[0].np
             x = x.astype(f)
             y = y.astype(f)
-        out, saved = op.forward(x, y)
+        try:
+            out, saved = op.forward(x, y)
+        except ValueError:
+            _check_broadcast(x.shape, y.shape)
+            raise
         if type(out) is not _ndarray:
             out = np.asarray(out)
         if STATE.enabled and (a._rg or b._rg) and op.differentiable:
@@ -561,6 +589,16 @@ def _binary(op, a, b):
     t._node = None
     t._vc = [0]
     return t
+
+
+def _check_broadcast(sa, sb):
+    """Raise torch's RuntimeError when shapes `sa` and `sb` do not broadcast (called on failure only)."""
+    na, nb = len(sa), len(sb)
+    for i in range(1, min(na, nb) + 1):
+        p, q = sa[-i], sb[-i]
+        if p != q and p != 1 and q != 1:
+            raise RuntimeError(f"The size of tensor a ({p}) must match the size of tensor b ({q}) at "
+                               f"non-singleton dimension {max(na, nb) - i}")
 
 
 def _unary(op, a, *args):
@@ -635,7 +673,9 @@ def _view(op, a, *args):
     if t._data.base is not None and np.may_share_memory(t._data, a._data):
         t._vc = a._vc
         base = getattr(a, "_base", None)
-        t._base = a if base is None else base
+        t._base = root = a if base is None else base
+        if STATE.enabled and not (root._rg and root._node is None):
+            _ms._register_view(t)   # see NOTE [ Views taken before an in-place write ]
     return t
 
 
@@ -644,10 +684,164 @@ def _check_inplace(a):
     if a._node is None and a._rg:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     base = getattr(a, "_base", None)
-    if base is not None and (base._rg or a._rg):
-        raise RuntimeError(
-            "ember: an in-place operation on a view of a tensor that requires grad is not supported yet; "
-            "use the out-of-place form (e.g. `x = x.add(y)`) instead.")
+    if base is not None and base._node is None and base._rg:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+# NOTE [ In-place on views ]
+# An in-place op on a view `v` of `base` changes base's values too, so base's graph must change
+# (torch's "rebase"). The op is recorded as usual (node N: old v -> new v), then:
+# - base becomes the output of a CopySlices node: its gradient g flows unchanged to the old base
+#   except in v's region, which is replaced by N's gradient for the old v (N's other inputs get
+#   theirs as usual);
+# - v becomes an AsStrided view of the new base (its gradient is scattered into base's shape).
+# The region is kept as the flat (C-order) positions of v's elements inside base's array.
+
+def _offsets(shape, strides):
+    off = np.zeros(shape, dtype=np.intp)
+    nd = len(shape)
+    for k in range(nd):
+        if shape[k] > 1 and strides[k]:
+            off = off + (np.arange(shape[k], dtype=np.intp) * strides[k]).reshape((-1,) + (1,) * (nd - 1 - k))
+    return off
+
+
+def _view_positions(vd, bd):
+    """Flat C-order indices into `bd` of the elements of `vd` (an array sharing bd's memory)."""
+    start = vd.__array_interface__["data"][0] - bd.__array_interface__["data"][0]
+    voff = start + _offsets(vd.shape, vd.strides)
+    if bd.flags.c_contiguous:
+        pos = voff // bd.itemsize
+        if bd.size and (pos.min(initial=0) < 0 or pos.max(initial=0) >= bd.size):
+            raise RuntimeError("ember: in-place operation on a view that does not lie inside its base")
+        return pos
+    boff = _offsets(bd.shape, bd.strides).reshape(-1)
+    order = np.argsort(boff, kind="stable")
+    sboff = boff[order]
+    k = np.clip(np.searchsorted(sboff, voff), 0, max(bd.size - 1, 0))
+    if bd.size == 0 or not np.array_equal(sboff[k], voff):
+        raise RuntimeError("ember: in-place operation on a view that does not lie inside its base")
+    return order[k]
+
+
+class _ViewGradOp:
+    """Engine-side op record for the nodes of a rebased view (not a user-facing Op: not in OPS)."""
+    saves = ()
+    saved_inputs = ()
+    saves_out = False
+    saved_for = None
+    differentiable = True
+    to_float = False
+
+
+class _CopySlices(_ViewGradOp):
+    bw_name = "torch::autograd::CopySlices"
+
+    @staticmethod
+    def backward(saved, g, needs):
+        pos, node = saved
+        if type(g) is not _ndarray:
+            return _copy_slices_graph(pos, node, g, needs)
+        from .autograd.engine import _check_versions, _fix_array
+        inner = (needs[0],) + tuple(needs[1:])
+        if node.vers is not None:
+            _check_versions(node, inner)
+        gin = node.op.backward(node.saved, g.reshape(-1)[pos], inner)
+        if type(gin) is not tuple:
+            gin = (gin,)
+        out = [None] * len(inner)
+        for i in range(1, len(inner)):
+            gi = gin[i]
+            if gi is not None and inner[i] and node.shapes[i] is not None:
+                gi = _fix_array(np.asarray(gi), node.shapes[i], node.dtypes[i])
+            out[i] = gi
+        if needs[0]:
+            gb = np.array(g)
+            g0 = gin[0]
+            if g0 is None:
+                gb.reshape(-1)[pos] = 0
+            else:
+                gb.reshape(-1)[pos] = _fix_array(np.asarray(g0), pos.shape, None)
+            out[0] = gb
+        return tuple(out)
+
+
+class _AsStrided(_ViewGradOp):
+    bw_name = "AsStridedBackward0"
+
+    @staticmethod
+    def backward(saved, g, needs):
+        pos, shape, dtype = saved
+        if type(g) is not _ndarray:
+            return (_scatter_graph(g, pos, shape, dtype),)
+        z = np.zeros(shape, dtype=dtype)
+        z.reshape(-1)[pos.reshape(-1)] = np.broadcast_to(g, pos.shape).reshape(-1)
+        return (z,)
+
+
+def _scatter_graph(g, pos, shape, dtype):
+    """Differentiable (create_graph) form of: zeros(shape) with flat positions `pos` set to g."""
+    z = _wrap(np.zeros(int(np.prod(shape, dtype=np.int64)), dtype=dtype))
+    z[_wrap(pos.reshape(-1))] = g.expand(*pos.shape).reshape(-1) if tuple(g.shape) != pos.shape else g.reshape(-1)
+    return z.reshape(shape)
+
+
+def _copy_slices_graph(pos, node, g, needs):
+    """CopySlices' backward on Tensors (create_graph=True): the same rule, built of recorded ops."""
+    from .autograd.engine import _check_versions, _fix_tensor, _saved_as_tensors
+    import ember._tensor as T
+    inner = tuple(needs)
+    if node.vers is not None:
+        _check_versions(node, inner)
+    flat = g.reshape(-1)
+    gin = node.op.backward(_saved_as_tensors(node, T), flat[_wrap(pos)], inner)
+    if type(gin) is not tuple:
+        gin = (gin,)
+    out = [None] * len(inner)
+    for i in range(1, len(inner)):
+        gi = gin[i]
+        if gi is not None and inner[i] and node.shapes[i] is not None:
+            gi = _fix_tensor(gi, node.shapes[i], node.dtypes[i], T)
+        out[i] = gi
+    if needs[0]:
+        keep = np.ones(g._data.size, dtype=g._data.dtype)
+        keep[pos.reshape(-1)] = 0
+        gb = flat * _wrap(keep)
+        g0 = gin[0]
+        if g0 is not None:
+            g0 = _fix_tensor(g0, pos.shape, None, T)
+            gb = gb + _scatter_graph(g0, pos, (g._data.size,), g._data.dtype)
+        out[0] = gb.reshape(g._data.shape)
+    return tuple(out)
+
+
+def _rebase_view(v, node):
+    """After the in-place op `node` wrote into view `v`: rewire v's base and v (see NOTE above)."""
+    base = v._base
+    bd, vd = base._data, v._data
+    if not np.may_share_memory(bd, vd):
+        return
+    pos = _view_positions(vd, bd)
+    cs = _new(Node)
+    cs.op = _CopySlices
+    cs.next = (_edge(base),) + tuple(node.next[1:])
+    cs.saved = (pos, node)
+    cs.shapes = (bd.shape,) + tuple(node.shapes[1:])
+    cs.dtypes = (bd.dtype,) + tuple(node.dtypes[1:])
+    cs.hooks = None
+    cs.vers = None
+    base._node = cs
+    base._rg = True
+    vn = _new(Node)
+    vn.op = _AsStrided
+    vn.next = (cs,)
+    vn.saved = (pos, bd.shape, bd.dtype)
+    vn.shapes = (bd.shape,)
+    vn.dtypes = (bd.dtype,)
+    vn.hooks = None
+    vn.vers = None
+    v._node = vn
+    v._rg = True
 
 
 def _attach(t, op, edges, shapes, dtypes, saved):
@@ -662,6 +856,10 @@ def _attach(t, op, edges, shapes, dtypes, saved):
     node.vers = None
     t._node = node
     t._rg = True
+    if getattr(t, "_base", None) is not None:
+        _rebase_view(t, node)
+    if len(t._vc) > 1:
+        _ms._refresh_views(t)
     return node
 
 
@@ -689,8 +887,8 @@ def _inplace(op, a, *operands):
     out = out_t._data
     dst = a._data
     if out.dtype is not dst.dtype and not _can_cast(out.dtype, dst.dtype):
-        raise RuntimeError(f"result type {D._FROM_NP[out.dtype].name.capitalize()} can't be cast to the desired "
-                           f"output type {D._FROM_NP[dst.dtype].name.capitalize()}")
+        raise RuntimeError(f"result type {D.scalar_type_name(out.dtype)} can't be cast to the desired "
+                           f"output type {D.scalar_type_name(dst.dtype)}")
     if out.shape != dst.shape:
         raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the broadcast shape {list(out.shape)}")
     node = out_t._node
@@ -701,6 +899,10 @@ def _inplace(op, a, *operands):
             if code == "x0" and saved[i] is dst:
                 saved[i] = dst.copy()
         node.saved = tuple(saved)
+        # the saved x0 is now a private copy (or a promoted one): drop its version entry (listed first)
+        v = node.vers
+        if v is not None and v[0] is a._vc:
+            node.vers = v[2:] or None
     try:
         np.copyto(dst, out, casting="unsafe")
     except ValueError as e:
@@ -712,6 +914,10 @@ def _inplace(op, a, *operands):
         node.vers = _retarget_vers(node.vers, out_t._vc, a._vc)
         a._node = node
         a._rg = True
+        if getattr(a, "_base", None) is not None:
+            _rebase_view(a, node)
+        if len(a._vc) > 1:
+            _ms._refresh_views(a)
     return a
 
 

@@ -1,22 +1,67 @@
-"""Matrix products as Tensor methods."""
+"""Matrix products and small linear-algebra helpers as Tensor methods."""
 from __future__ import annotations
+
+import numpy as np
 
 from .._ops import linalg as L
 
 
+def _mm_msg(sa, sb):
+    return f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and {sb[0]}x{sb[1]})"
+
+
 def _check_matmul(a, b):
     sa, sb = a._data.shape, b._data.shape
-    if len(sa) == 0 or len(sb) == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {len(sa)}D and {len(sb)}D")
+    na, nb = len(sa), len(sb)
+    if na == 0 or nb == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D")
+    if na == 1 and nb == 1:
+        if sa[0] != sb[0]:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have the "
+                               f"same number of elements, but got {sa[0]} and {sb[0]} elements respectively")
+        return
     ka = sa[-1]
-    kb = sb[0] if len(sb) == 1 else sb[-2]
+    kb = sb[0] if nb == 1 else sb[-2]
     if ka != kb:
-        if len(sa) <= 2 and len(sb) <= 2:
-            ma = f"{sa[0]}x{sa[1]}" if len(sa) == 2 else f"1x{sa[0]}"
-            mb = f"{sb[0]}x{sb[1]}" if len(sb) == 2 else f"{sb[0]}x1"
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({ma} and {mb})")
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{ka}] but got: "
-                           f"[{kb}] (matmul of shapes {tuple(sa)} and {tuple(sb)})")
+        if nb == 1:
+            raise RuntimeError(f"size mismatch, got input ({sa[-2]}), mat ({sa[-2]}x{sa[-1]}), vec ({sb[0]}) "
+                               f"(matmul of shapes {tuple(sa)} and {tuple(sb)})" if na > 2 else
+                               f"size mismatch, got input ({sa[0]}), mat ({sa[0]}x{sa[1]}), vec ({sb[0]})")
+        if na <= 2 and nb == 2:
+            raise RuntimeError(_mm_msg(sa if na == 2 else (1, sa[0]), sb))
+        if nb == 2:
+            rows = int(np.prod(sa[:-1]))
+            raise RuntimeError(_mm_msg((rows, sa[-1]), sb) + f" (matmul of shapes {tuple(sa)} and {tuple(sb)})")
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{int(np.prod(sa[:-2])) if na > 2 else 1}, {ka}] but got: "
+                           f"[{int(np.prod(sb[:-2]))}, {kb}]. (matmul of shapes {tuple(sa)} and {tuple(sb)})")
+    ba, bb = sa[:-2], sb[:-2]
+    try:
+        np.broadcast_shapes(ba, bb)
+    except ValueError:
+        n = max(len(ba), len(bb))
+        pa, pb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
+        for i in range(n):
+            if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+                raise RuntimeError(f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at "
+                                   f"non-singleton dimension {i} (matmul of shapes {tuple(sa)} and "
+                                   f"{tuple(sb)})") from None
+
+
+def _short(t):
+    from .shape import _short as s
+    return s(t)
+
+
+def _need_tensor(x, name, arg):
+    if not isinstance(x, _Tensor):
+        raise TypeError(f"{name}(): argument '{arg}' (position 2) must be Tensor, not {type(x).__name__}")
+
+
+def _same(a, b, name):
+    if a._data.dtype is not b._data.dtype:
+        raise RuntimeError(f"{name}: expected both vectors to have same dtype, but found {_short(a)} and "
+                           f"{_short(b)}")
 
 
 class LinalgMixin:
@@ -24,10 +69,13 @@ class LinalgMixin:
 
     def matmul(self, other):
         if not isinstance(other, _Tensor):
-            raise TypeError(f"matmul(): argument 'other' must be Tensor, not {type(other).__name__}")
+            raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
         if self._data.dtype is not other._data.dtype:
             raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {self.dtype} != {other.dtype}")
         _check_matmul(self, other)
+        if self._data.dtype == np.bool_:
+            name = "dot" if self._data.ndim == 1 and other._data.ndim == 1 else "addmm_impl_cpu_"
+            raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
         return _binary(L.Matmul, self, other)
 
     def __matmul__(self, other):
@@ -46,11 +94,139 @@ class LinalgMixin:
         return other.matmul(self)
 
     def mm(self, mat2):
+        _need_tensor(mat2, "mm", "mat2")
         if self._data.ndim != 2:
             raise RuntimeError(f"self must be a matrix, got {self._data.ndim}-D tensor")
         if mat2._data.ndim != 2:
             raise RuntimeError(f"mat2 must be a matrix, got {mat2._data.ndim}-D tensor")
         return self.matmul(mat2)
+
+    def bmm(self, mat2):
+        _need_tensor(mat2, "bmm", "mat2")
+        if self._data.ndim != 3:
+            raise RuntimeError("batch1 must be a 3D tensor")
+        if mat2._data.ndim != 3:
+            raise RuntimeError("batch2 must be a 3D tensor")
+        sa, sb = self._data.shape, mat2._data.shape
+        if sa[0] != sb[0] or sa[2] != sb[1]:
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{sa[0]}, {sa[2]}] "
+                               f"but got: [{sb[0]}, {sb[1]}].")
+        return self.matmul(mat2)
+
+    def mv(self, vec):
+        _need_tensor(vec, "mv", "vec")
+        if self._data.ndim != 2 or vec._data.ndim != 1:
+            raise RuntimeError(f"vector + matrix @ vector expected, got 1, {self._data.ndim}, {vec._data.ndim}")
+        if self._data.shape[1] != vec._data.shape[0]:
+            s = self._data.shape
+            raise RuntimeError(f"size mismatch, got input ({s[0]}), mat ({s[0]}x{s[1]}), vec ({vec._data.shape[0]})")
+        return self.matmul(vec)
+
+    def dot(self, other):
+        _need_tensor(other, "dot", "tensor")
+        if self._data.ndim != 1 or other._data.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self._data.ndim}D and {other._data.ndim}D tensors")
+        _same(self, other, "dot")
+        return self.matmul(other)
+
+    inner_dot = dot
+
+    def vdot(self, other):
+        _need_tensor(other, "vdot", "other")
+        if self._data.ndim != 1 or other._data.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self._data.ndim}D and {other._data.ndim}D tensors")
+        _same(self, other, "vdot")
+        return self.matmul(other)   # real dtypes only: no conjugation needed
+
+    def outer(self, vec2):
+        _need_tensor(vec2, "outer", "vec2")
+        if self._data.ndim != 1 or vec2._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument self, but got {self._data.ndim}-D"
+                               if self._data.ndim != 1 else
+                               f"outer: Expected 1-D argument vec2, but got {vec2._data.ndim}-D")
+        return self.reshape(-1, 1) * vec2
+
+    ger = outer
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return _add_scaled(self, mat1.mm(mat2), beta, alpha)
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        return _inplace_from(self, lambda: self.addmm(mat1, mat2, beta=beta, alpha=alpha))
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return _add_scaled(self, mat.mv(vec), beta, alpha)
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1):
+        return _inplace_from(self, lambda: self.addmv(mat, vec, beta=beta, alpha=alpha))
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _add_scaled(self, batch1.bmm(batch2), beta, alpha)
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return _inplace_from(self, lambda: self.baddbmm(batch1, batch2, beta=beta, alpha=alpha))
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        prod = batch1.bmm(batch2)
+        return _add_scaled(self, prod.sum(0).to(prod.dtype), beta, alpha)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        return _add_scaled(self, vec1.outer(vec2), beta, alpha)
+
+    def kron(self, other):
+        from .._functional_shape import kron
+        return kron(self, other)
+
+    def cross(self, other, dim=None):
+        from .._functional_shape import cross
+        return cross(self, other, dim=dim)
+
+    def inverse(self):
+        from ..linalg import inv
+        return inv(self)
+
+    def det(self):
+        from ..linalg import det
+        return det(self)
+
+    def logdet(self):
+        from ..linalg import slogdet
+        sign, logabs = slogdet(self)
+        return logabs.masked_fill(sign < 0, float("nan"))
+
+    def slogdet(self):
+        from ..linalg import slogdet
+        return slogdet(self)
+
+    def cholesky(self, upper=False):
+        from ..linalg import cholesky
+        return cholesky(self, upper=upper)
+
+    def matrix_power(self, n):
+        from ..linalg import matrix_power
+        return matrix_power(self, n)
+
+
+def _add_scaled(inp, prod, beta, alpha):
+    if prod._data.dtype.kind in "biu":   # integer inputs: torch truncates alpha and beta to integers
+        alpha, beta = int(alpha), int(beta)
+    if alpha != 1:
+        prod = prod * alpha
+    try:
+        np.broadcast_shapes(inp._data.shape, prod._data.shape)
+    except ValueError:
+        raise RuntimeError(f"The expanded size of the tensor ({prod.shape[-1]}) must match the existing size "
+                           f"({inp.shape[-1]}) at non-singleton dimension {inp.ndim - 1}.  Target sizes: "
+                           f"{list(prod.shape)}.  Tensor sizes: {list(inp.shape)}") from None
+    if beta == 0:   # torch ignores input here (its nan/inf do not propagate)
+        shape = np.broadcast_shapes(inp._data.shape, prod._data.shape)
+        return prod if prod._data.shape == shape else prod.expand(shape).clone()
+    return (inp if beta == 1 else inp * beta) + prod   # input first: the in-place forms write into it
+
+
+def _inplace_from(self, compute):
+    from .shape import _write_inplace
+    return _write_inplace(self, compute)
 
 
 _binary = _Tensor = None

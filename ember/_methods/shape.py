@@ -2,34 +2,51 @@
 from __future__ import annotations
 
 import numpy as np
+from weakref import ref as _weakref
 
 from .._ops import shape as S
-from .._ops._base import normalize_dim
+from .._ops._base import normalize_dim, normalize_dims
 
 
 def _shape_arg(args):
-    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+    """Sizes given as ints, one tuple/list/Size, or a 1-D tensor -> a tuple of Python ints."""
+    if len(args) == 1:
         a = args[0]
-        if hasattr(a, "_data"):
-            a = a.tolist()
-        return tuple(int(s) for s in a)
-    return tuple(int(s) for s in args)
+        if type(a) is not int:
+            if isinstance(a, (tuple, list)):
+                args = a
+            elif hasattr(a, "_data"):
+                args = a.tolist() if a._data.ndim else (int(a),)
+            elif isinstance(a, np.integer):
+                return (int(a),)
+            else:
+                raise TypeError(f"shape must be a sequence of ints, not {type(a).__name__}")
+    for s in args:
+        if type(s) is not int:
+            return tuple(int(s) for s in args)   # NumPy ints, 0-d integer tensors
+    return tuple(args)
 
 
 def _infer_shape(shape, numel):
-    neg = [i for i, s in enumerate(shape) if s == -1]
-    if len(neg) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    if any(s < -1 for s in shape):
-        raise RuntimeError(f"invalid shape dimension {min(shape)}")
+    """Resolve one -1 in `shape` against `numel`; torch's errors otherwise."""
     known = 1
-    for s in shape:
-        if s != -1:
+    neg = -1
+    for i, s in enumerate(shape):
+        if s < 0:
+            if s != -1:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            if neg >= 0:
+                raise RuntimeError("only one dimension can be inferred")
+            neg = i
+        else:
             known *= s
-    if neg:
+    if neg >= 0:
         if known == 0 or numel % known:
+            if known == 0:
+                raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                                   f"unspecified dimension size -1 can be any value and is ambiguous")
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-        shape = tuple(numel // known if s == -1 else s for s in shape)
+        shape = shape[:neg] + (numel // known,) + shape[neg + 1:]
     elif known != numel:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
     return shape
@@ -40,19 +57,28 @@ _BASIC = (int, slice, type(None), type(Ellipsis))
 
 def _convert_index(key):
     """Turn a torch-style index into a NumPy key; also say whether it is basic (a view)."""
-    if type(key) is int or type(key) is slice:
+    if type(key) is int or (type(key) is slice and (key.step is None or key.step.__class__ is int and key.step > 0)):
         return key, True
+    if type(key) is list and len(key) < 32 and any(
+            isinstance(k, (list, tuple, slice)) or k is None or k is Ellipsis or hasattr(k, "_data") for k in key):
+        key = tuple(key)   # torch's legacy rule: such a list is a tuple of indices (torch warns)
     items = key if type(key) is tuple else (key,)
     out = []
     basic = True
     for k in items:
         tk = type(k)
         if tk in _BASIC:
+            if tk is slice and k.step is not None and _step(k.step) <= 0:
+                if _step(k.step) == 0:
+                    raise ValueError("slice step cannot be zero")
+                raise ValueError("step must be greater than zero")
             out.append(k)
         elif hasattr(k, "_data"):
             a = k._data
-            if a.dtype.kind == "f":
+            if a.dtype.kind == "f" or a.dtype == np.int8 or a.dtype == np.int16:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if a.dtype == np.uint8:   # torch's deprecated byte masks
+                a = a.astype(bool)
             if a.ndim == 0 and a.dtype.kind in "iu":
                 out.append(int(a))
             else:
@@ -63,12 +89,12 @@ def _convert_index(key):
         elif tk is bool or isinstance(k, np.bool_):
             out.append(bool(k))
             basic = False
-        elif isinstance(k, (list, np.ndarray)):
-            a = np.asarray([x._data if hasattr(x, "_data") else x for x in k] if isinstance(k, list) else k)
+        elif isinstance(k, (list, tuple, np.ndarray)):
+            a = np.asarray([x._data if hasattr(x, "_data") else x for x in k] if tk is not np.ndarray else k)
+            if a.size == 0:
+                a = a.astype(np.int64)
             if a.dtype.kind == "f" or a.dtype == object:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            if a.size == 0 and a.dtype.kind == "f":
-                a = a.astype(np.int64)
             out.append(a)
             basic = False
         else:
@@ -77,10 +103,42 @@ def _convert_index(key):
     return (out[0] if type(key) is not tuple else tuple(out)), basic
 
 
+def _step(s):
+    return int(s)
+
+
+def _check_masks(idx, shape):
+    """torch names the mismatching mask dimension; NumPy's message differs, so check first."""
+    items = idx if type(idx) is tuple else (idx,)
+    d = 0
+    n_ell = sum(1 for k in items if k is Ellipsis)
+    for k in items:
+        if k is None:
+            continue
+        if k is Ellipsis:
+            d = len(shape) - sum(1 if not (type(k) is np.ndarray and k.dtype == bool) else k.ndim
+                                 for k in items if k is not None and k is not Ellipsis) if n_ell == 1 else d
+            continue
+        if type(k) is np.ndarray and k.dtype == bool and k.ndim:
+            for j in range(k.ndim):
+                if d + j < len(shape) and k.shape[j] != shape[d + j]:
+                    raise IndexError(f"The shape of the mask {list(k.shape)} at index {j} does not match the shape "
+                                     f"of the indexed tensor {list(shape)} at index {d + j}")
+            d += k.ndim
+        elif type(k) is np.ndarray and k.dtype == bool:
+            pass
+        else:
+            d += 1
+    if d > len(shape) and n_ell == 0:
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+
+
 def _index_error(e, shape):
     msg = str(e)
     if "out of bounds" in msg:
         msg = msg.replace("axis", "dimension")
+    elif msg.startswith("too many indices"):
+        return IndexError(f"too many indices for tensor of dimension {len(shape)}")
     return IndexError(f"{msg} (indexing a tensor of shape {tuple(shape)})")
 
 
@@ -92,7 +150,8 @@ class ShapeMixin:
         return _view(S.Reshape, self, shape)
 
     def view(self, *shape):
-        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)) and not hasattr(shape[0], "_data"):
+        if len(shape) == 1 and type(shape[0]) is not int and not isinstance(shape[0], (tuple, list, np.integer)) \
+                and not hasattr(shape[0], "_data"):
             from .._dtype import to_dtype
             dt = to_dtype(shape[0])
             if dt.itemsize != self._data.itemsize:
@@ -245,6 +304,8 @@ class ShapeMixin:
 
     def __getitem__(self, key):
         idx, basic = _convert_index(key)
+        if not basic:
+            _check_masks(idx, self._data.shape)
         try:
             if basic:
                 return _view(S.Index, self, idx, True)
@@ -254,6 +315,8 @@ class ShapeMixin:
 
     def __setitem__(self, key, value):
         idx, basic = _convert_index(key)
+        if not basic:
+            _check_masks(idx, self._data.shape)
         vt = value if hasattr(value, "_data") else None
         v = vt._data if vt is not None else value
         recording = _STATE.enabled and (self._rg or (vt is not None and vt._rg))
@@ -279,13 +342,750 @@ class ShapeMixin:
                     (self._data.dtype, vt._data.dtype if vt is not None else None),
                     (idx, basic, vshape))
 
+    # ---- dims ---------------------------------------------------------------------------------
+    def movedim(self, source, destination):
+        nd = self._data.ndim
+        src = (source,) if isinstance(source, int) else tuple(source)
+        dst = (destination,) if isinstance(destination, int) else tuple(destination)
+        if len(src) != len(dst):
+            raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
+                               f"contain the same number of dims as destination ({list(dst)} dims)")
+        src = tuple(normalize_dim(d, nd) for d in src)
+        dst = tuple(normalize_dim(d, nd) for d in dst)
+        if len(set(src)) != len(src):
+            raise RuntimeError(f"movedim: repeated dim in `source` ({list(src)})")
+        if len(set(dst)) != len(dst):
+            raise RuntimeError(f"movedim: repeated dim in `destination` ({list(dst)})")
+        order = [d for d in range(nd) if d not in src]
+        for d, s in sorted(zip(dst, src)):
+            order.insert(d, s)
+        if nd == 0:
+            return _view(S.Reshape, self, ())
+        return _view(S.Permute, self, tuple(order))
 
-_view = _unary = _edge = _attach = _check_inplace = _STATE = None
+    moveaxis = movedim
+
+    def broadcast_to(self, size):
+        return self.expand(size)
+
+    # ---- repetition ---------------------------------------------------------------------------
+    def repeat(self, *sizes):
+        reps = _shape_arg(sizes)
+        if len(reps) < self._data.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
+                               "of tensor")
+        if any(r < 0 for r in reps):
+            raise RuntimeError(f"Trying to create tensor with negative dimension {min(reps)}: {list(reps)}")
+        return _unary(S.Repeat, self, reps)
+
+    def tile(self, *dims):
+        reps = _shape_arg(dims)
+        nd = self._data.ndim
+        if len(reps) < nd:
+            reps = (1,) * (nd - len(reps)) + reps
+        return self.repeat(reps)
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        x = self if dim is not None else self.reshape(-1)
+        d = normalize_dim(dim, x._data.ndim) if dim is not None else 0
+        n = x._data.shape[d] if x._data.ndim else 1
+        if hasattr(repeats, "_data"):
+            r = repeats._data
+            if r.ndim > 1:
+                raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+            if r.dtype.kind not in "iu":
+                raise RuntimeError(f"repeat_interleave only accept int32 or int64 repeats, got {repeats.dtype}")
+            r = r.reshape(-1)
+        else:
+            r = np.asarray([int(repeats)])
+        if r.size == 1:
+            r = np.broadcast_to(r, (n,))
+        if r.size != n:
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                               f"{r.size} and input.size({d}) = {n}")
+        if np.any(r < 0):
+            raise RuntimeError("repeats can not be negative")
+        if x._data.ndim == 0:
+            x = x.reshape(1)
+        return _unary(S.IndexSelect, x, d, np.repeat(np.arange(n), r))
+
+    # ---- splitting ----------------------------------------------------------------------------
+    def split(self, split_size, dim=0):
+        nd = self._data.ndim
+        d = normalize_dim(dim, nd)
+        n = self._data.shape[d]
+        if isinstance(split_size, (list, tuple)):
+            sizes = [int(s) for s in split_size]
+            if sum(sizes) != n or any(s < 0 for s in sizes):
+                raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
+                                   f"size at dimension {d}), but got split_sizes={sizes}")
+        else:
+            split_size = int(split_size)
+            if split_size < 0:
+                raise RuntimeError(f"split expects split_size be non-negative, but got split_size={split_size}")
+            if split_size == 0:
+                if n != 0:
+                    raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size "
+                                       f"of {n}")
+                return (self.narrow(d, 0, 0),)
+            sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size or n == 0 else [])
+        out = []
+        o = 0
+        for s in sizes:
+            out.append(self.narrow(d, o, s))
+            o += s
+        return tuple(out)
+
+    def split_with_sizes(self, split_sizes, dim=0):
+        return self.split(list(split_sizes), dim)
+
+    def chunk(self, chunks, dim=0):
+        chunks = int(chunks)
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+        d = normalize_dim(dim, self._data.ndim)
+        n = self._data.shape[d]
+        size = -(-n // chunks) if n else 0
+        if size == 0:
+            return tuple(self.narrow(d, 0, 0) for _ in range(chunks)) if n == 0 else ()
+        return self.split(size, d)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        d = normalize_dim(dim, self._data.ndim)
+        n = self._data.shape[d]
+        ios = indices_or_sections
+        if hasattr(ios, "_data"):
+            if ios._data.ndim == 0:
+                ios = int(ios)
+            else:
+                ios = ios.tolist()
+        if isinstance(ios, (list, tuple)):
+            bounds = [0] + [min(max(int(i) if i >= 0 else n + int(i), 0), n) for i in ios] + [n]
+            out = []
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                out.append(self.narrow(d, a, max(b - a, 0)) if b >= a else self.narrow(d, a, 0))
+            return tuple(out)
+        k = int(ios)
+        if k <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
+        q, r = divmod(n, k)
+        sizes = [q + 1] * r + [q] * (k - r)
+        return self.split(sizes, d)
+
+    def hsplit(self, sections):
+        return self.tensor_split(sections, 1 if self._data.ndim > 1 else 0)
+
+    def vsplit(self, sections):
+        return self.tensor_split(sections, 0)
+
+    def unbind(self, dim=0):
+        d = normalize_dim(dim, self._data.ndim)
+        return tuple(self.select(d, i) for i in range(self._data.shape[d]))
+
+    def narrow(self, dim, start, length):
+        d = normalize_dim(dim, self._data.ndim)
+        n = self._data.shape[d]
+        start = int(start)
+        length = int(length)
+        if start < -n or start > n:
+            raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+        if start < 0:
+            start += n
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        if start + length > n:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+        return _view(S.Index, self, (slice(None),) * d + (slice(start, start + length),), True)
+
+    def select(self, dim, index):
+        nd = self._data.ndim
+        if nd == 0:
+            raise IndexError("select() cannot be applied to a 0-dim tensor.")
+        d = normalize_dim(dim, nd)
+        n = self._data.shape[d]
+        index = int(index)
+        if index < -n or index >= n:
+            raise IndexError(f"select(): index {index} out of range for tensor of size {list(self._data.shape)} at "
+                             f"dimension {d}")
+        return _view(S.Index, self, (slice(None),) * d + (index,), True)
+
+    # ---- reordering ---------------------------------------------------------------------------
+    def flip(self, *dims):
+        axes = _dims_arg(dims)
+        axes = normalize_dims(axes, self._data.ndim) if self._data.ndim else ()
+        return _unary(S.Flip, self, axes)
+
+    def fliplr(self):
+        if self._data.ndim < 2:
+            raise RuntimeError("Input must be >= 2-d.")
+        return self.flip(1)
+
+    def flipud(self):
+        if self._data.ndim < 1:
+            raise RuntimeError("Input must be >= 1-d.")
+        return self.flip(0)
+
+    def roll(self, shifts, dims=None):
+        sh = (int(shifts),) if isinstance(shifts, (int, np.integer)) else tuple(int(s) for s in shifts)
+        if dims is None:
+            if len(sh) != 1:
+                raise RuntimeError(f"`shifts` required to be an int or a 1-length tuple when `dims` is None, "
+                                   f"got {len(sh)}")
+            return _unary(S.Roll, self, sh[0], None)
+        ds = (dims,) if isinstance(dims, int) else tuple(dims)
+        if len(ds) != len(sh):
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:{len(ds)}")
+        ds = tuple(normalize_dim(d, self._data.ndim) for d in ds)
+        return _unary(S.Roll, self, sh, ds)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        if len(dims) != 2:
+            raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+        nd = self._data.ndim
+        if nd < 2:
+            raise RuntimeError(f"expected total dims >= 2, but got total dims = {nd}")
+        d0, d1 = normalize_dim(dims[0], nd), normalize_dim(dims[1], nd)
+        if d0 == d1:
+            raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+        k = k % 4
+        if k == 1:
+            return self.flip(d1).transpose(d0, d1)
+        if k == 2:
+            return self.flip(d0, d1)
+        if k == 3:
+            return self.flip(d0).transpose(d0, d1)
+        return self.clone()
+
+    # ---- diagonals and triangles --------------------------------------------------------------
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        nd = self._data.ndim
+        d1, d2 = normalize_dim(dim1, nd), normalize_dim(dim2, nd)
+        if d1 == d2:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        return _view(S.Diagonal, self, int(offset), d1, d2)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        nd = self._data.ndim + 1
+        d1, d2 = normalize_dim(dim1, nd), normalize_dim(dim2, nd)
+        if d1 == d2:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        shp = list(self._data.shape[:-1]) if self._data.ndim else []
+        m = (self._data.shape[-1] if self._data.ndim else 1) + abs(int(offset))
+        for d in sorted((d1, d2)):
+            shp.insert(d, m)
+        src = self if self._data.ndim else self.reshape(1)
+        return _unary(S.DiagEmbed, src, tuple(shp), int(offset), d1, d2)
+
+    def diag(self, diagonal=0):
+        nd = self._data.ndim
+        if nd == 1:
+            return self.diag_embed(diagonal, 0, 1)
+        if nd == 2:
+            return self.diagonal(diagonal, 0, 1).clone()
+        raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{nd}D")
+
+    def tril(self, diagonal=0):
+        if self._data.ndim < 2:
+            raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+        return _unary(S.Tril, self, int(diagonal))
+
+    def triu(self, diagonal=0):
+        if self._data.ndim < 2:
+            raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+        return _unary(S.Triu, self, int(diagonal))
+
+    def tril_(self, diagonal=0):
+        return _write_inplace(self, lambda: self.tril(diagonal))
+
+    def triu_(self, diagonal=0):
+        return _write_inplace(self, lambda: self.triu(diagonal))
+
+    def trace(self):
+        if self._data.ndim != 2:
+            raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self._data.ndim}")
+        if self._data.dtype == np.bool_:
+            raise NotImplementedError("\"trace\" not implemented for 'Bool'")
+        return self.diagonal().sum()
+
+    def unfold(self, dimension, size, step):
+        nd = self._data.ndim
+        d = normalize_dim(dimension, nd) if nd else 0
+        n = self._data.shape[d] if nd else 1
+        size, step = int(size), int(step)
+        if size > n:
+            raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+        if step <= 0:
+            raise RuntimeError(f"step is {step} but must be > 0")
+        if size < 0:
+            raise RuntimeError(f"size is {size} but must be >= 0")
+        src = self if nd else self.reshape(1)
+        return _view(S.Unfold, src, d, size, step)
+
+    # ---- gather / scatter ---------------------------------------------------------------------
+    def gather(self, dim, index, *, sparse_grad=False):
+        idx = _index_arr(index, "gather")
+        nd = self._data.ndim
+        d = normalize_dim(dim, nd)
+        _check_gather_shapes(self, idx, d, "gather", None)
+        _check_bounds(idx, self._data.shape if nd else (1,), d)
+        if not nd:
+            return _unary(S.Gather, self.reshape(1), 0, idx.reshape(1)).reshape(())
+        return _unary(S.Gather, self, d, idx)
+
+    def take_along_dim(self, indices, dim=None):
+        idx = _index_arr(indices, "take_along_dim", int64_only=True)
+        if dim is None:
+            return self.reshape(-1).gather(0, _wrap_idx(idx.reshape(-1)))
+        nd = self._data.ndim
+        d = normalize_dim(dim, nd)
+        if idx.ndim != nd:
+            raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of "
+                               f"dimensions, but got {nd} dimensions for input, and {idx.ndim} dimensions for "
+                               f"indices")
+        shp = list(np.broadcast_shapes(tuple(s for i, s in enumerate(self._data.shape) if i != d),
+                                       tuple(s for i, s in enumerate(idx.shape) if i != d)))
+        xs = shp[:d] + [self._data.shape[d]] + shp[d:]
+        ishape = shp[:d] + [idx.shape[d]] + shp[d:]
+        x = self if list(self._data.shape) == xs else self.expand(xs)
+        return x.gather(d, _wrap_idx(np.broadcast_to(idx, ishape)))
+
+    def scatter(self, dim, index, src=None, value=None, *, reduce=None):
+        if src is None and value is None:
+            raise TypeError("scatter() missing required argument 'src' or 'value'")
+        if src is None:
+            src = value
+        idx = _index_arr(index, "scatter")
+        d = normalize_dim(dim, self._data.ndim)
+        if reduce is not None:
+            if reduce not in ("add", "multiply"):
+                raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
+            if not hasattr(src, "_data"):
+                from .._creation import full
+                src = full(idx.shape, src, dtype=self.dtype)
+            return self.scatter_reduce(d, index, src, "sum" if reduce == "add" else "prod")
+        if hasattr(src, "_data"):
+            _same_dtype(self, src, "scatter()", "Expected self.dtype to be equal to src.dtype")
+            _check_gather_shapes(self, idx, d, "scatter", src)
+            _check_bounds(idx, self._data.shape, d)
+            return _apply(S.Scatter, (self, src), d, idx)
+        _check_gather_shapes(self, idx, d, "scatter", None)
+        _check_bounds(idx, self._data.shape, d)
+        return _unary(S.ScatterValue, self, d, idx, src)
+
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        return _write_inplace(self, lambda: self.scatter(dim, index, src, value, reduce=reduce))
+
+    def scatter_add(self, dim, index, src):
+        idx = _index_arr(index, "scatter_add")
+        d = normalize_dim(dim, self._data.ndim)
+        _same_dtype(self, src, "scatter_add()", "Expected self.dtype to be equal to src.dtype")
+        _check_gather_shapes(self, idx, d, "scatter_add", src)
+        _check_bounds(idx, self._data.shape, d)
+        return _apply(S.ScatterAdd, (self, src), d, idx)
+
+    def scatter_add_(self, dim, index, src):
+        return _write_inplace(self, lambda: self.scatter_add(dim, index, src))
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+            raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+        idx = _index_arr(index, "scatter_reduce")
+        d = normalize_dim(dim, self._data.ndim)
+        _same_dtype(self, src, "scatter_reduce()", "Expected self.dtype to be equal to src.dtype")
+        _check_gather_shapes(self, idx, d, "scatter_reduce", src)
+        _check_bounds(idx, self._data.shape, d)
+        if reduce == "mean" and self._data.dtype == np.bool_:
+            raise NotImplementedError("\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'")
+        return _apply(S.ScatterReduce, (self, src), d, idx, reduce, bool(include_self))
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return _write_inplace(self, lambda: self.scatter_reduce(dim, index, src, reduce,
+                                                                include_self=include_self))
+
+    # ---- index_* ------------------------------------------------------------------------------
+    def index_select(self, dim, index):
+        idx = _index_arr(index, "index_select")
+        if idx.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        nd = self._data.ndim
+        d = normalize_dim(dim, nd)
+        src = self if nd else self.reshape(1)
+        n = src._data.shape[d]
+        if idx.size and (idx.max() >= n or idx.min() < -n):
+            bad = int(idx.max() if idx.max() >= n else idx.min())
+            raise RuntimeError(f"index_select(): index {bad} is out of bounds for dimension {d} with size {n}")
+        out = _unary(S.IndexSelect, src, d, idx.reshape(-1))
+        return out if nd else out.reshape(idx.shape)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        idx, d = self._index_common(dim, index, source, "index_add_")
+        return _apply(S.IndexAdd, (self, source), d, idx, alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return _write_inplace(self, lambda: self.index_add(dim, index, source, alpha=alpha))
+
+    def index_copy(self, dim, index, source):
+        idx, d = self._index_common(dim, index, source, "index_copy_")
+        return _apply(S.IndexCopy, (self, source), d, idx)
+
+    def index_copy_(self, dim, index, source):
+        return _write_inplace(self, lambda: self.index_copy(dim, index, source))
+
+    def _index_common(self, dim, index, source, name):
+        idx = _index_arr(index, name)
+        if idx.ndim > 1:
+            raise IndexError(f"{name}(): Index is supposed to be a vector")
+        idx = idx.reshape(-1)
+        d = normalize_dim(dim, self._data.ndim)
+        if source._data.dtype is not self._data.dtype:
+            raise RuntimeError(f"{name}(): self ({_short(self)}) and source ({_short(source)}) must have the same "
+                               f"scalar type")
+        sshape = source._data.shape
+        ns = sshape[d] if source._data.ndim else 1
+        if idx.size != ns:
+            err = IndexError if name == "index_copy_" else RuntimeError
+            raise err(f"{name}(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                      f"({ns}), for dim: {d}")
+        exp = self._data.shape[:d] + (idx.size,) + self._data.shape[d + 1:]
+        if source._data.ndim and tuple(sshape) != exp:
+            raise RuntimeError(f"{name}(): source shape {list(sshape)} must match self shape "
+                               f"{list(self._data.shape)} except at dim {d} (expected {list(exp)})")
+        n = self._data.shape[d] if self._data.ndim else 1
+        if idx.size and (idx.max() >= n or idx.min() < -n):
+            bad = int(idx.max() if idx.max() >= n else idx.min())
+            raise (IndexError if name == "index_copy_" else RuntimeError)(
+                f"{name}(): index {bad} is out of bounds for dimension {d} with size {n}")
+        return idx, d
+
+    def index_fill(self, dim, index, value):
+        idx = _index_arr(index, "index_fill_")
+        if idx.ndim > 1:
+            raise IndexError("index_fill_(): Index is supposed to be a vector")
+        d = normalize_dim(dim, self._data.ndim)
+        n = self._data.shape[d] if self._data.ndim else 1
+        if idx.size and (idx.max() >= n or idx.min() < -n):
+            raise IndexError(f"index {int(idx.max())} is out of bounds for dimension {d} with size {n}")
+        mask = np.zeros(self._data.shape, dtype=bool)
+        mask[(slice(None),) * d + (idx.reshape(-1),)] = True
+        return self.masked_fill(_wrap_idx(mask), value)
+
+    def index_fill_(self, dim, index, value):
+        return _write_inplace(self, lambda: self.index_fill(dim, index, value))
+
+    def index_put(self, indices, values, accumulate=False):
+        if not isinstance(indices, (tuple, list)):
+            raise TypeError(f"index_put(): argument 'indices' must be tuple of Tensors, not {type(indices).__name__}")
+        idx, basic = _convert_index(tuple(indices))
+        if type(idx) is not tuple:
+            idx = (idx,)
+        if len(idx) > self._data.ndim:
+            raise IndexError(f"too many indices for tensor of dimension {self._data.ndim} (got {len(idx)})")
+        _check_masks(idx, self._data.shape)
+        if not hasattr(values, "_data"):
+            from .._creation import tensor
+            values = tensor(values, dtype=self.dtype)
+        if values._data.dtype is not self._data.dtype:
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, got {_short(self)} "
+                               f"for the destination and {_short(values)} for the source.")
+        try:
+            target = self._data[idx].shape
+        except IndexError as e:
+            raise _index_error(e, self._data.shape) from None
+        try:
+            np.broadcast_to(values._data, target)
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
+                               f"indexing result of shape {list(target)}") from None
+        return _apply(S.IndexPut, (self, values), idx, bool(accumulate))
+
+    def index_put_(self, indices, values, accumulate=False):
+        return _write_inplace(self, lambda: self.index_put(indices, values, accumulate))
+
+    # ---- masks --------------------------------------------------------------------------------
+    def masked_fill(self, mask, value):
+        m = _mask_arr(mask, "masked_fill_")
+        try:
+            np.broadcast_shapes(m.shape, self._data.shape)
+        except ValueError:
+            _broadcast_error(self._data.shape, m.shape)
+        if hasattr(value, "_data"):
+            if value._data.ndim:
+                raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                                   f"{value._data.ndim} dimension(s).")
+            if value._rg and _STATE.enabled:
+                from .._functional import where
+                v = value.to(self.dtype) if value._data.dtype is not self._data.dtype else value
+                return where(_wrap_idx(~m), self, v)   # self stays input 0 (the in-place form relies on it)
+            value = value.item()
+        out = _unary(S.MaskedFill, self, m, value) if m.shape == self._data.shape or \
+            np.broadcast_shapes(m.shape, self._data.shape) == self._data.shape else \
+            _unary(S.MaskedFill, self.expand(np.broadcast_shapes(m.shape, self._data.shape)), m, value)
+        return out
+
+    def masked_fill_(self, mask, value):
+        m = _mask_arr(mask, "masked_fill_")
+        try:
+            b = np.broadcast_shapes(m.shape, self._data.shape)
+        except ValueError:
+            b = None
+        if b != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                               f"{list(b) if b is not None else list(m.shape)}")
+        return _write_inplace(self, lambda: self.masked_fill(mask, value))
+
+    def masked_select(self, mask):
+        m = _mask_arr(mask, "masked_select")
+        try:
+            shp = np.broadcast_shapes(m.shape, self._data.shape)
+        except ValueError:
+            _broadcast_error(self._data.shape, m.shape)
+        x = self if shp == self._data.shape else self.expand(shp)
+        return _unary(S.Index, x, np.broadcast_to(m, shp), False)
+
+    def masked_scatter(self, mask, source):
+        m = _mask_arr(mask, "masked_scatter_")
+        try:
+            shp = np.broadcast_shapes(m.shape, self._data.shape)
+        except ValueError:
+            _broadcast_error(self._data.shape, m.shape)
+        if source._data.dtype is not self._data.dtype:
+            raise RuntimeError(f"masked_scatter_: expected self and source to have same dtypes but got "
+                               f"{_short(self)} and {_short(source)}")
+        m = np.broadcast_to(m, shp)
+        if np.count_nonzero(m) > source._data.size:
+            raise RuntimeError("Number of elements of source < number of ones in mask")
+        x = self if shp == self._data.shape else self.expand(shp)
+        return _apply(S.MaskedScatter, (x, source), m)
+
+    def masked_scatter_(self, mask, source):
+        return _write_inplace(self, lambda: self.masked_scatter(mask, source))
+
+    def take(self, index):
+        idx = _index_arr(index, "take", int64_only=True)
+        n = self._data.size
+        if idx.size and (idx.max() >= n or idx.min() < -n):
+            bad = int(idx.max() if idx.max() >= n else idx.min())
+            raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+        return _unary(S.Index, self.reshape(-1), idx, False)
+
+    def nonzero(self, *, as_tuple=False):
+        nz = np.nonzero(self._data) if self._data.ndim else np.nonzero(self._data.reshape(1))
+        if as_tuple:
+            if self._data.ndim == 0:
+                return (_wrap_idx(nz[0].astype(np.int64)),)
+            return tuple(_wrap_idx(a.astype(np.int64)) for a in nz)
+        if self._data.ndim == 0:
+            return _wrap_idx(np.zeros((len(nz[0]), 0), dtype=np.int64))
+        return _wrap_idx(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64))
+
+    def argwhere(self):
+        return self.nonzero()
+
+
+def _dims_arg(dims):
+    if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
+        return tuple(int(d) for d in dims[0])
+    return tuple(int(d) for d in dims)
+
+
+_SHORT = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+          "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _short(t):
+    return _SHORT[t.dtype.name]
+
+
+def _index_arr(index, name, int64_only=False):
+    if not hasattr(index, "_data"):
+        raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    a = index._data
+    if int64_only:
+        if a.dtype != np.int64:
+            raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    elif a.dtype != np.int64 and a.dtype != np.int32:
+        raise RuntimeError(f"{name}(): Expected dtype int32 or int64 for index")
+    return a
+
+
+def _mask_arr(mask, name):
+    if not hasattr(mask, "_data"):
+        raise TypeError(f"{name}(): argument 'mask' must be Tensor, not {type(mask).__name__}")
+    m = mask._data
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"{name} only supports boolean masks, but got mask with dtype {mask.dtype.name}")
+    return m
+
+
+def _broadcast_error(a, b):
+    a, b = tuple(a), tuple(b)
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            raise RuntimeError(f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at "
+                               f"non-singleton dimension {i}")
+    raise RuntimeError(f"shapes {list(a)} and {list(b)} are not broadcastable")
+
+
+def _same_dtype(a, b, name, msg):
+    if not hasattr(b, "_data"):
+        raise TypeError(f"{name}: argument 'src' must be Tensor, not {type(b).__name__}")
+    if a._data.dtype is not b._data.dtype:
+        raise RuntimeError(f"{name}: {msg}")
+
+
+def _check_gather_shapes(x, idx, d, name, src):
+    xs = x._data.shape
+    if idx.ndim != max(len(xs), 1) and not (idx.ndim == 0 and len(xs) == 0):
+        if idx.size == 0 and idx.ndim == 1:
+            return
+        raise RuntimeError("Index tensor must have the same number of dimensions as "
+                           f"{'input' if name == 'gather' else 'self'} tensor")
+    for i in range(idx.ndim):
+        if i != d and len(xs) and idx.shape[i] > xs[i]:
+            raise RuntimeError(f"Size does not match at dimension {i} expected index {list(idx.shape)} to be "
+                               f"smaller than self {list(xs)} apart from dimension {d}")
+    if src is not None:
+        ss = src._data.shape
+        if len(ss) != idx.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+        for i in range(idx.ndim):
+            if idx.shape[i] > ss[i]:
+                raise RuntimeError(f"Size does not match at dimension {i} expected index {list(idx.shape)} to be "
+                                   f"smaller than src {list(ss)} apart from dimension {d}")
+
+
+def _check_bounds(idx, shape, d):
+    if idx.size == 0:
+        return
+    n = shape[d]
+    hi, lo = idx.max(), idx.min()
+    if hi >= n or lo < -n:
+        bad = int(hi if hi >= n else lo)
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
+
+
+def _wrap_idx(a):
+    from .._tensor import _wrap
+    return _wrap(a)
+
+
+# NOTE [ Views taken before an in-place write ]
+# A view shares memory with its base, so after a recorded in-place write to the base (or to a
+# sibling view) a view taken earlier reads the new values: its graph node must be re-derived
+# from the base's new node (torch regenerates the grad_fn). Recorded views are registered on the
+# shared version counter (`_vc[0]` is the version; weakrefs to views follow it), and every live
+# registered view is regenerated as AsStrided(base) after each recorded in-place write.
+
+def _register_view(t):
+    vc = t._vc
+    vc.append(_weakref(t))
+    if len(vc) > 33:
+        vc[1:] = [r for r in vc[1:] if r() is not None]
+
+
+def _refresh_views(t):
+    vc = t._vc
+    root = getattr(t, "_base", None)
+    if root is None:
+        root = t
+    rn = root._node
+    if rn is None:
+        return
+    live = []
+    for r in vc[1:]:
+        w = r()
+        if w is None:
+            continue
+        live.append(r)
+        if w is t or getattr(w, "_base", None) is not root:
+            continue
+        pos = _view_positions(w._data, root._data)
+        node = _new_node(_Node)
+        node.op = S.AsStrided
+        node.next = (rn,)
+        node.saved = (pos, root._data.shape, pos.size > 1 and np.unique(pos).size != pos.size)
+        node.shapes = (root._data.shape,)
+        node.dtypes = (root._data.dtype,)
+        node.vers = None
+        node.hooks = None
+        w._node = node
+        w._rg = True
+    vc[1:] = live
+
+
+def _write_inplace(self, compute):
+    """Run `compute()` (the out-of-place op on self) and write its result into self's memory.
+
+    torch's in-place checks run first (so a view is validated before its graph edge is read);
+    self then takes the result's place in the graph, and a view's base is rebased by the core.
+    """
+    if _STATE.enabled:
+        _check_inplace(self)
+    before = _edge(self)
+    out = compute()
+    node = out._node
+    dst = self._data
+    if out._data.shape != dst.shape:
+        raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the broadcast shape "
+                           f"{list(out._data.shape)}")
+    old = self._vc[0]
+    if node is not None:
+        # arrays the op saved that alias self are about to be overwritten: keep private copies,
+        # and forget their version entries (the output's entry is retargeted to self below)
+        if node.op.saved_inputs:
+            saved = list(node.saved)
+            for i, code in enumerate(node.op.saves):
+                if code[0] == "x" and saved[i] is dst:
+                    saved[i] = dst.copy()
+            node.saved = tuple(saved)
+        v = node.vers
+        if v is not None:
+            nv = []
+            for i in range(0, len(v), 2):
+                if not (v[i] is self._vc and v[i + 1] == old):
+                    nv += (v[i], v[i + 1])
+            node.vers = tuple(nv) or None
+        if node.next[0] is not before and getattr(self, "_base", None) is not None:
+            # the core's view rebase needs the write's input 0 to be the old view: record a copy instead
+            return self.copy_(out)
+    try:
+        np.copyto(dst, out._data, casting="unsafe")
+    except ValueError:
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location. Please clone() the tensor before performing the "
+                           "operation.") from None
+    self._vc[0] += 1
+    if node is not None:
+        if node.vers is not None:
+            nv = list(node.vers)
+            for i in range(0, len(nv), 2):
+                if nv[i] is out._vc:
+                    nv[i], nv[i + 1] = self._vc, self._vc[0]
+            node.vers = tuple(nv)
+        self._node = node
+        self._rg = True
+        if getattr(self, "_base", None) is not None:
+            _rebase_view(self, node)
+        if len(self._vc) > 1:
+            _refresh_views(self)
+    return self
+
+
+_view = _apply = _unary = _edge = _attach = _check_inplace = _rebase_view = _view_positions = None
+_STATE = _Node = None
+
+
+_new_node = object.__new__
 
 
 def _bind():
-    global _view, _unary, _edge, _attach, _check_inplace, _STATE
+    global _view, _apply, _unary, _edge, _attach, _check_inplace, _rebase_view, _view_positions, _STATE, _Node
     from .. import _tensor as t
+    from .._ops._base import Node
     from ..autograd.grad_mode import STATE
-    _view, _unary, _edge, _attach, _check_inplace, _STATE = (
-        t._view, t._unary, t._edge, t._attach, t._check_inplace, STATE)
+    _view, _apply, _unary, _edge, _attach, _check_inplace, _rebase_view, _view_positions, _STATE, _Node = (
+        t._view, t._apply, t._unary, t._edge, t._attach, t._check_inplace, t._rebase_view, t._view_positions,
+        STATE, Node)
+

@@ -30,6 +30,10 @@ class Op:
     saves: tuple = ()
     differentiable = True
     to_float = False      # integer/bool inputs are computed in the default float dtype (exp, div, ...)
+    # optional {saves-code: input indices whose gradient uses it}, e.g. Mul: {"x0": (1,), "x1": (0,)}.
+    # An in-place change to a saved value is an error only when a gradient that uses it is computed
+    # (torch saves only what the needed gradients use). None: every gradient uses every saved value.
+    saved_for: dict | None = None
     # torch's grad_fn class name, e.g. MulBackward0; defaults to <ClassName>Backward0
     bw_name: str | None = None
 
@@ -60,7 +64,7 @@ class Node:
         return self.op.bw_name
 
     def __repr__(self):
-        return f"<{self.op.bw_name} object at {hex(id(self))}>"
+        return f"<{self.op.bw_name.rsplit('::', 1)[-1]} object at {hex(id(self))}>"
 
     @property
     def next_functions(self):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Op, b_reshape, b_transpose
+from ._base import Op, b_reshape, b_sum, b_transpose
 
 
 class Reshape(Op):
@@ -46,13 +46,30 @@ class Expand(Op):
         return (g,)   # the engine sums g back to the input's shape
 
 
+def _int_index(idx):
+    """np.add.at mistreats boolean masks: spell each k-d mask as its k integer index arrays."""
+    items = idx if type(idx) is tuple else (idx,)
+    if not any(type(k) is np.ndarray and k.dtype == bool and k.ndim for k in items):
+        return idx
+    out = []
+    for k in items:
+        if type(k) is np.ndarray and k.dtype == bool and k.ndim:
+            out.extend(np.nonzero(k))
+        else:
+            out.append(k)
+    return tuple(out)
+
+
 class Index(Op):
     """x[idx]; idx is a key NumPy understands (ints, slices, None, Ellipsis, int/bool arrays)."""
     saves = ("c", "c", "c")
 
     @staticmethod
     def forward(x, idx, basic):
-        return x[idx], (x.shape, idx, basic)
+        out = x[idx]
+        if type(out) is not np.ndarray:   # all-integer index: NumPy gives a scalar, torch a 0-d view
+            out = x[(idx if type(idx) is tuple else (idx,)) + (Ellipsis,)]
+        return out, (x.shape, idx, basic)
 
     @staticmethod
     def backward(saved, g, needs):
@@ -62,7 +79,7 @@ class Index(Op):
             if basic:
                 gx[idx] = g
             else:
-                np.add.at(gx, idx, g)
+                np.add.at(gx, _int_index(idx), g)
             return (gx,)
         from ember._tensor import _apply
         return (_apply(IndexBackward, (g,), shape, idx, basic),)
@@ -79,7 +96,7 @@ class IndexBackward(Op):
         if basic:
             gx[idx] = g
         else:
-            np.add.at(gx, idx, g)
+            np.add.at(gx, _int_index(idx), g)
         return gx, (idx, basic)
 
     @staticmethod
@@ -121,4 +138,608 @@ class SetItem(Op):
                 from ember._tensor import _apply
                 gv = _apply(Index, (g,), idx, basic)
             # several writes to one element keep only the last: torch's gradient is then unspecified
+        return gx, gv
+
+
+# ---- helpers (arrays) --------------------------------------------------------------------------
+
+def _axis_index(axis, idx):
+    return (slice(None),) * axis + (idx,)
+
+
+def _full_index(idx, axis):
+    """The open-grid index tuple that addresses x[..., idx[...], ...] element-wise (gather/scatter)."""
+    nd = idx.ndim
+    out = []
+    for d in range(nd):
+        if d == axis:
+            out.append(idx)
+        else:
+            shp = [1] * nd
+            shp[d] = idx.shape[d]
+            out.append(np.arange(idx.shape[d]).reshape(shp))
+    return tuple(out)
+
+
+def _leading(x, shape):
+    """x[:shape[0], :shape[1], ...]: the part of x that an index of `shape` addresses (torch's rule)."""
+    if x.shape == tuple(shape):
+        return x
+    return x[tuple(slice(0, s) for s in shape)]
+
+
+def _pad_to(g, sub_shape, shape):
+    """Zeros of `shape` with g written into the leading `sub_shape` block (adjoint of _leading)."""
+    if tuple(sub_shape) == tuple(shape):
+        return g
+    if type(g) is np.ndarray:
+        out = np.zeros(shape, dtype=g.dtype)
+        out[tuple(slice(0, s) for s in sub_shape)] = g
+        return out
+    from ember._tensor import _apply
+    return _apply(IndexBackward, (g,), tuple(shape), tuple(slice(0, s) for s in sub_shape), True)
+
+
+def _keep_mask(shape, idx):
+    keep = np.ones(shape, dtype=bool)
+    keep[idx] = False
+    return keep
+
+
+def _diag_view(x, offset, d1, d2):
+    """A writable strided view of x's diagonal (dims d1, d2 removed, the diagonal appended last)."""
+    n1, n2 = x.shape[d1], x.shape[d2]
+    if offset >= 0:
+        s1, s2, L = 0, offset, max(0, min(n1, n2 - offset))
+    else:
+        s1, s2, L = -offset, 0, max(0, min(n1 + offset, n2))
+    if L > 0:
+        sl = [slice(None)] * x.ndim
+        sl[d1] = slice(s1, None)
+        sl[d2] = slice(s2, None)
+        x = x[tuple(sl)]
+    keep = [d for d in range(x.ndim) if d != d1 and d != d2]
+    shape = tuple(x.shape[d] for d in keep) + (L,)
+    strides = tuple(x.strides[d] for d in keep) + (x.strides[d1] + x.strides[d2],)
+    return np.lib.stride_tricks.as_strided(x, shape, strides)
+
+
+def _unfold_view(x, dim, size, step):
+    n = (x.shape[dim] - size) // step + 1
+    shape = x.shape[:dim] + (n,) + x.shape[dim + 1:] + (size,)
+    st = x.strides
+    strides = st[:dim] + (st[dim] * step,) + st[dim + 1:] + (st[dim],)
+    return np.lib.stride_tricks.as_strided(x, shape, strides)
+
+
+def _apply(op, inputs, *args):
+    from ember._tensor import _apply as ap
+    return ap(op, inputs, *args)
+
+
+def _const(a):
+    from ember._tensor import _wrap
+    return _wrap(a)
+
+
+# ---- joining and splitting ---------------------------------------------------------------------
+
+class Cat(Op):
+    saves = ("c", "c")
+
+    @staticmethod
+    def forward(*args):
+        axis = args[-1]
+        xs = args[:-1]
+        nd = max(x.ndim for x in xs)
+        # torch's legacy rule: 1-D empty inputs are skipped when the others have more dims
+        sizes = tuple(None if (x.ndim == 1 and x.shape[0] == 0 and nd > 1) else x.shape[axis] for x in xs)
+        keep = [x for x, s in zip(xs, sizes) if s is not None]
+        return np.concatenate(keep, axis=axis), (axis, sizes)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        axis, sizes = saved
+        out = []
+        o = 0
+        for s, n in zip(sizes, needs):
+            if s is None:
+                out.append(g.reshape(-1)[0:0] if n else None)
+                continue
+            out.append(g[_axis_index(axis, slice(o, o + s))] if n else None)
+            o += s
+        return tuple(out)
+
+
+class Stack(Op):
+    saves = ("c",)
+
+    @staticmethod
+    def forward(*args):
+        axis = args[-1]
+        return np.stack(args[:-1], axis=axis), (axis,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        axis = saved[0]
+        return tuple(g[_axis_index(axis, i)] if n else None for i, n in enumerate(needs))
+
+
+# ---- reordering --------------------------------------------------------------------------------
+
+class Flip(Op):
+    saves = ("c",)
+
+    @staticmethod
+    def forward(x, axes):
+        return np.flip(x, axes).copy(), (axes,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        axes = saved[0]
+        return (np.flip(g, axes) if type(g) is np.ndarray else g.flip(axes),)
+
+
+class Roll(Op):
+    saves = ("c", "c")
+
+    @staticmethod
+    def forward(x, shifts, axes):
+        return np.roll(x, shifts, axes), (shifts, axes)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        shifts, axes = saved
+        neg = tuple(-s for s in shifts) if isinstance(shifts, tuple) else -shifts
+        if type(g) is np.ndarray:
+            return (np.roll(g, neg, axes),)
+        return (g.roll(neg, axes),)
+
+
+class Repeat(Op):
+    saves = ("c", "c")
+
+    @staticmethod
+    def forward(x, reps):
+        pad = (1,) * (len(reps) - x.ndim) + x.shape
+        return np.tile(x.reshape(pad), reps), (x.shape, reps)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        shape, reps = saved
+        pad = (1,) * (len(reps) - len(shape)) + tuple(shape)
+        inter = []
+        for r, s in zip(reps, pad):
+            inter += [r, s]
+        g = b_reshape(g, tuple(inter))
+        return (b_reshape(b_sum(g, axis=tuple(range(0, 2 * len(reps), 2))), tuple(shape)),)
+
+
+# ---- gather / scatter / index_* ---------------------------------------------------------------
+
+class IndexSelect(Op):
+    saves = ("c", "c", "c")
+
+    @staticmethod
+    def forward(x, axis, idx):
+        return np.take(x, idx, axis=axis), (x.shape, axis, idx)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        shape, axis, idx = saved
+        if type(g) is np.ndarray:
+            gx = np.zeros(shape, dtype=g.dtype)
+            np.add.at(gx, _axis_index(axis, idx), g)
+            return (gx,)
+        return (_apply(IndexAdd, (_const(np.zeros(shape, dtype=g._data.dtype)), g), axis, idx, 1),)
+
+
+class IndexAdd(Op):
+    saves = ("c", "c", "c")
+
+    @staticmethod
+    def forward(x, src, axis, idx, alpha):
+        out = x.copy()
+        np.add.at(out, _axis_index(axis, idx), src * alpha if alpha != 1 else src)
+        return out, (axis, idx, alpha)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        axis, idx, alpha = saved
+        gs = None
+        if needs[1]:
+            gs = np.take(g, idx, axis=axis) if type(g) is np.ndarray else _apply(IndexSelect, (g,), axis, idx)
+            if alpha != 1:
+                gs = gs * alpha
+        return (g if needs[0] else None), gs
+
+
+class IndexCopy(Op):
+    saves = ("c", "c", "c")
+
+    @staticmethod
+    def forward(x, src, axis, idx):
+        out = x.copy()
+        out[_axis_index(axis, idx)] = src
+        return out, (axis, idx, _keep_mask(x.shape, _axis_index(axis, idx)))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        axis, idx, keep = saved
+        gs = None
+        if needs[1]:
+            gs = np.take(g, idx, axis=axis) if type(g) is np.ndarray else _apply(IndexSelect, (g,), axis, idx)
+        return (g * keep if needs[0] else None), gs
+
+
+class MaskedFill(Op):
+    """where(mask, value, x) for a Python scalar value (mask broadcasts to x)."""
+    saves = ("c",)
+
+    @staticmethod
+    def forward(x, mask, value):
+        out = x.copy()
+        np.copyto(out, np.asarray(value).astype(x.dtype, casting="unsafe"), where=mask)
+        return out, (mask,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (g * ~saved[0],)
+
+
+class MaskedScatter(Op):
+    saves = ("c", "c")
+
+    @staticmethod
+    def forward(x, src, mask):
+        out = x.copy()
+        k = int(np.count_nonzero(mask))
+        out[mask] = src.reshape(-1)[:k]
+        return out, (mask, src.shape)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        mask, sshape = saved
+        gx = gs = None
+        if needs[0]:
+            gx = g * ~mask
+        if needs[1]:
+            n = 1
+            for s in sshape:
+                n *= s
+            if type(g) is np.ndarray:
+                flat = np.zeros(n, dtype=g.dtype)
+                sel = g[mask]
+                flat[:sel.shape[0]] = sel
+                gs = flat.reshape(sshape)
+            else:
+                sel = g[_const(mask)]
+                gs = _pad_to(sel, sel.shape, (n,)).reshape(sshape)
+        return gx, gs
+
+
+class Gather(Op):
+    saves = ("c", "c", "c")
+
+    @staticmethod
+    def forward(x, axis, idx):
+        sub = tuple(s if d != axis else x.shape[d] for d, s in enumerate(idx.shape))
+        return np.take_along_axis(_leading(x, sub), idx, axis), (x.shape, axis, idx)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        shape, axis, idx = saved
+        if type(g) is np.ndarray:
+            gx = np.zeros(shape, dtype=g.dtype)
+            np.add.at(gx, _full_index(idx, axis), g)
+            return (gx,)
+        z = _const(np.zeros(shape, dtype=g._data.dtype))
+        return (_apply(ScatterAdd, (z, g), axis, idx),)
+
+
+class ScatterAdd(Op):
+    saves = ("c", "c", "c")
+
+    @staticmethod
+    def forward(x, src, axis, idx):
+        out = x.copy()
+        np.add.at(out, _full_index(idx, axis), _leading(src, idx.shape))
+        return out, (axis, idx, src.shape)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        axis, idx, sshape = saved
+        gs = None
+        if needs[1]:
+            gs = _pad_to(_gather(g, axis, idx), idx.shape, sshape)
+        return (g if needs[0] else None), gs
+
+
+class Scatter(Op):
+    """x.scatter(dim, index, src): src a tensor (input 1)."""
+    saves = ("c", "c", "c", "c")
+
+    @staticmethod
+    def forward(x, src, axis, idx):
+        out = x.copy()
+        fi = _full_index(idx, axis)
+        out[fi] = _leading(src, idx.shape)
+        return out, (axis, idx, src.shape, _keep_mask(x.shape, fi))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        axis, idx, sshape, keep = saved
+        gs = None
+        if needs[1]:
+            gs = _pad_to(_gather(g, axis, idx), idx.shape, sshape)
+        return (g * keep if needs[0] else None), gs
+
+
+class ScatterValue(Op):
+    """x.scatter(dim, index, value) with a Python scalar value."""
+    saves = ("c",)
+    bw_name = "ScatterBackward1"
+
+    @staticmethod
+    def forward(x, axis, idx, value):
+        out = x.copy()
+        fi = _full_index(idx, axis)
+        out[fi] = value
+        return out, (_keep_mask(x.shape, fi),)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (g * saved[0],)
+
+
+def _gather(g, axis, idx):
+    if type(g) is np.ndarray:
+        return np.take_along_axis(_leading(g, tuple(s if d != axis else g.shape[d]
+                                                      for d, s in enumerate(idx.shape))), idx, axis)
+    return _apply(Gather, (g,), axis, idx)
+
+
+class ScatterReduce(Op):
+    saves = ("x0", "x1", "out", "c", "c", "c", "c")
+
+    @staticmethod
+    def forward(x, src, axis, idx, reduce, include_self):
+        fi = _full_index(idx, axis)
+        src = _leading(src, idx.shape)
+        out = x.copy()
+        if reduce in ("sum", "mean"):
+            if not include_self:
+                out[fi] = 0
+            np.add.at(out, fi, src)
+            count = None
+            if reduce == "mean":
+                count = np.ones(x.shape, dtype=np.int64) if include_self else np.zeros(x.shape, dtype=np.int64)
+                np.add.at(count, fi, 1)
+                c = np.maximum(count, 1)
+                if out.dtype.kind == "f":
+                    out = out / c.astype(out.dtype)
+                else:
+                    out = out // c
+            return out.astype(x.dtype, copy=False), (x, src, out, axis, idx, reduce, (include_self, count))
+        if reduce == "prod":
+            if not include_self:
+                out[fi] = 1
+            np.multiply.at(out, fi, src)
+        elif reduce in ("amax", "amin"):
+            if not include_self:
+                if x.dtype.kind == "f":
+                    out[fi] = -np.inf if reduce == "amax" else np.inf
+                else:
+                    info = np.iinfo(x.dtype) if x.dtype.kind in "iu" else None
+                    out[fi] = (info.min if reduce == "amax" else info.max) if info else (reduce != "amax")
+            (np.maximum if reduce == "amax" else np.minimum).at(out, fi, src)
+        return out, (x, src, out, axis, idx, reduce, (include_self, None))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, src, out, axis, idx, reduce, (include_self, count) = saved
+        if type(g) is not np.ndarray:
+            raise NotImplementedError("ember: double backward through scatter_reduce is not implemented")
+        fi = _full_index(idx, axis)
+        scattered = ~_keep_mask(x.shape, fi)
+        gx = gs = None
+        if reduce == "sum":
+            gx = g if include_self else g * ~scattered
+            gs = g[fi]
+        elif reduce == "mean":
+            c = np.maximum(count, 1).astype(g.dtype)
+            gx = g / c if include_self else g * ~scattered
+            gs = (g / c)[fi]
+        elif reduce == "prod":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gx = np.where(scattered, g * out / x, g) if include_self else g * ~scattered
+                gs = (g * out)[fi] / src
+            # zeros: recompute the product of the others where a factor is zero
+            if (include_self and np.any(x[scattered] == 0)) or np.any(src == 0):
+                gx, gs = _prod_grad_with_zeros(x, src, g, fi, include_self, scattered)
+        else:
+            hit_self = (x == out) & scattered if include_self else np.zeros(x.shape, dtype=bool)
+            hit_src = src == out[fi]
+            cnt = hit_self.astype(g.dtype)
+            np.add.at(cnt, fi, hit_src.astype(g.dtype))
+            cnt = np.maximum(cnt, 1)
+            share = g / cnt
+            gx = np.where(scattered, share * hit_self, g) if include_self else g * ~scattered
+            gs = share[fi] * hit_src
+        return (gx if needs[0] else None), (_pad_to(gs, idx.shape, saved[1].shape) if needs[1] else None)
+
+
+def _prod_grad_with_zeros(x, src, g, fi, include_self, scattered):
+    # product over the other contributors, element by element of src (no division)
+    n = src.size
+    flat_targets = np.ravel_multi_index(np.broadcast_arrays(*fi), x.shape).reshape(-1)
+    sv = src.reshape(-1)
+    gs = np.empty(n, dtype=g.dtype)
+    gflat = g.reshape(-1)
+    xflat = x.reshape(-1)
+    order = np.argsort(flat_targets, kind="stable")
+    gx = g * ~scattered if not include_self else g.copy()
+    gxf = gx.reshape(-1)
+    # group by target: few groups in practice; vectorised per group
+    tsorted = flat_targets[order]
+    bounds = np.flatnonzero(np.diff(tsorted)) + 1
+    for grp in np.split(order, bounds):
+        if grp.size == 0:
+            continue
+        t = flat_targets[grp[0]]
+        vals = sv[grp]
+        if include_self:
+            vals = np.concatenate([[xflat[t]], vals])
+        left = np.concatenate([[1], np.cumprod(vals)[:-1]])
+        right = np.concatenate([np.cumprod(vals[::-1])[:-1][::-1], [1]])
+        others = left * right
+        if include_self:
+            gxf[t] = gflat[t] * others[0]
+            others = others[1:]
+        gs[grp] = gflat[t] * others
+    return gx, gs.reshape(src.shape)
+
+
+# ---- diagonals, triangles, windows ------------------------------------------------------------
+
+class Diagonal(Op):
+    saves = ("c", "c")
+
+    @staticmethod
+    def forward(x, offset, d1, d2):
+        return _diag_view(x, offset, d1, d2), (x.shape, (offset, d1, d2))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        shape, args = saved
+        if type(g) is np.ndarray:
+            return (DiagEmbed.forward(g, shape, *args)[0],)
+        return (_apply(DiagonalBackward, (g,), shape, *args),)
+
+
+class DiagEmbed(Op):
+    """Zeros of `shape` with g on the (offset, d1, d2) diagonal: the adjoint of Diagonal."""
+    saves = ("c",)
+
+    @staticmethod
+    def forward(g, shape, offset, d1, d2):
+        out = np.zeros(shape, dtype=g.dtype)
+        _diag_view(out, offset, d1, d2)[...] = g
+        return out, ((offset, d1, d2),)
+
+    @staticmethod
+    def backward(saved, gg, needs):
+        offset, d1, d2 = saved[0]
+        if type(gg) is np.ndarray:
+            return (_diag_view(gg, offset, d1, d2),)
+        return (gg.diagonal(offset, d1, d2),)
+
+
+class DiagonalBackward(DiagEmbed):
+    pass
+
+
+class Tril(Op):
+    saves = ("c",)
+
+    @staticmethod
+    def forward(x, k):
+        return np.tril(x, k), (k,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (np.tril(g, saved[0]) if type(g) is np.ndarray else g.tril(saved[0]),)
+
+
+class Triu(Op):
+    saves = ("c",)
+
+    @staticmethod
+    def forward(x, k):
+        return np.triu(x, k), (k,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (np.triu(g, saved[0]) if type(g) is np.ndarray else g.triu(saved[0]),)
+
+
+class Unfold(Op):
+    saves = ("c", "c")
+
+    @staticmethod
+    def forward(x, dim, size, step):
+        return _unfold_view(x, dim, size, step), (x.shape, (dim, size, step))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        shape, args = saved
+        if type(g) is np.ndarray:
+            return (UnfoldBackward.forward(g, shape, *args)[0],)
+        return (_apply(UnfoldBackward, (g,), shape, *args),)
+
+
+class UnfoldBackward(Op):
+    saves = ("c",)
+
+    @staticmethod
+    def forward(g, shape, dim, size, step):
+        out = np.zeros(shape, dtype=g.dtype)
+        n = g.shape[dim]
+        for j in range(size):     # a loop over the window length, not over elements
+            sl = _axis_index(dim, slice(j, j + step * (n - 1) + 1, step))
+            out[sl] += g[..., j]
+        return out, ((dim, size, step),)
+
+    @staticmethod
+    def backward(saved, gg, needs):
+        dim, size, step = saved[0]
+        if type(gg) is np.ndarray:
+            return (_unfold_view(gg, dim, size, step),)
+        return (gg.unfold(dim, size, step),)
+
+
+
+class AsStrided(Op):
+    """A view re-derived from its base's current graph node (after an in-place write to the base):
+    out = base.flat[pos]. `overlap` marks views whose elements share memory (expand, unfold)."""
+    saves = ("c", "c", "c")
+    bw_name = "AsStridedBackward0"
+
+    @staticmethod
+    def backward(saved, g, needs):
+        pos, shape, overlap = saved
+        n = 1
+        for s in shape:
+            n *= s
+        if type(g) is np.ndarray:
+            gx = np.zeros(n, dtype=g.dtype)
+            if overlap:
+                np.add.at(gx, pos.reshape(-1), np.broadcast_to(g, pos.shape).reshape(-1))
+            else:
+                gx[pos.reshape(-1)] = np.broadcast_to(g, pos.shape).reshape(-1)
+            return (gx.reshape(shape),)
+        return (_apply(IndexBackward, (g.reshape(-1),), (n,), pos.reshape(-1), False).reshape(shape),)
+
+
+class IndexPut(Op):
+    """x.index_put(indices, values, accumulate): indices is a NumPy advanced-index tuple."""
+    saves = ("c", "c", "c")
+
+    @staticmethod
+    def forward(x, v, idx, accumulate):
+        out = x.copy()
+        if accumulate:
+            np.add.at(out, _int_index(idx), np.broadcast_to(v, out[idx].shape))
+            return out, (idx, accumulate, None)
+        out[idx] = v
+        return out, (idx, accumulate, _keep_mask(x.shape, idx))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        idx, accumulate, keep = saved
+        gx = gv = None
+        if needs[0]:
+            gx = g if accumulate else g * keep
+        if needs[1]:
+            gv = g[idx] if type(g) is np.ndarray else _apply(Index, (g,), idx, False)
         return gx, gv

@@ -15,6 +15,8 @@ NOTE [ Engine ]
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from .._ops._base import Node, sum_to
@@ -35,11 +37,33 @@ def _tensor_mod():
     return _tensor
 
 
-def _check_versions(node):
+def _vers_codes(node):
+    """The saves-code ("x0", "x1", "out") of each (counter, version) pair in node.vers, in the
+    order the recording hooks write them: saved tensor inputs ascending, then the output."""
+    op = node.op
+    dts = node.dtypes
+    codes = [f"x{k}" for k in op.saved_inputs if k < len(dts) and dts[k] is not None]
+    if op.saves_out:
+        codes.append("out")
+    return codes
+
+
+def _check_versions(node, needs):
     v = node.vers
     for i in range(0, len(v), 2):
         vc = v[i]
         if vc[0] != v[i + 1]:
+            # only an error if the modified value is needed by a gradient being computed now
+            # (e.g. x * w saves x for w's gradient only); decided here, off the hot path
+            used_by = node.op.saved_for
+            if used_by is not None:
+                codes = _vers_codes(node)
+                if len(codes) * 2 == len(v) + 2 and codes[0] == "x0":
+                    codes = codes[1:]      # _inplace dropped x0's entry (it saved a private copy)
+                if len(codes) * 2 == len(v):
+                    users = used_by.get(codes[i // 2])
+                    if users is not None and not any(needs[k] for k in users if k < len(needs)):
+                        continue
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace operation: "
                 f"it was saved by {node.op.bw_name}, is at version {vc[0]}; expected version {v[i + 1]} instead. "
@@ -58,7 +82,7 @@ def _saved_as_tensors(node, T):
         saved = (saved,)
     out = []
     for code, s in zip(codes, saved):
-        if type(s) is not _ndarray or code == "c":
+        if code == "c" or not isinstance(s, (_ndarray, np.generic)):   # 0-d results may be NumPy scalars
             out.append(s)
         elif code == "out":
             t = T._wrap(s)
@@ -112,8 +136,26 @@ def _run_hooks(hooks, g, create_graph, T):
         gt = g if create_graph else T._wrap(g)
         r = h(gt)
         if r is not None:
-            g = r if create_graph else r._data
+            g = _hook_result(h, g, r, create_graph)
     return g
+
+
+def _hook_result(h, g, r, create_graph):
+    """A tensor hook's replacement gradient, checked like torch: same shape and dtype."""
+    if not hasattr(r, "_data"):
+        raise TypeError(f"expected a Tensor or None from the hook, got {type(r).__name__}")
+    old = g._data if hasattr(g, "_data") else g
+    new = r._data
+    name = getattr(h, "__name__", type(h).__name__)
+    if new.dtype != old.dtype:
+        from .._dtype import from_numpy_dtype
+        from .._methods.misc import _LEGACY
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was torch."
+                           f"{_LEGACY[from_numpy_dtype(old.dtype).name]} got torch."
+                           f"{_LEGACY[from_numpy_dtype(new.dtype).name]})")
+    if new.shape != old.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    return r if create_graph else new
 
 
 def _graph(roots):
@@ -157,7 +199,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                 _add_leaf(leaf_grads, t, g)
             continue
         if n in grads:
-            grads[n] = grads[n] + g
+            grads[n] = _plus(grads[n], g)
         else:
             grads[n] = g
             root_nodes.append(n)
@@ -178,9 +220,9 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                 saved = node.saved
                 if saved is _FREED:
                     raise RuntimeError(_SECOND_TIME)
-                if node.vers is not None:
-                    _check_versions(node)
                 needs = tuple([e is not None for e in nxt])
+                if node.vers is not None:
+                    _check_versions(node, needs)
                 if create_graph:
                     gin = node.op.backward(_saved_as_tensors(node, T), g, needs)
                 else:
@@ -208,7 +250,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                     if type(e) is Node:
                         if gi is not None:
                             prev = grads.get(e)
-                            grads[e] = gi if prev is None else prev + gi
+                            grads[e] = gi if prev is None else _plus(prev, gi)
                         c = deps[e] - 1
                         deps[e] = c
                         if c == 0:
@@ -216,7 +258,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                     elif gi is not None:
                         if capture is not None and id(e) in capture:
                             prev = captured.get(id(e))
-                            captured[id(e)] = gi if prev is None else prev + gi
+                            captured[id(e)] = gi if prev is None else _plus(prev, gi)
                         if accumulate and (leaf_filter is None or id(e) in leaf_filter):
                             _add_leaf(leaf_grads, e, gi)
             else:
@@ -228,36 +270,69 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                         deps[e] = c
                         if c == 0:
                             ready.append(e)
-        for leaf, g in leaf_grads.values():
-            _accumulate_leaf(leaf, g, create_graph, T)
+        # drop the loop's references so that a leaf's gradient array is stolen only when nothing
+        # else holds it (Add's backward hands the same array to both inputs, hooks may keep theirs)
+        gin = gi = g = saved = None
+        given = set()
+        while leaf_grads:
+            leaf, g = leaf_grads.popitem()[1]
+            _accumulate_leaf(leaf, g, create_graph, T, given)
     finally:
         STATE.enabled = prev_enabled
     return captured
 
 
+def _plus(a, b):
+    """a + b for gradients in flight; NumPy turns a sum of 0-d arrays into a scalar: undo that."""
+    s = a + b
+    if isinstance(s, np.generic):
+        s = np.asarray(s)
+    return s
+
+
 def _add_leaf(leaf_grads, leaf, g):
     k = id(leaf)
     prev = leaf_grads.get(k)
-    leaf_grads[k] = (leaf, g) if prev is None else (leaf, prev[1] + g)
+    leaf_grads[k] = (leaf, g) if prev is None else (leaf, _plus(prev[1], g))
 
 
-def _accumulate_leaf(leaf, g, create_graph, T):
+def _refs_probe(leaf, g):
+    return sys.getrefcount(g)
+
+
+def _unique_refs():
+    # the reference count a gradient array has inside _accumulate_leaf when only the engine holds it
+    # (measured with the same call shape, so it adapts to the interpreter)
+    d = {0: (None, np.empty(1))}
+    leaf, g = d.popitem()[1]
+    return _refs_probe(leaf, g)
+
+
+_UNIQUE_REFS = _unique_refs()
+
+
+def _accumulate_leaf(leaf, g, create_graph, T, given=None):
     hooks = getattr(leaf, "_hooks", None)
     if hooks:
         for h in list(hooks):
             r = h(g if create_graph else T._wrap(g))
             if r is not None:
-                g = r if create_graph else r._data
+                g = _hook_result(h, g, r, create_graph)
     old = getattr(leaf, "_grad", None)
     if create_graph:
         if type(g) is _ndarray:
             g = T._wrap(g)
+        elif given is not None:
+            if id(g) in given:
+                g = g.clone()          # never the same Tensor object as another leaf's .grad
+            given.add(id(g))
         leaf._grad = g if old is None else old + g
         return
     if old is None:
-        # steal the array when we own it outright; otherwise copy (it may alias another leaf's
-        # gradient, a broadcast view, or a caller's tensor)
-        if not (g.flags.owndata and g.flags.writeable and g.flags.c_contiguous):
+        # steal the array when nothing else holds it and we own it outright; otherwise copy (it may
+        # alias another leaf's gradient, a broadcast view, a hook's tensor or a caller's tensor)
+        if not (sys.getrefcount(g) <= _UNIQUE_REFS and g.flags.owndata and g.flags.writeable
+                and g.flags.c_contiguous):
             g = np.array(g)
         leaf._grad = T._wrap(g)
     elif old._rg or old._node is not None:
@@ -283,8 +358,8 @@ def _seed_for(t, g, T, create_graph):
         from .._creation import tensor
         g = tensor(g, dtype=t.dtype)
     if g._data.shape != t._data.shape:
-        raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {tuple(g.shape)} and output[0] has a "
-                           f"shape of {tuple(t.shape)}.")
+        raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and output[0] has a "
+                           f"shape of {t.shape}.")
     if create_graph:
         return g
     d = g._data
@@ -362,14 +437,19 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         capture[t._node if t._node is not None else id(t)] = t
     captured = run_backward(outputs, seeds, retain_graph, create_graph, capture=capture, accumulate=False)
     result = []
-    for t in inputs:
+    for i, t in enumerate(inputs):
         key = t._node if t._node is not None else id(t)
         g = captured.get(key)
+        if g is not None and t._node is None and getattr(t, "_hooks", None):
+            for h in list(t._hooks):       # a leaf's tensor hooks see (and may replace) its gradient
+                r = h(g if create_graph else T._wrap(g))
+                if r is not None:
+                    g = _hook_result(h, g, r, create_graph)
         if g is None:
             if materialize_grads:
                 g = np.zeros_like(t._data)
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
                                    "Set allow_unused=True if this is the desired behavior.")
         if g is not None and not isinstance(g, T.Tensor):
             g = T._wrap(g if g.flags.owndata else np.array(g))
@@ -395,9 +475,17 @@ class _AccumulateGrad:
         return ()
 
 
+# torch ops whose Python-scalar operand is a Scalar argument (no edge), not a wrapped-number Tensor
+# (which shows up as (None, 0)): x ** 2, 1 - x, 2 ** x, x % 2
+_SCALAR_OVERLOADS = frozenset({"PowBackward0", "PowBackward1", "PowBackward2", "RsubBackward1", "RemainderBackward0"})
+
+
 def next_functions(node):
     out = []
-    for e in node.next:
+    nxt = node.next
+    if len(nxt) == 2 and nxt[1] is None and node.dtypes[1] is None and node.op.bw_name in _SCALAR_OVERLOADS:
+        nxt = nxt[:1]
+    for e in nxt:
         if e is None or type(e) is Node:
             out.append((e, 0))
         else:

@@ -193,7 +193,6 @@ class Function(metaclass=_FunctionMeta):
         ctx._tensor_positions = tuple(t if t is not None else None for t in tensor_pos)
         ctx._n_out = len(outs)
         ctx._out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, T.Tensor) else ((), None) for o in outs]
-        ctx._versions = tuple(t._vc[0] if t is not None else None for t in ctx.to_save)
         edges = tuple(T._edge(t) for t in tensor_pos if t is not None)
         tens_in = [t for t in tensor_pos if t is not None]
         node = _new(Node)
@@ -204,6 +203,9 @@ class Function(metaclass=_FunctionMeta):
         node.dtypes = tuple(t._data.dtype for t in tens_in)
         node.hooks = None
         node.vers = None
+        for t in ctx.dirty_tensors:
+            if t._node is None and t._rg:
+                raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
         dirty = {id(t) for t in ctx.dirty_tensors}
         nondiff = {id(t) for t in ctx.non_differentiable}
         inputs_ids = {id(t) for t in tens_in}
@@ -236,6 +238,8 @@ class Function(metaclass=_FunctionMeta):
                 o._node = sel
             o._rg = True
             result.append(o)
+        # versions of saved tensors are taken after mark_dirty's bump (a dirty input may be saved)
+        ctx._versions = tuple(t._vc[0] if t is not None else None for t in ctx.to_save)
         return result[0] if single else tuple(result)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
@@ -24,19 +25,55 @@ def is_inference_mode_enabled() -> bool:
     return STATE.inference
 
 
+def _decorate(fn, make_ctx, name):
+    """Run `fn` (a function or a generator function) under a fresh context from `make_ctx()`.
+
+    Generators get the mode each time they resume (and not while suspended), like torch.
+    """
+    if isinstance(fn, type):
+        raise TypeError(f"{name} cannot decorate a class")
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen_wrapper(*args, **kwargs):
+            gen = fn(*args, **kwargs)
+            try:
+                with make_ctx():
+                    value = next(gen)
+                while True:
+                    try:
+                        sent = yield value
+                    except GeneratorExit:
+                        with make_ctx():
+                            gen.close()
+                        raise
+                    except BaseException as exc:    # thrown into the generator
+                        with make_ctx():
+                            value = gen.throw(exc)
+                    else:
+                        with make_ctx():
+                            value = gen.send(sent)
+            except StopIteration as stop:
+                return stop.value
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with make_ctx():
+            return fn(*args, **kwargs)
+    return wrapper
+
+
 class _Mode:
-    """Base for grad-mode switches: usable as a context manager and as a decorator."""
+    """Base for grad-mode switches: usable as a context manager and as a decorator, with or without
+    parentheses (`@no_grad()` and `@no_grad`)."""
+
+    def __new__(cls, orig_func=None, *args, **kwargs):
+        if orig_func is not None and callable(orig_func) and cls is not set_grad_enabled:
+            return _decorate(orig_func, cls, cls.__name__)      # bare decorator: @no_grad
+        return super().__new__(cls)
 
     def __call__(self, fn):
-        if isinstance(fn, type):
-            raise TypeError(f"{type(self).__name__} cannot decorate a class")
-        mode = self
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with mode.clone():
-                return fn(*args, **kwargs)
-        return wrapper
+        return _decorate(fn, self.clone, type(self).__name__)
 
     def clone(self):
         return type(self)()
@@ -97,12 +134,7 @@ class set_grad_enabled(_Mode):
     def __call__(self, fn):
         STATE.enabled = self._prev   # used as a decorator: undo the immediate switch
         mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-        return wrapper
+        return _decorate(fn, lambda: set_grad_enabled(mode), "set_grad_enabled")
 
 
 class inference_mode(_Mode):

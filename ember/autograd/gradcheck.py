@@ -54,14 +54,14 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                 for j, i in enumerate(diff):
                     x = inputs[i]._data
                     num = np.zeros(x.size)
-                    flat = x.reshape(-1)
                     for p in range(x.size):
-                        old = flat[p]
-                        flat[p] = old + eps
+                        ix = np.unravel_index(p, x.shape)     # works for non-contiguous inputs too
+                        old = x[ix]
+                        x[ix] = old + eps
                         fp = f_flat()[k_out]
-                        flat[p] = old - eps
+                        x[ix] = old - eps
                         fm = f_flat()[k_out]
-                        flat[p] = old
+                        x[ix] = old
                         num[p] = np.sum(u * (fp - fm)) / (2 * eps)
                     if not np.allclose(ga[j].reshape(-1), num, atol=atol, rtol=rtol):
                         msg = (f"Jacobian mismatch for output {k} with respect to input {i},\n"
@@ -102,9 +102,11 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     us = [T._wrap(rng.standard_normal(o._data.shape)) for o in outs if o.requires_grad]
 
     def first(*xs):
-        os_ = [o for o in _outputs(func, xs) if o.requires_grad]
-        gs = grad(os_, [x for x in xs if isinstance(x, T.Tensor) and x.requires_grad], grad_outputs=us,
-                  create_graph=True, allow_unused=True)
+        from .grad_mode import enable_grad
+        with enable_grad():   # gradcheck evaluates this under no_grad; the inner grad needs a graph
+            os_ = [o for o in _outputs(func, xs) if o.requires_grad]
+            gs = grad(os_, [x for x in xs if isinstance(x, T.Tensor) and x.requires_grad], grad_outputs=us,
+                      create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)
 
     del diff

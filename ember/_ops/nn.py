@@ -1,0 +1,1022 @@
+"""Fused kernels for the hot ops of a training loop (linear, activations, softmax, losses, dropout,
+embedding). One node each, hand-written backward.
+
+Backward rules use operators and the `b_*` helpers where that keeps them valid on Tensors
+(double backward); rules that need NumPy-only calls say so with `_tensor_grad_unsupported`.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._base import Op, b_exp, b_matmul, b_sum, b_swap_last, b_where
+
+_ndarray = np.ndarray
+
+
+def _nd(g):
+    return type(g) is _ndarray
+
+
+def _T():
+    from .. import _tensor
+    return _tensor
+
+
+def _tensor_grad_unsupported(name):
+    raise NotImplementedError(f"ember: double backward (create_graph=True) through {name} is not implemented")
+
+
+# ---- identity and linear -------------------------------------------------------------------------
+
+class Identity(Op):
+    bw_name = "BackwardHookFunctionBackward"
+
+    @staticmethod
+    def forward(x):
+        return x.view(), None
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (g,)
+
+
+class Linear(Op):
+    # y = x @ W.T + b as one node
+    saves = ("x0", "x1")
+    bw_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(x, w, b):
+        out = np.matmul(x, w.T)
+        out += b
+        return out, (x, w)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, w = saved
+        gx = gw = gb = None
+        out_f = g.shape[-1]
+        if needs[0]:
+            gx = b_matmul(g, w)
+        if needs[1]:
+            g2 = g.reshape(-1, out_f) if g.ndim != 2 else g
+            x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+            gw = b_matmul(b_swap_last(g2), x2)
+        if needs[2]:
+            gb = b_sum(g.reshape(-1, out_f) if g.ndim != 2 else g, axis=0) if _nd(g) else \
+                g.reshape(-1, out_f).sum(dim=0)
+        return gx, gw, gb
+
+
+class LinearNoBias(Op):
+    saves = ("x0", "x1")
+    bw_name = "MmBackward0"
+
+    @staticmethod
+    def forward(x, w):
+        return np.matmul(x, w.T), (x, w)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        gx, gw, _ = Linear.backward(saved, g, (needs[0], needs[1], False))
+        return gx, gw
+
+
+# ---- activations -----------------------------------------------------------------------------------
+
+class LeakyRelu(Op):
+    saves = ("x0", "c")
+    bw_name = "LeakyReluBackward0"
+
+    @staticmethod
+    def forward(x, slope):
+        return np.where(x > 0, x, x * x.dtype.type(slope)), (x, slope)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, slope = saved
+        return (b_where(x > 0, g, g * slope),)
+
+
+class Elu(Op):
+    # scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1)): ELU, SELU and CELU
+    saves = ("x0", "c")
+    bw_name = "EluBackward0"
+
+    @staticmethod
+    def forward(x, alpha, scale, input_scale):
+        t = x.dtype.type
+        neg = np.expm1(np.minimum(x, 0) * t(input_scale)) * t(alpha)
+        out = np.where(x > 0, x, neg)
+        if scale != 1.0:
+            out *= t(scale)
+        return out, (x, (alpha, scale, input_scale))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, (alpha, scale, input_scale) = saved
+        if _nd(x):
+            t = x.dtype.type
+            d = np.exp(np.minimum(x, 0) * t(input_scale)) * t(alpha * scale * input_scale)
+            return (g * np.where(x > 0, t(scale), d),)
+        neg = (x.clamp(max=0) * input_scale).exp() * (alpha * scale * input_scale)
+        return (g * b_where(x > 0, scale + 0 * x, neg),)
+
+
+_SQRT1_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def erf(x):
+    """Vectorised erf (float64 internally, |error| < 1.2e-7 relative on erfc; Numerical Recipes' erfcc form)."""
+    z = np.abs(x).astype(np.float64)
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
+        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
+            -0.82215223 + t * 0.17087277))))))))
+    r = 1.0 - t * np.exp(poly)
+    return np.where(x >= 0, r, -r)
+
+
+try:   # the op library's erf is accurate to the dtype's precision (float64 too)
+    from .pointwise import _erf_np as _erf_precise
+except ImportError:  # pragma: no cover
+    _erf_precise = None
+
+
+def _erf_for(x):
+    if _erf_precise is not None:
+        return _erf_precise(x)
+    return erf(x)
+
+
+class Gelu(Op):
+    saves = ("x0", "c")
+    bw_name = "GeluBackward0"
+
+    @staticmethod
+    def forward(x, approximate):
+        t = x.dtype.type
+        if approximate == "tanh":
+            k = t(math.sqrt(2.0 / math.pi))
+            inner = k * (x + t(0.044715) * x * x * x)
+            return t(0.5) * x * (t(1) + np.tanh(inner)), (x, approximate)
+        cdf = 0.5 * (1.0 + _erf_for(x * x.dtype.type(_SQRT1_2)))
+        return x * cdf, (x, approximate)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, approximate = saved
+        if not _nd(x):     # double backward: the same derivative from differentiable Tensor ops
+            if approximate == "tanh":
+                k = math.sqrt(2.0 / math.pi)
+                th = ((x + 0.044715 * x * x * x) * k).tanh()
+                return (g * (0.5 * (1 + th) + 0.5 * x * (1 - th * th) * k * (1 + 3 * 0.044715 * x * x)),)
+            cdf = 0.5 * (1 + (x * _SQRT1_2).erf())
+            return (g * (cdf + x * (x * x * -0.5).exp() * _INV_SQRT_2PI),)
+        t = x.dtype.type
+        if approximate == "tanh":
+            k = t(math.sqrt(2.0 / math.pi))
+            x2 = x * x
+            th = np.tanh(k * (x + t(0.044715) * x2 * x))
+            d = t(0.5) * (t(1) + th) + t(0.5) * x * (t(1) - th * th) * k * (t(1) + t(3 * 0.044715) * x2)
+            return (g * d,)
+        cdf = t(0.5) * (t(1) + _erf_for(x * t(_SQRT1_2)))
+        pdf = np.exp(t(-0.5) * x * x) * t(_INV_SQRT_2PI)
+        return (g * (cdf + x * pdf),)
+
+
+def _sigmoid(x):
+    # stable for large |x| without overflow warnings
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _softplus(x):
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+class Silu(Op):
+    saves = ("x0",)
+    bw_name = "SiluBackward0"
+
+    @staticmethod
+    def forward(x):
+        return x * _sigmoid(x), (x,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x = saved[0]
+        if not _nd(x):
+            s = x.sigmoid()
+            return (g * s * (1 + x * (1 - s)),)
+        s = _sigmoid(x)
+        return (g * (s * (1 + x * (1 - s))),)
+
+
+class Mish(Op):
+    saves = ("x0",)
+    bw_name = "MishBackward0"
+
+    @staticmethod
+    def forward(x):
+        return x * np.tanh(_softplus(x)), (x,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x = saved[0]
+        if not _nd(x):
+            tsp = _T()._unary(Softplus, x, 1.0, 20.0).tanh()
+            return (g * (tsp + x * x.sigmoid() * (1 - tsp * tsp)),)
+        tsp = np.tanh(_softplus(x))
+        return (g * (tsp + x * _sigmoid(x) * (1 - tsp * tsp)),)
+
+
+class Hardswish(Op):
+    saves = ("x0",)
+    bw_name = "HardswishBackward0"
+
+    @staticmethod
+    def forward(x):
+        t = x.dtype.type
+        return x * np.clip(x + t(3), 0, 6) / t(6), (x,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x = saved[0]
+        d = b_where(x < -3, 0 * x, b_where(x <= 3, x / 3 + 0.5, 1 + 0 * x))
+        return (g * d,)
+
+
+class Hardsigmoid(Op):
+    saves = ("x0",)
+    bw_name = "HardsigmoidBackward0"
+
+    @staticmethod
+    def forward(x):
+        t = x.dtype.type
+        return np.clip(x + t(3), 0, 6) / t(6), (x,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x = saved[0]
+        return (b_where((x > -3) & (x < 3), g / 6, 0 * g),)
+
+
+class Hardtanh(Op):
+    saves = ("x0", "c")
+    bw_name = "HardtanhBackward0"
+
+    @staticmethod
+    def forward(x, lo, hi):
+        return np.clip(x, lo, hi), (x, (lo, hi))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, (lo, hi) = saved
+        return (b_where((x <= lo) | (x >= hi), 0 * g, g),)
+
+
+class Softplus(Op):
+    saves = ("x0", "c")
+    bw_name = "SoftplusBackward0"
+
+    @staticmethod
+    def forward(x, beta, threshold):
+        t = x.dtype.type
+        bx = x * t(beta) if beta != 1 else x
+        sp = _softplus(bx)
+        if beta != 1:
+            sp = sp / t(beta)
+        return np.where(bx > threshold, x, sp), (x, (beta, threshold))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, (beta, threshold) = saved
+        if not _nd(x):
+            bx = x * beta
+            return (b_where(bx > threshold, g, g * bx.sigmoid()),)
+        bx = x * x.dtype.type(beta) if beta != 1 else x
+        return (np.where(bx > threshold, g, g * _sigmoid(bx)),)
+
+
+class Softsign(Op):
+    saves = ("x0",)
+    bw_name = "SoftsignBackward0"
+
+    @staticmethod
+    def forward(x):
+        return x / (1 + np.abs(x)), (x,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x = saved[0]
+        d = 1 + x.abs() if not _nd(x) else 1 + np.abs(x)
+        return (g / (d * d),)
+
+
+class LogSigmoid(Op):
+    saves = ("x0",)
+    bw_name = "LogSigmoidBackward0"
+
+    @staticmethod
+    def forward(x):
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x))), (x,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x = saved[0]
+        if not _nd(x):
+            return (g * (-x).sigmoid(),)
+        return (g * _sigmoid(-x),)
+
+
+class Threshold(Op):
+    saves = ("x0", "c")
+    bw_name = "ThresholdBackward0"
+
+    @staticmethod
+    def forward(x, threshold, value):
+        return np.where(x > threshold, x, x.dtype.type(value)), (x, threshold)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, threshold = saved
+        return (b_where(x > threshold, g, 0 * g),)
+
+
+class Prelu(Op):
+    # w arrives already shaped to broadcast against x (channel dim 1)
+    saves = ("x0", "x1")
+    bw_name = "PreluKernelBackward0"
+
+    @staticmethod
+    def forward(x, w):
+        return np.where(x > 0, x, w * x), (x, w)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, w = saved
+        pos = x > 0
+        gx = b_where(pos, g, w * g) if needs[0] else None
+        gw = b_where(pos, 0 * g, x * g) if needs[1] else None
+        return gx, gw
+
+
+class Glu(Op):
+    saves = ("x0", "c")
+    bw_name = "GluBackward0"
+
+    @staticmethod
+    def forward(x, dim):
+        a, b = np.split(x, 2, axis=dim)
+        return a * _sigmoid(b), (x, dim)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, dim = saved
+        if not _nd(x):
+            h = x.shape[dim] // 2
+            pre = (slice(None),) * dim
+            a, b = x[pre + (slice(0, h),)], x[pre + (slice(h, None),)]
+            sb = b.sigmoid()
+            from .. import cat
+            return (cat([g * sb, g * a * sb * (1 - sb)], dim),)
+        a, b = np.split(x, 2, axis=dim)
+        s = _sigmoid(b)
+        return (np.concatenate([g * s, g * a * s * (1 - s)], axis=dim),)
+
+
+# ---- softmax family ----------------------------------------------------------------------------------
+
+def _log_softmax(x, dim):
+    # NOTE: a row that is all -inf gives nan, as in torch
+    m = x.max(axis=dim, keepdims=True)
+    z = x - m
+    z -= np.log(np.exp(z).sum(axis=dim, keepdims=True))
+    return z
+
+
+class Softmax(Op):
+    saves = ("out", "c")
+    bw_name = "SoftmaxBackward0"
+
+    @staticmethod
+    def forward(x, dim):
+        e = x - x.max(axis=dim, keepdims=True)
+        np.exp(e, out=e)
+        e /= e.sum(axis=dim, keepdims=True)
+        return e, (e, dim)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        y, dim = saved
+        gy = g * y
+        return (gy - y * b_sum(gy, axis=dim, keepdims=True),)
+
+
+class LogSoftmax(Op):
+    saves = ("out", "c")
+    bw_name = "LogSoftmaxBackward0"
+
+    @staticmethod
+    def forward(x, dim):
+        z = _log_softmax(x, dim)
+        return z, (z, dim)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        z, dim = saved
+        return (g - b_exp(z) * b_sum(g, axis=dim, keepdims=True),)
+
+
+# ---- dropout, embedding ------------------------------------------------------------------------------
+
+class DropoutMask(Op):
+    # x * mask (+ shift, for alpha dropout); mask/shift are constants drawn by the caller
+    saves = ("c",)
+    bw_name = "MulBackward0"
+
+    @staticmethod
+    def forward(x, mask, shift):
+        out = x * mask
+        if shift is not None:
+            out += shift
+        return out, (mask,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (g * saved[0],)
+
+
+class Embedding(Op):
+    saves = ("c",)
+    bw_name = "EmbeddingBackward0"
+
+    @staticmethod
+    def forward(w, idx, padding_idx):
+        return w[idx], ((idx, w.shape, padding_idx),)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        idx, shape, padding_idx = saved[0]
+        if not _nd(g):
+            _tensor_grad_unsupported("embedding")
+        gw = np.zeros(shape, dtype=g.dtype)
+        np.add.at(gw, idx.reshape(-1), g.reshape(-1, shape[1]))
+        if padding_idx is not None:
+            gw[padding_idx] = 0
+        return (gw,)
+
+
+# ---- norms / clamps used by losses and F.normalize ---------------------------------------------------
+
+class PNorm(Op):
+    # vector p-norm over `dims`; the subgradient at 0 is 0, as in torch
+    saves = ("x0", "c", "c")
+    bw_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(x, p, dims, keepdim):
+        a = np.abs(x)
+        if p == 2:
+            out = np.sqrt(np.sum(x * x, axis=dims, keepdims=True))
+        elif p == 1:
+            out = np.sum(a, axis=dims, keepdims=True)
+        elif p == math.inf:
+            out = np.max(a, axis=dims, keepdims=True)
+        elif p == 0:
+            out = np.sum(a != 0, axis=dims, keepdims=True).astype(x.dtype)
+        else:
+            out = np.sum(a ** p, axis=dims, keepdims=True) ** (1.0 / p)
+        kept = out
+        if not keepdim:
+            out = np.squeeze(out, axis=dims) if dims is not None else out.reshape(())
+        return out, (x, kept, (p, dims, keepdim))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, n, (p, dims, keepdim) = saved
+        if not _nd(g) or not _nd(x):
+            if p != 2:
+                _tensor_grad_unsupported("norm (p != 2)")
+            T = _T()
+            x = x if not _nd(x) else T._wrap(x)
+            if not keepdim:
+                shape = list(x.shape)
+                for d in (dims if dims is not None else range(x.ndim)):
+                    shape[d] = 1
+                g = g.reshape(*shape)
+            zero = (n == 0)
+            nt = T._unary(PNorm, x, 2, dims, True) + zero.astype(n.dtype)
+            return (g * x / nt * (~zero).astype(n.dtype),)
+        if not keepdim:
+            g = np.expand_dims(g, dims) if dims is not None else g.reshape((1,) * x.ndim)
+        safe = np.where(n == 0, 1, n)
+        if p == 2:
+            gx = g * x / safe
+        elif p == 1:
+            gx = g * np.sign(x)
+        elif p == math.inf:
+            a = np.abs(x)
+            m = (a == n)
+            gx = g * np.sign(x) * m / np.maximum(m.sum(axis=dims, keepdims=True), 1)
+        elif p == 0:
+            gx = np.zeros_like(x)
+        else:
+            gx = g * x * np.abs(x) ** (p - 2) / safe ** (p - 1)
+        return (np.where(n == 0, 0, gx) if p not in (1, 0) else gx,)
+
+
+class ClampMin(Op):
+    saves = ("x0", "c")
+    bw_name = "ClampMinBackward0"
+
+    @staticmethod
+    def forward(x, lo):
+        return np.maximum(x, x.dtype.type(lo)), (x, lo)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, lo = saved
+        return (b_where(x >= lo, g, 0 * g),)
+
+
+# ---- losses --------------------------------------------------------------------------------------------
+
+class CrossEntropy(Op):
+    """Class-index cross entropy over (M, C) logits (callers move the class dim last and flatten).
+
+    loss_i = valid_i * ((1 - eps) * w[t_i] * -logp[i, t_i] + eps / C * -sum_c w_c logp[i, c])
+    reduced by none / sum / mean (mean divides by sum_i valid_i * w[t_i]).
+    """
+    saves = ("x0", "c")
+    bw_name = "NllLossBackward0"
+
+    @staticmethod
+    def _tensor_grad(x, g, logp, t, wt, valid, weight, reduction, eps, denom):
+        # double backward: the same gradient from differentiable Tensor ops (softmax recomputed from x)
+        m, c = logp.shape
+        dt = logp.dtype
+        p = _T()._unary(Softmax, x, 1)
+        coef = np.ones(m, dt) if wt is None else wt.astype(dt)
+        if eps:
+            coef = coef * dt.type(1 - eps)
+        onehot = np.zeros((m, c), dt)
+        onehot[np.arange(m), t] = 1
+        gx = p * coef[:, None] - onehot * coef[:, None]
+        if eps:
+            wsum = dt.type(c) if weight is None else weight.sum()
+            wvec = np.ones(c, dt) if weight is None else weight
+            sm = (p * wsum - wvec) * (eps / c)
+            if valid is not None:
+                sm = sm * valid[:, None].astype(dt)
+            gx = gx + sm
+        if reduction == "none":
+            return gx * g.reshape(-1, 1)
+        if reduction == "sum":
+            return gx * g
+        return gx * (g / float(denom))
+
+    @staticmethod
+    def forward(x, target, weight, ignore_index, reduction, eps):
+        m, c = x.shape
+        logp = _log_softmax(x, 1)
+        valid = target != ignore_index
+        all_valid = bool(valid.all())
+        t = target if all_valid else np.where(valid, target, 0)
+        rows = np.arange(m)
+        picked = logp[rows, t]
+        if weight is not None:
+            wt = weight[t]
+            if not all_valid:
+                wt = wt * valid
+        else:
+            wt = None if all_valid else valid.astype(x.dtype)
+        loss = -picked if wt is None else -picked * wt
+        if eps:
+            smooth = -(logp.sum(axis=1) if weight is None else logp @ weight)
+            if not all_valid:
+                smooth = smooth * valid
+            loss = (1 - eps) * loss + (eps / c) * smooth
+        if reduction == "none":
+            out = loss
+            denom = None
+        elif reduction == "sum":
+            out = loss.sum()
+            denom = None
+        else:
+            denom = m if wt is None else wt.sum()
+            with np.errstate(invalid="ignore", divide="ignore"):     # all targets ignored: nan, as in torch
+                out = loss.sum() / denom
+        return out.astype(x.dtype, copy=False), (x, (logp, t, wt, None if all_valid else valid, weight,
+                                                     reduction, eps, denom))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, (logp, t, wt, valid, weight, reduction, eps, denom) = saved
+        m, c = logp.shape
+        if not _nd(g):
+            return (CrossEntropy._tensor_grad(x, g, logp, t, wt, valid, weight, reduction, eps, denom),)
+        p = np.exp(logp)
+        # d/dx of -logp[t] is p - onehot(t); of -sum_c w_c logp_c it is sum(w) p - w
+        if wt is None:
+            k = 1 - eps
+            gx = p * k if eps else p
+            gx[np.arange(m), t] -= k
+        else:
+            coef = wt * (1 - eps) if eps else wt
+            gx = p * coef[:, None]
+            gx[np.arange(m), t] -= coef
+        if eps:
+            if weight is None:
+                sm = (p * c - 1) * (eps / c)
+            else:
+                sm = (p * weight.sum() - weight) * (eps / c)
+            if valid is not None:
+                sm *= valid[:, None]
+            gx += sm
+        if reduction == "none":
+            gx *= g.reshape(-1, 1)
+        elif reduction == "sum":
+            gx *= g
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                gx *= g / denom
+        return (gx.astype(logp.dtype, copy=False),)
+
+
+class CrossEntropyProbs(Op):
+    """Cross entropy with class-probability targets over (M, C): loss_i = -sum_c w_c t'_ic logp_ic."""
+    saves = ("c",)
+    bw_name = "SumBackward0"
+
+    @staticmethod
+    def forward(x, target, weight, reduction, eps):
+        m, c = x.shape
+        logp = _log_softmax(x, 1)
+        tt = target if not eps else target * (1 - eps) + eps / c
+        wtt = tt if weight is None else tt * weight
+        loss = -(logp * wtt).sum(axis=1)
+        if reduction == "none":
+            out = loss
+        elif reduction == "sum":
+            out = loss.sum()
+        else:
+            out = loss.sum() / m
+        return out.astype(x.dtype, copy=False), ((logp, wtt, weight, reduction, eps, m),)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        logp, wtt, weight, reduction, eps, m = saved[0]
+        if not _nd(g):
+            _tensor_grad_unsupported("cross_entropy")
+        if reduction == "none":
+            scale = g.reshape(-1, 1)
+        elif reduction == "sum":
+            scale = g
+        else:
+            scale = g / m
+        gx = gt = None
+        if needs[0]:
+            gx = (np.exp(logp) * wtt.sum(axis=1, keepdims=True) - wtt) * scale
+        if needs[1]:
+            gt = -logp * scale
+            if weight is not None:
+                gt = gt * weight
+            if eps:
+                gt = gt * (1 - eps)
+        return gx, gt
+
+
+class NllLoss(Op):
+    saves = ("c",)
+    bw_name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(logp, target, weight, ignore_index, reduction):
+        m, c = logp.shape
+        valid = target != ignore_index
+        all_valid = bool(valid.all())
+        t = target if all_valid else np.where(valid, target, 0)
+        picked = logp[np.arange(m), t]
+        if weight is not None:
+            wt = weight[t]
+            if not all_valid:
+                wt = wt * valid
+        else:
+            wt = None if all_valid else valid.astype(logp.dtype)
+        loss = -picked if wt is None else -picked * wt
+        denom = None
+        if reduction == "none":
+            out = loss
+        elif reduction == "sum":
+            out = loss.sum()
+        else:
+            denom = m if wt is None else wt.sum()
+            with np.errstate(invalid="ignore", divide="ignore"):     # all targets ignored: nan, as in torch
+                out = loss.sum() / denom
+        return out.astype(logp.dtype, copy=False), ((t, wt, logp.shape, logp.dtype, reduction, denom),)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        t, wt, shape, dtype, reduction, denom = saved[0]
+        m = shape[0]
+        v = -np.ones(m, dtype=dtype) if wt is None else -wt
+        if not _nd(g):     # double backward: linear in g
+            gx = np.zeros(shape, dtype=dtype)
+            gx[np.arange(m), t] = v
+            if reduction == "none":
+                return (g.reshape(-1, 1) * gx,)
+            return (g * (gx / denom if reduction == "mean" else gx),)
+        gx = np.zeros(shape, dtype=dtype)
+        if reduction == "none":
+            v = v * g.reshape(-1)
+        elif reduction == "sum":
+            v = v * g
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                v = v * (g / denom)
+        gx[np.arange(m), t] = v
+        return (gx,)
+
+
+class BceWithLogits(Op):
+    # elementwise: (1 - y) * x + (1 + (pw - 1) * y) * softplus(-x), times weight (given as inputs 2/3)
+    saves = ("x0", "x1", "c")
+    bw_name = "BinaryCrossEntropyWithLogitsBackward0"
+
+    @staticmethod
+    def forward(x, y, w, pw):
+        sp = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))     # softplus(-x) = -log(sigmoid(x))
+        if pw is None:
+            loss = (1 - y) * x + sp
+        else:
+            loss = (1 - y) * x + (1 + (pw - 1) * y) * sp
+        if w is not None:
+            loss = loss * w
+        return loss.astype(np.result_type(x, y), copy=False), (x, y, (w, pw))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, y, (w, pw) = saved
+        if not _nd(g) or not _nd(x):
+            T = _T()
+            x = x if not _nd(x) else T._wrap(x)
+            y = y if not _nd(y) else T._wrap(y)
+            s = x.sigmoid()
+            gx = (s - y) if pw is None else (1 + (pw - 1) * y) * (s - 1) + (1 - y)
+            gy = -x if pw is None else -x + (pw - 1) * T._unary(Softplus, -x, 1.0, 20.0)
+            if w is not None:
+                gx, gy = gx * w, gy * w
+            return (gx * g if needs[0] else None), (gy * g if needs[1] else None)
+        s = _sigmoid(x)
+        gx = gy = None
+        if needs[0]:
+            if pw is None:
+                gx = s - y
+            else:
+                gx = (1 + (pw - 1) * y) * (s - 1) + (1 - y)
+            gx = gx * g if w is None else gx * g * w
+        if needs[1]:
+            if pw is None:
+                gy = -x
+            else:
+                gy = -x + (pw - 1) * (np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x))))
+            gy = gy * g if w is None else gy * g * w
+        return gx, gy
+
+
+class Bce(Op):
+    # -(y log x + (1 - y) log(1 - x)), logs clamped at -100 as in torch
+    saves = ("x0", "x1", "c")
+    bw_name = "BinaryCrossEntropyBackward0"
+
+    @staticmethod
+    def forward(x, y, w):
+        with np.errstate(divide="ignore"):
+            lx = np.maximum(np.log(x), -100)
+            l1x = np.maximum(np.log1p(-x), -100)
+        loss = -(y * lx + (1 - y) * l1x)
+        if w is not None:
+            loss = loss * w
+        return loss.astype(x.dtype, copy=False), (x, y, w)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, y, w = saved
+        if not _nd(g) or not _nd(x):
+            T = _T()
+            x = x if not _nd(x) else T._wrap(x)
+            y = y if not _nd(y) else T._wrap(y)
+            gx = gy = None
+            if needs[0]:
+                gx = (x - y) / T._unary(ClampMin, (1 - x) * x, 1e-12) * g
+            if needs[1]:
+                gy = (T._unary(ClampMin, (1 - x).log(), -100.0) - T._unary(ClampMin, x.log(), -100.0)) * g
+            if w is not None:
+                gx = None if gx is None else gx * w
+                gy = None if gy is None else gy * w
+            return gx, gy
+        gx = gy = None
+        if needs[0]:
+            eps = x.dtype.type(1e-12)
+            gx = (x - y) / np.maximum((1 - x) * x, eps) * g
+            if w is not None:
+                gx = gx * w
+        if needs[1]:
+            with np.errstate(divide="ignore"):
+                gy = (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100)) * g
+            if w is not None:
+                gy = gy * w
+        return gx, gy
+
+
+class SmoothL1(Op):
+    # beta-smooth L1 (Huber when scaled by delta): 0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta
+    saves = ("x0", "x1", "c")
+    bw_name = "SmoothL1LossBackward0"
+
+    @staticmethod
+    def forward(x, y, beta, huber):
+        d = x - y
+        a = np.abs(d)
+        t = d.dtype.type
+        if huber:
+            loss = np.where(a < beta, t(0.5) * d * d, t(beta) * (a - t(0.5 * beta)))
+        elif beta == 0:
+            loss = a
+        else:
+            loss = np.where(a < beta, t(0.5) * d * d / t(beta), a - t(0.5 * beta))
+        return loss, (x, y, (beta, huber))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, y, (beta, huber) = saved
+        if not _nd(g) or not _nd(x):
+            T = _T()
+            x = x if not _nd(x) else T._wrap(x)
+            y = y if not _nd(y) else T._wrap(y)
+            d = x - y
+            inside = np.abs(d._data) < beta
+            if huber:
+                gd = b_where(inside, d, d.sign() * beta)
+            elif beta == 0:
+                gd = d.sign()
+            else:
+                gd = b_where(inside, d / beta, d.sign())
+            gd = gd * g
+            return (gd if needs[0] else None), (-gd if needs[1] else None)
+        d = x - y
+        if huber:
+            gd = np.clip(d, -beta, beta)
+        elif beta == 0:
+            gd = np.sign(d)
+        else:
+            gd = np.where(np.abs(d) < beta, d / d.dtype.type(beta), np.sign(d))
+        gd = gd * g
+        return (gd if needs[0] else None), (-gd if needs[1] else None)
+
+
+class EmbeddingBag(Op):
+    # bags of rows of w reduced by sum / mean / max; psw: per-sample weights (ones when not given)
+    saves = ("x0", "x1", "c")
+    bw_name = "EmbeddingBagBackward0"
+
+    @staticmethod
+    def forward(w, psw, idx, bag, nbags, mode, padding_idx):
+        d = w.shape[1]
+        valid = np.ones(idx.shape, bool) if padding_idx is None else idx != padding_idx
+        rows = w[idx]
+        out = np.zeros((nbags, d), w.dtype)
+        extra = None
+        if mode == "max":
+            out.fill(-np.inf)
+            vb = bag[valid]
+            np.maximum.at(out, vb, rows[valid])
+            filled = np.bincount(vb, minlength=nbags) > 0
+            out[~filled] = 0
+            # first row attaining the max, per (bag, dim), for the backward
+            hit = (rows == out[bag]) & valid[:, None]
+            i, j = np.nonzero(hit)
+            first = np.full((nbags, d), -1, np.int64)
+            order = np.argsort(i, kind="stable")[::-1]    # later rows first, so the first row wins
+            first[bag[i[order]], j[order]] = i[order]
+            extra = first
+        else:
+            c = psw * valid
+            np.add.at(out, bag, rows * c[:, None])
+            if mode == "mean":
+                counts = np.bincount(bag, weights=valid, minlength=nbags).astype(w.dtype)
+                extra = np.maximum(counts, 1)
+                out /= extra[:, None]
+        return out, (w, psw, (idx, bag, valid, mode, extra))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        w, psw, (idx, bag, valid, mode, extra) = saved
+        if not _nd(g):
+            _tensor_grad_unsupported("embedding_bag")
+        gw = gp = None
+        if mode == "max":
+            if needs[0]:
+                gw = np.zeros(w.shape, g.dtype)
+                b, j = np.nonzero(extra >= 0)
+                np.add.at(gw, (idx[extra[b, j]], j), g[b, j])
+            return gw, None
+        gb = g[bag]
+        if mode == "mean":
+            gb = gb / extra[bag][:, None]
+        if needs[0]:
+            gw = np.zeros(w.shape, g.dtype)
+            np.add.at(gw, idx, gb * (psw * valid)[:, None])
+        if needs[1]:
+            gp = (gb * w[idx]).sum(axis=1) * valid
+        return gw, gp
+
+
+def _lse(*xs):
+    # elementwise log(sum(exp(x_i))) with -inf handled
+    m = xs[0]
+    for x in xs[1:]:
+        m = np.maximum(m, x)
+    safe = np.where(np.isfinite(m), m, 0)
+    s = sum(np.exp(x - safe) for x in xs)
+    with np.errstate(divide="ignore"):
+        return np.log(s) + safe
+
+
+class CtcLoss(Op):
+    """Per-sample CTC negative log likelihood over (T, N, C) log-probabilities (alpha/beta recursions in log space,
+    vectorised over the batch and label positions, looping over time)."""
+    saves = ("c",)
+    bw_name = "CtcLossBackward0"
+
+    @staticmethod
+    def forward(lp, ext, ext_len, in_len, blank, zero_infinity):
+        T, N, C = lp.shape
+        L = ext.shape[1]
+        lp64 = lp.astype(np.float64)
+        rows = np.arange(N)[:, None]
+        # may skip from s-2 to s: label (not blank) that differs from the one two back
+        skip = np.zeros((N, L), bool)
+        skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+        pos = np.arange(L)[None, :]
+        inside = pos < ext_len[:, None]
+        ninf = -np.inf
+        alpha = np.full((T, N, L), ninf)
+        emit = lp64[:, rows, ext]            # (T, N, L): log p of each extended label
+        alpha[0, :, 0] = emit[0, :, 0]
+        alpha[0, :, 1] = np.where(ext_len > 1, emit[0, :, 1], ninf)
+        for t in range(1, T):
+            a = alpha[t - 1]
+            a1 = np.concatenate([np.full((N, 1), ninf), a[:, :-1]], axis=1)
+            a2 = np.where(skip, np.concatenate([np.full((N, 2), ninf), a[:, :-2]], axis=1), ninf)
+            alpha[t] = np.where(inside, _lse(a, a1, a2) + emit[t], ninf)
+        last = in_len - 1
+        n = np.arange(N)
+        end1 = alpha[last, n, ext_len - 1]
+        end2 = np.where(ext_len > 1, alpha[last, n, np.maximum(ext_len - 2, 0)], ninf)
+        nll = -_lse(end1, end2)
+        return nll.astype(lp.dtype), ((lp64, ext, ext_len, in_len, skip, inside, alpha, emit, nll, zero_infinity),)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        lp64, ext, ext_len, in_len, skip, inside, alpha, emit, nll, zero_infinity = saved[0]
+        if not _nd(g):
+            _tensor_grad_unsupported("ctc_loss")
+        T, N, C = lp64.shape
+        L = ext.shape[1]
+        ninf = -np.inf
+        beta = np.full((T, N, L), ninf)
+        n = np.arange(N)
+        last = in_len - 1
+        beta[last, n, ext_len - 1] = emit[last, n, ext_len - 1]
+        two = ext_len > 1
+        beta[last[two], n[two], ext_len[two] - 2] = emit[last[two], n[two], ext_len[two] - 2]
+        skip_next = np.zeros((N, L), bool)       # may jump from s to s+2
+        skip_next[:, :-2] = skip[:, 2:]
+        for t in range(T - 2, -1, -1):
+            b = beta[t + 1]
+            b1 = np.concatenate([b[:, 1:], np.full((N, 1), ninf)], axis=1)
+            b2 = np.where(skip_next, np.concatenate([b[:, 2:], np.full((N, 2), ninf)], axis=1), ninf)
+            val = np.where(inside, _lse(b, b1, b2) + emit[t], ninf)
+            active = (t < last)[:, None]
+            beta[t] = np.where(active, val, beta[t])
+        ab = alpha + beta                          # (T, N, L)
+        # log sum over positions s with ext[s] == c, per class
+        lcab = np.full((T, N, C), ninf)
+        for s in range(L):
+            cls = ext[:, s]
+            cur = lcab[:, n, cls]
+            lcab[:, n, cls] = _lse(cur, ab[:, :, s])
+        with np.errstate(over="ignore", invalid="ignore"):
+            grad = np.exp(lp64) - np.exp(lcab + nll[None, :, None] - lp64)
+        tmask = (np.arange(T)[:, None] < in_len[None, :])[:, :, None]
+        grad = np.where(tmask, grad, 0)
+        if zero_infinity:
+            grad = np.where(np.isinf(nll)[None, :, None], 0, grad)
+        grad = np.nan_to_num(grad, nan=0.0) if zero_infinity else grad
+        return (grad * g.reshape(1, N, 1),)

@@ -1,0 +1,146 @@
+"""ember.linalg beyond the op table: result types, error classes, dispatch of norm, gradient refusals."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ember
+from ember import linalg as LA
+
+A = np.random.default_rng(0).standard_normal((2, 4, 3)).astype(np.float64)
+SQ = np.random.default_rng(1).standard_normal((3, 3)).astype(np.float64)
+
+
+def test_named_tuples_have_torch_fields(torch):
+    x = ember.tensor(SQ)
+    assert LA.slogdet(x).sign.shape == () and LA.slogdet(x).logabsdet.shape == ()
+    q, r = LA.qr(x)
+    assert LA.qr(x).Q.shape == q.shape and LA.qr(x).R.shape == r.shape
+    w, v = LA.eigh(x + x.mT)
+    assert LA.eigh(x + x.mT).eigenvalues.shape == w.shape and LA.eigh(x + x.mT).eigenvectors.shape == v.shape
+    u, s, vh = LA.svd(x)
+    assert LA.svd(x).U.shape == u.shape and LA.svd(x).S.shape == s.shape and LA.svd(x).Vh.shape == vh.shape
+
+
+def test_linalg_error_is_runtime_error(torch):
+    assert issubclass(LA.LinAlgError, RuntimeError) and issubclass(torch.linalg.LinAlgError, RuntimeError)
+    with pytest.raises(LA.LinAlgError):
+        LA.inv(ember.zeros(2, 2))
+    inv, info = LA.inv_ex(ember.zeros(2, 2))
+    assert int(info) == 1
+    L, info = LA.cholesky_ex(-ember.eye(2))
+    assert int(info) == 1
+
+
+@pytest.mark.parametrize("mode", ["reduced", "complete", "r"])
+def test_qr_modes_match_torch(mode, torch):
+    e = LA.qr(ember.tensor(A), mode=mode)
+    t = torch.linalg.qr(torch.tensor(A), mode=mode)
+    for a, b in zip(e, t):
+        assert tuple(a.shape) == tuple(b.shape)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-10)
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_svd_shapes_and_reconstruction(full, torch):
+    e = LA.svd(ember.tensor(A), full_matrices=full)
+    t = torch.linalg.svd(torch.tensor(A), full_matrices=full)
+    for a, b in zip(e, t):
+        assert tuple(a.shape) == tuple(b.shape)
+    np.testing.assert_allclose(e.S.numpy(), t.S.numpy(), atol=1e-10)
+    k = e.S.shape[-1]
+    rec = (e.U[..., :k] * e.S.unsqueeze(-2)) @ e.Vh[..., :k, :]
+    np.testing.assert_allclose(rec.numpy(), A, atol=1e-10)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5)])
+def test_svd_full_matrices_gradient_matches_torch(shape, torch):
+    a = np.random.default_rng(3).standard_normal(shape)
+    res = []
+    for m in (torch, ember):
+        x = m.tensor(a, requires_grad=True)
+        u, s, vh = m.linalg.svd(x, full_matrices=True)
+        k = min(shape)
+        # a gauge-invariant function of the leading singular vectors
+        loss = (u[:, :1] @ vh[:1, :] * m.tensor(a)).sum() + s.sum() + (u[:, :k] ** 2).sum()
+        loss.backward()
+        res.append(x.grad.numpy().copy())
+    np.testing.assert_allclose(res[1], res[0], atol=1e-8)
+
+
+def test_qr_r_mode_gradient_refused(torch):
+    for m in (torch, ember):
+        x = m.tensor(A[0], requires_grad=True)
+        with pytest.raises(RuntimeError):
+            m.linalg.qr(x, mode="r")[1].sum().backward()
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigh_reads_one_triangle(uplo, torch):
+    e = LA.eigvalsh(ember.tensor(SQ), UPLO=uplo)
+    t = torch.linalg.eigvalsh(torch.tensor(SQ), UPLO=uplo)
+    np.testing.assert_allclose(e.numpy(), t.numpy(), atol=1e-10)
+
+
+@pytest.mark.parametrize("kw", [{}, {"ord": 2}, {"ord": "nuc"}, {"ord": 1, "dim": 1}, {"dim": (0, 1)},
+                                {"ord": float("inf")}, {"ord": 3, "dim": -1, "keepdim": True}])
+def test_norm_dispatch_matches_torch(kw, torch):
+    x = A[0]
+    e = LA.norm(ember.tensor(x), **kw)
+    t = torch.linalg.norm(torch.tensor(x), **kw)
+    assert tuple(e.shape) == tuple(t.shape)
+    np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-10)
+
+
+def test_matrix_rank_and_pinv(torch):
+    low = A[0] @ np.diag([1.0, 1.0, 0.0]) @ SQ
+    assert int(LA.matrix_rank(ember.tensor(low))) == int(torch.linalg.matrix_rank(torch.tensor(low)))
+    np.testing.assert_allclose(LA.pinv(ember.tensor(A)).numpy(), torch.linalg.pinv(torch.tensor(A)).numpy(),
+                               atol=1e-10)
+
+
+def test_matrix_power_zero_is_identity(torch):
+    e = LA.matrix_power(ember.tensor(A[:, :3, :]), 0)
+    t = torch.linalg.matrix_power(torch.tensor(A[:, :3, :]), 0)
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+def test_einsum_double_backward(torch):
+    res = []
+    for m in (torch, ember):
+        x = m.tensor(SQ, requires_grad=True)
+        y = m.einsum("ij,jk->ik", x, x)
+        (g,) = m.autograd.grad((y * y).sum(), x, create_graph=True)
+        (g2,) = m.autograd.grad(g.sum(), x)
+        res.append((g.detach().numpy(), g2.numpy()))
+    for a, b in zip(res[0], res[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["inv", "det", "solve", "gather", "index_select", "diagonal", "unfold", "flip",
+                                  "repeat", "cat", "cross", "tril", "einsum", "scatter_add", "masked_scatter",
+                                  "index_put", "take_along_dim", "diag_embed"])
+def test_double_backward(name, torch):
+    """gradgradcheck for ops whose backward is written with differentiable ops."""
+    fns = {
+        "inv": lambda m, x: m.linalg.inv(x + 3 * m.eye(3, dtype=x.dtype)),
+        "det": lambda m, x: m.linalg.det(x),
+        "solve": lambda m, x: m.linalg.solve(x + 3 * m.eye(3, dtype=x.dtype), x[:, :1]),
+        "gather": lambda m, x: x.gather(1, m.tensor([[0, 0], [2, 1], [1, 1]])) ** 2,
+        "index_select": lambda m, x: x.index_select(0, m.tensor([2, 2, 0])) ** 2,
+        "diagonal": lambda m, x: x.diagonal(1) ** 2,
+        "unfold": lambda m, x: x.unfold(1, 2, 1) ** 2,
+        "flip": lambda m, x: x.flip(0) ** 2,
+        "repeat": lambda m, x: x.repeat(2, 1) ** 2,
+        "cat": lambda m, x: m.cat([x, x * x], 1) ** 2,
+        "cross": lambda m, x: m.linalg.cross(x, x.flip(0)) ** 2,
+        "tril": lambda m, x: x.tril() ** 2,
+        "einsum": lambda m, x: m.einsum("ij,jk->i", x, x * x),
+        "scatter_add": lambda m, x: x.scatter_add(0, m.tensor([[1, 0, 1]]), x[:1] ** 2) ** 2,
+        "masked_scatter": lambda m, x: x.masked_scatter(x.detach() > 0, x.flip(1) ** 2) ** 2,
+        "index_put": lambda m, x: x.index_put((m.tensor([0, 2]),), x[1] ** 2) ** 2,
+        "take_along_dim": lambda m, x: m.take_along_dim(x, m.tensor([[1], [0], [2]]), 1) ** 3,
+        "diag_embed": lambda m, x: x.diag_embed(1) ** 2,
+    }
+    x = ember.tensor(SQ, requires_grad=True)
+    assert ember.autograd.gradgradcheck(lambda t: fns[name](ember, t), (x,))
