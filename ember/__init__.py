@@ -32,9 +32,14 @@ long = int64
 
 __version__ = "0.1.0"
 
-_LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "testing", "serialization", "compat",
-                 "backends", "cuda", "fft", "special", "distributions", "safetensors", "random", "hub", "jit",
-                 "multiprocessing", "onnx", "amp", "mps", "accelerator"}
+# subpackages imported on first attribute access (torch.fft, torch.jit, ... are not implemented:
+# they fall through to the AttributeError below, which says so)
+_LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "serialization", "compat",
+                 "backends", "cuda", "safetensors", "random", "accelerator"}
+
+_NN_ALIASES = {"conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
+               "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "pixel_shuffle", "pixel_unshuffle",
+               "layer_norm", "group_norm", "instance_norm"}
 
 
 def __getattr__(name):
@@ -43,6 +48,9 @@ def __getattr__(name):
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)
+    if name in _NN_ALIASES:    # torch.conv2d, torch.max_pool2d, ... (same as the F.* forms)
+        from .nn import _functional_conv
+        return getattr(_functional_conv, name)
     raise AttributeError(f"module 'ember' has no attribute '{name}' (not implemented in ember)")
 
 

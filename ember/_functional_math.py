@@ -28,7 +28,8 @@ __all__ = [
     "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "arctan2", "arcsin", "arccos", "arctan",
     "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh",
     # special
-    "sigmoid", "logit", "erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "lerp", "clamp", "clip", "clamp_min", "clamp_max",
+    "sigmoid", "logit", "erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "lerp", "clamp", "clip",
+    "clamp_min", "clamp_max",
     "maximum", "minimum", "fmax", "fmin", "floor", "ceil", "round", "trunc", "fix", "frac",
     "isnan", "isinf", "isfinite", "isposinf", "isneginf", "isreal", "signbit", "nan_to_num", "hypot",
     "logaddexp", "logaddexp2", "xlogy", "copysign",

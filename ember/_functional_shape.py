@@ -20,9 +20,10 @@ __all__ = [
     "diagonal", "diag_embed", "diagflat", "tril", "triu", "tril_indices", "triu_indices", "trace", "meshgrid",
     "gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add", "index_copy",
     "index_fill", "masked_fill", "masked_select", "masked_scatter", "take", "take_along_dim", "nonzero",
-    "argwhere", "index_put", "clone", "matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv",
+    "argwhere", "index_put", "as_strided", "clone", "matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv",
     "baddbmm", "addbmm", "addr", "einsum", "tensordot", "kron", "cross", "cdist", "inverse", "det", "logdet",
-    "slogdet", "chain_matmul", "matrix_power", "cholesky",
+    "slogdet", "chain_matmul", "matrix_power", "cholesky", "dsplit", "narrow_copy", "select_scatter",
+    "slice_scatter", "diagonal_scatter", "block_diag", "cartesian_prod", "combinations",
 ]
 
 
@@ -271,6 +272,71 @@ def vsplit(input, indices_or_sections):
     return input.vsplit(indices_or_sections)
 
 
+def dsplit(input, indices_or_sections):
+    return input.dsplit(indices_or_sections)
+
+
+def narrow_copy(input, dim, start, length):
+    return input.narrow_copy(dim, start, length)
+
+
+def select_scatter(input, src, dim, index):
+    return input.select_scatter(src, dim, index)
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    return input.slice_scatter(src, dim, start, end, step)
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    return input.diagonal_scatter(src, offset, dim1, dim2)
+
+
+def block_diag(*tensors):
+    """Block-diagonal matrix of the inputs (0-d/1-d inputs count as 1-row matrices). Matches `torch.block_diag`."""
+    ts = [t if t._data.ndim == 2 else t.reshape(1, -1) if t._data.ndim == 1 else t.reshape(1, 1) for t in tensors]
+    for i, t in enumerate(tensors):
+        if t._data.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has "
+                               f"{t._data.ndim} dimensions")
+    if not ts:
+        return _wrap(np.zeros((1, 0), dtype=D.get_default_dtype().np))
+    ts = _promote_all(ts, "block_diag")
+    rows = sum(t._data.shape[0] for t in ts)
+    cols = sum(t._data.shape[1] for t in ts)
+    from ._creation import zeros
+    out = zeros(rows, cols, dtype=ts[0].dtype)
+    r = c = 0
+    for t in ts:
+        h, w = t._data.shape
+        out[r:r + h, c:c + w] = t
+        r += h
+        c += w
+    return out
+
+
+def cartesian_prod(*tensors):
+    """All combinations of the inputs' elements, one row each. Matches `torch.cartesian_prod`."""
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """Length-r combinations of a 1-D tensor's elements. Matches `torch.combinations`."""
+    import itertools
+    if input._data.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    n = input._data.shape[0]
+    gen = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    idx = np.array(list(gen(range(n), r)), dtype=np.int64).reshape(-1, r)
+    if idx.size == 0:
+        return input[np.zeros(0, dtype=np.int64)] if r == 1 else input.new_zeros((0, r)) if hasattr(
+            input, "new_zeros") else _wrap(np.zeros((0, r), dtype=input._data.dtype))
+    return stack([input[idx[:, k]] for k in range(r)], 1)
+
+
 def unbind(input, dim=0):
     return input.unbind(dim)
 
@@ -432,6 +498,10 @@ def argwhere(input):
 
 def index_put(input, indices, values, accumulate=False):
     return input.index_put(indices, values, accumulate)
+
+
+def as_strided(input, size, stride, storage_offset=0):
+    return input.as_strided(size, stride, storage_offset)
 
 
 def clone(input, *, memory_format=None):

@@ -815,6 +815,23 @@ def _copy_slices_graph(pos, node, g, needs):
     return tuple(out)
 
 
+def _move_retain(t, new):
+    """t's node is about to become `new` (an in-place write): retain_grad() follows the tensor to its
+    new version, as in torch (ordinary hooks stay with the old version's node)."""
+    old = t._node
+    if old is None or not old.hooks or old is new:
+        return
+    keep = []
+    for h in old.hooks:
+        if type(h) is _RetainGrad and h.ref() is t:
+            if new.hooks is None:
+                new.hooks = []
+            new.hooks.append(h)
+        else:
+            keep.append(h)
+    old.hooks = keep or None
+
+
 def _rebase_view(v, node):
     """After the in-place op `node` wrote into view `v`: rewire v's base and v (see NOTE above)."""
     base = v._base
@@ -830,6 +847,7 @@ def _rebase_view(v, node):
     cs.dtypes = (bd.dtype,) + tuple(node.dtypes[1:])
     cs.hooks = None
     cs.vers = None
+    _move_retain(base, cs)
     base._node = cs
     base._rg = True
     vn = _new(Node)
@@ -840,6 +858,7 @@ def _rebase_view(v, node):
     vn.dtypes = (bd.dtype,)
     vn.hooks = None
     vn.vers = None
+    _move_retain(v, vn)
     v._node = vn
     v._rg = True
 
@@ -854,6 +873,7 @@ def _attach(t, op, edges, shapes, dtypes, saved):
     node.dtypes = dtypes
     node.hooks = None
     node.vers = None
+    _move_retain(t, node)
     t._node = node
     t._rg = True
     if getattr(t, "_base", None) is not None:
@@ -912,6 +932,7 @@ def _inplace(op, a, *operands):
     a._vc[0] += 1
     if node is not None:
         node.vers = _retarget_vers(node.vers, out_t._vc, a._vc)
+        _move_retain(a, node)
         a._node = node
         a._rg = True
         if getattr(a, "_base", None) is not None:

@@ -15,7 +15,8 @@ from ._tensor import Tensor, _unary, _wrap
 
 __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "cholesky", "cholesky_ex", "qr", "eigh",
            "eigvalsh", "svd", "svdvals", "matmul", "cross", "vector_norm", "matrix_norm", "norm", "matrix_power",
-           "multi_dot", "diagonal", "vecdot", "pinv", "matrix_rank"]
+           "multi_dot", "diagonal", "vecdot", "pinv", "matrix_rank", "solve_triangular", "lstsq", "cond",
+           "tensorinv", "matrix_exp"]
 
 
 class LinAlgError(RuntimeError):
@@ -315,3 +316,89 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
         raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
                            f"{A.ndim}D.")
     return vector_norm(A, ord, dim, keepdim, dtype=dtype)
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """X with T X = B for the upper/lower triangle T of A (gradients land on that triangle only)."""
+    _check(A, "solve_triangular")
+    if B._data.ndim < 2:
+        raise RuntimeError(f"linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
+    T = A.triu(1 if unitriangular else 0) if upper else A.tril(-1 if unitriangular else 0)
+    if unitriangular:
+        from ._creation import eye
+        T = T + eye(A._data.shape[-1], dtype=A.dtype)
+    from ._tensor import _apply
+    if not left:
+        return _apply(L.LinalgSolve, (T.mT, B.mT)).mT
+    return _apply(L.LinalgSolve, (T, B))
+
+
+LstsqResult = namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """Least-squares solution of A X = B through the pseudo-inverse (differentiable where the rank is stable).
+
+    Like torch's default CPU driver ('gelsy'): residuals are filled only for tall full-rank A (driver
+    'gelsd'/'gelss'), and singular_values only for the SVD drivers.
+    """
+    _check(A, "lstsq", square=False)
+    vector = B._data.ndim == A._data.ndim - 1
+    Bm = B.unsqueeze(-1) if vector else B
+    X = pinv(A, rtol=rcond) @ Bm
+    m, n = A._data.shape[-2:]
+    rank = matrix_rank(A, rtol=rcond)
+    dt = A._data.dtype
+    residuals = _wrap(np.zeros((0,), dtype=dt))
+    svals = _wrap(np.zeros((0,), dtype=dt))
+    if driver in ("gelsd", "gelss"):
+        svals = svdvals(A)
+        if m > n and bool((rank._data == n).all()):
+            residuals = ((A @ X - Bm) ** 2).sum(-2)
+    return LstsqResult(X.squeeze(-1) if vector else X, residuals, rank, svals)
+
+
+def cond(A, p=None, *, out=None):
+    """Condition number: ratio of extreme singular values (p None/2/-2) or norm(A) * norm(inv(A))."""
+    if p is None or p in (2, -2):
+        s = svdvals(A)
+        hi, lo = s.amax(-1), s.amin(-1)
+        return hi / lo if p in (None, 2) else lo / hi
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+def tensorinv(A, ind=2, *, out=None):
+    shape = tuple(A.shape)
+    rows = int(np.prod(shape[:ind]))
+    cols = int(np.prod(shape[ind:]))
+    if rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {cols} != {rows}")
+    return inv(A.reshape(rows, cols)).reshape(shape[ind:] + shape[:ind])
+
+
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0,
+           960960.0, 16380.0, 182.0, 1.0)
+
+
+def matrix_exp(A):
+    """exp(A) by scaling and squaring with a degree-13 Pade approximant, built from differentiable ops."""
+    _check(A, "matrix_exp")
+    from ._creation import eye
+    n = A._data.shape[-1]
+    norm1 = float(np.abs(A._data).sum(-2).max()) if A._data.size else 0.0
+    s = max(0, int(np.ceil(np.log2(norm1 / 5.371920351148152)))) if norm1 > 0 else 0
+    X = A / (2.0 ** s) if s else A
+    b = _PADE13
+    I = eye(n, dtype=A.dtype)
+    X2 = X @ X
+    X4 = X2 @ X2
+    X6 = X4 @ X2
+    U = X @ (X6 @ (b[13] * X6 + b[11] * X4 + b[9] * X2) + b[7] * X6 + b[5] * X4 + b[3] * X2 + b[1] * I)
+    V = X6 @ (b[12] * X6 + b[10] * X4 + b[8] * X2) + b[6] * X6 + b[4] * X4 + b[2] * X2 + b[0] * I
+    from ._tensor import _apply
+    R = _apply(L.LinalgSolve, (V - U, V + U))
+    for _ in range(s):
+        R = R @ R
+    return R

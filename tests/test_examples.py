@@ -30,7 +30,9 @@ _idx = _load(os.path.join(ROOT, "tests", "vision", "_vision_idx.py"), "_vision_i
 
 @pytest.fixture(scope="module")
 def example():
-    return _load(os.path.join(EXAMPLES, "mnist.py"), "ember_mnist_example")
+    from unittest import mock
+    with mock.patch.dict(os.environ):  # the example sets OPENBLAS_NUM_THREADS; keep it out of this process
+        return _load(os.path.join(EXAMPLES, "mnist.py"), "ember_mnist_example")
 
 
 def run(args, cwd, timeout=180):

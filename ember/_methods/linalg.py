@@ -170,8 +170,23 @@ class LinalgMixin:
         prod = batch1.bmm(batch2)
         return _add_scaled(self, prod.sum(0).to(prod.dtype), beta, alpha)
 
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return _inplace_from(self, lambda: self.addbmm(batch1, batch2, beta=beta, alpha=alpha))
+
     def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        if self._data.dtype.kind in "biu":
+            for name, v in (("beta", beta), ("alpha", alpha)):
+                if isinstance(v, float):
+                    raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point "
+                                       f"number.")
         return _add_scaled(self, vec1.outer(vec2), beta, alpha)
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1):
+        return _inplace_from(self, lambda: self.addr(vec1, vec2, beta=beta, alpha=alpha))
+
+    def inner(self, other):
+        from .._functional_shape import inner
+        return inner(self, other)
 
     def kron(self, other):
         from .._functional_shape import kron

@@ -509,6 +509,63 @@ class ShapeMixin:
                              f"dimension {d}")
         return _view(S.Index, self, (slice(None),) * d + (index,), True)
 
+    def dsplit(self, sections):
+        if self._data.ndim < 3:
+            raise RuntimeError(f"torch.dsplit requires a tensor with at least 3 dimension, but got a tensor with "
+                               f"{self._data.ndim} dimensions!")
+        return self.tensor_split(sections, 2)
+
+    def narrow_copy(self, dim, start, length):
+        return self.narrow(dim, start, length).clone()
+
+    # ---- scatter-into-a-copy forms (gradients come from the clone + in-place write) ---------------
+    def select_scatter(self, src, dim, index):
+        out = self.clone()
+        out.select(dim, index).copy_(src)
+        return out
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        d = normalize_dim(dim, self._data.ndim)
+        out = self.clone()
+        out[(slice(None),) * d + (slice(start, end, step),)] = src
+        return out
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+        out = self.clone()
+        out.diagonal(offset, dim1, dim2).copy_(src)
+        return out
+
+    def put_(self, index, source, accumulate=False):
+        if not self._data.flags.c_contiguous:
+            raise RuntimeError("ember: put_ needs a contiguous tensor")
+        flat = self.view(-1)
+        n = flat._data.shape[0]
+        idx = _index_arr(index, "put_", int64_only=True)
+        if idx.size and (idx.max() >= n or idx.min() < -n):
+            bad = int(idx.max() if idx.max() >= n else idx.min())
+            raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+        flat.index_put_((index.reshape(-1),), source.reshape(-1), accumulate)
+        return self
+
+    def put(self, index, source, accumulate=False):
+        return self.clone().put_(index, source, accumulate)
+
+    # ---- in-place metadata changes ------------------------------------------------------------
+    def squeeze_(self, dim=None):
+        return _meta_inplace(self, self.squeeze(dim))
+
+    def unsqueeze_(self, dim):
+        return _meta_inplace(self, self.unsqueeze(dim))
+
+    def t_(self):
+        return _meta_inplace(self, self.t())
+
+    def transpose_(self, dim0, dim1):
+        return _meta_inplace(self, self.transpose(dim0, dim1))
+
+    swapaxes_ = transpose_
+    swapdims_ = transpose_
+
     # ---- reordering ---------------------------------------------------------------------------
     def flip(self, *dims):
         axes = _dims_arg(dims)
@@ -576,6 +633,9 @@ class ShapeMixin:
         src = self if self._data.ndim else self.reshape(1)
         return _unary(S.DiagEmbed, src, tuple(shp), int(offset), d1, d2)
 
+    def diagflat(self, offset=0):
+        return self.reshape(-1).diag(offset)
+
     def diag(self, diagonal=0):
         nd = self._data.ndim
         if nd == 1:
@@ -620,6 +680,29 @@ class ShapeMixin:
             raise RuntimeError(f"size is {size} but must be >= 0")
         src = self if nd else self.reshape(1)
         return _view(S.Unfold, src, d, size, step)
+
+    def as_strided(self, size, stride, storage_offset=0):
+        """A strided view of this tensor's (contiguous) memory. Matches `torch.Tensor.as_strided`."""
+        size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+        if len(size) != len(stride):
+            raise RuntimeError(f"mismatch in length of strides and shape")
+        if any(s < 0 for s in stride):
+            raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: "
+                               f"{list(stride)}")
+        if not self._data.flags.c_contiguous:
+            raise RuntimeError("ember: as_strided needs a contiguous tensor; call .contiguous() first")
+        off = int(storage_offset)
+        pos = np.full(size, off, dtype=np.int64)
+        for k, (n, st) in enumerate(zip(size, stride)):
+            pos = pos + (np.arange(n, dtype=np.int64) * st).reshape((-1,) + (1,) * (len(size) - k - 1))
+        numel = self._data.size
+        if pos.size and (pos.max() >= numel or off < 0):
+            raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {off}, and "
+                               f"itemsize {self._data.itemsize} requiring a storage size of "
+                               f"{(int(pos.max()) + 1) * self._data.itemsize} are out of bounds for storage of size "
+                               f"{numel * self._data.itemsize}")
+        overlap = pos.size > 1 and np.unique(pos).size != pos.size
+        return _view(S.AsStridedView, self, size, stride, off, pos, overlap)
 
     # ---- gather / scatter ---------------------------------------------------------------------
     def gather(self, dim, index, *, sparse_grad=False):
@@ -1013,6 +1096,16 @@ def _refresh_views(t):
         w._node = node
         w._rg = True
     vc[1:] = live
+
+
+def _meta_inplace(self, out):
+    """squeeze_/unsqueeze_/t_/transpose_: self takes the view's shape (same memory) and graph node."""
+    if _STATE.enabled and self._rg and self._node is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    self._data = out._data
+    if out._node is not None:
+        self._node = out._node
+    return self
 
 
 def _write_inplace(self, compute):

@@ -153,11 +153,37 @@ def _dw_input_grad(g, w, cfg, x_shape):
     return gxp[:, :, pt:pt + H, pl:pl + W] if (pt or pb or pl or pr) else gxp
 
 
+# NOTE [ im2col memory ]
+# The im2col matrix is kh*kw times the input. Up to _COLS_LIMIT bytes it is built once and kept for
+# the weight gradient; above, the batch is processed in chunks of that size and the weight gradient
+# rebuilds each chunk's columns (bounded memory instead of gigabytes on large images).
+_COLS_LIMIT = 1 << 27
+
+
+def _batch_chunk(x_shape, w_shape, osz, itemsize):
+    per_sample = osz[0] * osz[1] * w_shape[1] * w_shape[2] * w_shape[3] * itemsize
+    if per_sample * x_shape[0] <= _COLS_LIMIT:
+        return 0
+    return max(1, _COLS_LIMIT // max(per_sample, 1))
+
+
 def conv_forward(x, w, cfg, osz, b=None):
+    """(output, cols): cols is what conv_weight_grad needs (None when chunked: it rebuilds them)."""
     G = cfg[8]
     if _depthwise(w.shape, G):
         return _dw_forward(x, w, cfg, osz, b)
     N = x.shape[0]
+    chunk = _batch_chunk(x.shape, w.shape, osz, x.itemsize)
+    if chunk:
+        out = np.empty((N, w.shape[0]) + tuple(osz), np.result_type(x.dtype, w.dtype))
+        for n in range(0, N, chunk):
+            out[n:n + chunk] = _conv_rows(x[n:n + chunk], w, cfg, osz, b)[0]
+        return out, None
+    return _conv_rows(x, w, cfg, osz, b)
+
+
+def _conv_rows(x, w, cfg, osz, b):
+    G = cfg[8]
     cols = _im2col(x, w.shape, cfg, osz)
     r = np.matmul(cols, _wmat(w, G))
     if b is not None:
@@ -165,14 +191,27 @@ def conv_forward(x, w, cfg, osz, b=None):
             r += b
         else:
             r += b.reshape(G, 1, -1)
-    return _rows_to_nchw(r, N, osz[0], osz[1], G), cols
+    return _rows_to_nchw(r, x.shape[0], osz[0], osz[1], G), cols
 
 
-def conv_weight_grad(cols, g, cfg, w_shape):
-    """Gradient of the weight from the im2col matrix and the output gradient."""
+def conv_weight_grad(cols, g, cfg, w_shape, x=None):
+    """Gradient of the weight from the im2col matrix (or, when cols is None, from x in batch
+    chunks) and the output gradient."""
     G = cfg[8]
     if _depthwise(w_shape, G):
-        return _dw_weight_grad(cols, g, cfg, w_shape)
+        return _dw_weight_grad(cols if cols is not None else _dw_padded(x, cfg), g, cfg, w_shape)
+    osz = (g.shape[2], g.shape[3])
+    if cols is None:
+        chunk = _batch_chunk(x.shape, w_shape, osz, x.itemsize) or x.shape[0]
+        gw = None
+        for n in range(0, x.shape[0], chunk):
+            part = _weight_grad_cols(_im2col(x[n:n + chunk], w_shape, cfg, osz), g[n:n + chunk], G, w_shape)
+            gw = part if gw is None else gw + part
+        return gw
+    return _weight_grad_cols(cols, g, G, w_shape)
+
+
+def _weight_grad_cols(cols, g, G, w_shape):
     O, Cg, kh, kw = w_shape
     N, _, OH, OW = g.shape
     # NOTE: a C-contiguous (O, N*OH*OW) left operand; numpy's matmul on a transposed view is ~3x slower here
@@ -240,7 +279,7 @@ class Conv2d(Op):
             gw = _apply(ConvWeight, (x, g), cfg, tuple(w.shape)) if needs[1] else None
         else:
             gx = conv_input_grad(g, w, cfg, x.shape) if needs[0] else None
-            gw = conv_weight_grad(cols, g, cfg, w.shape) if needs[1] else None
+            gw = conv_weight_grad(cols, g, cfg, w.shape, x) if needs[1] else None
         if has_b:
             return gx, gw, (_bias_grad(g) if needs[2] else None)
         return gx, gw
@@ -281,7 +320,7 @@ class ConvTranspose2d(Op):
                 if not needs[0]:
                     gx = None
                 if needs[1]:
-                    gw = conv_weight_grad(cols, x, cfg, w.shape)
+                    gw = conv_weight_grad(cols, x, cfg, w.shape, g)
         if has_b:
             return gx, gw, (_bias_grad(g) if needs[2] else None)
         return gx, gw
@@ -294,9 +333,7 @@ class ConvWeight(Op):
 
     @staticmethod
     def forward(x, g, cfg, w_shape):
-        osz = (g.shape[2], g.shape[3])
-        cols = _dw_padded(x, cfg) if _depthwise(w_shape, cfg[8]) else _im2col(x, w_shape, cfg, osz)
-        return conv_weight_grad(cols, g, cfg, w_shape), (x, g, cfg)
+        return conv_weight_grad(None, g, cfg, w_shape, x), (x, g, cfg)
 
     @staticmethod
     def backward(saved, c, needs):

@@ -19,6 +19,8 @@ class Matmul(Op):
     def backward(saved, g, needs):
         a, b = saved
         ga = gb = None
+        if type(g) is np.ndarray and g.ndim >= 2 and 0 in g.strides:
+            g = np.ascontiguousarray(g)      # a broadcast seed (e.g. from sum()) would miss BLAS
         if a.ndim == 1 and b.ndim == 1:     # dot product
             return (g * b if needs[0] else None), (g * a if needs[1] else None)
         if a.ndim == 1:                      # (k) @ (..., k, n) -> (..., n)
@@ -74,6 +76,8 @@ class Einsum(Op):
     @staticmethod
     def backward(saved, g, needs):
         (ins, out, sizes), arrays = saved[0], saved[1:]
+        if type(g) is np.ndarray and g.ndim >= 2 and 0 in g.strides:
+            g = np.ascontiguousarray(g)
         grads = []
         for i, sub in enumerate(ins):
             if not needs[i]:
@@ -293,9 +297,17 @@ def _qr_backward(q, r, gq, gr):
         _no_double("linalg.qr")
     m, n = q.shape[-2], r.shape[-1]
     if m < n:
-        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. ... "
-                           "ember: the derivative of linalg.qr is implemented only for inputs with rows >= columns")
-    qt = np.swapaxes(q, -1, -2)
+        # wide A = [X | Y] with X = Q U square and Y = Q V: differentiate X by the square rule (with
+        # V's cotangent folded into Q's) and Y directly
+        u, v = r[..., :, :m], r[..., :, m:]
+        y = q @ v
+        gv = gr[..., :, m:] if gr is not None else np.zeros(v.shape, dtype=q.dtype)
+        gu = gr[..., :, :m] if gr is not None else None
+        gq2 = y @ np.swapaxes(gv, -1, -2)
+        if gq is not None:
+            gq2 = gq2 + gq
+        gx = _qr_backward(q, u, gq2, gu)
+        return np.concatenate([gx, q @ gv], axis=-1)
     mm = np.zeros(r.shape[:-2] + (n, n), dtype=q.dtype)
     if gr is not None:
         mm = mm + r @ np.swapaxes(gr, -1, -2)

@@ -42,6 +42,14 @@ class Identity(Op):
         return (g,)
 
 
+def _mm_last(x, m):
+    # (..., k) @ (k, n): one 2-D GEMM over the flattened leading dims (numpy's batched matmul loops per batch)
+    if x.ndim <= 2:
+        return np.matmul(x, m)
+    lead = x.shape[:-1]
+    return np.matmul(x.reshape(-1, x.shape[-1]), m).reshape(lead + (m.shape[1],))
+
+
 class Linear(Op):
     # y = x @ W.T + b as one node
     saves = ("x0", "x1")
@@ -49,7 +57,7 @@ class Linear(Op):
 
     @staticmethod
     def forward(x, w, b):
-        out = np.matmul(x, w.T)
+        out = _mm_last(x, w.T)
         out += b
         return out, (x, w)
 
@@ -59,7 +67,7 @@ class Linear(Op):
         gx = gw = gb = None
         out_f = g.shape[-1]
         if needs[0]:
-            gx = b_matmul(g, w)
+            gx = _mm_last(g, w) if _nd(g) else b_matmul(g, w)
         if needs[1]:
             g2 = g.reshape(-1, out_f) if g.ndim != 2 else g
             x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
@@ -76,7 +84,7 @@ class LinearNoBias(Op):
 
     @staticmethod
     def forward(x, w):
-        return np.matmul(x, w.T), (x, w)
+        return _mm_last(x, w.T), (x, w)
 
     @staticmethod
     def backward(saved, g, needs):
@@ -650,7 +658,7 @@ class CrossEntropy(Op):
 
 class CrossEntropyProbs(Op):
     """Cross entropy with class-probability targets over (M, C): loss_i = -sum_c w_c t'_ic logp_ic."""
-    saves = ("c",)
+    saves = ("x0", "x1", "c")
     bw_name = "SumBackward0"
 
     @staticmethod
@@ -666,13 +674,31 @@ class CrossEntropyProbs(Op):
             out = loss.sum()
         else:
             out = loss.sum() / m
-        return out.astype(x.dtype, copy=False), ((logp, wtt, weight, reduction, eps, m),)
+        return out.astype(x.dtype, copy=False), (x, target, (logp, wtt, weight, reduction, eps, m))
 
     @staticmethod
     def backward(saved, g, needs):
-        logp, wtt, weight, reduction, eps, m = saved[0]
-        if not _nd(g):
-            _tensor_grad_unsupported("cross_entropy")
+        x, target, (logp, wtt, weight, reduction, eps, m) = saved
+        if not _nd(g) or not _nd(x):
+            # double backward: recompute softmax / targets with differentiable Tensor ops
+            T = _T()
+            x = x if not _nd(x) else T._wrap(x)
+            t = target if not _nd(target) else T._wrap(target)
+            c = logp.shape[1]
+            tt = t * (1 - eps) + eps / c if eps else t
+            wtt_t = tt * weight if weight is not None else tt
+            scale = g.reshape(-1, 1) if reduction == "none" else (g if reduction == "sum" else g / m)
+            gx = gt = None
+            if needs[0]:
+                p = T._unary(Softmax, x, 1)
+                gx = (p * wtt_t.sum(1, keepdim=True) - wtt_t) * scale
+            if needs[1]:
+                gt = -T._unary(LogSoftmax, x, 1) * scale
+                if weight is not None:
+                    gt = gt * weight
+                if eps:
+                    gt = gt * (1 - eps)
+            return gx, gt
         if reduction == "none":
             scale = g.reshape(-1, 1)
         elif reduction == "sum":
@@ -1008,10 +1034,8 @@ class CtcLoss(Op):
         ab = alpha + beta                          # (T, N, L)
         # log sum over positions s with ext[s] == c, per class
         lcab = np.full((T, N, C), ninf)
-        for s in range(L):
-            cls = ext[:, s]
-            cur = lcab[:, n, cls]
-            lcab[:, n, cls] = _lse(cur, ab[:, :, s])
+        with np.errstate(invalid="ignore"):
+            np.logaddexp.at(lcab, (np.arange(T)[:, None, None], n[None, :, None], ext[None, :, :]), ab)
         with np.errstate(over="ignore", invalid="ignore"):
             grad = np.exp(lp64) - np.exp(lcab + nll[None, :, None] - lp64)
         tmask = (np.arange(T)[:, None] < in_len[None, :])[:, :, None]

@@ -46,6 +46,40 @@ class Expand(Op):
         return (g,)   # the engine sums g back to the input's shape
 
 
+def _add_rows(shape, axis, idx, g):
+    """zeros(shape) plus g's slices along `axis` added at positions idx (1-D, repeats accumulate).
+
+    Sort + reduceat instead of np.add.at, which is several times slower for row scatters.
+    """
+    n = shape[axis]
+    gm = np.moveaxis(g, axis, 0) if axis else g
+    if idx.size and idx.min() < 0:
+        idx = np.where(idx < 0, idx + n, idx)
+    out = np.zeros((n,) + tuple(gm.shape[1:]), dtype=g.dtype)
+    if idx.size:
+        order = np.argsort(idx, kind="stable")
+        si = idx[order]
+        starts = np.flatnonzero(np.concatenate(([True], si[1:] != si[:-1])))
+        if starts.size == si.size:
+            out[idx] = gm
+        else:
+            out[si[starts]] = np.add.reduceat(gm[order], starts, axis=0)
+    return np.moveaxis(out, 0, axis) if axis else out
+
+
+def _add_elements(shape, fi, g):
+    """zeros(shape) plus g added element-wise at the index tuple fi (repeats accumulate)."""
+    if g.dtype.kind == "f" and g.size:
+        flat = np.ravel_multi_index(np.broadcast_arrays(*fi), shape, mode="wrap")
+        size = 1
+        for s_ in shape:
+            size *= s_
+        return np.bincount(flat.reshape(-1), weights=g.reshape(-1), minlength=size).astype(g.dtype).reshape(shape)
+    out = np.zeros(shape, dtype=g.dtype)
+    np.add.at(out, fi, g)
+    return out
+
+
 def _int_index(idx):
     """np.add.at mistreats boolean masks: spell each k-d mask as its k integer index arrays."""
     items = idx if type(idx) is tuple else (idx,)
@@ -75,14 +109,28 @@ class Index(Op):
     def backward(saved, g, needs):
         shape, idx, basic = saved
         if type(g) is np.ndarray:
-            gx = np.zeros(shape, dtype=g.dtype)
-            if basic:
-                gx[idx] = g
-            else:
-                np.add.at(gx, _int_index(idx), g)
-            return (gx,)
+            return (_index_backward(g, shape, idx, basic),)
         from ember._tensor import _apply
         return (_apply(IndexBackward, (g,), shape, idx, basic),)
+
+
+def _index_backward(g, shape, idx, basic):
+    """zeros(shape) with g scattered back through the index (repeated positions accumulate)."""
+    if basic:
+        gx = np.zeros(shape, dtype=g.dtype)
+        gx[idx] = g
+        return gx
+    if type(idx) is np.ndarray and idx.dtype != np.bool_ and idx.ndim:
+        # x[int_array]: a row scatter along dim 0
+        return _add_rows(shape, 0, idx.reshape(-1), g.reshape((idx.size,) + tuple(shape[1:])))
+    items = idx if type(idx) is tuple else (idx,)
+    if all(not (type(k) is np.ndarray and k.dtype != np.bool_) for k in items):
+        gx = np.zeros(shape, dtype=g.dtype)   # only masks, ints and slices: no position repeats
+        gx[idx] = g
+        return gx
+    gx = np.zeros(shape, dtype=g.dtype)
+    np.add.at(gx, _int_index(idx), g)
+    return gx
 
 
 class IndexBackward(Op):
@@ -92,12 +140,7 @@ class IndexBackward(Op):
 
     @staticmethod
     def forward(g, shape, idx, basic):
-        gx = np.zeros(shape, dtype=g.dtype)
-        if basic:
-            gx[idx] = g
-        else:
-            np.add.at(gx, _int_index(idx), g)
-        return gx, (idx, basic)
+        return _index_backward(g, shape, idx, basic), (idx, basic)
 
     @staticmethod
     def backward(saved, gg, needs):
@@ -328,9 +371,7 @@ class IndexSelect(Op):
     def backward(saved, g, needs):
         shape, axis, idx = saved
         if type(g) is np.ndarray:
-            gx = np.zeros(shape, dtype=g.dtype)
-            np.add.at(gx, _axis_index(axis, idx), g)
-            return (gx,)
+            return (_add_rows(shape, axis, idx, g),)
         return (_apply(IndexAdd, (_const(np.zeros(shape, dtype=g._data.dtype)), g), axis, idx, 1),)
 
 
@@ -430,9 +471,7 @@ class Gather(Op):
     def backward(saved, g, needs):
         shape, axis, idx = saved
         if type(g) is np.ndarray:
-            gx = np.zeros(shape, dtype=g.dtype)
-            np.add.at(gx, _full_index(idx, axis), g)
-            return (gx,)
+            return (_add_elements(shape, _full_index(idx, axis), g),)
         z = _const(np.zeros(shape, dtype=g._data.dtype))
         return (_apply(ScatterAdd, (z, g), axis, idx),)
 
@@ -743,3 +782,14 @@ class IndexPut(Op):
         if needs[1]:
             gv = g[idx] if type(g) is np.ndarray else _apply(Index, (g,), idx, False)
         return gx, gv
+
+
+class AsStridedView(AsStrided):
+    """x.as_strided(size, stride, offset) on a C-contiguous x: a NumPy strided view of x's memory."""
+    bw_name = "AsStridedBackward0"
+
+    @staticmethod
+    def forward(x, size, stride, offset, pos, overlap):
+        isz = x.itemsize
+        out = np.lib.stride_tricks.as_strided(x.reshape(-1)[offset:], size, tuple(s * isz for s in stride))
+        return out, (pos, x.shape, overlap)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import inspect
 import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
@@ -32,7 +31,8 @@ def _decorate(fn, make_ctx, name):
     """
     if isinstance(fn, type):
         raise TypeError(f"{name} cannot decorate a class")
-    if inspect.isgeneratorfunction(fn):
+    code = getattr(fn, "__code__", None)
+    if code is not None and code.co_flags & 0x20:     # CO_GENERATOR (no `inspect` import: keeps import fast)
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
             gen = fn(*args, **kwargs)

@@ -34,12 +34,6 @@ __all__ = [
     "scaled_dot_product_attention",
 ]
 
-_FLOAT_KINDS = "f"
-
-
-def _check_tensor(x, fname, arg="input"):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fname}(): argument '{arg}' (position 1) must be Tensor, not {type(x).__name__}")
 
 
 def _check_float(x, fname):
@@ -263,16 +257,16 @@ def tanhshrink(input):
 
 def softshrink(input, lambd: float = 0.5):
     x = input
-    return K_where(x > lambd, x - lambd, K_where(x < -lambd, x + lambd, x * 0))
+    return _where(x > lambd, x - lambd, _where(x < -lambd, x + lambd, x * 0))
 
 
 def hardshrink(input, lambd: float = 0.5):
     x = input
-    return K_where((x > lambd) | (x < -lambd), x, x * 0)
+    return _where((x > lambd) | (x < -lambd), x, x * 0)
 
 
-def K_where(cond, a, b):
-    from .. import where
+def _where(cond, a, b):
+    from .._functional import where
     return where(cond, a, b)
 
 
@@ -642,6 +636,8 @@ def _class_last(input, target, fname):
 
 def _check_targets_in_range(t, c, ignore_index):
     if t.size:
+        if t.min() >= 0 and t.max() < c:      # the common case: two cheap reductions
+            return
         bad = (t < 0) | (t >= c)
         if ignore_index is not None:
             bad &= t != ignore_index
@@ -831,7 +827,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
     else:
         loss = target * (_clamp_min(target, 1e-38 if target._data.dtype == np.float32 else 1e-300).log() - input)
         if target._data.size and (target._data <= 0).any():
-            loss = K_where(target > 0, loss, loss * 0)
+            loss = _where(target > 0, loss, loss * 0)
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)
@@ -851,8 +847,8 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_aver
     m2 = (input2 * input2).sum(d) + eps
     cos = prod / (m1 * m2).sqrt()
     zero = cos * 0
-    pos = K_where(target == 1, 1 - cos, zero)
-    neg = K_where(target == -1, _clamp_min(cos - margin, 0.0), zero)
+    pos = _where(target == 1, 1 - cos, zero)
+    neg = _where(target == -1, _clamp_min(cos - margin, 0.0), zero)
     return _reduce(pos + neg, reduction)
 
 
@@ -880,7 +876,7 @@ def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: floa
     d_an = pairwise_distance(anchor, negative, p, eps)
     if swap:
         d_pn = pairwise_distance(positive, negative, p, eps)
-        d_an = K_where(d_pn < d_an, d_pn, d_an)
+        d_an = _where(d_pn < d_an, d_pn, d_an)
     return _reduce(_clamp_min(margin + d_ap - d_an, 0.0), reduction)
 
 
@@ -947,8 +943,8 @@ def hinge_embedding_loss(input, target, margin: float = 1.0, size_average=None, 
     reduction = _legacy_reduction(size_average, reduce, reduction)
     zero = input * 0
     margin_clamp = _clamp_min(margin - input, 0.0)
-    out_margin = K_where(target != 1, margin_clamp, zero)
-    out_self = K_where(target != -1, input, zero)
+    out_margin = _where(target != 1, margin_clamp, zero)
+    out_self = _where(target != -1, input, zero)
     return _reduce(out_margin + out_self, reduction)
 
 
@@ -1003,14 +999,15 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0, 
     if (in_len > T).any():
         raise RuntimeError(f"Expected input_lengths to have value at most {T}, but got value {int(in_len.max())}")
     smax = int(tg_len.max()) if N else 0
-    labels = np.full((N, max(smax, 1)), blank, np.int64)
+    width = max(smax, 1)
+    cols = np.arange(width)[None, :]
+    keep = cols < tg_len[:, None]
     if tg.ndim == 2:
-        for n in range(N):                      # one slice per sequence, not per element
-            labels[n, :tg_len[n]] = tg[n, :tg_len[n]]
+        src = tg[:, :width] if tg.shape[1] >= width else np.pad(tg, ((0, 0), (0, width - tg.shape[1])))
     else:
         starts = np.concatenate([[0], np.cumsum(tg_len)[:-1]])
-        for n in range(N):
-            labels[n, :tg_len[n]] = tg[starts[n]:starts[n] + tg_len[n]]
+        src = tg[np.clip(starts[:, None] + cols, 0, max(tg.size - 1, 0))] if tg.size else np.zeros((N, width), int)
+    labels = np.where(keep, src, blank)
     L = 2 * max(smax, 1) + 1
     ext = np.full((N, L), blank, np.int64)
     ext[:, 1::2] = labels
@@ -1019,7 +1016,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0, 
     if zero_infinity:
         bad = np.isinf(nll._data)
         if bad.any():
-            nll = K_where(_wrap(bad), _wrap(np.zeros_like(nll._data)), nll)
+            nll = _where(_wrap(bad), _wrap(np.zeros_like(nll._data)), nll)
     if reduction == "mean":
         out = (nll / _wrap(np.maximum(tg_len, 1).astype(nll._data.dtype))).mean()
     elif reduction == "sum":

@@ -132,9 +132,8 @@ def dirac_(tensor, groups: int = 1):
     min_dim = min(out_per, sizes[1])
     w = np.zeros(sizes)
     centre = tuple(s // 2 for s in sizes[2:])
-    for g in range(groups):
-        for d in range(min_dim):
-            w[(g * out_per + d, d) + centre] = 1
+    g, d = np.meshgrid(np.arange(groups), np.arange(min_dim), indexing="ij")
+    w[(g.ravel() * out_per + d.ravel(), d.ravel()) + centre] = 1
     return _write(tensor, w)
 
 
@@ -214,8 +213,8 @@ def sparse_(tensor, sparsity, std: float = 0.01, generator=None):
     n_zeros = int(math.ceil(sparsity * rows))
     g = _gen(generator)
     w = g.normal(0, std, (rows, cols))
-    for c in range(cols):
-        w[g.permutation(rows)[:n_zeros], c] = 0
+    zero_rows = np.argsort(g.random((rows, cols)), axis=0)[:n_zeros]     # a random subset per column
+    w[zero_rows, np.arange(cols)[None, :]] = 0
     return _write(tensor, w)
 
 

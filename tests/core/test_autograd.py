@@ -875,3 +875,48 @@ def leaf_hook_changes_dtype(L):
                          ids=["hook_changes_dtype", "hook_changes_shape", "leaf_hook_changes_dtype"])
 def test_hook_result_checked(same, case):
     same(case)
+
+
+def retain_then_inplace(L):
+    x = _leaf(L)
+    y = x * 1
+    y.retain_grad()
+    y.mul_(2)
+    (y * 3).sum().backward()
+    return y.grad, x.grad
+
+
+def hook_then_inplace(L):
+    x = _leaf(L)
+    y = x * 1
+    y.register_hook(lambda g: g * 100)
+    y.mul_(2)
+    (y * 3).sum().backward()
+    return x.grad
+
+
+def retain_then_view_inplace(L):
+    x = L.tensor([[1.0, 2.0]], requires_grad=True)
+    y = x * 1
+    y.retain_grad()
+    y[0].mul_(2)
+    (y * 3).sum().backward()
+    return y.grad, x.grad
+
+
+def retain_twice_with_inplace(L):
+    x = _leaf(L)
+    y = x * 1
+    y.retain_grad()
+    y.add_(1)
+    y.retain_grad()
+    y.sum().backward()
+    return y.grad, y.retains_grad
+
+
+_RETAIN = [retain_then_inplace, hook_then_inplace, retain_then_view_inplace, retain_twice_with_inplace]
+
+
+@pytest.mark.parametrize("case", _RETAIN, ids=[c.__name__ for c in _RETAIN])
+def test_retain_grad_follows_inplace(same, case):
+    same(case)

@@ -202,3 +202,18 @@ def test_view_inplace_repr(torch):
         v.mul_(2)
         out.append((repr(y), repr(v), repr(y.grad_fn).split(" ")[0]))
     assert out[0] == out[1]
+
+
+def double_backward_through_view_inplace(L):
+    x = _x(L)
+    w = L.tensor(np.linspace(-1, 1, 4, dtype=np.float32), requires_grad=True)
+    y = x * x
+    y[1].mul_(w)
+    y[:, ::2] += x[:, :2] * w[:2]
+    g = L.autograd.grad((y ** 2).sum(), [x, w], create_graph=True)
+    g2 = L.autograd.grad(g[0].sum() + (g[1] ** 2).sum(), [x, w])
+    return g[0].detach(), g[1].detach(), g2
+
+
+def test_double_backward_through_view_inplace(same):
+    same(double_backward_through_view_inplace, rtol=1e-4, atol=1e-4)

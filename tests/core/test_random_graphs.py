@@ -59,12 +59,12 @@ def _run(L, leaves, steps, second_order=False):
         elif kind == "inplace":
             base = a * 1           # in-place on a fresh intermediate (or a view of it)
             u = r.random()
-            if base.dim() == 2 and u < 0.3 and not second_order:
+            if base.dim() == 2 and u < 0.3:
                 v = base[int(r.integers(base.shape[0]))]
                 v.mul_(1.5)
                 if r.random() < 0.5:
                     v.add_(pool[r.integers(len(pool))].sum() * 0.1)
-            elif base.dim() == 2 and u < 0.5 and not second_order:
+            elif base.dim() == 2 and u < 0.5:
                 v = base[:, 1:3]                      # a view taken before a write to its base
                 base.mul_(2.0)
                 base = base + v.sum() * 0.5

@@ -242,3 +242,21 @@ def test_depthwise_conv_vs_torch(torch, rng, mult, kw):
     xd = ember.tensor(rand(rng, 1, 4, 4, 4, dtype=np.float64), requires_grad=True)
     wd = ember.tensor(rand(rng, 4 * mult, 1, 2, 2, dtype=np.float64), requires_grad=True)
     assert gradcheck(lambda x, w: F.conv2d(x, w, groups=4, **kw), (xd, wd))
+
+
+@pytest.mark.parametrize("name", ["conv2d", "max_pool2d", "layer_norm", "pixel_shuffle", "conv_transpose1d"])
+def test_top_level_aliases_like_torch(torch, name):
+    # torch exposes these at top level too (torch.conv2d, torch.max_pool2d, ...)
+    assert hasattr(torch, name)
+    assert getattr(ember, name) is getattr(F, name)
+
+
+def test_conv_batch_chunking_matches_unchunked(torch, rng, monkeypatch):
+    # past the im2col memory limit the batch is processed in chunks; results must not change
+    from ember._ops import conv as K
+    monkeypatch.setattr(K, "_COLS_LIMIT", 3 * 5 * 6 * 3 * 9 * 4)     # about 3 samples of columns
+    x, w, b = rand(rng, 8, 3, 7, 8), rand(rng, 4, 3, 3, 3), rand(rng, 4)
+    check(torch, lambda x, w, b: F.conv2d(x, w, b), lambda x, w, b: torch.nn.functional.conv2d(x, w, b), [x, w, b])
+    wt = rand(rng, 3, 2, 3, 3)
+    check(torch, lambda x, w: F.conv_transpose2d(x, w, stride=2),
+          lambda x, w: torch.nn.functional.conv_transpose2d(x, w, stride=2), [x, wt])

@@ -183,6 +183,10 @@ DOUBLE = [
     ("ce_weight_ignore_smooth", lambda L, x: L.nn.functional.cross_entropy(
         x, L.tensor(T3), weight=L.tensor(W4), ignore_index=2, label_smoothing=0.2)),
     ("ce_none", lambda L, x: (L.nn.functional.cross_entropy(x, L.tensor(T3), reduction="none") ** 2).sum()),
+    ("ce_probs_smooth_weight", lambda L, x: L.nn.functional.cross_entropy(
+        x, L.softmax(x * 0.5, 1), weight=L.tensor(W4), label_smoothing=0.1)),
+    ("ce_probs_none", lambda L, x: (L.nn.functional.cross_entropy(
+        x, L.tensor(_probs(np.random.default_rng(1), 6, 4)), reduction="none") ** 2).sum()),
     ("nll_logsoftmax", lambda L, x: L.nn.functional.nll_loss(L.nn.functional.log_softmax(x, 1), L.tensor(T3))),
     ("bce_logits_posw", lambda L, x: L.nn.functional.binary_cross_entropy_with_logits(
         x, L.sigmoid(x.detach() * 0.3), pos_weight=L.tensor(W4))),

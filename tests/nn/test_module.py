@@ -537,3 +537,26 @@ def test_forward_hook_always_call_runs_on_error():
     with pytest.raises(RuntimeError):
         m(ember.randn(3, 5))
     assert calls == [None]
+
+
+def test_iteration_api_matches_torch_with_shared_submodule(torch):
+    def build(lib):
+        shared = lib.nn.Linear(2, 2)
+        m = lib.nn.Sequential(OrderedDict([("a", shared), ("b", lib.nn.Sequential(shared, lib.nn.BatchNorm1d(2))),
+                                           ("c", shared)]))
+        m.register_buffer("scale", lib.ones(1))
+        return m
+    em, tm = build(ember), build(torch)
+    calls = [
+        lambda m: [n for n, _ in m.named_modules()],
+        lambda m: [n for n, _ in m.named_modules(prefix="net", remove_duplicate=False)],
+        lambda m: [n for n, _ in m.named_children()],
+        lambda m: [n for n, _ in m.named_buffers(prefix="p")],
+        lambda m: [n for n, _ in m.named_buffers(recurse=False)],
+        lambda m: [n for n, _ in m.named_parameters(remove_duplicate=False)],
+        lambda m: len(list(m.parameters())),
+        lambda m: list(m.state_dict()),
+        lambda m: list(m.state_dict(prefix="model.")),
+    ]
+    for c in calls:
+        assert c(em) == c(tm)

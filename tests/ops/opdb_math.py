@@ -277,7 +277,8 @@ OPS += [
 OPS_BY_NAME = {s.name: s for s in OPS}
 
 OPS += [
-    U("lgamma", (0.1, 6.0), int_ok=True), OpSpec("lgamma_neg", lambda L, x: L.lgamma(x - 3.0), unary_samples((0.1, 0.9))),
+    U("lgamma", (0.1, 6.0), int_ok=True),
+    OpSpec("lgamma_neg", lambda L, x: L.lgamma(x - 3.0), unary_samples((0.1, 0.9))),
     U("digamma", (0.1, 6.0)), OpSpec("digamma_neg", lambda L, x: L.digamma(x - 2.0), unary_samples((0.1, 0.9))),
     OpSpec("polygamma1", lambda L, x: L.polygamma(1, x), unary_samples((0.2, 5.0)), rtol64=1e-8),
     OpSpec("polygamma2", lambda L, x: x.polygamma(2), unary_samples((0.2, 5.0)), rtol64=1e-8),

@@ -32,6 +32,7 @@ VIEWS = [
     ("view_as", lambda x: x.view_as(x.reshape(4, 6))),
     ("swapdims", lambda x: x.swapdims(0, 1)),
     ("chained", lambda x: x.transpose(0, 1)[1:].narrow(0, 0, 1).squeeze(0)),
+    ("as_strided", lambda x: x.as_strided((3, 4), (5, 2), 1)),
 ]
 
 

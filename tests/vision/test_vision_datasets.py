@@ -291,3 +291,17 @@ def test_emnist_download_from_zip(http_root, tmp_path, monkeypatch):
     ds = datasets.EMNIST(tmp_path / "data", split="digits", train=False, download=True)
     np.testing.assert_array_equal(ds.targets.numpy(), labels)
     assert not (tmp_path / "data" / "EMNIST" / "raw" / "gzip").exists()
+
+
+def test_mnist_legacy_processed_files(tmp_path, torch):
+    """Folders prepared by old torchvision versions hold processed/{training,test}.pt (torch.save'd tuples)."""
+    processed = tmp_path / "MNIST" / "processed"
+    processed.mkdir(parents=True)
+    data = torch.randint(0, 256, (3, 28, 28), dtype=torch.uint8)
+    targets = torch.tensor([4, 0, 9])
+    torch.save((data, targets), processed / "test.pt")
+    torch.save((data[:1], targets[:1]), processed / "training.pt")
+    ds = datasets.MNIST(tmp_path, train=False)
+    assert len(ds) == 3 and ds[2][1] == 9 and ds.data.dtype == ember.uint8
+    np.testing.assert_array_equal(np.asarray(ds[1][0]), data[1].numpy())
+    assert len(datasets.MNIST(tmp_path, train=True)) == 1

@@ -379,3 +379,13 @@ def test_convert_image_dtype_and_random_containers():
     assert T.RandomOrder([T.Lambda(lambda v: v + 1)])(1) == 2
     g = T.RandomGrayscale(p=1.0)(Image.fromarray(RGB))
     assert g.mode == "RGB" and (np.asarray(g)[..., 0] == np.asarray(g)[..., 1]).all()
+
+
+def test_v2_pipeline_matches_v1():
+    from ember.vision.transforms import v2
+    img = Image.fromarray(RGB)
+    a = v2.Compose([v2.ToImage(), v2.ToDtype(ember.float32, scale=True), v2.Normalize((0.5,) * 3, (0.5,) * 3)])(img)
+    b = T.Compose([T.ToTensor(), T.Normalize((0.5,) * 3, (0.5,) * 3)])(img)
+    np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6)
+    u8 = v2.ToImage()(img)
+    assert u8.dtype == ember.uint8 and v2.ToDtype(ember.int64)(u8).dtype == ember.int64

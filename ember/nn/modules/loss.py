@@ -211,7 +211,7 @@ class TripletMarginWithDistanceLoss(_Loss):
         d_an = d(anchor, negative)
         if self.swap:
             d_pn = d(positive, negative)
-            d_an = F.K_where(d_pn < d_an, d_pn, d_an)
+            d_an = F._where(d_pn < d_an, d_pn, d_an)
         return F._reduce(F._clamp_min(self.margin + d_ap - d_an, 0.0), self.reduction)
 
 

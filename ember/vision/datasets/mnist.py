@@ -99,6 +99,9 @@ class MNIST(VisionDataset):
                  download: bool = False) -> None:
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.train = train
+        if self._check_legacy_exist():  # processed/{training,test}.pt written by old torchvision versions
+            self.data, self.targets = self._load_legacy_data()
+            return
         if download:
             self.download()
         missing = self._missing()
@@ -116,6 +119,16 @@ class MNIST(VisionDataset):
     @property
     def processed_folder(self) -> str:
         return os.path.join(self.root, type(self).__name__, "processed")
+
+    def _check_legacy_exist(self) -> bool:
+        files = (self.training_file, self.test_file)
+        return all(os.path.isfile(os.path.join(self.processed_folder, f)) for f in files)
+
+    def _load_legacy_data(self):
+        from ...serialization import load
+        name = self.training_file if self.train else self.test_file
+        data, targets = load(os.path.join(self.processed_folder, name), weights_only=True)
+        return data, targets
 
     def _split_files(self):
         prefix = "train" if self.train else "t10k"
