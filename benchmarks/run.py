@@ -8,6 +8,11 @@ what the issues set targets on: machines are noisy, both sides see the same nois
     python benchmarks/run.py                 # everything
     python benchmarks/run.py overhead cnn    # only modules whose name contains one of the words
     python benchmarks/run.py --quick         # fewer repeats
+    python benchmarks/run.py --threads 2     # BLAS/OpenMP threads for both sides (default 1)
+
+Both libraries get the same thread count (NumPy's BLAS through OPENBLAS_NUM_THREADS and friends,
+torch through set_num_threads), so neither wins by using more cores. One thread is the default:
+on a small shared machine, multi-threaded runs swing by large factors from run to run.
 """
 from __future__ import annotations
 
@@ -69,12 +74,30 @@ def import_time():
           f"import itself {statistics.median(inner) * 1e3:.0f} ms, peak RSS {statistics.median(rss):.1f} MiB")
 
 
+def _threads(argv):
+    if "--threads" in argv:
+        i = argv.index("--threads")
+        n = argv[i + 1]
+        del argv[i:i + 2]
+        return n
+    return "1"
+
+
 def main(argv):
+    argv = list(argv)
+    n = _threads(argv)
+    if os.environ.get("EMBER_BENCH_THREADS") != n:
+        # the BLAS reads its thread count at import: re-exec with the variables set
+        env = dict(os.environ, EMBER_BENCH_THREADS=n, OMP_NUM_THREADS=n, OPENBLAS_NUM_THREADS=n,
+                   MKL_NUM_THREADS=n)
+        os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + argv + ["--threads", n], env)
     quick = "--quick" in argv
-    words = [a for a in argv if not a.startswith("--")]
+    words = [a for a in argv if not a.startswith("--") and a != n]
     import_time()
     import ember
     import torch
+    torch.set_num_threads(int(n))
+    print(f"threads: {n} (torch.set_num_threads and the BLAS variables)")
     for path in sorted(glob.glob(os.path.join(HERE, "bench_*.py"))):
         mod_name = os.path.basename(path)[:-3]
         if words and not any(w in mod_name for w in words):

@@ -10,6 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from . import _dtype as D
 from ._ops import linalg as L
 from ._tensor import Tensor, _unary, _wrap
 
@@ -327,10 +328,18 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     if unitriangular:
         from ._creation import eye
         T = T + eye(A._data.shape[-1], dtype=A.dtype)
-    from ._tensor import _apply
-    if not left:
-        return _apply(L.LinalgSolve, (T.mT, B.mT)).mT
-    return _apply(L.LinalgSolve, (T, B))
+    from ._tensor import _apply, _result_np
+    dt = _result_np(T._data, B._data)
+    if dt.kind != "f":
+        dt = np.dtype(np.float32)
+    T, B = (t if t._data.dtype == dt else t.to(D._FROM_NP[dt]) for t in (T, B))
+    try:
+        if not left:
+            return _apply(L.LinalgSolve, (T.mT, B.mT)).mT
+        return _apply(L.LinalgSolve, (T, B))
+    except np.linalg.LinAlgError:
+        raise LinAlgError("linalg.solve_triangular: the triangular matrix is singular (a zero on its "
+                          "diagonal)") from None
 
 
 LstsqResult = namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
