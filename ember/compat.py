@@ -52,6 +52,13 @@ def _add_missing_hook(module) -> None:
             pass
 
 
+def _hook_all() -> None:
+    # every imported ember module gets the clear missing-name message (`ember` has its own __getattr__)
+    for name, module in list(sys.modules.items()):
+        if name.startswith("ember.") and module is not None:
+            _add_missing_hook(module)
+
+
 class _AliasLoader(importlib.abc.Loader):
     def __init__(self, target: str):
         self.target = target
@@ -66,7 +73,7 @@ class _AliasLoader(importlib.abc.Loader):
     def exec_module(self, module):
         for k, v in (self._saved or {}).items():
             setattr(module, k, v)
-        _add_missing_hook(module)
+        _hook_all()  # this import may have pulled in more ember modules (e.g. ember.nn.functional)
 
 
 class _AliasFinder(importlib.abc.MetaPathFinder):
@@ -106,11 +113,7 @@ def install() -> None:
                                f"ember.compat.install() before anything imports {root}")
     if not installed():
         sys.meta_path.insert(0, _FINDER)
-    # modules already imported under their ember names get the clear missing-name message too
-    for name, module in list(sys.modules.items()):
-        if name == "ember" or name.startswith("ember."):
-            if module is not None and name != "ember":
-                _add_missing_hook(module)
+    _hook_all()
 
 
 def uninstall() -> None:

@@ -67,6 +67,10 @@ try:
 except AttributeError as e:
     print("ATTR:", e)
 try:
+    torch.optim.lr_scheduler.Frobnicator  # a module reached by attribute only
+except AttributeError as e:
+    print("ATTR2:", e)
+try:
     import torch.distributed.rpc
 except ImportError as e:
     print("MOD:", e)
@@ -82,6 +86,7 @@ def test_each_import_style(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "OK" in r.stdout and "ARGV: ['--flag', 'x']" in r.stdout
     assert re.search(r"ATTR: .*'frobnicate' is not implemented in ember", r.stdout)
+    assert re.search(r"ATTR2: .*'Frobnicator' is not implemented in ember", r.stdout)
     assert re.search(r"MOD: .*torch.distributed is not implemented in ember", r.stdout)
 
 

@@ -160,36 +160,6 @@ def _dw_input_grad(g, w, cfg, x_shape):
 _COLS_LIMIT = 1 << 27
 
 
-# NOTE [ GEMM blocking ]
-# OpenBLAS is markedly slower on one huge GEMM (tens of thousands of rows, or a contraction that
-# long) than on the same work cut into blocks of a few thousand rows: measured ~1.7x single-threaded
-# and up to ~10x with two threads on a busy machine for the weight gradient. So the big products
-# run in row blocks.
-_BLOCK = 2048
-
-
-def _mm_rows(a, b):
-    """a @ b for a 2-d `a` with many rows, in row blocks."""
-    M = a.shape[0]
-    if M <= 2 * _BLOCK:
-        return np.matmul(a, b)
-    out = np.empty((M, b.shape[-1]), np.result_type(a.dtype, b.dtype))
-    for i in range(0, M, _BLOCK):
-        np.matmul(a[i:i + _BLOCK], b, out=out[i:i + _BLOCK])
-    return out
-
-
-def _mm_contract(a, b):
-    """a @ b with a long contraction (a: (..., M, L), b: (..., L, K)), summed over blocks of L."""
-    L = a.shape[-1]
-    if L <= 2 * _BLOCK:
-        return np.matmul(a, b)
-    out = np.matmul(a[..., :_BLOCK], b[..., :_BLOCK, :])
-    for i in range(_BLOCK, L, _BLOCK):
-        out += np.matmul(a[..., i:i + _BLOCK], b[..., i:i + _BLOCK, :])
-    return out
-
-
 def _batch_chunk(x_shape, w_shape, osz, itemsize):
     per_sample = osz[0] * osz[1] * w_shape[1] * w_shape[2] * w_shape[3] * itemsize
     if per_sample * x_shape[0] <= _COLS_LIMIT:
@@ -215,7 +185,7 @@ def conv_forward(x, w, cfg, osz, b=None):
 def _conv_rows(x, w, cfg, osz, b):
     G = cfg[8]
     cols = _im2col(x, w.shape, cfg, osz)
-    r = _mm_rows(cols, _wmat(w, G)) if G == 1 else np.matmul(cols, _wmat(w, G))
+    r = np.matmul(cols, _wmat(w, G))
     if b is not None:
         if G == 1:
             r += b
@@ -247,10 +217,10 @@ def _weight_grad_cols(cols, g, G, w_shape):
     # NOTE: a C-contiguous (O, N*OH*OW) left operand; numpy's matmul on a transposed view is ~3x slower here
     if G == 1:
         g2t = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(O, N * OH * OW)
-        gw = _mm_contract(g2t, cols)                     # (O, kh*kw*C)
+        gw = np.matmul(g2t, cols)                        # (O, kh*kw*C)
         return np.ascontiguousarray(gw.reshape(O, kh, kw, Cg).transpose(0, 3, 1, 2))
     g2t = np.ascontiguousarray(g.reshape(N, G, O // G, OH, OW).transpose(1, 2, 0, 3, 4)).reshape(G, O // G, -1)
-    gw = _mm_contract(g2t, cols)                         # (G, Og, kh*kw*Cg)
+    gw = np.matmul(g2t, cols)                            # (G, Og, kh*kw*Cg)
     return np.ascontiguousarray(gw.reshape(G, O // G, kh, kw, Cg).transpose(0, 1, 4, 2, 3)).reshape(w_shape)
 
 
@@ -272,7 +242,7 @@ def conv_input_grad(g, w, cfg, x_shape):
     he, we = sh * (OH - 1) + 1, sw * (OW - 1) + 1
     for i in range(kh):
         for j in range(kw):
-            r = _mm_rows(g2, wt[i, j]) if G == 1 else np.matmul(g2, wt[i, j])
+            r = np.matmul(g2, wt[i, j])
             hs, ws = i * dh, j * dw
             if G == 1:
                 gxp[:, hs:hs + he:sh, ws:ws + we:sw] += r.reshape(N, OH, OW, C)

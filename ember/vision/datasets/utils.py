@@ -31,7 +31,7 @@ class DownloadError(RuntimeError):
 
 
 def calculate_md5(fpath, chunk_size: int = _CHUNK) -> str:
-    md5 = hashlib.md5(usedforsecurity=False) if sys.version_info >= (3, 9) else hashlib.md5()
+    md5 = hashlib.md5(usedforsecurity=False)
     with open(fpath, "rb") as f:
         for chunk in iter(lambda: f.read(chunk_size), b""):
             md5.update(chunk)
@@ -80,7 +80,7 @@ def download_url(url: str, root, filename: str | None = None, md5: str | None = 
             total = resp.headers.get("Content-Length")
             total = int(total) if total and total.isdigit() else None
             done = 0
-            digest = hashlib.md5()
+            digest = hashlib.md5(usedforsecurity=False)
             while True:
                 chunk = resp.read(_CHUNK)
                 if not chunk:

@@ -230,7 +230,12 @@ def _worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto
         # Ctrl-C reaches the whole process group; the main process owns the shutdown (NOTE [ Shutdown ]).
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         if hasattr(signal, "SIGUSR1"):  # the main process asks for our stack on a timeout
-            faulthandler.register(signal.SIGUSR1, all_threads=False)
+            try:
+                # sys.stderr may be a captured stream without a file descriptor (pytest's capsys,
+                # notebooks): the original stderr is where a stack dump can go
+                faulthandler.register(signal.SIGUSR1, file=sys.__stderr__ or sys.stderr, all_threads=False)
+            except (AttributeError, ValueError, OSError):
+                pass
         seed = _seed_worker(base_seed, worker_id)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
         from multiprocessing.reduction import ForkingPickler
