@@ -2,6 +2,7 @@
 
 Every run is a subprocess: the real torch (the test oracle) may already be imported here.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -13,7 +14,8 @@ import sys
 import pytest
 
 _spec = importlib.util.spec_from_file_location(
-    "_vision_idx", os.path.join(os.path.dirname(os.path.abspath(__file__)), "vision", "_vision_idx.py"))
+    "_vision_idx", os.path.join(os.path.dirname(os.path.abspath(__file__)), "vision", "_vision_idx.py")
+)
 _idx = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_idx)
 write_mnist = _idx.write_mnist
@@ -24,11 +26,17 @@ EXAMPLE = os.path.join(ROOT, "examples", "mnist.py")
 
 def run_compat(args, cwd, timeout=120):
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.run([sys.executable, "-m", "ember.compat", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "ember.compat", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
-IMPORT_STYLES = '''
+IMPORT_STYLES = """
 import sys
 import torch
 import torch.nn as nn
@@ -76,7 +84,7 @@ except ImportError as e:
     print("MOD:", e)
 print("ARGV:", sys.argv[1:])
 print("OK")
-'''
+"""
 
 
 def test_each_import_style(tmp_path):
@@ -93,15 +101,20 @@ def test_each_import_style(tmp_path):
 def torch_flavoured_example() -> str:
     """examples/mnist.py rewritten with PyTorch's own imports, as the official script has them."""
     src = open(EXAMPLE).read()
-    for old, new in [("import ember as torch", "import torch"), ("import ember.nn as nn", "import torch.nn as nn"),
-                     ("import ember.nn.functional as F", "import torch.nn.functional as F"),
-                     ("import ember.optim as optim", "import torch.optim as optim"),
-                     ("from ember.optim.lr_scheduler", "from torch.optim.lr_scheduler"),
-                     ("from ember.utils.data", "from torch.utils.data"),
-                     ("from ember.vision import", "from torchvision import")]:
+    for old, new in [
+        ("import ember as torch", "import torch"),
+        ("import ember.nn as nn", "import torch.nn as nn"),
+        ("import ember.nn.functional as F", "import torch.nn.functional as F"),
+        ("import ember.optim as optim", "import torch.optim as optim"),
+        ("from ember.optim.lr_scheduler", "from torch.optim.lr_scheduler"),
+        ("from ember.utils.data", "from torch.utils.data"),
+        ("from ember.vision import", "from torchvision import"),
+    ]:
         assert old in src
         src = src.replace(old, new)
-    assert "ember" not in re.sub(r"#.*|\"\"\"[\s\S]*?\"\"\"|'[^'\n]*'|\"[^\"\n]*\"", "", src.split("import torch", 1)[1])
+    assert "ember" not in re.sub(
+        r"#.*|\"\"\"[\s\S]*?\"\"\"|'[^'\n]*'|\"[^\"\n]*\"", "", src.split("import torch", 1)[1]
+    )
     return src
 
 
@@ -110,8 +123,21 @@ def test_example_runs_as_pytorch_script(tmp_path):
     write_mnist(tmp_path / "data" / "MNIST" / "raw", n=20, prefix="t10k", seed=1)
     script = tmp_path / "main.py"
     script.write_text(torch_flavoured_example())
-    r = run_compat([str(script), "--dry-run", "--epochs", "1", "--batch-size", "8", "--test-batch-size", "10",
-                    "--data", str(tmp_path / "data")], cwd=tmp_path)
+    r = run_compat(
+        [
+            str(script),
+            "--dry-run",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--test-batch-size",
+            "10",
+            "--data",
+            str(tmp_path / "data"),
+        ],
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     assert re.search(r"Test set: Average loss: \d+\.\d{4}, Accuracy: \d+/20 \(\d+%\)", r.stdout), r.stdout
     assert "Train Epoch: 1 [0/40 (0%)]" in r.stdout
@@ -129,26 +155,35 @@ def test_runner_usage_and_errors(tmp_path):
 
 def run_py(code, cwd):
     env = dict(os.environ, PYTHONPATH=ROOT)
-    return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_install_uninstall_in_process(tmp_path):
-    r = run_py("import ember.compat as c, sys; c.install(); c.install(); import torch.nn as nn; print(nn.__name__);"
-               "c.uninstall(); print('torch' in sys.modules, c.installed())", tmp_path)
+    r = run_py(
+        "import ember.compat as c, sys; c.install(); c.install(); import torch.nn as nn; print(nn.__name__);"
+        "c.uninstall(); print('torch' in sys.modules, c.installed())",
+        tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["ember.nn", "False", "False"]
 
 
 def test_install_refuses_when_real_torch_is_loaded(tmp_path):
     # a stand-in for the real torch already in sys.modules (importing the real one takes seconds)
-    r = run_py("import sys, types; sys.modules['torch'] = types.ModuleType('torch')\nimport ember.compat as c\n"
-               "try:\n    c.install()\nexcept RuntimeError as e:\n    print('ERR', e)", tmp_path)
+    r = run_py(
+        "import sys, types; sys.modules['torch'] = types.ModuleType('torch')\nimport ember.compat as c\n"
+        "try:\n    c.install()\nexcept RuntimeError as e:\n    print('ERR', e)",
+        tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     assert "ERR the real torch is already imported" in r.stdout
 
 
 def test_cuda_and_backends_answer_like_cpu_torch():
     import ember
+
     assert ember.cuda.is_available() is False and ember.cuda.device_count() == 0
     ember.cuda.manual_seed_all(1)
     with pytest.raises(AssertionError, match="CUDA"):

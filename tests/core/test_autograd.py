@@ -920,3 +920,34 @@ _RETAIN = [retain_then_inplace, hook_then_inplace, retain_then_view_inplace, ret
 @pytest.mark.parametrize("case", _RETAIN, ids=[c.__name__ for c in _RETAIN])
 def test_retain_grad_follows_inplace(same, case):
     same(case)
+
+
+def test_tutorial_polynomial_fit_matches_torch(torch):
+    # the PyTorch tutorial's tensors+autograd loop: fit sin(x) with a cubic, manual SGD under no_grad
+    def run(L):
+        x = L.linspace(-np.pi, np.pi, 200)
+        y = L.tensor(np.sin(np.linspace(-np.pi, np.pi, 200)).astype(np.float32))
+        a, b, c, d = (L.tensor(v, requires_grad=True) for v in (0.1, -0.2, 0.3, -0.05))
+        lr = 1e-6
+        losses = []
+        for t in range(60):
+            y_pred = a + b * x + c * x ** 2 + d * x ** 3
+            loss = (y_pred - y).pow(2).sum()
+            losses.append(loss.item())
+            loss.backward()
+            with L.no_grad():
+                a -= lr * a.grad
+                b -= lr * b.grad
+                c.sub_(lr * c.grad)
+                d.data.add_(-lr * d.grad)
+                a.grad = None
+                b.grad.zero_()
+                c.grad.zero_()
+                d.grad.zero_()
+        return losses, [v.item() for v in (a, b, c, d)]
+
+    el, ep = run(ember)
+    tl, tp = run(torch)
+    np.testing.assert_allclose(el, tl, rtol=1e-4)
+    np.testing.assert_allclose(ep, tp, rtol=1e-4, atol=1e-6)
+    assert el[-1] < el[0]

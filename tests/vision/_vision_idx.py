@@ -1,4 +1,5 @@
 """Small generated IDX files for the vision, compat and example tests (never the real data)."""
+
 from __future__ import annotations
 
 import gzip

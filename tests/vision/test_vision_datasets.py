@@ -1,4 +1,5 @@
 """ember.vision.datasets: IDX parsing, MNIST family, download path, CIFAR, folders, FakeData."""
+
 from __future__ import annotations
 
 import functools
@@ -11,14 +12,12 @@ import threading
 
 import numpy as np
 import pytest
+from _vision_idx import idx_bytes, write_mnist  # tests/vision is on sys.path under pytest
 
 import ember
 from ember.vision import _pil, datasets
 from ember.vision.datasets import utils as dutils
 from ember.vision.datasets.mnist import read_idx
-
-
-from _vision_idx import idx_bytes, write_mnist  # tests/vision is on sys.path under pytest
 
 
 # ---------------------------------------------------------------------------------------- IDX
@@ -38,12 +37,15 @@ def test_read_idx_roundtrip(tmp_path, dtype, gz):
     np.testing.assert_array_equal(out, arr)
 
 
-@pytest.mark.parametrize("payload, msg", [
-    (b"\x01\x00\x08\x01\x00\x00\x00\x01\x00", "bad magic"),
-    (b"\x00\x00\x08\x03\x00\x00", "truncated"),
-    (b"\x00\x00\x08\x01\x00\x00\x00\x05\x00\x00", "size mismatch"),
-    (b"", "bad magic"),
-])
+@pytest.mark.parametrize(
+    "payload, msg",
+    [
+        (b"\x01\x00\x08\x01\x00\x00\x00\x01\x00", "bad magic"),
+        (b"\x00\x00\x08\x03\x00\x00", "truncated"),
+        (b"\x00\x00\x08\x01\x00\x00\x00\x05\x00\x00", "size mismatch"),
+        (b"", "bad magic"),
+    ],
+)
 def test_read_idx_errors(tmp_path, payload, msg):
     p = tmp_path / "bad"
     p.write_bytes(payload)
@@ -70,8 +72,9 @@ def test_mnist_family_generated(tmp_path, cls, gz):
 
 def test_mnist_transforms_and_missing(tmp_path):
     write_mnist(tmp_path / "MNIST" / "raw", prefix="train")
-    ds = datasets.MNIST(tmp_path, train=True, transform=lambda im: np.asarray(im).sum(),
-                        target_transform=lambda t: t + 100)
+    ds = datasets.MNIST(
+        tmp_path, train=True, transform=lambda im: np.asarray(im).sum(), target_transform=lambda t: t + 100
+    )
     img, target = ds[0]
     assert img == int(ds.data[0].numpy().sum()) and target == int(ds.targets[0]) + 100
     with pytest.raises(RuntimeError, match=r"download=True.*t10k-images-idx3-ubyte"):
@@ -132,15 +135,27 @@ def http_root(tmp_path):
 def _serve_mnist(www):
     images, labels = write_mnist(www, prefix="t10k")
     write_mnist(www, prefix="train", seed=1)
-    return images, labels, [(n, hashlib.md5((www / n).read_bytes()).hexdigest())
-                            for n in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                                      "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")]
+    return (
+        images,
+        labels,
+        [
+            (n, hashlib.md5((www / n).read_bytes()).hexdigest())
+            for n in (
+                "train-images-idx3-ubyte.gz",
+                "train-labels-idx1-ubyte.gz",
+                "t10k-images-idx3-ubyte.gz",
+                "t10k-labels-idx1-ubyte.gz",
+            )
+        ],
+    )
 
 
 def test_download_from_local_server(http_root, tmp_path, monkeypatch):
     www, url = http_root
     images, labels, resources = _serve_mnist(www)
-    monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/nothing/", url])  # first mirror is dead
+    monkeypatch.setattr(
+        datasets.MNIST, "mirrors", ["http://127.0.0.1:9/nothing/", url]
+    )  # first mirror is dead
     monkeypatch.setattr(datasets.MNIST, "resources", resources)
     ds = datasets.MNIST(tmp_path / "data", train=False, download=True)
     np.testing.assert_array_equal(ds.data.numpy(), images)
@@ -169,7 +184,11 @@ def test_download_offline_error_names_files(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError) as info:
         datasets.MNIST(tmp_path / "data", train=False, download=True)
     msg = str(info.value)
-    for f in ("train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", os.path.join("data", "MNIST", "raw")):
+    for f in (
+        "train-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+        os.path.join("data", "MNIST", "raw"),
+    ):
         assert f in msg
     assert not (tmp_path / "data").exists()  # nothing left behind
 
@@ -194,7 +213,9 @@ def _write_cifar(root, n=5, protocol=2):
         x = rng.integers(0, 256, (n, 3072), dtype=np.uint8)
         y = rng.integers(0, 10, n).tolist()
         with open(folder / name, "wb") as f:
-            pickle.dump({"batch_label": name, "labels": y, "data": x, "filenames": ["a.png"] * n}, f, protocol)
+            pickle.dump(
+                {"batch_label": name, "labels": y, "data": x, "filenames": ["a.png"] * n}, f, protocol
+            )
         allx.append(x)
         ally.append(y)
     with open(folder / "batches.meta", "wb") as f:
@@ -225,12 +246,17 @@ def test_cifar_restricted_unpickler_rejects_code(tmp_path):
     class Evil:
         def __reduce__(self):
             return (os.system, ("echo pwned",))
+
     payload = pickle.dumps({"data": Evil()}, protocol=2)
     import io
+
     from ember.vision.datasets.cifar import restricted_load
+
     with pytest.raises(pickle.UnpicklingError, match="refusing"):
         restricted_load(io.BytesIO(payload))
-    ok = restricted_load(io.BytesIO(pickle.dumps({"a": np.arange(3, dtype=np.uint8), "b": [1, "x"]}, protocol=2)))
+    ok = restricted_load(
+        io.BytesIO(pickle.dumps({"a": np.arange(3, dtype=np.uint8), "b": [1, "x"]}, protocol=2))
+    )
     np.testing.assert_array_equal(ok["a"], [0, 1, 2])
 
 
@@ -281,6 +307,7 @@ def test_fakedata():
 
 def test_emnist_download_from_zip(http_root, tmp_path, monkeypatch):
     import zipfile
+
     www, url = http_root
     images, labels = write_mnist(tmp_path / "src", prefix="emnist-digits-test", n=6)
     with zipfile.ZipFile(www / "gzip.zip", "w") as z:
@@ -294,7 +321,7 @@ def test_emnist_download_from_zip(http_root, tmp_path, monkeypatch):
 
 
 def test_mnist_legacy_processed_files(tmp_path, torch):
-    """Folders prepared by old torchvision versions hold processed/{training,test}.pt (torch.save'd tuples)."""
+    """Folders from old torchvision versions hold processed/{training,test}.pt (torch.save'd tuples)."""
     processed = tmp_path / "MNIST" / "processed"
     processed.mkdir(parents=True)
     data = torch.randint(0, 256, (3, 28, 28), dtype=torch.uint8)

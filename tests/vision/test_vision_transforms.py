@@ -1,5 +1,6 @@
 """ember.vision.transforms: torchvision's documented behaviour on hand-computed cases, plus torch's
 interpolate/grid_sample as the oracle for the resampling kernels (torchvision itself is not installed)."""
+
 from __future__ import annotations
 
 import math
@@ -8,8 +9,9 @@ import numpy as np
 import pytest
 
 import ember
-from ember.vision import _pil, utils as vutils
+from ember.vision import _pil
 from ember.vision import transforms as T
+from ember.vision import utils as vutils
 from ember.vision.transforms import functional as F
 
 Image = pytest.importorskip("PIL.Image")
@@ -113,12 +115,15 @@ def test_center_crop_rounding_and_padding():
     assert big.tolist() == [[0, 0, 0, 0], [0, 7, 7, 0], [0, 7, 7, 0], [0, 0, 0, 0]]
 
 
-@pytest.mark.parametrize("mode, expected", [
-    ("constant", [9, 9, 1, 2, 3, 9, 9]),
-    ("edge", [1, 1, 1, 2, 3, 3, 3]),
-    ("reflect", [3, 2, 1, 2, 3, 2, 1]),
-    ("symmetric", [2, 1, 1, 2, 3, 3, 2]),
-])
+@pytest.mark.parametrize(
+    "mode, expected",
+    [
+        ("constant", [9, 9, 1, 2, 3, 9, 9]),
+        ("edge", [1, 1, 1, 2, 3, 3, 3]),
+        ("reflect", [3, 2, 1, 2, 3, 2, 1]),
+        ("symmetric", [2, 1, 1, 2, 3, 3, 2]),
+    ],
+)
 @pytest.mark.parametrize("kind", ["pil", "ndarray", "tensor"])
 def test_pad_modes(mode, expected, kind):
     img = kinds(np.array([[1, 2, 3]], np.uint8))[kind]
@@ -153,13 +158,19 @@ def test_random_crop_padding_and_errors():
     for _ in range(5):
         c = T.RandomCrop(2)(x).numpy()[0]
         i, j = np.argwhere(x.numpy()[0] == c[0, 0])[0]
-        np.testing.assert_array_equal(c, x.numpy()[0, i:i + 2, j:j + 2])
+        np.testing.assert_array_equal(c, x.numpy()[0, i : i + 2, j : j + 2])
 
 
 def test_randomness_is_seeded_by_ember():
     x = t(np.random.default_rng(0).random((3, 16, 16), dtype=np.float32))
-    aug = T.Compose([T.RandomResizedCrop(8), T.RandomHorizontalFlip(), T.ColorJitter(0.4, 0.4, 0.4, 0.1),
-                     T.RandomErasing(p=1.0)])
+    aug = T.Compose(
+        [
+            T.RandomResizedCrop(8),
+            T.RandomHorizontalFlip(),
+            T.ColorJitter(0.4, 0.4, 0.4, 0.1),
+            T.RandomErasing(p=1.0),
+        ]
+    )
     ember.manual_seed(3)
     a = aug(x).numpy()
     ember.manual_seed(3)
@@ -196,13 +207,17 @@ def test_resize_matches_torch_interpolate(torch, mode, shape_in, shape_out):
     x = np.random.default_rng(0).random((2, 3) + shape_in, dtype=np.float32)
     out = F.resize(t(x), list(shape_out), interpolation=F.InterpolationMode(mode), antialias=True).numpy()
     aa = mode in ("bilinear", "bicubic")
-    ref = torch.nn.functional.interpolate(torch.from_numpy(x), size=shape_out, mode=mode,
-                                          align_corners=False if aa else None, antialias=aa).numpy()
+    ref = torch.nn.functional.interpolate(
+        torch.from_numpy(x), size=shape_out, mode=mode, align_corners=False if aa else None, antialias=aa
+    ).numpy()
     np.testing.assert_allclose(out, ref, atol=1e-5)
     if aa:  # and without antialias
-        out = F.resize(t(x), list(shape_out), interpolation=F.InterpolationMode(mode), antialias=False).numpy()
-        ref = torch.nn.functional.interpolate(torch.from_numpy(x), size=shape_out, mode=mode,
-                                              align_corners=False).numpy()
+        out = F.resize(
+            t(x), list(shape_out), interpolation=F.InterpolationMode(mode), antialias=False
+        ).numpy()
+        ref = torch.nn.functional.interpolate(
+            torch.from_numpy(x), size=shape_out, mode=mode, align_corners=False
+        ).numpy()
         np.testing.assert_allclose(out, ref, atol=1e-5)
 
 
@@ -224,20 +239,24 @@ def test_rotate_90_is_rot90():
     assert Image.fromarray(np.zeros((4, 6), np.uint8)).rotate(90, expand=True).size == (4, 6)
 
 
-@pytest.mark.parametrize("angle, translate, scale, shear", [(33.0, (0, 0), 1.0, (0.0, 0.0)),
-                                                            (-45.0, (2, -1), 0.8, (10.0, 0.0)),
-                                                            (12.0, (1, 3), 1.3, (-5.0, 7.0))])
+@pytest.mark.parametrize(
+    "angle, translate, scale, shear",
+    [(33.0, (0, 0), 1.0, (0.0, 0.0)), (-45.0, (2, -1), 0.8, (10.0, 0.0)), (12.0, (1, 3), 1.3, (-5.0, 7.0))],
+)
 @pytest.mark.parametrize("mode", ["bilinear", "nearest"])
 def test_affine_matches_torch_grid_sample(torch, angle, translate, scale, shear, mode):
     n = 9
     x = np.random.default_rng(1).random((2, n, n), dtype=np.float32)
-    out = F.affine(t(x), angle, list(translate), scale, list(shear), interpolation=F.InterpolationMode(mode)).numpy()
+    out = F.affine(
+        t(x), angle, list(translate), scale, list(shear), interpolation=F.InterpolationMode(mode)
+    ).numpy()
     m = F._inverse_affine_matrix([0.0, 0.0], angle, [float(v) for v in translate], scale, shear)
     # torchvision's grid in pixels around the centre, normalised by half the (square) size
     theta = torch.tensor([[m[0], m[1], m[2] * 2 / n], [m[3], m[4], m[5] * 2 / n]], dtype=torch.float64)[None]
     grid = torch.nn.functional.affine_grid(theta, [1, 2, n, n], align_corners=False)
-    ref = torch.nn.functional.grid_sample(torch.from_numpy(x).double()[None], grid, mode=mode,
-                                          padding_mode="zeros", align_corners=False)[0].numpy()
+    ref = torch.nn.functional.grid_sample(
+        torch.from_numpy(x).double()[None], grid, mode=mode, padding_mode="zeros", align_corners=False
+    )[0].numpy()
     np.testing.assert_allclose(out, ref, atol=1e-5)
 
 
@@ -258,7 +277,9 @@ def test_affine_identity_and_pil():
 # ----------------------------------------------------------------------------------- colour
 def test_brightness_contrast_saturation_hand():
     x = t(np.array([[[0.4, 0.6]], [[0.2, 0.0]], [[1.0, 0.5]]], np.float32))
-    np.testing.assert_allclose(F.adjust_brightness(x, 2.0).numpy(), [[[0.8, 1.0]], [[0.4, 0.0]], [[1.0, 1.0]]])
+    np.testing.assert_allclose(
+        F.adjust_brightness(x, 2.0).numpy(), [[[0.8, 1.0]], [[0.4, 0.0]], [[1.0, 1.0]]]
+    )
     gray = 0.2989 * x.numpy()[0] + 0.587 * x.numpy()[1] + 0.114 * x.numpy()[2]
     c0 = F.adjust_contrast(x, 0.0).numpy()
     np.testing.assert_allclose(c0, np.full((3, 1, 2), gray.mean()), rtol=1e-6)
@@ -288,7 +309,9 @@ def test_hue():
 
 def test_grayscale():
     px = np.array([[[255, 0, 0], [0, 255, 0]]], np.uint8)
-    assert as_hwc(T.Grayscale()(t(px.transpose(2, 0, 1)))).tolist() == [[76, 149]]  # int(0.2989*255), truncated
+    assert as_hwc(T.Grayscale()(t(px.transpose(2, 0, 1)))).tolist() == [
+        [76, 149]
+    ]  # int(0.2989*255), truncated
     assert np.asarray(T.Grayscale()(Image.fromarray(px))).tolist() == [[76, 150]]  # PIL's own rounding
     g3 = T.Grayscale(3)(px)
     assert g3.shape == (1, 2, 3) and (g3[..., 0] == g3[..., 2]).all()
@@ -328,8 +351,15 @@ def test_random_erasing():
 # ----------------------------------------------------------------------------------- no Pillow
 def test_transforms_on_arrays_without_pillow(monkeypatch):
     monkeypatch.setattr(_pil, "_Image", None)
-    pipe = T.Compose([T.RandomCrop(4, padding=1), T.RandomHorizontalFlip(), T.Resize(8), T.ToTensor(),
-                      T.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))])
+    pipe = T.Compose(
+        [
+            T.RandomCrop(4, padding=1),
+            T.RandomHorizontalFlip(),
+            T.Resize(8),
+            T.ToTensor(),
+            T.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
+        ]
+    )
     out = pipe(RGB)
     assert tuple(out.shape) == (3, 8, 8) and out.dtype == ember.float32  # 4x5 -> pad 6x7 -> 4x4 -> 8x8
 
@@ -354,8 +384,12 @@ def test_make_grid_and_save_image(tmp_path, monkeypatch):
 def test_augmentation_reproducible_across_dataloader_workers():
     from ember.utils.data import DataLoader
     from ember.vision import datasets
-    ds = datasets.FakeData(size=12, image_size=(1, 12, 12),
-                           transform=T.Compose([T.RandomCrop(8), T.RandomHorizontalFlip(), T.ToTensor()]))
+
+    ds = datasets.FakeData(
+        size=12,
+        image_size=(1, 12, 12),
+        transform=T.Compose([T.RandomCrop(8), T.RandomHorizontalFlip(), T.ToTensor()]),
+    )
 
     def epoch(seed):
         ember.manual_seed(seed)
@@ -383,9 +417,44 @@ def test_convert_image_dtype_and_random_containers():
 
 def test_v2_pipeline_matches_v1():
     from ember.vision.transforms import v2
+
     img = Image.fromarray(RGB)
-    a = v2.Compose([v2.ToImage(), v2.ToDtype(ember.float32, scale=True), v2.Normalize((0.5,) * 3, (0.5,) * 3)])(img)
+    a = v2.Compose(
+        [v2.ToImage(), v2.ToDtype(ember.float32, scale=True), v2.Normalize((0.5,) * 3, (0.5,) * 3)]
+    )(img)
     b = T.Compose([T.ToTensor(), T.Normalize((0.5,) * 3, (0.5,) * 3)])(img)
     np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6)
     u8 = v2.ToImage()(img)
     assert u8.dtype == ember.uint8 and v2.ToDtype(ember.int64)(u8).dtype == ember.int64
+
+
+@pytest.mark.parametrize("ksize, sigma", [(3, 1.0), ((5, 3), (0.7, 1.5)), (7, None)])
+def test_gaussian_blur_matches_torch_conv(torch, ksize, sigma):
+    x = np.random.default_rng(4).random((2, 3, 9, 10), dtype=np.float32)
+    out = F.gaussian_blur(t(x), ksize, sigma).numpy()
+    kx, ky = (ksize, ksize) if isinstance(ksize, int) else ksize
+    if sigma is None:  # torchvision's documented default
+        sx, sy = 0.3 * ((kx - 1) * 0.5 - 1) + 0.8, 0.3 * ((ky - 1) * 0.5 - 1) + 0.8
+    elif isinstance(sigma, float):
+        sx = sy = sigma
+    else:
+        sx, sy = sigma
+
+    def k1(k, s):  # the documented kernel: exp(-x^2 / (2 sigma^2)) at integer offsets, normalised
+        v = np.exp(-0.5 * (np.arange(k) - k // 2) ** 2 / s**2)
+        return v / v.sum()
+
+    kernel = torch.from_numpy(np.outer(k1(ky, sy), k1(kx, sx)).astype(np.float32))
+    xt = torch.nn.functional.pad(torch.from_numpy(x), [kx // 2, kx // 2, ky // 2, ky // 2], mode="reflect")
+    ref = torch.nn.functional.conv2d(xt, kernel.expand(3, 1, ky, kx), groups=3).numpy()
+    np.testing.assert_allclose(out, ref, atol=1e-5)
+
+
+def test_gaussian_blur_and_invert_kinds():
+    flat = np.full((6, 6, 3), 90, np.uint8)
+    for img in kinds(flat).values():
+        np.testing.assert_array_equal(as_hwc(T.GaussianBlur(3)(img)), flat)  # a constant image stays constant
+        np.testing.assert_array_equal(as_hwc(T.RandomInvert(p=1.0)(img)), 255 - flat)
+    with pytest.raises(ValueError):
+        T.GaussianBlur(4)
+    np.testing.assert_allclose(F.invert(ember.full((1, 1, 1), 0.25)).numpy(), [[[0.75]]])

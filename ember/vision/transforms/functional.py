@@ -21,7 +21,8 @@ from .. import _pil
 __all__ = ["InterpolationMode", "to_tensor", "pil_to_tensor", "to_pil_image", "normalize", "resize", "crop",
            "center_crop", "resized_crop", "hflip", "vflip", "pad", "rotate", "affine", "adjust_brightness",
            "adjust_contrast", "adjust_saturation", "adjust_hue", "rgb_to_grayscale", "to_grayscale", "erase",
-           "get_dimensions", "get_image_size", "get_image_num_channels", "convert_image_dtype"]
+           "get_dimensions", "get_image_size", "get_image_num_channels", "convert_image_dtype", "gaussian_blur",
+           "invert"]
 
 
 class InterpolationMode(Enum):
@@ -773,3 +774,58 @@ def adjust_hue(img, hue_factor: float):
     out = _hsv2rgb(h.astype(x.dtype, copy=False), s, v)
     out = (out * np.float32(255)).astype(a.dtype) if is_int else out.astype(a.dtype, copy=False)
     return _back(out, kind)
+
+
+# ------------------------------------------------------------------------------------------------
+# Blur and point operations
+# ------------------------------------------------------------------------------------------------
+def _gaussian_kernel1d(ksize: int, sigma: float) -> np.ndarray:
+    x = np.linspace(-(ksize // 2), ksize // 2, ksize)
+    k = np.exp(-0.5 * (x / sigma) ** 2)
+    return k / k.sum()
+
+
+def gaussian_blur(img, kernel_size, sigma=None):
+    """Separable Gaussian blur with reflect padding. Matches `F.gaussian_blur`.
+
+    `kernel_size` (odd, int or (kx, ky)); `sigma` (float or (sx, sy)) defaults to
+    0.3 * ((k - 1) * 0.5 - 1) + 0.8. PIL images are blurred through the array path, as torchvision does.
+    """
+    if isinstance(kernel_size, numbers.Number):
+        kernel_size = [int(kernel_size), int(kernel_size)]
+    kernel_size = [int(k) for k in kernel_size]
+    if len(kernel_size) == 1:
+        kernel_size = kernel_size * 2
+    if len(kernel_size) != 2 or any(k <= 0 or k % 2 == 0 for k in kernel_size):
+        raise ValueError(f"kernel_size should have odd and positive integers. Got {kernel_size}")
+    if sigma is None:
+        sigma = [k * 0.15 + 0.35 for k in kernel_size]  # = 0.3 * ((k - 1) * 0.5 - 1) + 0.8
+    elif isinstance(sigma, numbers.Number):
+        sigma = [float(sigma), float(sigma)]
+    sigma = [float(v) for v in sigma]
+    if len(sigma) == 1:
+        sigma = sigma * 2
+    if any(v <= 0 for v in sigma):
+        raise ValueError(f"sigma should have positive values. Got {sigma}")
+    a, kind = _planar(img)
+    kx, ky = kernel_size
+    ft = a.dtype if a.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    H, W = a.shape[-2:]
+    if ky // 2 >= H or kx // 2 >= W:
+        raise ValueError(f"kernel_size {kernel_size} is too large for an image of size {(H, W)} (reflect padding)")
+    x = np.pad(a.astype(ft, copy=False), [(0, 0)] * (a.ndim - 2) + [(ky // 2, ky // 2), (kx // 2, kx // 2)],
+               mode="reflect")
+    # one pass per kernel tap and axis (loops over the kernel, never over pixels)
+    wy, wx = _gaussian_kernel1d(ky, sigma[1]).astype(ft), _gaussian_kernel1d(kx, sigma[0]).astype(ft)
+    tmp = sum(wy[i] * x[..., i:i + H, :] for i in range(ky))
+    out = sum(wx[j] * tmp[..., j:j + W] for j in range(kx))
+    if np.issubdtype(a.dtype, np.integer):
+        info = np.iinfo(a.dtype)
+        out = np.clip(np.round(out), info.min, info.max)
+    return _back(out.astype(a.dtype, copy=False), kind)
+
+
+def invert(img):
+    """max_value - img (255 - x for uint8, 1 - x for floats). Matches `F.invert`."""
+    a, kind = _planar(img)
+    return _back((_max_value(a.dtype) - a).astype(a.dtype, copy=False) if a.dtype != np.bool_ else ~a, kind)

@@ -19,8 +19,9 @@ from .functional import InterpolationMode, _interp
 
 __all__ = ["Compose", "ToTensor", "PILToTensor", "ToPILImage", "ConvertImageDtype", "Normalize", "Lambda",
            "Resize", "CenterCrop", "RandomCrop", "RandomResizedCrop", "RandomHorizontalFlip",
-           "RandomVerticalFlip", "RandomRotation", "RandomAffine", "ColorJitter", "Grayscale", "RandomGrayscale",
-           "Pad", "RandomErasing", "RandomApply", "RandomChoice", "RandomOrder", "InterpolationMode"]
+           "RandomVerticalFlip", "RandomRotation", "RandomAffine", "ColorJitter", "Grayscale",
+           "RandomGrayscale", "Pad", "RandomErasing", "RandomApply", "RandomChoice", "RandomOrder",
+           "GaussianBlur", "RandomInvert", "InterpolationMode"]
 
 
 def _rand() -> float:
@@ -583,3 +584,38 @@ class RandomOrder(_Transform):
         for i in _gen(None).permutation(len(self.transforms)):
             img = self.transforms[i](img)
         return img
+
+
+class GaussianBlur(_Transform):
+    """Blur with a Gaussian of random sigma in `sigma` (min, max). Matches `transforms.GaussianBlur`."""
+
+    def __init__(self, kernel_size, sigma=(0.1, 2.0)):
+        self.kernel_size = _setup_size(kernel_size, "Kernel size should be a tuple/list of two integers")
+        for ks in self.kernel_size:
+            if ks <= 0 or ks % 2 == 0:
+                raise ValueError("Kernel size value should be an odd and positive number.")
+        if isinstance(sigma, numbers.Number):
+            if sigma <= 0:
+                raise ValueError("If sigma is a single number, it must be positive.")
+            sigma = (sigma, sigma)
+        elif len(sigma) != 2 or not 0.0 < sigma[0] <= sigma[1]:
+            raise ValueError("sigma values should be positive and of the form (min, max).")
+        self.sigma = tuple(float(v) for v in sigma)
+
+    @staticmethod
+    def get_params(sigma_min: float, sigma_max: float) -> float:
+        return _uniform(sigma_min, sigma_max)
+
+    def forward(self, img):
+        sigma = self.get_params(self.sigma[0], self.sigma[1])
+        return F.gaussian_blur(img, self.kernel_size, [sigma, sigma])
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, sigma={self.sigma}"
+
+
+class RandomInvert(RandomHorizontalFlip):
+    """Invert the colours with probability `p`. Matches `transforms.RandomInvert`."""
+
+    def forward(self, img):
+        return F.invert(img) if _rand() < self.p else img
