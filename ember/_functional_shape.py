@@ -112,11 +112,14 @@ def broadcast_shapes(*shapes):
         n = max(len(s) for s in norm)
         pads = [(1,) * (n - len(s)) + s for s in norm]
         for i in range(n - 1, -1, -1):
-            sizes = {p[i] for p in pads if p[i] != 1}
-            if len(sizes) > 1:
-                a, b = sorted(sizes)[:2]
+            seen = {}
+            for k, p in enumerate(pads):
+                if p[i] != 1:
+                    seen.setdefault(p[i], k)
+            if len(seen) > 1:
+                a, b = sorted(seen.values())[:2]
                 raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape.  Mismatch is "
-                                   f"between arg 0 and arg 1.") from None
+                                   f"between arg {a} {norm[a]} and arg {b} {norm[b]}.") from None
         raise
 
 
@@ -727,7 +730,7 @@ def cross(input, other, dim=None, *, out=None):
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.", UserWarning, stacklevel=2)
         dim = next((i for i, s in enumerate(shape) if s == 3), None)
         if dim is None:
-            raise RuntimeError(f"no dimension of size 3 in input")
+            raise RuntimeError("no dimension of size 3 in input")
     return _cross(input, other, dim, shape, "cross")
 
 
@@ -736,8 +739,8 @@ def _cross(input, other, dim, shape, name):
         raise RuntimeError(f"{name}: inputs must have the same number of dimensions.")
     d = normalize_dim(dim, len(shape))
     if input._data.shape[d] != 3 or other._data.shape[d] != 3:
-        raise RuntimeError(f"{'linalg.cross' if name == 'linalg.cross' else name}: inputs dimension {dim} must have "
-                           f"length 3. Got {input._data.shape[d]} and {other._data.shape[d]}")
+        raise RuntimeError(f"{name}: inputs dimension {dim} must have length 3. Got {input._data.shape[d]} and "
+                           f"{other._data.shape[d]}")
     if input._data.dtype is not other._data.dtype:
         raise RuntimeError(f"expected scalar type {_name(input._data.dtype)} but found {_name(other._data.dtype)}")
     if input._data.dtype == np.bool_:
@@ -758,7 +761,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if x1._data.dtype.kind != "f":
         raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: {x1.dtype.name}")
     if p < 0:
-        raise RuntimeError(f"cdist only supports non-negative p values")
+        raise RuntimeError("cdist only supports non-negative p values")
     return _apply(L.Cdist, (x1, x2), float(p))
 
 

@@ -79,6 +79,10 @@ try:
 except AttributeError as e:
     print("ATTR2:", e)
 try:
+    torch.frobnicate
+except AttributeError as e:
+    print("ATTR3:", e)
+try:
     import torch.distributed.rpc
 except ImportError as e:
     print("MOD:", e)
@@ -95,6 +99,7 @@ def test_each_import_style(tmp_path):
     assert "OK" in r.stdout and "ARGV: ['--flag', 'x']" in r.stdout
     assert re.search(r"ATTR: .*'frobnicate' is not implemented in ember", r.stdout)
     assert re.search(r"ATTR2: .*'Frobnicator' is not implemented in ember", r.stdout)
+    assert re.search(r"ATTR3: .*frobnicate.*not implemented in ember", r.stdout)
     assert re.search(r"MOD: .*torch.distributed is not implemented in ember", r.stdout)
 
 

@@ -200,7 +200,7 @@ class ShapeMixin:
             new = tuple(s for s in shp if s != 1)
         else:
             dims = (dim,) if isinstance(dim, int) else tuple(dim)
-            dims = {normalize_dim(d, len(shp)) for d in dims} if shp else set()
+            dims = set(normalize_dims(dims, max(len(shp), 1)))
             new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
         if new == shp:
             return _view(S.Reshape, self, new)
@@ -370,6 +370,8 @@ class ShapeMixin:
 
     # ---- repetition ---------------------------------------------------------------------------
     def repeat(self, *sizes):
+        if not sizes:
+            raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
         reps = _shape_arg(sizes)
         if len(reps) < self._data.ndim:
             raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
@@ -678,8 +680,9 @@ class ShapeMixin:
             raise RuntimeError(f"step is {step} but must be > 0")
         if size < 0:
             raise RuntimeError(f"size is {size} but must be >= 0")
-        src = self if nd else self.reshape(1)
-        return _view(S.Unfold, src, d, size, step)
+        if not nd:   # a 0-d tensor has one window, of `size` (0 or 1) elements
+            return _view(S.Unfold, self.reshape(1), 0, size, step).select(0, 0)
+        return _view(S.Unfold, self, d, size, step)
 
     def as_strided(self, size, stride, storage_offset=0):
         """A strided view of this tensor's (contiguous) memory. Matches `torch.Tensor.as_strided`."""
@@ -718,9 +721,12 @@ class ShapeMixin:
     def take_along_dim(self, indices, dim=None):
         idx = _index_arr(indices, "take_along_dim", int64_only=True)
         if dim is None:
-            return self.reshape(-1).gather(0, _wrap_idx(idx.reshape(-1)))
+            n = self._data.size
+            return self.reshape(-1).gather(0, _wrap_idx(np.where(idx < 0, idx + n, idx).reshape(-1)))
         nd = self._data.ndim
         d = normalize_dim(dim, nd)
+        if idx.size and idx.min() < 0:   # take_along_dim wraps negative indices (gather does not)
+            idx = np.where(idx < 0, idx + self._data.shape[d], idx)
         if idx.ndim != nd:
             raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of "
                                f"dimensions, but got {nd} dimensions for input, and {idx.ndim} dimensions for "
@@ -793,15 +799,16 @@ class ShapeMixin:
         nd = self._data.ndim
         d = normalize_dim(dim, nd)
         src = self if nd else self.reshape(1)
-        n = src._data.shape[d]
-        if idx.size and (idx.max() >= n or idx.min() < -n):
-            bad = int(idx.max() if idx.max() >= n else idx.min())
-            raise RuntimeError(f"index_select(): index {bad} is out of bounds for dimension {d} with size {n}")
+        if nd <= 1 and idx.size and (idx.max() >= src._data.shape[0] or idx.min() < 0):
+            raise IndexError("index out of range in self")
+        _check_bounds(idx, src._data.shape, d, RuntimeError, "index_select(): ")
         out = _unary(S.IndexSelect, src, d, idx.reshape(-1))
         return out if nd else out.reshape(idx.shape)
 
     def index_add(self, dim, index, source, *, alpha=1):
         idx, d = self._index_common(dim, index, source, "index_add_")
+        if not self._data.size:
+            return self.clone()
         return _apply(S.IndexAdd, (self, source), d, idx, alpha)
 
     def index_add_(self, dim, index, source, *, alpha=1):
@@ -809,6 +816,8 @@ class ShapeMixin:
 
     def index_copy(self, dim, index, source):
         idx, d = self._index_common(dim, index, source, "index_copy_")
+        if not self._data.size:
+            return self.clone()
         return _apply(S.IndexCopy, (self, source), d, idx)
 
     def index_copy_(self, dim, index, source):
@@ -833,11 +842,10 @@ class ShapeMixin:
         if source._data.ndim and tuple(sshape) != exp:
             raise RuntimeError(f"{name}(): source shape {list(sshape)} must match self shape "
                                f"{list(self._data.shape)} except at dim {d} (expected {list(exp)})")
-        n = self._data.shape[d] if self._data.ndim else 1
-        if idx.size and (idx.max() >= n or idx.min() < -n):
-            bad = int(idx.max() if idx.max() >= n else idx.min())
-            raise (IndexError if name == "index_copy_" else RuntimeError)(
-                f"{name}(): index {bad} is out of bounds for dimension {d} with size {n}")
+        if self._data.size or self._data.ndim <= 1:   # torch skips the check on empty N-d tensors
+            _check_bounds(idx, self._data.shape if self._data.ndim else (1,), d,
+                          IndexError if name == "index_copy_" or self._data.ndim <= 1 and not self._data.size
+                          else RuntimeError, f"{name}(): ")
         return idx, d
 
     def index_fill(self, dim, index, value):
@@ -847,7 +855,8 @@ class ShapeMixin:
         d = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[d] if self._data.ndim else 1
         if idx.size and (idx.max() >= n or idx.min() < -n):
-            raise IndexError(f"index {int(idx.max())} is out of bounds for dimension {d} with size {n}")
+            bad = int(idx.max() if idx.max() >= n else idx.min())
+            raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {n}")
         mask = np.zeros(self._data.shape, dtype=bool)
         mask[(slice(None),) * d + (idx.reshape(-1),)] = True
         return self.masked_fill(_wrap_idx(mask), value)
@@ -1039,14 +1048,15 @@ def _check_gather_shapes(x, idx, d, name, src):
                                    f"smaller than src {list(ss)} apart from dimension {d}")
 
 
-def _check_bounds(idx, shape, d):
+def _check_bounds(idx, shape, d, err=RuntimeError, prefix=""):
+    """torch's gather/scatter/index_* rule: indices in [0, size) (no negative wrap-around)."""
     if idx.size == 0:
         return
     n = shape[d]
     hi, lo = idx.max(), idx.min()
-    if hi >= n or lo < -n:
+    if hi >= n or lo < 0:
         bad = int(hi if hi >= n else lo)
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
+        raise err(f"{prefix}index {bad} is out of bounds for dimension {d} with size {n}")
 
 
 def _wrap_idx(a):

@@ -993,6 +993,8 @@ def interp_map(n_in, n_out, mode, align_corners, scale):
         step = np.float32(1.0 / scale) if scale else np.float32(n_in / n_out)
         src = np.floor((o + 0.5) * step) if mode == "nearest-exact" else np.floor(o * step)
         return np.minimum(src.astype(np.int64), n_in - 1)
+    if mode == "cubic":
+        return _cubic_matrix(n_in, n_out, align_corners, scale)
     if align_corners:
         src = o * np.float32((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros_like(o)
     else:
@@ -1005,6 +1007,31 @@ def interp_map(n_in, n_out, mode, align_corners, scale):
     r = np.arange(n_out)
     np.add.at(m, (r, i0), 1 - lam)
     np.add.at(m, (r, i1), lam)
+    return m
+
+
+def _cubic_matrix(n_in, n_out, align_corners, scale):
+    """torch's bicubic (Keys, A = -0.75) weights for one axis; taps outside are clamped to the edge."""
+    o = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        src = o * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros_like(o)
+    else:
+        step = np.float32(1.0 / scale) if scale else np.float32(n_in / n_out)
+        src = (o + 0.5) * float(step) - 0.5           # not clamped at 0 for cubic (as torch)
+    i0 = np.floor(src)
+    t = src - i0
+    A = -0.75
+
+    def near(d):   # |d| <= 1
+        return ((A + 2) * d - (A + 3)) * d * d + 1
+
+    def far(d):    # 1 < |d| < 2
+        return ((A * d - 5 * A) * d + 8 * A) * d - 4 * A
+
+    w = np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=1)
+    idx = np.clip(i0.astype(np.int64)[:, None] + np.arange(-1, 3), 0, n_in - 1)
+    m = np.zeros((n_out, n_in), np.float64)
+    np.add.at(m, (np.repeat(np.arange(n_out), 4), idx.ravel()), w.ravel())
     return m
 
 

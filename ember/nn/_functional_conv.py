@@ -638,8 +638,8 @@ _INTERP_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resample the spatial dims: modes nearest, nearest-exact, linear, bilinear (align_corners),
-    area. Matches `torch.nn.functional.interpolate`."""
+    """Resample the spatial dims: modes nearest, nearest-exact, linear, bilinear, bicubic (with
+    align_corners), area; antialias is not supported. Matches `torch.nn.functional.interpolate`."""
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating modes: "
@@ -651,8 +651,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
                                   f"{input._data.ndim}D) for the modes: nearest | linear | bilinear | bicubic | "
                                   f"trilinear | area | nearest-exact (got {mode})")
-    if mode == "bicubic" or antialias:
-        raise NotImplementedError(f"ember: interpolate(mode={mode!r}, antialias={antialias}) is not implemented")
+    if antialias:
+        raise NotImplementedError(f"ember: interpolate(mode={mode!r}, antialias=True) is not implemented")
     nd = input._data.ndim - 2
     if nd < 1:
         raise ValueError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input._data.ndim}D) for the "
@@ -698,7 +698,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         elif n == o and (mode == "nearest" or scales[i] in (None, 1.0)):
             continue
         else:
-            kind = mode if mode in ("nearest", "nearest-exact") else "linear"
+            kind = mode if mode in ("nearest", "nearest-exact") else ("cubic" if mode == "bicubic" else "linear")
             maps.append((2 + i, K.interp_map(n, o, kind, align_corners, scales[i])))
     if not maps:
         return input * 1 if input._rg else _wrap(input._data.copy())

@@ -53,6 +53,9 @@ INTERP = [
     (dict(size=(3, 2), mode="area"), (2, 3, 7, 5)),
     (dict(scale_factor=3, mode="nearest-exact"), (1, 2, 3, 4)),
     (dict(size=11), (2, 3, 4)),
+    (dict(size=(7, 9), mode="bicubic"), (2, 3, 4, 5)),
+    (dict(size=(3, 8), mode="bicubic", align_corners=True), (2, 3, 5, 5)),
+    (dict(scale_factor=1.5, mode="bicubic"), (1, 2, 6, 4)),
     (dict(scale_factor=2.3), (1, 2, 3, 5)),      # 3 -> 6 takes torch's 2x shortcut, 5 -> 11 does not
 ]
 

@@ -21,8 +21,8 @@ from .. import _pil
 __all__ = ["InterpolationMode", "to_tensor", "pil_to_tensor", "to_pil_image", "normalize", "resize", "crop",
            "center_crop", "resized_crop", "hflip", "vflip", "pad", "rotate", "affine", "adjust_brightness",
            "adjust_contrast", "adjust_saturation", "adjust_hue", "rgb_to_grayscale", "to_grayscale", "erase",
-           "get_dimensions", "get_image_size", "get_image_num_channels", "convert_image_dtype", "gaussian_blur",
-           "invert"]
+           "get_dimensions", "get_image_size", "get_image_num_channels", "convert_image_dtype",
+           "gaussian_blur", "invert"]
 
 
 class InterpolationMode(Enum):
@@ -812,7 +812,8 @@ def gaussian_blur(img, kernel_size, sigma=None):
     ft = a.dtype if a.dtype in (np.float32, np.float64) else np.dtype(np.float32)
     H, W = a.shape[-2:]
     if ky // 2 >= H or kx // 2 >= W:
-        raise ValueError(f"kernel_size {kernel_size} is too large for an image of size {(H, W)} (reflect padding)")
+        raise ValueError(f"kernel_size {kernel_size} is too large for an image of size {(H, W)} "
+                         "(reflect padding)")
     x = np.pad(a.astype(ft, copy=False), [(0, 0)] * (a.ndim - 2) + [(ky // 2, ky // 2), (kx // 2, kx // 2)],
                mode="reflect")
     # one pass per kernel tap and axis (loops over the kernel, never over pixels)
