@@ -57,21 +57,32 @@ def compare(name, ember_fn, torch_fn, repeats=7):
     return me / mt
 
 
-def import_time():
-    """Wall time and peak RSS of `python -c 'import ember'` in a fresh process (median of 5)."""
-    # VmHWM (peak RSS of this process image): ru_maxrss would carry over the parent's peak across exec
-    code = ("import time; t=time.perf_counter(); import ember; d=time.perf_counter()-t; "
+def _import_stats(module, env):
+    code = (f"import time; t=time.perf_counter(); import {module}; d=time.perf_counter()-t; "
             "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]; print(d, hwm)")
     walls, inner, rss = [], [], []
+    subprocess.run([sys.executable, "-c", f"import {module}"], env=env, check=True)   # write the .pyc files
     for _ in range(5):
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                              cwd=os.path.dirname(HERE), check=True).stdout.split()
         walls.append(time.perf_counter() - t0)
         inner.append(float(out[0]))
         rss.append(int(out[1]) / 1024)
-    print(f"{'import ember':<34} wall {statistics.median(walls) * 1e3:.0f} ms (interpreter included), "
-          f"import itself {statistics.median(inner) * 1e3:.0f} ms, peak RSS {statistics.median(rss):.1f} MiB")
+    return statistics.median(walls), statistics.median(inner), statistics.median(rss)
+
+
+def import_time():
+    """Wall time and peak RSS of `python -c 'import ember'` in a fresh process (median of 5), next to numpy's.
+
+    Bytecode caching is on (as after `pip install`), whatever PYTHONDONTWRITEBYTECODE says here. Peak RSS
+    is VmHWM: ru_maxrss would carry the parent's peak over across exec.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    for mod in ("numpy", "ember"):
+        w, i, r = _import_stats(mod, env)
+        print(f"{'import ' + mod:<34} wall {w * 1e3:.0f} ms (interpreter included), import itself "
+              f"{i * 1e3:.0f} ms, peak RSS {r:.1f} MiB")
 
 
 def _threads(argv):

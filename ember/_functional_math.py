@@ -15,12 +15,12 @@ from ._ops import pointwise as P
 from ._ops import reduction as R
 from ._ops._base import normalize_dim
 from ._methods.reduction import _axes
-from ._tensor import _KIND, Tensor, _can_cast, _apply, _result_np, _scalar_np, _unary, _wrap
+from ._tensor import _KIND, Tensor, _can_cast, _apply, _binary, _result_np, _scalar_np, _unary, _wrap
 from .autograd.grad_mode import STATE
 
 __all__ = [
     # arithmetic
-    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "remainder",
+    "add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "remainder",
     "fmod", "pow", "float_power", "neg", "negative", "abs", "absolute", "sign", "sgn", "reciprocal",
     # exponential / log / power
     "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square",
@@ -105,6 +105,17 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     return _out(_t(input).sub(other, alpha=alpha), out)
+
+
+def rsub(input, other, *, alpha=1):
+    """`other - alpha * input`. Matches `torch.rsub`."""
+    from ._methods.pointwise import _sub_check
+    input = _t(input)
+    _sub_check(input, other)
+    x = input if alpha == 1 else input * alpha
+    if isinstance(other, Tensor):
+        return _binary(P.RSubTensor, x, other)
+    return _binary(P.RSub, x, other)
 
 
 subtract = sub
@@ -265,6 +276,7 @@ def xlogy(input, other, *, out=None):
     if not isinstance(input, Tensor):
         other = _t(other)
         input = _wrap(np.asarray(input, dtype=_scalar_np(other._data, input)))
+        return _out(_binary(P.XlogyScalarSelf, input, other), out)
     return _out(input.xlogy(other), out)
 
 
@@ -330,11 +342,11 @@ clip = clamp
 
 
 def clamp_min(input, min):
-    return clamp(input, min, None)
+    return _t(input).clamp_min(min)
 
 
 def clamp_max(input, max):
-    return clamp(input, None, max)
+    return _t(input).clamp_max(max)
 
 
 def _clamp_(self, min, max):
@@ -350,6 +362,9 @@ def lerp(input, end, weight, *, out=None):
     s, e = _t(input), _t(end)
     if s._data.dtype is not e._data.dtype:
         raise RuntimeError(f"expected dtype {s.dtype.name} for `end` but got dtype {e.dtype.name}")
+    if s._data.dtype.kind != "f":
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{D.scalar_type_name(s._data.dtype)}'")
     shapes = [s._data.shape, e._data.shape] + ([weight._data.shape] if isinstance(weight, Tensor) else [])
     _check_broadcastable(shapes, "lerp")
     if isinstance(weight, Tensor):
@@ -379,8 +394,33 @@ def equal(input, other):
     return a._data.shape == b._data.shape and builtins.bool(np.array_equal(a._data, b._data))
 
 
+def _fused3(op, input, tensor1, tensor2, value, name):
+    """Run Addcmul/Addcdiv when all three are tensors of one float result dtype (else None)."""
+    if not (isinstance(input, Tensor) and isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor)):
+        return None
+    if type(value) is not int and type(value) is not float:
+        return None
+    ts = (input, tensor1, tensor2)
+    dt = input._data.dtype
+    if not (tensor1._data.dtype is dt and tensor2._data.dtype is dt):
+        dt = _result_many([t._data for t in ts])
+        if dt.kind == "f":
+            d = D.from_numpy_dtype(dt)
+            ts = tuple(t if t._data.dtype is dt else t.to(d) for t in ts)
+    if dt.kind != "f":
+        return None
+    try:
+        return _apply(op, ts, value)
+    except ValueError:
+        _check_broadcastable([t._data.shape for t in ts], name)
+        raise
+
+
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 * tensor2. Matches `torch.addcmul`."""
+    r = _fused3(P.Addcmul, input, tensor1, tensor2, value, "addcmul")
+    if r is not None:
+        return _out(r, out)
     p = tensor1 * tensor2
     return _out(_t(input) + (p if value == 1 else p * value), out)
 
@@ -393,6 +433,9 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
                 (tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu")):
             raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release "
                                "addcdiv will perform a true division of tensor1 and tensor2.")
+    r = _fused3(P.Addcdiv, input, tensor1, tensor2, value, "addcdiv")
+    if r is not None:
+        return _out(r, out)
     p = tensor1 / tensor2
     return _out(_t(input) + (p if value == 1 else p * value), out)
 

@@ -20,11 +20,20 @@ __all__ = [
     "diagonal", "diag_embed", "diagflat", "tril", "triu", "tril_indices", "triu_indices", "trace", "meshgrid",
     "gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add", "index_copy",
     "index_fill", "masked_fill", "masked_select", "masked_scatter", "take", "take_along_dim", "nonzero",
-    "argwhere", "index_put", "as_strided", "clone", "matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv",
+    "argwhere", "index_put", "as_strided", "clone", "matmul", "mm", "bmm", "mv", "dot", "vdot", "inner",
+    "outer", "ger", "addmm", "addmv",
     "baddbmm", "addbmm", "addr", "einsum", "tensordot", "kron", "cross", "cdist", "inverse", "det", "logdet",
     "slogdet", "chain_matmul", "matrix_power", "cholesky", "dsplit", "narrow_copy", "select_scatter",
     "slice_scatter", "diagonal_scatter", "block_diag", "cartesian_prod", "combinations",
 ]
+
+
+def _out(res, out):
+    """Write into a user-supplied `out=` tensor like torch (resized when shapes differ)."""
+    if out is None:
+        return res
+    from ._functional_math import _out as write
+    return write(res, out)
 
 
 def _tensor(x):
@@ -184,7 +193,7 @@ def cat(tensors, dim=0, *, out=None):
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size {rs[j]} but "
                                    f"got size {s[j]} for tensor number {i} in the list.")
     dts = _promote_all(ts, "cat")
-    return _apply(S.Cat, tuple(dts), d)
+    return _out(_apply(S.Cat, tuple(dts), d), out)
 
 
 concat = cat
@@ -201,7 +210,7 @@ def stack(tensors, dim=0, *, out=None):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(s0)} at entry 0 and "
                                f"{list(x._data.shape)} at entry {i}")
     d = normalize_dim(dim, len(s0) + 1)
-    return _apply(S.Stack, tuple(_promote_all(ts, "stack")), d)
+    return _out(_apply(S.Stack, tuple(_promote_all(ts, "stack")), d), out)
 
 
 def atleast_1d(*tensors):
@@ -234,23 +243,23 @@ def atleast_3d(*tensors):
 
 def hstack(tensors, *, out=None):
     ts = atleast_1d(_tensor_list(tensors, "hstack"))
-    return cat(ts, 0 if ts[0]._data.ndim == 1 else 1)
+    return _out(cat(ts, 0 if ts[0]._data.ndim == 1 else 1), out)
 
 
 def vstack(tensors, *, out=None):
-    return cat(atleast_2d(_tensor_list(tensors, "vstack")), 0)
+    return _out(cat(atleast_2d(_tensor_list(tensors, "vstack")), 0), out)
 
 
 row_stack = vstack
 
 
 def dstack(tensors, *, out=None):
-    return cat(atleast_3d(_tensor_list(tensors, "dstack")), 2)
+    return _out(cat(atleast_3d(_tensor_list(tensors, "dstack")), 2), out)
 
 
 def column_stack(tensors, *, out=None):
     ts = [x.reshape(-1, 1) if x._data.ndim <= 1 else x for x in _tensor_list(tensors, "column_stack")]
-    return cat(ts, 1)
+    return _out(cat(ts, 1), out)
 
 
 # ---- splitting and slicing ---------------------------------------------------------------------
@@ -373,7 +382,7 @@ def rot90(input, k=1, dims=(0, 1)):
 
 
 def diag(input, diagonal=0, *, out=None):
-    return input.diag(diagonal)
+    return _out(input.diag(diagonal), out)
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
@@ -389,11 +398,11 @@ def diagflat(input, offset=0):
 
 
 def tril(input, diagonal=0, *, out=None):
-    return input.tril(diagonal)
+    return _out(input.tril(diagonal), out)
 
 
 def triu(input, diagonal=0, *, out=None):
-    return input.triu(diagonal)
+    return _out(input.triu(diagonal), out)
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
@@ -440,7 +449,7 @@ def meshgrid(*tensors, indexing=None):
 # ---- gather/scatter/index/mask -----------------------------------------------------------------
 
 def gather(input, dim, index, *, sparse_grad=False, out=None):
-    return input.gather(dim, index)
+    return _out(input.gather(dim, index), out)
 
 
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
@@ -456,7 +465,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
 
 
 def index_select(input, dim, index, *, out=None):
-    return input.index_select(dim, index)
+    return _out(input.index_select(dim, index), out)
 
 
 def index_add(input, dim, index, source, *, alpha=1):
@@ -476,7 +485,7 @@ def masked_fill(input, mask, value):
 
 
 def masked_select(input, mask, *, out=None):
-    return input.masked_select(mask)
+    return _out(input.masked_select(mask), out)
 
 
 def masked_scatter(input, mask, source):
@@ -488,11 +497,11 @@ def take(input, index):
 
 
 def take_along_dim(input, indices, dim=None, *, out=None):
-    return input.take_along_dim(indices, dim)
+    return _out(input.take_along_dim(indices, dim), out)
 
 
 def nonzero(input, *, out=None, as_tuple=False):
-    return input.nonzero(as_tuple=as_tuple)
+    return _out(input.nonzero(as_tuple=as_tuple), out)
 
 
 def argwhere(input):
@@ -514,70 +523,70 @@ def clone(input, *, memory_format=None):
 # ---- products ----------------------------------------------------------------------------------
 
 def matmul(input, other, *, out=None):
-    return input.matmul(other)
+    return _out(input.matmul(other), out)
 
 
 def mm(input, mat2, *, out=None):
-    return input.mm(mat2)
+    return _out(input.mm(mat2), out)
 
 
 def bmm(input, mat2, *, out=None):
-    return input.bmm(mat2)
+    return _out(input.bmm(mat2), out)
 
 
 def mv(input, vec, *, out=None):
-    return input.mv(vec)
+    return _out(input.mv(vec), out)
 
 
 def dot(input, tensor, *, out=None):
-    return input.dot(tensor)
+    return _out(input.dot(tensor), out)
 
 
 def vdot(input, other, *, out=None):
-    return input.vdot(other)
+    return _out(input.vdot(other), out)
 
 
 def inner(input, other, *, out=None):
     if input._data.ndim == 0 or other._data.ndim == 0:
-        return input * other
+        return _out(input * other, out)
     if input._data.shape[-1] != other._data.shape[-1]:
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
                            f"{list(input.shape)} and {list(other.shape)}")
-    return tensordot(input, other, dims=([input._data.ndim - 1], [other._data.ndim - 1]))
+    return _out(tensordot(input, other, dims=([input._data.ndim - 1], [other._data.ndim - 1])), out)
 
 
 def outer(input, vec2, *, out=None):
-    return input.outer(vec2)
+    return _out(input.outer(vec2), out)
 
 
 ger = outer
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
-    return input.addmm(mat1, mat2, beta=beta, alpha=alpha)
+    return _out(input.addmm(mat1, mat2, beta=beta, alpha=alpha), out)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
-    return input.addmv(mat, vec, beta=beta, alpha=alpha)
+    return _out(input.addmv(mat, vec, beta=beta, alpha=alpha), out)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    return input.baddbmm(batch1, batch2, beta=beta, alpha=alpha)
+    return _out(input.baddbmm(batch1, batch2, beta=beta, alpha=alpha), out)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    return input.addbmm(batch1, batch2, beta=beta, alpha=alpha)
+    return _out(input.addbmm(batch1, batch2, beta=beta, alpha=alpha), out)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
-    return input.addr(vec1, vec2, beta=beta, alpha=alpha)
+    return _out(input.addr(vec1, vec2, beta=beta, alpha=alpha), out)
 
 
 def chain_matmul(*matrices, out=None):
     r = matrices[0]
     for m in matrices[1:]:
         r = r.mm(m)
-    return r
+    return _out(r, out)
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -702,10 +711,11 @@ def tensordot(a, b, dims=2, out=None):
     lb = list(_LETTERS[a._data.ndim:a._data.ndim + b._data.ndim])
     for x, y in zip(da, db):
         lb[y] = la[x]
-    out_s = "".join(c for i, c in enumerate(la) if i not in da) + "".join(c for i, c in enumerate(lb) if i not in db)
+    out_s = ("".join(c for i, c in enumerate(la) if i not in da)
+             + "".join(c for i, c in enumerate(lb) if i not in db))
     if a._data.dtype is not b._data.dtype:
         raise RuntimeError(f"expected scalar type {_name(a._data.dtype)} but found {_name(b._data.dtype)}")
-    return einsum("".join(la) + "," + "".join(lb) + "->" + out_s, a, b)
+    return _out(einsum("".join(la) + "," + "".join(lb) + "->" + out_s, a, b), out)
 
 
 def kron(input, other, *, out=None):
@@ -716,7 +726,7 @@ def kron(input, other, *, out=None):
     sb = (1,) * (n - nb) + other._data.shape
     a = input.reshape(tuple(x for s in sa for x in (s, 1)))
     b = other.reshape(tuple(x for s in sb for x in (1, s)))
-    return (a * b).reshape(tuple(x * y for x, y in zip(sa, sb)))
+    return _out((a * b).reshape(tuple(x * y for x, y in zip(sa, sb))), out)
 
 
 def cross(input, other, dim=None, *, out=None):
@@ -731,7 +741,7 @@ def cross(input, other, dim=None, *, out=None):
         dim = next((i for i, s in enumerate(shape) if s == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
-    return _cross(input, other, dim, shape, "cross")
+    return _out(_cross(input, other, dim, shape, "cross"), out)
 
 
 def _cross(input, other, dim, shape, name):
@@ -766,7 +776,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
 
 
 def inverse(input, *, out=None):
-    return input.inverse()
+    return _out(input.inverse(), out)
 
 
 def det(input):
@@ -786,4 +796,4 @@ def matrix_power(input, n):
 
 
 def cholesky(input, upper=False, *, out=None):
-    return input.cholesky(upper)
+    return _out(input.cholesky(upper), out)

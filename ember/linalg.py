@@ -35,6 +35,13 @@ _SHORT = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "ui
           "float16": "Half"}
 
 
+def _out(res, out):
+    if out is None:
+        return res
+    from ._functional_shape import _out as write
+    return write(res, out)
+
+
 def _check(A, name, square=True):
     if not isinstance(A, Tensor):
         raise TypeError(f"linalg.{name}(): argument 'A' (position 1) must be Tensor, not {type(A).__name__}")
@@ -53,7 +60,7 @@ def inv(A, *, out=None):
     """Inverse of each square matrix in A."""
     _check(A, "inv")
     try:
-        return _unary(L.LinalgInv, A)
+        return _out(_unary(L.LinalgInv, A), out)
     except np.linalg.LinAlgError:
         raise LinAlgError("linalg.inv: The diagonal element is zero, the inversion could not be completed because "
                           "the input matrix is singular.") from None
@@ -71,7 +78,7 @@ def inv_ex(A, *, check_errors=False, out=None):
 
 def det(A, *, out=None):
     _check(A, "det")
-    return _unary(L.LinalgDet, A)
+    return _out(_unary(L.LinalgDet, A), out)
 
 
 def slogdet(A, *, out=None):
@@ -92,7 +99,7 @@ def solve(A, B, *, left=True, out=None):
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
                            f"{A.dtype.name.capitalize()} and B of type {B.dtype.name.capitalize()} instead")
     if not left:
-        return solve(A.mT, B.mT).mT
+        return _out(solve(A.mT, B.mT).mT, out)
     n = A._data.shape[-1]
     vector = B._data.ndim == 1 or (B._data.ndim == A._data.ndim - 1 and B._data.shape == A._data.shape[:-1])
     Bm = B.unsqueeze(-1) if vector else B
@@ -109,7 +116,7 @@ def solve(A, B, *, left=True, out=None):
         X = _apply(L.LinalgSolve, (A, Bm))
     except np.linalg.LinAlgError:
         raise LinAlgError("linalg.solve: The solver failed because the input matrix is singular.") from None
-    return X.squeeze(-1) if vector else X
+    return _out(X.squeeze(-1) if vector else X, out)
 
 
 def cholesky(A, *, upper=False, out=None):
@@ -120,7 +127,7 @@ def cholesky(A, *, upper=False, out=None):
         raise LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not "
                           "positive-definite.") from None
     out_t = _unary(L.LinalgCholesky, A, Lm)
-    return out_t.mT if upper else out_t
+    return _out(out_t.mT if upper else out_t, out)
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
@@ -183,7 +190,7 @@ def eigh(A, UPLO="L", *, out=None):
 def eigvalsh(A, UPLO="L", *, out=None):
     _check(A, "eigvalsh")
     w, v = np.linalg.eigh(A._data, UPLO=UPLO)
-    return _unary(L.LinalgEighValues, A, w, v)
+    return _out(_unary(L.LinalgEighValues, A, w, v), out)
 
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
@@ -197,7 +204,7 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
 def svdvals(A, *, driver=None, out=None):
     _check(A, "svdvals", square=False)
     u, s, vh = np.linalg.svd(A._data, full_matrices=False)
-    return _unary(L.LinalgSvdS, A, u, s, vh)
+    return _out(_unary(L.LinalgSvdS, A, u, s, vh), out)
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
@@ -210,7 +217,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
         cut = cut.clamp(min=atol) if hasattr(cut, "clamp") else cut
     keep = S > cut
     sinv = (1.0 / S.masked_fill(~keep, 1.0)).masked_fill(~keep, 0.0)
-    return (Vh.mT * sinv.unsqueeze(-2)) @ U.mT
+    return _out((Vh.mT * sinv.unsqueeze(-2)) @ U.mT, out)
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
@@ -218,11 +225,11 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
     tol = (rtol if rtol is not None else max(A.shape[-2:]) * np.finfo(A._data.dtype).eps) * s.max(-1, initial=0)
     if atol is not None:
         tol = np.maximum(tol, atol)
-    return _wrap((s > np.asarray(tol)[..., None]).sum(-1).astype(np.int64))
+    return _out(_wrap((s > np.asarray(tol)[..., None]).sum(-1).astype(np.int64)), out)
 
 
 def matmul(input, other, *, out=None):
-    return input.matmul(other)
+    return _out(input.matmul(other), out)
 
 
 def cross(input, other, *, dim=-1, out=None):
@@ -232,11 +239,11 @@ def cross(input, other, *, dim=-1, out=None):
     except ValueError:
         from ._methods.shape import _broadcast_error
         _broadcast_error(input._data.shape, other._data.shape)
-    return _cross(input, other, dim, shape, "linalg.cross")
+    return _out(_cross(input, other, dim, shape, "linalg.cross"), out)
 
 
 def vecdot(x, y, *, dim=-1, out=None):
-    return (x * y).sum(dim)
+    return _out((x * y).sum(dim), out)
 
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
@@ -288,12 +295,12 @@ def multi_dot(tensors, *, out=None):
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     from ._functional_math import _vector_norm
-    return _vector_norm(x, ord, dim, keepdim, dtype=dtype)
+    return _vector_norm(x, ord, dim, keepdim, dtype=dtype, out=out)
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
     from ._functional_math import _matrix_norm
-    return _matrix_norm(A, ord, dim, keepdim, dtype=dtype)
+    return _matrix_norm(A, ord, dim, keepdim, dtype=dtype, out=out)
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -302,21 +309,21 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
         dim = (dim,)
     if ord is None:
         if dim is not None and len(dim) == 2:
-            return matrix_norm(A, "fro", dim, keepdim, dtype=dtype)
+            return matrix_norm(A, "fro", dim, keepdim, dtype=dtype, out=out)
         if dim is None and A.ndim == 2:
-            return matrix_norm(A, "fro", (-2, -1), keepdim, dtype=dtype)
-        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
+            return matrix_norm(A, "fro", (-2, -1), keepdim, dtype=dtype, out=out)
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype, out=out)
     if isinstance(ord, str) or (dim is not None and len(dim) == 2) or (dim is None and A.ndim == 2):
         if dim is None:
             if A.ndim != 2:
                 raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
                                    f"Got {A.ndim}D.")
             dim = (-2, -1)
-        return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
+        return matrix_norm(A, ord, dim, keepdim, dtype=dtype, out=out)
     if dim is None and A.ndim != 1:
         raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
                            f"{A.ndim}D.")
-    return vector_norm(A, ord, dim, keepdim, dtype=dtype)
+    return vector_norm(A, ord, dim, keepdim, dtype=dtype, out=out)
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
@@ -335,8 +342,8 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     T, B = (t if t._data.dtype == dt else t.to(D._FROM_NP[dt]) for t in (T, B))
     try:
         if not left:
-            return _apply(L.LinalgSolve, (T.mT, B.mT)).mT
-        return _apply(L.LinalgSolve, (T, B))
+            return _out(_apply(L.LinalgSolve, (T.mT, B.mT)).mT, out)
+        return _out(_apply(L.LinalgSolve, (T, B)), out)
     except np.linalg.LinAlgError:
         raise LinAlgError("linalg.solve_triangular: the triangular matrix is singular (a zero on its "
                           "diagonal)") from None
@@ -372,8 +379,8 @@ def cond(A, p=None, *, out=None):
     if p is None or p in (2, -2):
         s = svdvals(A)
         hi, lo = s.amax(-1), s.amin(-1)
-        return hi / lo if p in (None, 2) else lo / hi
-    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+        return _out(hi / lo if p in (None, 2) else lo / hi, out)
+    return _out(matrix_norm(A, p) * matrix_norm(inv(A), p), out)
 
 
 def tensorinv(A, ind=2, *, out=None):
@@ -383,7 +390,7 @@ def tensorinv(A, ind=2, *, out=None):
     if rows != cols:
         raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
                            f"prod(self.shape[:ind]), but got {cols} != {rows}")
-    return inv(A.reshape(rows, cols)).reshape(shape[ind:] + shape[:ind])
+    return _out(inv(A.reshape(rows, cols)).reshape(shape[ind:] + shape[:ind]), out)
 
 
 _PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,

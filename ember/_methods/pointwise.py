@@ -17,12 +17,16 @@ class PointwiseMixin:
         return _binary(P.Add, self, other)
 
     def __sub__(self, other):
+        if self._data.dtype is _BOOL or type(other) is bool or (isinstance(other, _Tensor) and
+                                                               other._data.dtype is _BOOL):
+            _sub_error(self, other)
         return _binary(P.Sub, self, other)
 
     def __rsub__(self, other):
         other = _as_operand(other)
         if other is NotImplemented:
             return other
+        _sub_check(self, other)
         if isinstance(other, _Tensor):
             return _binary(P.Sub, other, self)
         return _binary(P.RSub, self, other)
@@ -42,7 +46,9 @@ class PointwiseMixin:
             return other
         if isinstance(other, _Tensor):
             return _binary(P.Div, other, self)
-        return _binary(P.RDiv, self, other)
+        # scalar / x is reciprocal(x) * scalar, as in torch: the same rounding, and only the
+        # reciprocal's own output is saved (an in-place change to x afterwards is allowed)
+        return _binary(P.Mul, _unary(P.Reciprocal, self), other)
 
     def __floordiv__(self, other):
         _no_bool_pair(self, other, "div_floor_cpu")
@@ -55,23 +61,23 @@ class PointwiseMixin:
         return _binary(P.FloorDivide, _as_tensor_like(other, self), self)
 
     def __mod__(self, other):
-        return _binary(P.Remainder, self, other)
+        return _binary(P.RemainderTensor if isinstance(other, _Tensor) else P.Remainder, self, other)
 
     def __rmod__(self, other):
         other = _as_operand(other)
         if other is NotImplemented:
             return other
-        return _binary(P.Remainder, _as_tensor_like(other, self), self)
+        return _binary(P.RemainderTensor, _as_tensor_like(other, self), self)
 
     def __pow__(self, other):
-        return _binary(P.Pow, self, other)
+        return _binary(P.PowTensor if isinstance(other, _Tensor) else P.Pow, self, other)
 
     def __rpow__(self, other):
         other = _as_operand(other)
         if other is NotImplemented:
             return other
         if isinstance(other, _Tensor):
-            return _binary(P.Pow, other, self)
+            return _binary(P.PowTensor, other, self)
         return _binary(P.RPow, self, other)
 
     def __neg__(self):
@@ -90,6 +96,7 @@ class PointwiseMixin:
         return _inplace(P.Add, self, other)
 
     def __isub__(self, other):
+        _sub_check(self, other)
         return _inplace(P.Sub, self, other)
 
     def __imul__(self, other):
@@ -102,10 +109,10 @@ class PointwiseMixin:
         return _inplace(P.FloorDivide, self, other)
 
     def __imod__(self, other):
-        return _inplace(P.Remainder, self, other)
+        return _inplace(P.RemainderTensor if isinstance(other, _Tensor) else P.Remainder, self, other)
 
     def __ipow__(self, other):
-        return _inplace(P.Pow, self, other)
+        return _inplace(P.PowTensor if isinstance(other, _Tensor) else P.Pow, self, other)
 
     # ---- comparisons and bitwise ----------------------------------------------------------------
     def __eq__(self, other):
@@ -160,15 +167,17 @@ class PointwiseMixin:
 
     # ---- named methods -------------------------------------------------------------------------
     def add(self, other, *, alpha=1):
-        return _binary(P.Add, self, other if alpha == 1 else other * alpha)
+        return _binary(P.Add, self, other if alpha == 1 else _scaled(self, other, alpha))
 
     def add_(self, other, *, alpha=1):
-        return _inplace(P.Add, self, other if alpha == 1 else other * alpha)
+        return _inplace(P.Add, self, other if alpha == 1 else _scaled(self, other, alpha))
 
     def sub(self, other, *, alpha=1):
+        _sub_check(self, other)
         return _binary(P.Sub, self, other if alpha == 1 else other * alpha)
 
     def sub_(self, other, *, alpha=1):
+        _sub_check(self, other)
         return _inplace(P.Sub, self, other if alpha == 1 else other * alpha)
 
     subtract, subtract_ = sub, sub_
@@ -184,14 +193,14 @@ class PointwiseMixin:
     def div(self, other, *, rounding_mode=None):
         if rounding_mode is None:
             return _binary(P.Div, self, other)
-        op = _rounding_op(rounding_mode)
+        op = _rounding_op(rounding_mode, other)
         _no_bool_pair(self, other, f"div_{rounding_mode}_cpu")
         return _binary(op, self, other)
 
     def div_(self, other, *, rounding_mode=None):
         if rounding_mode is None:
             return _inplace(P.Div, self, other)
-        op = _rounding_op(rounding_mode)
+        op = _rounding_op(rounding_mode, other)
         _no_bool_pair(self, other, f"div_{rounding_mode}_cpu")
         return _inplace(op, self, other)
 
@@ -201,10 +210,10 @@ class PointwiseMixin:
         return _binary(P.Div, self, other)
 
     def pow(self, exponent):
-        return _binary(P.Pow, self, exponent)
+        return _binary(P.PowTensor if isinstance(exponent, _Tensor) else P.Pow, self, exponent)
 
     def pow_(self, exponent):
-        return _inplace(P.Pow, self, exponent)
+        return _inplace(P.PowTensor if isinstance(exponent, _Tensor) else P.Pow, self, exponent)
 
     def neg(self):
         return self.__neg__()
@@ -287,7 +296,7 @@ class PointwiseMixin:
         return _binary(P.FloorDivide, self, other)
 
     def remainder(self, other):
-        return _binary(P.Remainder, self, other)
+        return self.__mod__(other)
 
     def true_divide_(self, other):
         return _inplace(P.Div, self, other)
@@ -299,13 +308,13 @@ class PointwiseMixin:
         return _inplace(P.FloorDivide, self, other)
 
     def remainder_(self, other):
-        return _inplace(P.Remainder, self, other)
+        return self.__imod__(other)
 
     def fmod(self, other):
-        return _binary(P.Fmod, self, other)
+        return _binary(P.FmodTensor if isinstance(other, _Tensor) else P.Fmod, self, other)
 
     def fmod_(self, other):
-        return _inplace(P.Fmod, self, other)
+        return _inplace(P.FmodTensor if isinstance(other, _Tensor) else P.Fmod, self, other)
 
     def negative_(self):
         return _inplace(P.Neg, self)
@@ -540,11 +549,11 @@ class PointwiseMixin:
 
     def round(self, decimals=0):
         _no_bool(self, "round_vml_cpu" if not decimals else "round_cpu")
-        return _unary(P.Round, self, decimals) if decimals else _unary(P.Round, self)
+        return _unary(P.RoundDecimals, self, decimals) if decimals else _unary(P.Round, self)
 
     def round_(self, decimals=0):
         _no_bool(self, "round_vml_cpu" if not decimals else "round_cpu")
-        return _inplace(P.Round, self, decimals, None) if decimals else _inplace(P.Round, self)
+        return _inplace(P.RoundDecimals, self, decimals, None) if decimals else _inplace(P.Round, self)
 
     def frac(self):
         if self._data.dtype.kind != "f":
@@ -574,9 +583,13 @@ class PointwiseMixin:
     clip, clip_ = clamp, clamp_
 
     def clamp_min(self, min):
+        if self._data.dtype.kind == "f" and type(min) in _NUMBER and min is not None:
+            return _unary(P.ClampMin, self, min, None)      # torch names this node ClampMinBackward0
         return _F().clamp(self, min, None)
 
     def clamp_max(self, max):
+        if self._data.dtype.kind == "f" and type(max) in _NUMBER and max is not None:
+            return _unary(P.ClampMax, self, None, max)
         return _F().clamp(self, None, max)
 
     def clamp_min_(self, min):
@@ -604,28 +617,32 @@ class PointwiseMixin:
         return _binary(P.Fmin, self, other)
 
     def hypot(self, other):
+        _tensor_arg(other, "hypot")
         return _binary(P.Hypot, self, other)
 
     def hypot_(self, other):
+        _tensor_arg(other, "hypot_")
         return _inplace(P.Hypot, self, other)
 
     def logaddexp(self, other):
+        _tensor_arg(other, "logaddexp")
         return _binary(P.Logaddexp, self, other)
 
     def logaddexp2(self, other):
+        _tensor_arg(other, "logaddexp2")
         return _binary(P.Logaddexp2, self, other)
 
     def xlogy(self, other):
-        return _binary(P.Xlogy, self, other)
+        return _binary(P.Xlogy if isinstance(other, _Tensor) else P.XlogyScalarOther, self, other)
 
     def xlogy_(self, other):
-        return _inplace(P.Xlogy, self, other)
+        return _inplace(P.Xlogy if isinstance(other, _Tensor) else P.XlogyScalarOther, self, other)
 
     def copysign(self, other):
-        return _binary(P.Copysign, self, other)
+        return _binary(P.Copysign if isinstance(other, _Tensor) else P.CopysignScalar, self, other)
 
     def copysign_(self, other):
-        return _inplace(P.Copysign, self, other)
+        return _inplace(P.Copysign if isinstance(other, _Tensor) else P.CopysignScalar, self, other)
 
     def isnan(self):
         return _wrap(np.isnan(self._data))
@@ -870,11 +887,11 @@ class PointwiseMixin:
 _NUMBER = frozenset((float, int, type(None)))
 
 
-def _rounding_op(mode):
+def _rounding_op(mode, other):
     if mode == "trunc":
-        return P.DivTrunc
+        return P.DivTruncTensor if isinstance(other, _Tensor) else P.DivTrunc
     if mode == "floor":
-        return P.DivFloor
+        return P.DivFloorTensor if isinstance(other, _Tensor) else P.DivFloor
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{mode}'")
 
 
@@ -894,7 +911,39 @@ def _F():
 
 
 def _dtname(t):
-    return {"float32": "Float", "float64": "Double", "float16": "Half"}.get(t.dtype.name, t.dtype.name)
+    from .._dtype import scalar_type_name
+    return scalar_type_name(t._data.dtype)
+
+
+_BOOL = np.dtype(bool)
+
+
+def _sub_error(a, b):
+    two = a._data.dtype.kind == "b" and (type(b) is bool or (isinstance(b, _Tensor) and b._data.dtype.kind == "b"))
+    if two:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                       "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _sub_check(a, b):
+    """torch refuses subtraction when either operand (tensor or Python bool) is bool."""
+    if a._data.dtype.kind == "b" or type(b) is bool or (isinstance(b, _Tensor) and b._data.dtype.kind == "b"):
+        _sub_error(a, b)
+
+
+def _scaled(a, other, alpha):
+    # add(alpha=...): for a bool result torch treats alpha as a bool (other * alpha would promote to int)
+    if a._data.dtype.kind == "b" and (type(other) is bool or (isinstance(other, _Tensor) and
+                                                              other._data.dtype.kind == "b")):
+        return other & bool(alpha) if isinstance(other, _Tensor) else (other and bool(alpha))
+    return other * alpha
+
+
+def _tensor_arg(other, name):
+    if not isinstance(other, _Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
 
 
 def _check_bitwise(a, b, name):

@@ -83,10 +83,11 @@ class ReductionMixin:
             dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
         x = self._data
         axes = _axes(dim, x.ndim)
+        op = R.Sum if dim is None else R.SumDim   # torch: SumBackward0 / SumBackward1
         npd = _int_sum_dtype(x, dtype)
         if npd is not None and npd != x.dtype:
-            return _unary(R.Sum, self.to(_from_np(npd)), axes, keepdim)
-        return _unary(R.Sum, self, axes, keepdim)
+            return _unary(op, self.to(_from_np(npd)), axes, keepdim)
+        return _unary(op, self, axes, keepdim)
 
     def mean(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
         if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
@@ -98,7 +99,7 @@ class ReductionMixin:
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
                 f"dtype. Got: {_short(self)}")
-        return _unary(R.Mean, src, _axes(dim, src._data.ndim), keepdim)
+        return _unary(R.Mean if dim is None else R.MeanDim, src, _axes(dim, src._data.ndim), keepdim)
 
     def nansum(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
         if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
@@ -124,8 +125,9 @@ class ReductionMixin:
         x = self._data
         npd = _int_sum_dtype(x, dtype)
         src = self.to(_from_np(npd)) if npd is not None and npd != x.dtype else self
-        axis = None if dim is None else normalize_dim(dim, x.ndim)
-        return _unary(R.Prod, src, axis, keepdim)
+        if dim is None:
+            return _unary(R.Prod, src, None, keepdim)
+        return _unary(R.ProdDim, src, normalize_dim(dim, x.ndim), keepdim)
 
     def cumsum(self, dim=None, *, dtype=None, axis=None):
         dim = axis if dim is None else dim
@@ -348,7 +350,7 @@ class ReductionMixin:
             flat = self.reshape(-1)
             cnt = int((~np.isnan(x)).sum())
             idx = _argsort(flat._data, 0, False)[[max(cnt - 1, 0) // 2]]
-            return _unary(R.MedianAll, flat, idx, 0, True)
+            return _unary(R.NanmedianAll, flat, idx, 0, True)
         d = normalize_dim(dim, x.ndim)
         if x.ndim == 0:
             return RT["nanmedian"](self * 1 if self._rg else self.clone(), _wrap(np.zeros((), np.int64)))

@@ -57,7 +57,8 @@ _BASIC = (int, slice, type(None), type(Ellipsis))
 
 def _convert_index(key):
     """Turn a torch-style index into a NumPy key; also say whether it is basic (a view)."""
-    if type(key) is int or (type(key) is slice and (key.step is None or key.step.__class__ is int and key.step > 0)):
+    tk = type(key)
+    if tk is int or (tk is slice and (key.step is None or type(key.step) is int and key.step > 0)):
         return key, True
     if type(key) is list and len(key) < 32 and any(
             isinstance(k, (list, tuple, slice)) or k is None or k is Ellipsis or hasattr(k, "_data") for k in key):
@@ -146,10 +147,12 @@ class ShapeMixin:
     __slots__ = ()
 
     def reshape(self, *shape):
+        """Same data in a new shape (a view when the memory allows, else a copy); one size may be -1."""
         shape = _infer_shape(_shape_arg(shape), self._data.size)
         return _view(S.Reshape, self, shape)
 
     def view(self, *shape):
+        """A view with a new shape (or `view(dtype)`: the same bytes reinterpreted). Matches `torch.Tensor.view`."""
         if len(shape) == 1 and type(shape[0]) is not int and not isinstance(shape[0], (tuple, list, np.integer)) \
                 and not hasattr(shape[0], "_data"):
             from .._dtype import to_dtype
@@ -161,8 +164,8 @@ class ShapeMixin:
         shape = _infer_shape(_shape_arg(shape), self._data.size)
         out = _view(S.Reshape, self, shape)
         if out._data.size and out._vc is not self._vc:
-            raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
-                               "spans across two contiguous subspaces). Use .reshape(...) instead.")
+            raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
         return out
 
     def view_as(self, other):
@@ -172,6 +175,7 @@ class ShapeMixin:
         return self.reshape(other.shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
+        """Merge dims start_dim..end_dim into one. Matches `torch.flatten`."""
         nd = self._data.ndim
         if nd == 0:
             return self.reshape(1)
@@ -188,6 +192,7 @@ class ShapeMixin:
         return self.reshape(shp[:s] + (n,) + shp[e + 1:])
 
     def unflatten(self, dim, sizes):
+        """Split dim into `sizes` (one may be -1). Matches `torch.unflatten`."""
         nd = self._data.ndim
         d = normalize_dim(dim, nd)
         shp = self._data.shape
@@ -195,6 +200,7 @@ class ShapeMixin:
         return self.reshape(shp[:d] + tuple(sizes) + shp[d + 1:])
 
     def squeeze(self, dim=None):
+        """Drop size-1 dims (all, or those in `dim`: an int or a tuple). Matches `torch.squeeze`."""
         shp = self._data.shape
         if dim is None:
             new = tuple(s for s in shp if s != 1)
@@ -202,16 +208,16 @@ class ShapeMixin:
             dims = (dim,) if isinstance(dim, int) else tuple(dim)
             dims = set(normalize_dims(dims, max(len(shp), 1)))
             new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
-        if new == shp:
-            return _view(S.Reshape, self, new)
         return _view(S.Reshape, self, new)
 
     def unsqueeze(self, dim):
+        """Insert a size-1 dim at `dim`. Matches `torch.unsqueeze`."""
         shp = self._data.shape
         d = normalize_dim(dim, len(shp) + 1)
         return _view(S.Reshape, self, shp[:d] + (1,) + shp[d:])
 
     def permute(self, *dims):
+        """Reorder the dims (a view). Matches `torch.permute`."""
         dims = _shape_arg(dims)
         nd = self._data.ndim
         if len(dims) != nd:
@@ -224,6 +230,7 @@ class ShapeMixin:
         return _view(S.Permute, self, axes)
 
     def transpose(self, dim0, dim1):
+        """Swap two dims (a view). Matches `torch.transpose`."""
         nd = self._data.ndim
         if nd == 0:
             return self
@@ -261,6 +268,7 @@ class ShapeMixin:
         return self.mT
 
     def expand(self, *sizes):
+        """Broadcast size-1 dims to larger sizes without copying (-1 keeps a size). Matches `Tensor.expand`."""
         sizes = _shape_arg(sizes)
         shp = self._data.shape
         if len(sizes) < len(shp):
@@ -294,6 +302,7 @@ class ShapeMixin:
         return self.expand(other.shape)
 
     def contiguous(self, memory_format=None):
+        """self if already C-contiguous, else a contiguous copy."""
         if self._data.flags.c_contiguous:
             return self
         from .._ops.pointwise import Clone
@@ -303,6 +312,7 @@ class ShapeMixin:
         return bool(self._data.flags.c_contiguous)
 
     def __getitem__(self, key):
+        """torch indexing: ints, slices (positive steps), None, ..., bool masks, integer tensors/lists."""
         idx, basic = _convert_index(key)
         if not basic:
             _check_masks(idx, self._data.shape)
@@ -314,6 +324,7 @@ class ShapeMixin:
             raise _index_error(e, self._data.shape) from None
 
     def __setitem__(self, key, value):
+        """Write value (scalar or broadcastable tensor) at the indexed positions, in place."""
         idx, basic = _convert_index(key)
         if not basic:
             _check_masks(idx, self._data.shape)
@@ -344,6 +355,7 @@ class ShapeMixin:
 
     # ---- dims ---------------------------------------------------------------------------------
     def movedim(self, source, destination):
+        """Move dims from `source` to `destination` positions (a view). Matches `torch.movedim`."""
         nd = self._data.ndim
         src = (source,) if isinstance(source, int) else tuple(source)
         dst = (destination,) if isinstance(destination, int) else tuple(destination)
@@ -370,6 +382,7 @@ class ShapeMixin:
 
     # ---- repetition ---------------------------------------------------------------------------
     def repeat(self, *sizes):
+        """Tile the data `sizes` times along each dim (copies). Matches `torch.Tensor.repeat`."""
         if not sizes:
             raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
         reps = _shape_arg(sizes)
@@ -381,6 +394,7 @@ class ShapeMixin:
         return _unary(S.Repeat, self, reps)
 
     def tile(self, *dims):
+        """Like repeat, with missing leading repeats taken as 1. Matches `torch.tile`."""
         reps = _shape_arg(dims)
         nd = self._data.ndim
         if len(reps) < nd:
@@ -388,6 +402,7 @@ class ShapeMixin:
         return self.repeat(reps)
 
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        """Repeat each element (int or per-element tensor counts) along dim; flattened when dim is None."""
         x = self if dim is not None else self.reshape(-1)
         d = normalize_dim(dim, x._data.ndim) if dim is not None else 0
         n = x._data.shape[d] if x._data.ndim else 1
@@ -413,6 +428,7 @@ class ShapeMixin:
 
     # ---- splitting ----------------------------------------------------------------------------
     def split(self, split_size, dim=0):
+        """Views of chunks of `split_size` (or the listed sizes) along dim. Matches `torch.split`."""
         nd = self._data.ndim
         d = normalize_dim(dim, nd)
         n = self._data.shape[d]
@@ -442,6 +458,7 @@ class ShapeMixin:
         return self.split(list(split_sizes), dim)
 
     def chunk(self, chunks, dim=0):
+        """Up to `chunks` equal views along dim (the last may be smaller). Matches `torch.chunk`."""
         chunks = int(chunks)
         if chunks <= 0:
             raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
@@ -453,6 +470,7 @@ class ShapeMixin:
         return self.split(size, d)
 
     def tensor_split(self, indices_or_sections, dim=0):
+        """Views split into n near-equal parts or at the given indices. Matches `torch.tensor_split`."""
         d = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[d]
         ios = indices_or_sections
@@ -481,10 +499,12 @@ class ShapeMixin:
         return self.tensor_split(sections, 0)
 
     def unbind(self, dim=0):
+        """The slices along dim, as a tuple of views. Matches `torch.unbind`."""
         d = normalize_dim(dim, self._data.ndim)
         return tuple(self.select(d, i) for i in range(self._data.shape[d]))
 
     def narrow(self, dim, start, length):
+        """The view [start, start + length) along dim. Matches `torch.narrow`."""
         d = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[d]
         start = int(start)
@@ -500,6 +520,7 @@ class ShapeMixin:
         return _view(S.Index, self, (slice(None),) * d + (slice(start, start + length),), True)
 
     def select(self, dim, index):
+        """The view at `index` along dim (that dim removed). Matches `torch.select`."""
         nd = self._data.ndim
         if nd == 0:
             raise IndexError("select() cannot be applied to a 0-dim tensor.")
@@ -570,6 +591,7 @@ class ShapeMixin:
 
     # ---- reordering ---------------------------------------------------------------------------
     def flip(self, *dims):
+        """Reverse the order along the given dims (a copy, as in torch). Matches `torch.flip`."""
         axes = _dims_arg(dims)
         axes = normalize_dims(axes, self._data.ndim) if self._data.ndim else ()
         return _unary(S.Flip, self, axes)
@@ -585,6 +607,7 @@ class ShapeMixin:
         return self.flip(0)
 
     def roll(self, shifts, dims=None):
+        """Shift elements circularly along dims (flattened when dims is None). Matches `torch.roll`."""
         sh = (int(shifts),) if isinstance(shifts, (int, np.integer)) else tuple(int(s) for s in shifts)
         if dims is None:
             if len(sh) != 1:
@@ -598,6 +621,7 @@ class ShapeMixin:
         return _unary(S.Roll, self, sh, ds)
 
     def rot90(self, k=1, dims=(0, 1)):
+        """Rotate by 90 degrees k times in the plane of `dims`. Matches `torch.rot90`."""
         if len(dims) != 2:
             raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
         nd = self._data.ndim
@@ -617,6 +641,7 @@ class ShapeMixin:
 
     # ---- diagonals and triangles --------------------------------------------------------------
     def diagonal(self, offset=0, dim1=0, dim2=1):
+        """A view of the (offset) diagonal of dims dim1, dim2, as the last dim. Matches `torch.diagonal`."""
         nd = self._data.ndim
         d1, d2 = normalize_dim(dim1, nd), normalize_dim(dim2, nd)
         if d1 == d2:
@@ -624,6 +649,7 @@ class ShapeMixin:
         return _view(S.Diagonal, self, int(offset), d1, d2)
 
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        """Matrices (in dims dim1, dim2) whose diagonal is the last dim of self. Matches `torch.diag_embed`."""
         nd = self._data.ndim + 1
         d1, d2 = normalize_dim(dim1, nd), normalize_dim(dim2, nd)
         if d1 == d2:
@@ -639,6 +665,7 @@ class ShapeMixin:
         return self.reshape(-1).diag(offset)
 
     def diag(self, diagonal=0):
+        """1-D: a matrix with self on a diagonal; 2-D: that diagonal (a copy). Matches `torch.diag`."""
         nd = self._data.ndim
         if nd == 1:
             return self.diag_embed(diagonal, 0, 1)
@@ -647,11 +674,13 @@ class ShapeMixin:
         raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{nd}D")
 
     def tril(self, diagonal=0):
+        """Zero the elements above the `diagonal`-th diagonal of the last two dims. Matches `torch.tril`."""
         if self._data.ndim < 2:
             raise RuntimeError("tril: input tensor must have at least 2 dimensions")
         return _unary(S.Tril, self, int(diagonal))
 
     def triu(self, diagonal=0):
+        """Zero the elements below the `diagonal`-th diagonal of the last two dims. Matches `torch.triu`."""
         if self._data.ndim < 2:
             raise RuntimeError("triu: input tensor must have at least 2 dimensions")
         return _unary(S.Triu, self, int(diagonal))
@@ -670,6 +699,7 @@ class ShapeMixin:
         return self.diagonal().sum()
 
     def unfold(self, dimension, size, step):
+        """A view of the windows of `size` (every `step`) along dimension, as a new last dim."""
         nd = self._data.ndim
         d = normalize_dim(dimension, nd) if nd else 0
         n = self._data.shape[d] if nd else 1
@@ -709,6 +739,7 @@ class ShapeMixin:
 
     # ---- gather / scatter ---------------------------------------------------------------------
     def gather(self, dim, index, *, sparse_grad=False):
+        """out[i][j] = self[index[i][j]][j] (for dim 0; likewise for other dims). Matches `torch.gather`."""
         idx = _index_arr(index, "gather")
         nd = self._data.ndim
         d = normalize_dim(dim, nd)
@@ -719,6 +750,7 @@ class ShapeMixin:
         return _unary(S.Gather, self, d, idx)
 
     def take_along_dim(self, indices, dim=None):
+        """Gather with broadcasting between self and indices (flattened when dim is None)."""
         idx = _index_arr(indices, "take_along_dim", int64_only=True)
         if dim is None:
             n = self._data.size
@@ -739,6 +771,7 @@ class ShapeMixin:
         return x.gather(d, _wrap_idx(np.broadcast_to(idx, ishape)))
 
     def scatter(self, dim, index, src=None, value=None, *, reduce=None):
+        """A copy with src (or a scalar value) written at the index positions. Matches `torch.scatter`."""
         if src is None and value is None:
             raise TypeError("scatter() missing required argument 'src' or 'value'")
         if src is None:
@@ -765,6 +798,7 @@ class ShapeMixin:
         return _write_inplace(self, lambda: self.scatter(dim, index, src, value, reduce=reduce))
 
     def scatter_add(self, dim, index, src):
+        """A copy with src added at the index positions (repeats accumulate). Matches `torch.scatter_add`."""
         idx = _index_arr(index, "scatter_add")
         d = normalize_dim(dim, self._data.ndim)
         _same_dtype(self, src, "scatter_add()", "Expected self.dtype to be equal to src.dtype")
@@ -776,6 +810,7 @@ class ShapeMixin:
         return _write_inplace(self, lambda: self.scatter_add(dim, index, src))
 
     def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        """A copy reducing src into the index positions with sum/prod/mean/amax/amin."""
         if reduce not in ("sum", "prod", "mean", "amax", "amin"):
             raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
         idx = _index_arr(index, "scatter_reduce")
@@ -793,6 +828,7 @@ class ShapeMixin:
 
     # ---- index_* ------------------------------------------------------------------------------
     def index_select(self, dim, index):
+        """The entries at `index` along dim (a copy). Matches `torch.index_select`."""
         idx = _index_arr(index, "index_select")
         if idx.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
@@ -806,6 +842,7 @@ class ShapeMixin:
         return out if nd else out.reshape(idx.shape)
 
     def index_add(self, dim, index, source, *, alpha=1):
+        """A copy with alpha * source added at `index` along dim. Matches `torch.index_add`."""
         idx, d = self._index_common(dim, index, source, "index_add_")
         if not self._data.size:
             return self.clone()
@@ -815,6 +852,7 @@ class ShapeMixin:
         return _write_inplace(self, lambda: self.index_add(dim, index, source, alpha=alpha))
 
     def index_copy(self, dim, index, source):
+        """A copy with source's slices written at `index` along dim. Matches `torch.index_copy`."""
         idx, d = self._index_common(dim, index, source, "index_copy_")
         if not self._data.size:
             return self.clone()
@@ -849,6 +887,7 @@ class ShapeMixin:
         return idx, d
 
     def index_fill(self, dim, index, value):
+        """A copy with `value` written at `index` along dim. Matches `torch.index_fill`."""
         idx = _index_arr(index, "index_fill_")
         if idx.ndim > 1:
             raise IndexError("index_fill_(): Index is supposed to be a vector")
@@ -865,8 +904,10 @@ class ShapeMixin:
         return _write_inplace(self, lambda: self.index_fill(dim, index, value))
 
     def index_put(self, indices, values, accumulate=False):
+        """A copy with `values` written (or added, accumulate=True) at a tuple of index tensors."""
         if not isinstance(indices, (tuple, list)):
-            raise TypeError(f"index_put(): argument 'indices' must be tuple of Tensors, not {type(indices).__name__}")
+            raise TypeError(f"index_put(): argument 'indices' must be tuple of Tensors, not "
+                            f"{type(indices).__name__}")
         idx, basic = _convert_index(tuple(indices))
         if type(idx) is not tuple:
             idx = (idx,)
@@ -895,6 +936,7 @@ class ShapeMixin:
 
     # ---- masks --------------------------------------------------------------------------------
     def masked_fill(self, mask, value):
+        """A copy with `value` where mask (broadcast) is True. Matches `torch.masked_fill`."""
         m = _mask_arr(mask, "masked_fill_")
         try:
             np.broadcast_shapes(m.shape, self._data.shape)
@@ -926,6 +968,7 @@ class ShapeMixin:
         return _write_inplace(self, lambda: self.masked_fill(mask, value))
 
     def masked_select(self, mask):
+        """The 1-D tensor of elements where mask (broadcast) is True. Matches `torch.masked_select`."""
         m = _mask_arr(mask, "masked_select")
         try:
             shp = np.broadcast_shapes(m.shape, self._data.shape)
@@ -935,6 +978,7 @@ class ShapeMixin:
         return _unary(S.Index, x, np.broadcast_to(m, shp), False)
 
     def masked_scatter(self, mask, source):
+        """A copy whose masked positions take source's leading elements in order."""
         m = _mask_arr(mask, "masked_scatter_")
         try:
             shp = np.broadcast_shapes(m.shape, self._data.shape)
@@ -953,6 +997,7 @@ class ShapeMixin:
         return _write_inplace(self, lambda: self.masked_scatter(mask, source))
 
     def take(self, index):
+        """Elements at flat indices (self viewed as 1-D). Matches `torch.take`."""
         idx = _index_arr(index, "take", int64_only=True)
         n = self._data.size
         if idx.size and (idx.max() >= n or idx.min() < -n):
@@ -961,6 +1006,7 @@ class ShapeMixin:
         return _unary(S.Index, self.reshape(-1), idx, False)
 
     def nonzero(self, *, as_tuple=False):
+        """Indices of the non-zero elements: an (n, ndim) tensor, or a tuple of 1-D tensors."""
         nz = np.nonzero(self._data) if self._data.ndim else np.nonzero(self._data.reshape(1))
         if as_tuple:
             if self._data.ndim == 0:

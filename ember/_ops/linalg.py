@@ -70,7 +70,7 @@ class Einsum(Op):
         ins, out, sizes = args[-1]
         arrays = args[:-1]
         eq = ",".join(ins) + "->" + out
-        res = np.einsum(eq, *arrays, optimize=len(arrays) > 1)
+        res = _einsum(eq, arrays)
         return res, (args[-1],) + tuple(arrays)
 
     @staticmethod
@@ -100,7 +100,7 @@ class Einsum(Op):
                 conv = [o if hasattr(o, "_data") else _wrap_const(o) for o in ops]
                 grads.append(einsum(",".join(subs) + "->" + uniq, *conv))
                 continue
-            r = np.einsum(",".join(subs) + "->" + uniq, *ops, optimize=len(ops) > 2)
+            r = _einsum(",".join(subs) + "->" + uniq, ops)
             shape = tuple(sizes[c] for c in sub)
             if len(uniq) == len(sub):
                 grads.append(r)
@@ -110,6 +110,23 @@ class Einsum(Op):
                 view[...] = r
                 grads.append(gx)
         return tuple(grads)
+
+
+_PATHS: dict = {}
+
+
+def _einsum(eq, arrays):
+    """np.einsum with a contraction path computed once per (equation, shapes): einsum_path costs
+    tens of microseconds, often more than the contraction itself."""
+    if len(arrays) < 2:
+        return np.einsum(eq, *arrays)
+    key = (eq,) + tuple(a.shape for a in arrays)
+    path = _PATHS.get(key)
+    if path is None:
+        if len(_PATHS) > 512:
+            _PATHS.clear()
+        path = _PATHS[key] = np.einsum_path(eq, *arrays, optimize="greedy")[0]
+    return np.einsum(eq, *arrays, optimize=path)
 
 
 def _wrap_const(a):

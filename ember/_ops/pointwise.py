@@ -44,6 +44,18 @@ class RSub(Op):   # y - x, for python-scalar y (keeps x as input 0)
         return -g, None
 
 
+class RSubTensor(Op):   # torch.rsub(x, y) = y - x for tensors x, y
+    bw_name = "RsubBackward0"
+
+    @staticmethod
+    def forward(x, y):
+        return y - x, None
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (-g if needs[0] else None), g
+
+
 class Mul(Op):
     saves = ("x0", "x1")
     saved_for = {"x0": (1,), "x1": (0,)}   # see Op.saved_for (core)
@@ -76,21 +88,6 @@ class Div(Op):
         return gx, gy
 
 
-class RDiv(Op):   # y / x for python-scalar y
-    saves = ("x0", "c")
-    to_float = True
-    bw_name = "DivBackward0"
-
-    @staticmethod
-    def forward(x, y):
-        return y / x, (x, y)
-
-    @staticmethod
-    def backward(saved, g, needs):
-        x, y = saved
-        return -g * y / (x * x), None
-
-
 class Neg(Op):
     @staticmethod
     def forward(x):
@@ -107,7 +104,10 @@ class Pow(Op):
 
     @staticmethod
     def forward(x, y):
-        if x.dtype.kind in "iu":
+        k = x.dtype.kind
+        if k in "iub":
+            if k == "b":
+                return _bool_pow(x, y)
             if type(y) is int:
                 if y < 0:
                     raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -132,6 +132,18 @@ class Pow(Op):
         return gx, gy
 
 
+class PowTensor(Pow):   # tensor ** tensor
+    bw_name = "PowBackward1"
+
+
+def _bool_pow(x, y):
+    # torch: bool ** bool-scalar stays bool (x ** True = x, x ** False = 1); bool ** bool tensor is refused
+    if type(y) is bool:
+        out = x.copy() if y else np.ones_like(x)
+        return out, (x, y, out)
+    raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+
+
 def _int_pow_negative(x, y):
     # torch's integer pow with negative exponents: 1 -> 1, -1 -> +-1, anything else -> 0
     ay = np.abs(y)
@@ -141,18 +153,26 @@ def _int_pow_negative(x, y):
 
 
 class RPow(Op):   # scalar ** tensor: x is the exponent tensor, y the python base
-    saves = ("c", "out")
+    # torch (pow.Scalar) saves the exponent too: an in-place change to it is a version error
+    saves = ("x0", "c", "out")
     to_float_if_float_scalar = True
-    bw_name = "PowBackward1"
+    bw_name = "PowBackward2"
 
     @staticmethod
     def forward(x, y):
+        k = x.dtype.kind
+        if k in "biu" and type(y) is not float:
+            if k == "b" and type(y) is bool:
+                raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+            if k != "b" and (x < 0).any():   # int ** negative int: torch's integer rule, not NumPy's error
+                out = _int_pow_negative(np.asarray(y, dtype=x.dtype), x)
+                return out, (x, y, out)
         out = y ** x
-        return out, (y, out)
+        return out, (x, y, out)
 
     @staticmethod
     def backward(saved, g, needs):
-        y, out = saved
+        _, y, out = saved
         if y == 0:
             return b_where(out == 0, 0.0, g * out * 0.0), None   # ties: torch gives 0 for 0**x
         return g * out * float(np.log(y)), None
@@ -240,7 +260,9 @@ class Relu(Op):
 
     @staticmethod
     def forward(x):
-        y = np.maximum(x, 0) if x.dtype.kind != "b" else x.copy()
+        if x.dtype.kind == "b":
+            raise RuntimeError("Boolean inputs not supported for relu")
+        y = np.maximum(x, 0)
         return y, (y,)
 
     @staticmethod
@@ -253,6 +275,8 @@ class Abs(Op):
 
     @staticmethod
     def forward(x):
+        if x.dtype.kind == "b":
+            raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
         return np.abs(x), (x,)
 
     @staticmethod
@@ -336,20 +360,39 @@ class BitwiseXor(_NoGrad):
 class FloorDivide(_NoGrad):
     @staticmethod
     def forward(x, y):
+        if x.dtype.kind == "b":   # both operands bool (after promotion)
+            raise NotImplementedError("\"div_floor_cpu\" not implemented for 'Bool'")
         if x.dtype.kind in "iu" and (type(y) is int or getattr(y, "dtype", None) is not None and y.dtype.kind in "iu"):
             if np.any(np.asarray(y) == 0):
                 raise RuntimeError("ZeroDivisionError")
         return np.floor_divide(x, y), None
 
 
-class Remainder(Op):
+class Remainder(Op):   # tensor % scalar: gradient 1, nothing saved (torch's RemainderBackward0)
+    @staticmethod
+    def forward(x, y):
+        k = x.dtype.kind
+        if k in "iub":
+            if k == "b":
+                raise NotImplementedError("\"remainder_cpu\" not implemented for 'Bool'")
+            if np.any(np.asarray(y) == 0):
+                raise RuntimeError("ZeroDivisionError")
+        return np.remainder(x, y), None
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return g, None
+
+
+class RemainderTensor(Op):   # tensor % tensor
     saves = ("x0", "x1")
+    saved_for = {"x0": (1,), "x1": (1,)}   # see Op.saved_for (core)
+    bw_name = "RemainderBackward1"
 
     @staticmethod
     def forward(x, y):
-        if x.dtype.kind in "iu" and np.any(np.asarray(y) == 0):
-            raise RuntimeError("ZeroDivisionError")
-        return np.remainder(x, y), (x, y)
+        out, _ = Remainder.forward(x, y)
+        return out, (x, y)
 
     @staticmethod
     def backward(saved, g, needs):
@@ -434,7 +477,12 @@ class Sign(Op):
 
 
 class Sgn(Sign):
-    pass
+    saves = ("x0", "out")   # torch saves both (its complex rule needs them); kept for version checks
+
+    @staticmethod
+    def forward(x):
+        out = Sign.forward(x)[0]
+        return out, (x, out)
 
 
 class Reciprocal(Op):
@@ -443,8 +491,7 @@ class Reciprocal(Op):
 
     @staticmethod
     def forward(x):
-        with np.errstate(divide="ignore"):
-            y = 1 / x
+        y = np.reciprocal(x)   # x is float (to_float); 1/0 -> inf, its warning is filtered above
         return y, (y,)
 
     @staticmethod
@@ -502,6 +549,8 @@ class Log10(_Unary):
 
 
 class Log1p(_Unary):
+    bw_name = "Log1PBackward0"
+
     @staticmethod
     def forward(x):
         return np.log1p(x), (x,)
@@ -791,17 +840,17 @@ class Erfc(_Unary):
 
 
 class Erfinv(Op):
-    saves = ("out",)
+    saves = ("x0",)   # torch saves the input and recomputes erfinv in backward
     to_float = True
 
     @staticmethod
     def forward(x):
-        y = _erfinv_np(x)
-        return y, (y,)
+        return _erfinv_np(x), (x,)
 
     @staticmethod
     def backward(saved, g, needs):
-        y = saved[0]
+        x = saved[0]
+        y = _erfinv_np(x) if type(x) is _ndarray else x.erfinv()
         return (g * _SQRTPI_OVER_TWO * _exp(y * y),)
 
 
@@ -841,6 +890,10 @@ class Round(_ZeroGrad):
         # like torch: scale, round half to even, unscale (in the input's precision)
         s = x.dtype.type(10.0 ** abs(decimals))
         return ((np.rint(x * s) / s) if decimals > 0 else (np.rint(x / s) * s)), None
+
+
+class RoundDecimals(Round):
+    bw_name = "RoundBackward1"
 
 
 class Frac(Op):
@@ -901,6 +954,14 @@ class Clamp(Op):
         else:
             m = xd <= hi
         return (_mask(m, g),)
+
+
+class ClampMin(Clamp):   # clamp_min(x, number)
+    bw_name = "ClampMinBackward0"
+
+
+class ClampMax(Clamp):   # clamp_max(x, number)
+    bw_name = "ClampMaxBackward0"
 
 
 class ClampTensor(Op):
@@ -1012,11 +1073,18 @@ class Atan2(_Binary):
         return (r * y if needs[0] else None), (-r * x if needs[1] else None)
 
 
+def _float_only(x, name):
+    if x.dtype.kind != "f":
+        from .._dtype import scalar_type_name
+        raise NotImplementedError(f"\"{name}\" not implemented for '{scalar_type_name(x.dtype)}'")
+
+
 class Hypot(Op):
     saves = ("x0", "x1", "out")
 
     @staticmethod
     def forward(x, y):
+        _float_only(x, "hypot_cpu")
         out = np.hypot(x, y)
         return out, (x, y, out)
 
@@ -1028,34 +1096,33 @@ class Hypot(Op):
 
 
 class Logaddexp(Op):
-    saves = ("x0", "x1", "out")
-    to_float = True
+    # saves the inputs only (torch): d/dx log(e^x + e^y) = 1 / (1 + e^(y - x))
+    saves = ("x0", "x1")
 
     @staticmethod
     def forward(x, y):
-        out = np.logaddexp(x, y)
-        return out, (x, y, out)
+        _float_only(x, "logaddexp_cpu")
+        return np.logaddexp(x, y), (x, y)
 
     @staticmethod
     def backward(saved, g, needs):
-        x, y, out = saved
-        return (g * _exp(x - out) if needs[0] else None), (g * _exp(y - out) if needs[1] else None)
+        x, y = saved
+        return (g / (_exp(y - x) + 1) if needs[0] else None), (g / (_exp(x - y) + 1) if needs[1] else None)
 
 
 class Logaddexp2(Op):
-    saves = ("x0", "x1", "out")
-    to_float = True
+    saves = ("x0", "x1")
 
     @staticmethod
     def forward(x, y):
-        out = np.logaddexp2(x, y)
-        return out, (x, y, out)
+        _float_only(x, "logaddexp2_cpu")
+        return np.logaddexp2(x, y), (x, y)
 
     @staticmethod
     def backward(saved, g, needs):
-        x, y, out = saved
+        x, y = saved
         e2 = _on(np.exp2, "exp2")
-        return (g * e2(x - out) if needs[0] else None), (g * e2(y - out) if needs[1] else None)
+        return (g / (e2(y - x) + 1) if needs[0] else None), (g / (e2(x - y) + 1) if needs[1] else None)
 
 
 class Xlogy(_Binary):
@@ -1064,7 +1131,8 @@ class Xlogy(_Binary):
     @staticmethod
     def forward(x, y):
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = x * np.log(y)
+            ly = np.log(y)
+            out = x * (ly if type(y) is _ndarray else float(ly))   # a Python number stays weak
         out = np.where((x == 0) & ~np.isnan(y), 0, out).astype(out.dtype, copy=False)
         return out, (x, y)
 
@@ -1083,28 +1151,60 @@ class Xlogy(_Binary):
         return gx, gy
 
 
-class Copysign(_Binary):
+class XlogyScalarOther(Xlogy):   # xlogy(tensor, number)
+    bw_name = "XlogyBackward2"
+
+
+class XlogyScalarSelf(Xlogy):    # xlogy(number, tensor): the number arrives as a 0-d array
+    bw_name = "XlogyBackward1"
+
+
+class Copysign(Op):   # copysign(tensor, tensor); CopysignScalar below for a number `other`
+    # saves the input and the result, like torch (not `other`)
+    saves = ("x0", "out")
     to_float = True
 
     @staticmethod
     def forward(x, y):
-        return np.copysign(x, y), (x, y)
+        out = np.copysign(x, y)
+        return out, (x, out)
 
     @staticmethod
     def backward(saved, g, needs):
-        x, y = saved
-        xd, yd = _data(x), _data(y)
-        # d/dx copysign(x, y) = sign(x) * sign(y) (0 at x == 0)
-        s = np.where(xd == 0, 0.0, np.sign(xd) * np.where(np.signbit(yd), -1.0, 1.0)).astype(xd.dtype, copy=False)
+        x, out = saved
+        xd, od = _data(x), _data(out)
+        # d/dx copysign(x, y) = out / x, i.e. +-1 (0 at x == 0)
+        s = np.where(xd == 0, 0.0, np.sign(xd) * np.sign(od)).astype(xd.dtype, copy=False)
         return (g * s if needs[0] else None), (g * 0 if needs[1] else None)
 
 
-class Fmod(_Binary):
+class CopysignScalar(Copysign):
+    bw_name = "CopysignBackward1"
+
+
+class Fmod(Op):   # fmod(tensor, scalar): gradient 1, nothing saved (torch's FmodBackward0)
     @staticmethod
     def forward(x, y):
-        if x.dtype.kind in "iub" and np.any(np.asarray(y) == 0):
-            raise RuntimeError("ZeroDivisionError")
-        return np.fmod(x, y), (x, y)
+        k = x.dtype.kind
+        if k in "iub":
+            if k == "b":
+                raise NotImplementedError("\"fmod_cpu\" not implemented for 'Bool'")
+            if np.any(np.asarray(y) == 0):
+                raise RuntimeError("ZeroDivisionError")
+        return np.fmod(x, y), None
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return g, None
+
+
+class FmodTensor(_Binary):
+    saved_for = {"x0": (1,), "x1": (1,)}   # see Op.saved_for (core)
+    bw_name = "FmodBackward1"
+
+    @staticmethod
+    def forward(x, y):
+        return Fmod.forward(x, y)[0], (x, y)
 
     @staticmethod
     def backward(saved, g, needs):
@@ -1117,6 +1217,7 @@ class Fmod(_Binary):
 class Lerp(Op):
     """lerp(start, end, weight) with a tensor weight."""
     saves = ("x0", "x1", "x2")
+    bw_name = "LerpBackward1"
 
     @staticmethod
     def forward(s, e, w):
@@ -1142,6 +1243,41 @@ class LerpScalar(Op):
     def backward(saved, g, needs):
         w = saved[0]
         return (g * (1 - w) if needs[0] else None), (g * w if needs[1] else None)
+
+
+class Addcmul(Op):
+    """input + value * t1 * t2 in one node (torch's AddcmulBackward0); inputs share one float dtype."""
+    saves = ("x1", "x2", "c")
+    saved_for = {"x1": (2,), "x2": (1,)}   # see Op.saved_for (core)
+
+    @staticmethod
+    def forward(x, t1, t2, value):
+        p = t1 * t2 if value == 1 else value * t1 * t2
+        return x + p, (t1, t2, value)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        t1, t2, value = saved
+        gv = g if value == 1 else g * value
+        return g, (gv * t2 if needs[1] else None), (gv * t1 if needs[2] else None)
+
+
+class Addcdiv(Op):
+    """input + value * t1 / t2 in one node (torch's AddcdivBackward0)."""
+    saves = ("x1", "x2", "c")
+    saved_for = {"x1": (2,), "x2": (1, 2)}   # see Op.saved_for (core)
+
+    @staticmethod
+    def forward(x, t1, t2, value):
+        p = t1 / t2 if value == 1 else value * t1 / t2
+        return x + p, (t1, t2, value)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        t1, t2, value = saved
+        gv = g if value == 1 else g * value
+        # d/dt2 (t1 / t2) = -t1 / t2^2
+        return g, (gv / t2 if needs[1] else None), (-gv * t1 / (t2 * t2) if needs[2] else None)
 
 
 class DivTrunc(Op):
@@ -1179,6 +1315,24 @@ class DivFloor(Op):
     @staticmethod
     def backward(saved, g, needs):
         return g * 0, g * 0
+
+
+class DivTruncTensor(DivTrunc):   # tensor divisor: torch saves both operands (version checks)
+    saves = ("x0", "x1")
+    bw_name = "DivBackward2"
+
+    @staticmethod
+    def forward(x, y):
+        return DivTrunc.forward(x, y)[0], (x, y)
+
+
+class DivFloorTensor(DivFloor):
+    saves = ("x0", "x1")
+    bw_name = "DivBackward2"
+
+    @staticmethod
+    def forward(x, y):
+        return DivFloor.forward(x, y)[0], (x, y)
 
 
 # ---- non-differentiable elementwise ----------------------------------------------------------------

@@ -57,6 +57,15 @@ class Mean(Op):
         return (b_broadcast_to(g / n if n else g * np.nan, shape),)
 
 
+# torch names the node of a reduction over given dims differently from a full reduction
+class SumDim(Sum):
+    bw_name = "SumBackward1"
+
+
+class MeanDim(Mean):
+    bw_name = "MeanBackward1"
+
+
 # =================================================================================================
 # Issue 3: more reductions, scans and value-selecting reductions (softmax kernels live in _ops/nn.py).
 # Rules use operators and b_* helpers (arrays or Tensors) where practical; the few that need
@@ -132,6 +141,10 @@ class Prod(Op):
         others = pre * suf
         others = others.reshape(xd.shape) if axis is None else np.moveaxis(others, -1, axis)
         return (g * others,)
+
+
+class ProdDim(Prod):
+    bw_name = "ProdBackward1"
 
 
 class Var(Op):
@@ -282,8 +295,33 @@ class Median(TakeAlong):
     bw_name = "MedianBackward1"
 
 
-class MedianAll(TakeAlong):
+class _TakeAlongSavingInput(TakeAlong):
+    # torch also saves the input (and for full medians the result), so an in-place change to
+    # them before backward is a version error; the rule itself does not read them
+    saves = TakeAlong.saves + ("x0",)
+
+    @staticmethod
+    def forward(x, idx, dim, squeeze, unique=True, vals=None):
+        out, saved = TakeAlong.forward(x, idx, dim, squeeze, unique, vals)
+        return out, saved + (x,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return TakeAlong.backward(saved[:5], g, needs)
+
+
+class MedianAll(_TakeAlongSavingInput):
+    saves = TakeAlong.saves + ("x0", "out")
     bw_name = "MedianBackward0"
+
+    @staticmethod
+    def forward(x, idx, dim, squeeze, unique=True, vals=None):
+        out, saved = TakeAlong.forward(x, idx, dim, squeeze, unique, vals)
+        return out, saved + (x, out)
+
+
+class NanmedianAll(MedianAll):
+    bw_name = "NanmedianBackward0"
 
 
 class Nanmedian(TakeAlong):
@@ -294,11 +332,11 @@ class Mode(TakeAlong):
     bw_name = "ModeBackward0"
 
 
-class Cummax(TakeAlong):
+class Cummax(_TakeAlongSavingInput):
     bw_name = "CummaxBackward0"
 
 
-class Cummin(TakeAlong):
+class Cummin(_TakeAlongSavingInput):
     bw_name = "CumminBackward0"
 
 

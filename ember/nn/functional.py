@@ -433,6 +433,17 @@ def feature_alpha_dropout(input, p: float = 0.5, training: bool = False, inplace
 
 # ---- embedding, one_hot, distances ---------------------------------------------------------------------
 
+def _norm_padding_idx(padding_idx, num_embeddings, msg="Padding_idx must be within num_embeddings"):
+    """padding_idx counted from the end when negative; out of range: torch's AssertionError with `msg`."""
+    if padding_idx is not None:
+        if padding_idx > 0:
+            assert padding_idx < num_embeddings, msg
+        elif padding_idx < 0:
+            assert padding_idx >= -num_embeddings, msg
+            padding_idx = num_embeddings + padding_idx
+    return padding_idx
+
+
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float = 2.0, scale_grad_by_freq=False,
               sparse=False):
     """Rows of `weight` picked by integer `input`. Matches `torch.nn.functional.embedding`."""
@@ -445,11 +456,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise IndexError("index out of range in self")
     if padding_idx is not None:
-        if padding_idx > 0:
-            assert padding_idx < n, "Padding_idx must be within num_embeddings"
-        elif padding_idx < 0:
-            assert padding_idx >= -n, "Padding_idx must be within num_embeddings"
-            padding_idx = n + padding_idx
+        padding_idx = _norm_padding_idx(padding_idx, n)
     if max_norm is not None:
         _embedding_renorm(weight, idx, max_norm, norm_type)
     if scale_grad_by_freq or sparse:

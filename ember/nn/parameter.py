@@ -3,11 +3,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtype as D
 from .._tensor import Tensor
 
 __all__ = ["Parameter", "Buffer"]
 
 _new = object.__new__
+
+
+def _factory_dtype(dtype) -> np.dtype:
+    """The NumPy dtype a layer's `dtype=` argument names (None: the default dtype)."""
+    return (D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()).np
 
 
 def _array_of(data):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _addcmul_sq_, _check_lr, _pre_grad, _scalar, _scalar_state, _zeros_state
+from .optimizer import (Optimizer, _addcmul_sq_, _check_lr, _check_nonneg, _next_step, _pre_grad, _scalar,
+                        _scalar_state, _zeros_state)
 
 __all__ = ["Adadelta"]
 
@@ -16,10 +17,7 @@ class Adadelta(Optimizer):
         _check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonneg(epsilon=eps, weight_decay=weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
@@ -32,8 +30,7 @@ class Adadelta(Optimizer):
     def _update(self, p, g, state, group):
         rho, eps = float(group["rho"]), float(group["eps"])
         g = _pre_grad(p, g, group["maximize"], group["weight_decay"])
-        st = state["step"]._data
-        st += 1
+        _next_step(state)
         sq = state["square_avg"]._data
         acc = state["acc_delta"]._data
         sq *= rho

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_lr, _full_state, _pre_grad, _scalar, _scalar_state
+from .optimizer import Optimizer, _check_lr, _check_nonneg, _full_state, _next_step, _pre_grad, _scalar, _scalar_state
 
 __all__ = ["Adagrad"]
 
@@ -17,14 +17,8 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
         _check_lr(lr)
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonneg(lr_decay=lr_decay, weight_decay=weight_decay,
+                      initial_accumulator_value=initial_accumulator_value, epsilon=eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, fused=fused)
@@ -42,9 +36,8 @@ class Adagrad(Optimizer):
 
     def _update(self, p, g, state, group):
         g = _pre_grad(p, g, group["maximize"], group["weight_decay"])
-        st = state["step"]._data
-        st += 1
-        clr = _scalar(group["lr"]) / (1 + (float(st) - 1) * float(group["lr_decay"]))
+        step = _next_step(state)
+        clr = _scalar(group["lr"]) / (1 + (step - 1) * float(group["lr_decay"]))
         s = state["sum"]._data
         t = g * g
         s += t

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _addcmul_sq_, _check_betas, _check_lr, _lerp_, _scalar, _scalar_state,
-                        _zeros_state)
+from .optimizer import (Optimizer, _adam_moments_, _check_betas, _check_lr, _check_nonneg, _next_step, _pre_grad,
+                        _scalar, _scalar_state, _zeros_state)
 
 __all__ = ["Adam"]
 
@@ -20,11 +20,9 @@ class Adam(Optimizer):
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonneg(epsilon=eps)
         _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonneg(weight_decay=weight_decay)
         if not (all(isinstance(b, float) for b in betas[:2]) or all(isinstance(b, Tensor) for b in betas[:2])):
             raise ValueError("betas must be either both floats or both Tensors")
         betas = (_scalar(betas[0]), _scalar(betas[1]))
@@ -43,22 +41,11 @@ class Adam(Optimizer):
     def _update(self, p, g, state, group):
         lr = _scalar(group["lr"])
         beta1, beta2 = map(_scalar, group["betas"])
-        wd = float(group["weight_decay"])
-        if group["maximize"]:
-            g = -g
-        st = state["step"]._data
-        st += 1
-        step = float(st)
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                p *= 1 - lr * wd
-            else:
-                g = g + wd * p
+        g = _pre_grad(p, g, group["maximize"], group["weight_decay"], group["decoupled_weight_decay"], lr)
+        step = _next_step(state)
         m = state["exp_avg"]._data
         v = state["exp_avg_sq"]._data
-        _lerp_(m, g, 1 - beta1)
-        v *= beta2
-        _addcmul_sq_(v, g, 1 - beta2)
+        _adam_moments_(m, v, g, beta1, beta2)
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
         step_size = lr / bias_correction1

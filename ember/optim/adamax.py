@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_betas, _check_lr, _lerp_, _pre_grad, _scalar, _scalar_state, _zeros_state
+from .optimizer import (Optimizer, _check_betas, _check_lr, _check_nonneg, _lerp_, _next_step, _pre_grad, _scalar,
+                        _scalar_state, _zeros_state)
 
 __all__ = ["Adamax"]
 
@@ -14,11 +15,9 @@ class Adamax(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
                  maximize=False, differentiable=False, capturable=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonneg(epsilon=eps)
         _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonneg(weight_decay=weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
@@ -32,8 +31,7 @@ class Adamax(Optimizer):
         lr = _scalar(group["lr"])
         beta1, beta2 = map(_scalar, group["betas"])
         g = _pre_grad(p, g, group["maximize"], group["weight_decay"])
-        st = state["step"]._data
-        st += 1
+        step = _next_step(state)
         m = state["exp_avg"]._data
         u = state["exp_inf"]._data
         _lerp_(m, g, 1 - beta1)
@@ -41,7 +39,7 @@ class Adamax(Optimizer):
         a = np.abs(g)
         a += float(group["eps"])
         np.maximum(u, a, out=u)
-        clr = lr / (1 - beta1 ** float(st))
+        clr = lr / (1 - beta1 ** step)
         t = m * -clr
         t /= u
         p += t

@@ -1,7 +1,7 @@
 """ASGD: averaged stochastic gradient descent."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, _check_lr, _pre_grad, _scalar, _scalar_state, _zeros_state
+from .optimizer import Optimizer, _check_lr, _check_nonneg, _next_step, _pre_grad, _scalar, _scalar_state, _zeros_state
 
 __all__ = ["ASGD"]
 
@@ -12,8 +12,7 @@ class ASGD(Optimizer):
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, foreach=None,
                  maximize=False, differentiable=False, capturable=False):
         _check_lr(lr)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonneg(weight_decay=weight_decay)
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
@@ -28,8 +27,7 @@ class ASGD(Optimizer):
         lr = _scalar(group["lr"])
         lambd, alpha, t0 = float(group["lambd"]), float(group["alpha"]), float(group["t0"])
         g = _pre_grad(p, g, group["maximize"], group["weight_decay"])
-        st = state["step"]._data
-        st += 1
+        step = _next_step(state)
         eta_t, mu_t = state["eta"]._data, state["mu"]._data
         eta = float(eta_t)
         p *= 1 - lambd * eta
@@ -41,7 +39,6 @@ class ASGD(Optimizer):
             ax += d
         else:
             ax[...] = p
-        step = float(st)
         eta_t[...] = lr / ((1 + lambd * lr * step) ** alpha)
         mu_t[...] = 1 / max(1, step - t0)
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import (Optimizer, _addcmul_sq_, _check_betas, _check_lr, _lerp_, _scalar, _scalar_state,
-                        _zeros_state)
+from .optimizer import (Optimizer, _adam_moments_, _check_betas, _check_lr, _check_nonneg, _next_step, _pre_grad,
+                        _scalar, _scalar_state, _zeros_state)
 
 __all__ = ["NAdam"]
 
@@ -16,13 +16,9 @@ class NAdam(Optimizer):
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonneg(epsilon=eps)
         _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        _check_nonneg(weight_decay=weight_decay, momentum_decay=momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable)
@@ -37,19 +33,10 @@ class NAdam(Optimizer):
     def _update(self, p, g, state, group):
         lr = _scalar(group["lr"])
         beta1, beta2 = map(_scalar, group["betas"])
-        wd = float(group["weight_decay"])
         psi = float(group["momentum_decay"])
-        if group["maximize"]:
-            g = -g
-        st = state["step"]._data
-        st += 1
-        step = float(st)
+        g = _pre_grad(p, g, group["maximize"], group["weight_decay"], group["decoupled_weight_decay"], lr)
+        step = _next_step(state)
         bias_correction2 = 1 - beta2 ** step
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                p *= 1 - lr * wd
-            else:
-                g = g + wd * p
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
         mp = state["mu_product"]._data
@@ -57,9 +44,7 @@ class NAdam(Optimizer):
         mu_product = float(mp)
         m = state["exp_avg"]._data
         v = state["exp_avg_sq"]._data
-        _lerp_(m, g, 1 - beta1)
-        v *= beta2
-        _addcmul_sq_(v, g, 1 - beta2)
+        _adam_moments_(m, v, g, beta1, beta2)
         denom = np.sqrt(v / bias_correction2)
         denom += float(group["eps"])
         t = g * (-lr * (1.0 - mu) / (1.0 - mu_product))

@@ -78,9 +78,12 @@ def _check_lr(lr):
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
-def _check_nonneg(name, value, label=None):
-    if not 0.0 <= value:
-        raise ValueError(f"Invalid {label or name} value: {value}")
+def _check_nonneg(**options):
+    """torch's ValueError for the first option (in the order given) that is not >= 0; each keyword is the
+    name torch's message uses (e.g. `epsilon=eps`)."""
+    for label, value in options.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {label} value: {value}")
 
 
 def _check_betas(betas):
@@ -411,10 +414,29 @@ def _addcmul_sq_(v, g, value):
     v += t
 
 
-def _pre_grad(p, g, maximize, weight_decay):
-    """The gradient after `maximize` and an L2 `weight_decay` term (never mutates the stored grad)."""
+def _pre_grad(p, g, maximize, weight_decay, decoupled=False, lr=0.0):
+    """The gradient after `maximize` and `weight_decay` (never mutates the stored grad). The decay is an L2
+    term added to the gradient, or with `decoupled` (AdamW-style) a shrink of `p` by (1 - lr * weight_decay)."""
     if maximize:
         g = -g
-    if weight_decay != 0:
-        g = g + float(weight_decay) * p
+    wd = float(weight_decay)
+    if wd != 0:
+        if decoupled:
+            p *= 1 - lr * wd
+        else:
+            g = g + wd * p
     return g
+
+
+def _next_step(state) -> float:
+    """Increment the float32 'step' state tensor in place and return its new value."""
+    st = state["step"]._data
+    st += 1
+    return float(st)
+
+
+def _adam_moments_(m, v, g, beta1, beta2):
+    """Adam's moment updates in place: m <- lerp(m, g, 1 - beta1), v <- beta2 v + (1 - beta2) g^2."""
+    _lerp_(m, g, 1 - beta1)
+    v *= beta2
+    _addcmul_sq_(v, g, 1 - beta2)

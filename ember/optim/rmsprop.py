@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _addcmul_sq_, _check_lr, _lerp_, _pre_grad, _scalar, _scalar_state, _zeros_state
+from .optimizer import (Optimizer, _addcmul_sq_, _check_lr, _check_nonneg, _lerp_, _next_step, _pre_grad, _scalar,
+                        _scalar_state, _zeros_state)
 
 __all__ = ["RMSprop"]
 
@@ -14,14 +15,7 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_nonneg(epsilon=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach, maximize=maximize,
                         differentiable=differentiable)
@@ -40,8 +34,7 @@ class RMSprop(Optimizer):
         alpha = float(group["alpha"])
         momentum = float(group["momentum"])
         g = _pre_grad(p, g, group["maximize"], group["weight_decay"])
-        st = state["step"]._data
-        st += 1
+        _next_step(state)
         sq = state["square_avg"]._data
         sq *= alpha
         _addcmul_sq_(sq, g, 1 - alpha)

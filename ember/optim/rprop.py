@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_lr, _full_state, _scalar, _scalar_state, _zeros_state
+from .optimizer import Optimizer, _check_lr, _full_state, _next_step, _scalar, _scalar_state, _zeros_state
 
 __all__ = ["Rprop"]
 
@@ -30,8 +30,7 @@ class Rprop(Optimizer):
         step_size_min, step_size_max = map(float, group["step_sizes"])
         if group["maximize"]:
             g = -g
-        st = state["step"]._data
-        st += 1
+        _next_step(state)
         prev = state["prev"]._data
         step_size = state["step_size"]._data
         sign = np.sign(g * prev)

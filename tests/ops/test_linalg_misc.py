@@ -144,3 +144,23 @@ def test_double_backward(name, torch):
     }
     x = ember.tensor(SQ, requires_grad=True)
     assert ember.autograd.gradgradcheck(lambda t: fns[name](ember, t), (x,))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m, out: m.cat([m.ones(2, 3), m.zeros(1, 3)], out=out),
+    lambda m, out: m.stack([m.ones(3), m.zeros(3)], 1, out=out),
+    lambda m, out: m.matmul(m.ones(2, 3), m.ones(3, 4), out=out),
+    lambda m, out: m.mm(m.ones(2, 3), m.ones(3, 4), out=out),
+    lambda m, out: m.gather(m.ones(2, 3), 1, m.tensor([[0], [2]]), out=out),
+    lambda m, out: m.index_select(m.arange(6.0).reshape(2, 3), 1, m.tensor([2, 0]), out=out),
+    lambda m, out: m.tril(m.ones(3, 3), out=out),
+    lambda m, out: m.addmm(m.ones(4), m.ones(2, 3), m.ones(3, 4), out=out),
+])
+def test_out_argument_is_written_like_torch(fn, torch):
+    res = []
+    for m in (torch, ember):
+        out = m.empty(0)
+        r = fn(m, out)
+        assert r is out
+        res.append(out.numpy().copy())
+    np.testing.assert_array_equal(res[1], res[0])

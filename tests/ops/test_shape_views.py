@@ -359,3 +359,31 @@ def test_regenerated_view_double_backward(torch):
         res.append((g.detach().numpy().copy(), g2.numpy().copy()))
     for a, b in zip(res[1], res[0]):
         np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+@pytest.mark.parametrize("clone", [True, False])
+def test_rnn_style_writes_into_a_buffer_match_torch(clone, torch):
+    """out[:, t] = f(out[:, t - 1]). Without clone() the matmul saved a view that later writes bump:
+    torch raises at backward, and so must we."""
+    rng = np.random.default_rng(8)
+    wd = rng.standard_normal((3, 3)).astype(np.float32) * 0.5
+    xd = rng.standard_normal((2, 4, 3)).astype(np.float32)
+    res = []
+    for m in (torch, ember):
+        w = m.tensor(wd, requires_grad=True)
+        x = m.tensor(xd, requires_grad=True)
+        out = m.zeros(2, 4, 3)
+        out[:, 0] = x[:, 0].tanh()
+        for t in range(1, 4):
+            prev = out[:, t - 1].clone() if clone else out[:, t - 1]
+            out[:, t] = (prev @ w + x[:, t]).tanh()
+        loss = (out * m.tensor(np.arange(24, dtype=np.float32).reshape(2, 4, 3))).sum()
+        if not clone:
+            with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+                loss.backward()
+            continue
+        loss.backward()
+        res.append((out.detach().numpy().copy(), w.grad.numpy().copy(), x.grad.numpy().copy()))
+    if clone:
+        for a, b in zip(res[1], res[0]):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import _dtype as D
 from ..._tensor import _wrap
 from .. import functional as F
-from ..parameter import Parameter
+from ..parameter import Parameter, _factory_dtype
 from .module import Module
 
 __all__ = ["Threshold", "ReLU", "ReLU6", "Hardtanh", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU", "Mish", "Hardswish",
@@ -250,8 +249,7 @@ class PReLU(Module):
         self.num_parameters = num_parameters
         super().__init__()
         self.init = init
-        dt = D.to_dtype(dtype).np if dtype is not None else D.get_default_dtype().np
-        self.weight = Parameter(_wrap(np.empty((num_parameters,), dtype=dt)))
+        self.weight = Parameter(np.empty((num_parameters,), dtype=_factory_dtype(dtype)))
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -13,11 +13,33 @@ from .module import Module, _addindent
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Container"]
 
 
-def _norm_index(idx, n, cls_name):
+def _norm_index(idx, n):
     idx = operator.index(idx)
     if not (-n <= idx < n):
         raise IndexError(f"index {idx} is out of range")
     return idx + n if idx < 0 else idx
+
+
+def _renumber(modules, items):
+    """Refill the `_modules` registry with `items` under the keys '0', '1', ... (torch re-numbers after a
+    delete or insert)."""
+    modules.clear()
+    for j, m in enumerate(items):
+        modules[str(j)] = m
+
+
+def _tensor_entries(items, type_str):
+    """The extra_repr lines of ParameterList/ParameterDict: one per (key, value); `type_str(p)` names a tensor's
+    type."""
+    lines = []
+    for k, p in items:
+        if isinstance(p, Tensor):
+            size_str = "x".join(str(s) for s in p.size())
+            kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+            lines.append(f"  ({k}): {kind} containing: [{type_str(p)} of size {size_str}]")
+        else:
+            lines.append(f"  ({k}): Object of type: {type(p).__name__}")
+    return "\n".join(lines)
 
 
 class Container(Module):
@@ -47,11 +69,11 @@ class Sequential(Module):
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return type(self)(OrderedDict(list(self._modules.items())[idx]))
-        i = _norm_index(idx, len(self._modules), "Sequential")
+        i = _norm_index(idx, len(self._modules))
         return next(islice(self._modules.values(), i, None))
 
     def __setitem__(self, idx, module):
-        i = _norm_index(idx, len(self._modules), "Sequential")
+        i = _norm_index(idx, len(self._modules))
         key = list(self._modules)[i]
         setattr(self, key, module)
 
@@ -60,13 +82,9 @@ class Sequential(Module):
             for key in list(self._modules)[idx]:
                 delattr(self, key)
         else:
-            i = _norm_index(idx, len(self._modules), "Sequential")
+            i = _norm_index(idx, len(self._modules))
             delattr(self, list(self._modules)[i])
-        # torch re-numbers the remaining modules
-        items = list(self._modules.values())
-        self._modules.clear()
-        for j, m in enumerate(items):
-            self._modules[str(j)] = m
+        _renumber(self._modules, list(self._modules.values()))
 
     def __len__(self):
         return len(self._modules)
@@ -118,9 +136,7 @@ class Sequential(Module):
             index += n
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for j, m in enumerate(items):
-            self._modules[str(j)] = m
+        _renumber(self._modules, items)
         return self
 
     def extend(self, sequential) -> "Sequential":
@@ -146,7 +162,7 @@ class ModuleList(Module):
             self += modules
 
     def _get_abs_string_index(self, idx):
-        return str(_norm_index(idx, len(self), "ModuleList"))
+        return str(_norm_index(idx, len(self)))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -162,10 +178,7 @@ class ModuleList(Module):
                 delattr(self, str(k))
         else:
             delattr(self, self._get_abs_string_index(idx))
-        items = list(self._modules.values())
-        self._modules.clear()
-        for j, m in enumerate(items):
-            self._modules[str(j)] = m
+        _renumber(self._modules, list(self._modules.values()))
 
     def __len__(self):
         return len(self._modules)
@@ -223,9 +236,6 @@ class ModuleList(Module):
             s = f"({start}): {r}" if start == end else f"({start}-{end}): {end - start + 1} x {r}"
             lines.append(_addindent(s, 2))
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
-
-    def forward(self, *args, **kwargs):
-        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
 
 class ModuleDict(Module):
@@ -288,9 +298,6 @@ class ModuleDict(Module):
                     raise ValueError(f"ModuleDict update sequence element #{j} has length {len(m)}; 2 is required")
                 self[m[0]] = m[1]
 
-    def forward(self, *args, **kwargs):
-        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
-
 
 def _as_param(value):
     if isinstance(value, Tensor) and not isinstance(value, Parameter):
@@ -308,7 +315,7 @@ class ParameterList(Module):
             self += values
 
     def _get_abs_string_index(self, idx):
-        return str(_norm_index(idx, len(self), "ParameterList"))
+        return str(_norm_index(idx, len(self)))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -345,15 +352,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        lines = []
-        for k, p in enumerate(self):
-            if isinstance(p, Tensor):
-                size_str = "x".join(str(s) for s in p.size())
-                kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                lines.append(f"  ({k}): {kind} containing: [{p.dtype!r} of size {size_str}]")
-            else:
-                lines.append(f"  ({k}): Object of type: {type(p).__name__}")
-        return "\n".join(lines)
+        return _tensor_entries(enumerate(self), lambda p: repr(p.dtype))
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterList should not be called.")
@@ -461,15 +460,7 @@ class ParameterDict(Module):
                 self[p[0]] = p[1]
 
     def extra_repr(self) -> str:
-        lines = []
-        for k, p in self.items():
-            if isinstance(p, Tensor):
-                size_str = "x".join(str(s) for s in p.size())
-                kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                lines.append(f"  ({k}): {kind} containing: [{_legacy(p)} of size {size_str}]")
-            else:
-                lines.append(f"  ({k}): Object of type: {type(p).__name__}")
-        return "\n".join(lines)
+        return _tensor_entries(self.items(), _legacy)
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")

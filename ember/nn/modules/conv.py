@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _functional_conv as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, _factory_dtype
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
@@ -23,9 +23,13 @@ def _ntuple(v, n):
 
 
 class _ConvNd(Module):
-    """Config, parameters and torch's default init shared by every convolution layer."""
+    """Config, parameters and torch's default init shared by every convolution layer.
+
+    A subclass sets `_nd` (spatial dims) and `_conv`, its functional form (F.conv2d, F.conv_transpose2d, ...).
+    """
 
     _nd = 2
+    _conv = staticmethod(F.conv2d)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed,
                  output_padding, groups, bias, padding_mode, device=None, dtype=None):
@@ -71,8 +75,7 @@ class _ConvNd(Module):
             self._reversed_padding_repeated_twice = rp
         else:
             self._reversed_padding_repeated_twice = [p for p in reversed(padding) for _ in range(2)]
-        from ..._dtype import get_default_dtype, to_dtype
-        dt = (to_dtype(dtype) if dtype is not None else get_default_dtype()).np
+        dt = _factory_dtype(dtype)
         shape = ((in_channels, out_channels // groups) if transposed else
                  (out_channels, in_channels // groups)) + kernel_size
         self.weight = Parameter(np.empty(shape, dt))
@@ -112,43 +115,37 @@ class _ConvNd(Module):
         if not hasattr(self, "padding_mode"):
             self.padding_mode = "zeros"
 
+    # Conv1d/Conv2d's forward (the transposed layers override it); torch pads explicitly for non-zero modes
+    def _conv_forward(self, input, weight, bias):
+        if self.padding_mode != "zeros":
+            return self._conv(F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode), weight,
+                              bias, self.stride, 0, self.dilation, self.groups)
+        return self._conv(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def forward(self, input):
+        return self._conv_forward(input, self.weight, self.bias)
+
 
 class Conv1d(_ConvNd):
     """Matches `torch.nn.Conv1d`."""
     _nd = 1
+    _conv = staticmethod(F.conv1d)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups, bias,
                          padding_mode, device, dtype)
-
-    def _conv_forward(self, input, weight, bias):
-        if self.padding_mode != "zeros":
-            return F.conv1d(F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode), weight,
-                            bias, self.stride, 0, self.dilation, self.groups)
-        return F.conv1d(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
-
-    def forward(self, input):
-        return self._conv_forward(input, self.weight, self.bias)
 
 
 class Conv2d(_ConvNd):
     """Matches `torch.nn.Conv2d`."""
     _nd = 2
+    _conv = staticmethod(F.conv2d)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups, bias,
                          padding_mode, device, dtype)
-
-    def _conv_forward(self, input, weight, bias):
-        if self.padding_mode != "zeros":
-            return F.conv2d(F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode), weight,
-                            bias, self.stride, 0, self.dilation, self.groups)
-        return F.conv2d(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
-
-    def forward(self, input):
-        return self._conv_forward(input, self.weight, self.bias)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -182,32 +179,29 @@ class _ConvTransposeNd(_ConvNd):
             res.append(output_size[d] - lo)
         return tuple(res)
 
+    def forward(self, input, output_size=None):
+        op = self._output_padding(input, output_size, self.stride, self.padding, self.kernel_size, self._nd,
+                                  self.dilation)
+        return self._conv(input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation)
+
 
 class ConvTranspose1d(_ConvTransposeNd):
     """Matches `torch.nn.ConvTranspose1d`."""
     _nd = 1
+    _conv = staticmethod(F.conv_transpose1d)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True, output_padding,
                          groups, bias, padding_mode, device, dtype)
-
-    def forward(self, input, output_size=None):
-        op = self._output_padding(input, output_size, self.stride, self.padding, self.kernel_size, 1, self.dilation)
-        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, op, self.groups,
-                                  self.dilation)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
     """Matches `torch.nn.ConvTranspose2d`."""
     _nd = 2
+    _conv = staticmethod(F.conv_transpose2d)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True, output_padding,
                          groups, bias, padding_mode, device, dtype)
-
-    def forward(self, input, output_size=None):
-        op = self._output_padding(input, output_size, self.stride, self.padding, self.kernel_size, 2, self.dilation)
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, op, self.groups,
-                                  self.dilation)

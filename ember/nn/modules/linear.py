@@ -5,19 +5,17 @@ import math
 
 import numpy as np
 
-from ... import _dtype as D
 from ..._tensor import _wrap
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, _factory_dtype
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
 
 
 def _empty(shape, dtype=None):
-    dt = D.to_dtype(dtype).np if dtype is not None else D.get_default_dtype().np
-    return _wrap(np.empty(shape, dtype=dt))
+    return _wrap(np.empty(shape, dtype=_factory_dtype(dtype)))
 
 
 def _check_factory(device):

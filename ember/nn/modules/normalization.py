@@ -9,16 +9,32 @@ import numpy as np
 from ..._tensor import _wrap
 from .. import _functional_conv as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, _factory_dtype
 from .module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
            "LayerNorm", "GroupNorm", "LocalResponseNorm"]
 
 
-def _np_dtype(dtype):
-    from ..._dtype import get_default_dtype, to_dtype
-    return (to_dtype(dtype) if dtype is not None else get_default_dtype()).np
+def _affine_params(m, affine, shape, dt, bias):
+    """Register `m.weight` and `m.bias` of `shape` (filled by `_reset_affine`), or None, as torch does."""
+    if affine:
+        m.weight = Parameter(np.empty(shape, dt))
+        if bias:
+            m.bias = Parameter(np.empty(shape, dt))
+        else:
+            m.register_parameter("bias", None)
+    else:
+        m.register_parameter("weight", None)
+        m.register_parameter("bias", None)
+
+
+def _reset_affine(m, affine):
+    """torch's default affine init: weight ones, bias zeros."""
+    if affine:
+        init.ones_(m.weight)
+        if m.bias is not None:
+            init.zeros_(m.bias)
 
 
 class _NormBase(Module):
@@ -27,21 +43,13 @@ class _NormBase(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
                  dtype=None, bias=True):
         super().__init__()
-        dt = _np_dtype(dtype)
+        dt = _factory_dtype(dtype)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(np.empty((num_features,), dt))
-            if bias:
-                self.bias = Parameter(np.empty((num_features,), dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, affine, (num_features,), dt, bias)
         if track_running_stats:
             self.register_buffer("running_mean", _wrap(np.zeros((num_features,), dt)))
             self.register_buffer("running_var", _wrap(np.ones((num_features,), dt)))
@@ -62,10 +70,7 @@ class _NormBase(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self, self.affine)
 
     def _check_input_dim(self, input):
         raise NotImplementedError
@@ -189,23 +194,11 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dt = _np_dtype(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(np.empty(self.normalized_shape, dt))
-            if bias:
-                self.bias = Parameter(np.empty(self.normalized_shape, dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, elementwise_affine, self.normalized_shape, _factory_dtype(dtype), bias)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self, self.elementwise_affine)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -221,28 +214,16 @@ class GroupNorm(Module):
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         if num_channels % num_groups != 0:
-            raise ValueError("num_channels must be divisible by num_groups")
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups = num_groups
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        dt = _np_dtype(dtype)
-        if affine:
-            self.weight = Parameter(np.empty((num_channels,), dt))
-            if bias:
-                self.bias = Parameter(np.empty((num_channels,), dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, affine, (num_channels,), _factory_dtype(dtype), bias)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self, self.affine)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

@@ -3,15 +3,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import _dtype as D
-from ..._tensor import _wrap
 from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, _factory_dtype
 from .module import Module
 
 __all__ = ["Embedding", "EmbeddingBag"]
+
+
+def _init_weight(m, _weight, num_embeddings, embedding_dim, dtype, requires_grad):
+    """`m.weight`: `_weight` (shape-checked) as a Parameter, else a new one initialised by m.reset_parameters()."""
+    if _weight is None:
+        m.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=_factory_dtype(dtype)),
+                             requires_grad=requires_grad)
+        m.reset_parameters()
+    else:
+        if list(_weight.shape) != [num_embeddings, embedding_dim]:
+            raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
+        m.weight = Parameter(_weight, requires_grad=requires_grad)
 
 
 class Embedding(Module):
@@ -24,26 +34,12 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        if padding_idx is not None:
-            if padding_idx > 0:
-                assert padding_idx < num_embeddings, "Padding_idx must be within num_embeddings"
-            elif padding_idx < 0:
-                assert padding_idx >= -num_embeddings, "Padding_idx must be within num_embeddings"
-                padding_idx = num_embeddings + padding_idx
-        self.padding_idx = padding_idx
+        self.padding_idx = F._norm_padding_idx(padding_idx, num_embeddings)
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
-        if _weight is None:
-            dt = D.to_dtype(dtype).np if dtype is not None else D.get_default_dtype().np
-            self.weight = Parameter(_wrap(np.empty((num_embeddings, embedding_dim), dtype=dt)),
-                                    requires_grad=not _freeze)
-            self.reset_parameters()
-        else:
-            if list(_weight.shape) != [num_embeddings, embedding_dim]:
-                raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
-            self.weight = Parameter(_weight, requires_grad=not _freeze)
+        _init_weight(self, _weight, num_embeddings, embedding_dim, dtype, not _freeze)
 
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
@@ -96,30 +92,15 @@ class EmbeddingBag(Module):
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        if padding_idx is not None:
-            if padding_idx > 0:
-                assert padding_idx < num_embeddings, "padding_idx must be within num_embeddings"
-            elif padding_idx < 0:
-                assert padding_idx >= -num_embeddings, "padding_idx must be within num_embeddings"
-                padding_idx = num_embeddings + padding_idx
-        self.padding_idx = padding_idx
-        if _weight is None:
-            dt = D.to_dtype(dtype).np if dtype is not None else D.get_default_dtype().np
-            self.weight = Parameter(_wrap(np.empty((num_embeddings, embedding_dim), dtype=dt)))
-            self.reset_parameters()
-        else:
-            if list(_weight.shape) != [num_embeddings, embedding_dim]:
-                raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
-            self.weight = Parameter(_weight)
+        self.padding_idx = F._norm_padding_idx(padding_idx, num_embeddings, "padding_idx must be within num_embeddings")
+        _init_weight(self, _weight, num_embeddings, embedding_dim, dtype, True)
         self.mode = mode
         self.sparse = sparse
         self.include_last_offset = include_last_offset
 
-    def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            with no_grad():
-                self.weight._data[self.padding_idx] = 0
+    # torch's EmbeddingBag initialises exactly like Embedding
+    reset_parameters = Embedding.reset_parameters
+    _fill_padding_idx_with_zero = Embedding._fill_padding_idx_with_zero
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq,
