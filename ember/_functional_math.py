@@ -20,8 +20,8 @@ from .autograd.grad_mode import STATE
 
 __all__ = [
     # arithmetic
-    "add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "remainder",
-    "fmod", "pow", "float_power", "neg", "negative", "abs", "absolute", "sign", "sgn", "reciprocal",
+    "add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
+    "remainder", "fmod", "pow", "float_power", "neg", "negative", "abs", "absolute", "sign", "sgn", "reciprocal",
     # exponential / log / power
     "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square",
     # trigonometric / hyperbolic
@@ -441,13 +441,11 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
 
 
 def deg2rad(input, *, out=None):
-    x = _t(input)
-    return _out((x if x._data.dtype.kind == "f" else x.float()) * (math.pi / 180.0), out)
+    return _out(_unary(P.Deg2Rad, _t(input)), out)
 
 
 def rad2deg(input, *, out=None):
-    x = _t(input)
-    return _out((x if x._data.dtype.kind == "f" else x.float()) * (180.0 / math.pi), out)
+    return _out(_unary(P.Rad2Deg, _t(input)), out)
 
 
 def positive(input):

@@ -892,6 +892,34 @@ class Round(_ZeroGrad):
         return ((np.rint(x * s) / s) if decimals > 0 else (np.rint(x / s) * s)), None
 
 
+class Deg2Rad(Op):
+    to_float = True
+
+    @staticmethod
+    def forward(x):
+        return x * _DEG2RAD, None
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (g * _DEG2RAD,)
+
+
+class Rad2Deg(Op):
+    to_float = True
+
+    @staticmethod
+    def forward(x):
+        return x * _RAD2DEG, None
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (g * _RAD2DEG,)
+
+
+_DEG2RAD = _math.pi / 180.0
+_RAD2DEG = 180.0 / _math.pi
+
+
 class RoundDecimals(Round):
     bw_name = "RoundBackward1"
 

@@ -717,14 +717,20 @@ def upsample_bilinear(input, size=None, scale_factor=None):
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
-def pixel_shuffle(input, upscale_factor):
-    """(*, C*r*r, H, W) -> (*, C, H*r, W*r). Matches `torch.nn.functional.pixel_shuffle`."""
-    r = int(upscale_factor)
+def _shuffle_factor(input, factor, fname, argname):
+    """pixel_(un)shuffle's checks of the input rank and of the factor; the factor as an int."""
+    r = int(factor)
     if input._data.ndim < 3:
-        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+        raise RuntimeError(f"{fname} expects input to have at least 3 dimensions, but got input with "
                            f"{input._data.ndim} dimension(s)")
     if r <= 0:
-        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+        raise RuntimeError(f"{fname} expects a positive {argname}, but got {r}")
+    return r
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C*r*r, H, W) -> (*, C, H*r, W*r). Matches `torch.nn.functional.pixel_shuffle`."""
+    r = _shuffle_factor(input, upscale_factor, "pixel_shuffle", "upscale_factor")
     *lead, C, H, W = input.shape
     if C % (r * r):
         raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
@@ -737,12 +743,7 @@ def pixel_shuffle(input, upscale_factor):
 
 def pixel_unshuffle(input, downscale_factor):
     """(*, C, H*r, W*r) -> (*, C*r*r, H, W). Matches `torch.nn.functional.pixel_unshuffle`."""
-    r = int(downscale_factor)
-    if input._data.ndim < 3:
-        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
-                           f"{input._data.ndim} dimension(s)")
-    if r <= 0:
-        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    r = _shuffle_factor(input, downscale_factor, "pixel_unshuffle", "downscale_factor")
     *lead, C, H, W = input.shape
     if H % r or W % r:
         which, val = ("height", H) if H % r else ("width", W)

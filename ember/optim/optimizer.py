@@ -374,6 +374,8 @@ def _cast_state(param, value, key=None):
         if key != "step" and arr.dtype.kind == "f" and param._data.dtype.kind == "f":
             return _wrap(arr.astype(param._data.dtype, copy=True))
         return _wrap(np.array(arr, copy=True))
+    if key == "step" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _scalar_state(float(value))     # an old checkpoint's Python-number step, as torch converts it
     if isinstance(value, dict):
         return {k: _cast_state(param, v, k) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

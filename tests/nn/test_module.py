@@ -460,6 +460,11 @@ def test_sequential_and_containers(torch):
     tml.append(torch.nn.ReLU())
     assert repr(ml) == repr(tml)
     assert len(ml) == 4 and len(list(ml.parameters())) == 6
+    del ml[1], tml[1]
+    assert list(ml._modules) == list(tml._modules) == ["0", "1", "2"] and repr(ml) == repr(tml)
+    for lib_ml in (ml, tml):    # containers have no forward: torch's NotImplementedError
+        with pytest.raises(NotImplementedError, match='Module \\[ModuleList\\] is missing the required "forward"'):
+            lib_ml(1)
     md = nn.ModuleDict({"a": nn.Linear(1, 1)})
     md["b"] = nn.ReLU()
     assert list(md.keys()) == ["a", "b"] and "a" in md

@@ -148,6 +148,7 @@ NORM_ERRORS = [
     (lambda T, F_: F_.group_norm(T.ones(2, 3, 8), 2), RuntimeError, "divisible by num_groups"),
     (lambda T, F_: T.nn.BatchNorm2d(3)(T.ones(2, 3)), ValueError, "expected 4D input"),
     (lambda T, F_: T.nn.BatchNorm1d(3)(T.ones(2, 3, 4, 5)), ValueError, "expected 2D or 3D input"),
+    (lambda T, F_: T.nn.GroupNorm(3, 4), ValueError, "^num_channels \\(4\\) must be divisible by num_groups \\(3\\)$"),
 ]
 
 

@@ -40,12 +40,14 @@ _BINOPS = {
     "pow": operator.pow, "floordiv": operator.floordiv, "mod": operator.mod,
     "torch.sub": lambda a, b: _lib(a, b).sub(a, b), "torch.rsub": lambda a, b: _lib(a, b).rsub(a, b),
     "torch.pow": lambda a, b: _lib(a, b).pow(a, b), "torch.remainder": lambda a, b: _lib(a, b).remainder(a, b),
-    "torch.fmod": lambda a, b: _lib(a, b).fmod(a, b), "torch.floor_divide": lambda a, b: _lib(a, b).floor_divide(a, b),
+    "torch.fmod": lambda a, b: _lib(a, b).fmod(a, b),
+    "torch.floor_divide": lambda a, b: _lib(a, b).floor_divide(a, b),
     "torch.div": lambda a, b: _lib(a, b).div(a, b), "sub_alpha": lambda a, b: a.sub(b, alpha=2),
     "add_alpha": lambda a, b: a.add(b, alpha=2),
 }
 # tensor-first ops that torch only accepts with a tensor first argument
-_TENSOR_FIRST = {"torch.rsub", "torch.fmod", "torch.floor_divide", "torch.div", "sub_alpha", "add_alpha", "torch.sub"}
+_TENSOR_FIRST = {"torch.rsub", "torch.fmod", "torch.floor_divide", "torch.div", "sub_alpha", "add_alpha",
+                 "torch.sub"}
 
 
 def _lib(a, b):
@@ -189,7 +191,8 @@ def test_scalar_div_values_and_double_backward(torch):
                                   "torch.xlogy(2, x)", "x.xlogy(torch.tensor(3))", "b ** True", "b ** False"])
 def test_scalar_first_values_match_torch(torch, code):
     def run(L):
-        env = {"torch": L, "x": L.tensor([0.0, -2.0, 4.0]), "i": L.tensor([1, 0, -3]), "b": L.tensor([True, False])}
+        env = {"torch": L, "x": L.tensor([0.0, -2.0, 4.0]), "i": L.tensor([1, 0, -3]),
+               "b": L.tensor([True, False])}
         return _outcome(lambda: eval(code, env))
     _same(run(torch), run(ember))
 
@@ -208,7 +211,8 @@ _NAMES = [
     "torch.xlogy(x, y)", "torch.xlogy(2, x)", "torch.xlogy(x, 2)", "torch.copysign(x, y)",
     "torch.copysign(x, 2.)", "x.sgn()", "x.erfinv()", "x.median()", "x.nanmedian()", "x.cummax(0)[0]",
     "x.div(y, rounding_mode='floor')", "x.softmax(0)", "x.log_softmax(1)", "x.addcmul(y, y)",
-    "torch.addcdiv(x, y, y, value=0.5)",
+    "torch.addcdiv(x, y, y, value=0.5)", "x.clamp_min(0.5)", "torch.clamp_max(x, 0.5)", "x.round(decimals=1)",
+    "x.round()", "x.deg2rad()", "torch.rad2deg(x)",
 ]
 
 

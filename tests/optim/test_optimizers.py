@@ -386,6 +386,26 @@ def test_bad_input_raises_like_torch(torch, fn):
     _raises_like_torch(torch, fn)
 
 
+# Every non-negativity check, alone and with two bad options (torch reports the first it checks).
+BAD_OPTIONS = [
+    ("Adam", dict(eps=-1.0)), ("Adam", dict(eps=-1.0, betas=(2.0, 0.9))), ("Adam", dict(weight_decay=-1.0)),
+    ("AdamW", dict(weight_decay=-1.0)), ("RAdam", dict(eps=-1.0, weight_decay=-1.0)),
+    ("NAdam", dict(weight_decay=-1.0, momentum_decay=-1.0)), ("NAdam", dict(momentum_decay=-1.0)),
+    ("Adamax", dict(eps=-1.0)), ("Adadelta", dict(eps=-1.0, weight_decay=-1.0)), ("Adadelta", dict(weight_decay=-1)),
+    ("Adagrad", dict(lr_decay=-1.0, eps=-1.0)), ("Adagrad", dict(initial_accumulator_value=-1.0)),
+    ("Adagrad", dict(eps=-1.0)), ("RMSprop", dict(alpha=-1.0, eps=-1.0)), ("RMSprop", dict(momentum=-1.0)),
+    ("RMSprop", dict(alpha=-1.0)), ("ASGD", dict(weight_decay=-1.0)),
+]
+
+
+@pytest.mark.parametrize("name,kw", BAD_OPTIONS, ids=[f"{n}-{'-'.join(k)}" for n, k in BAD_OPTIONS])
+def test_bad_option_message_matches_torch(torch, name, kw):
+    err = _raises_like_torch(torch, lambda lib, m: getattr(m, name)([_p(lib)], **kw))
+    with pytest.raises(Exception) as te:
+        getattr(torch.optim, name)([_p(torch)], **kw)
+    assert str(err) == str(te.value)
+
+
 def test_error_messages_are_clear():
     with pytest.raises(ValueError, match="Invalid learning rate: -0.1"):
         eo.SGD([_p(ember)], lr=-0.1)
@@ -538,3 +558,23 @@ def test_step_returns_closure_loss(name):
     loss = opt.step(closure)
     assert isinstance(loss, ember.Tensor) and loss.item() == 2.0 and calls == [1]
     assert opt.step() is None
+
+
+@pytest.mark.parametrize("name", ["Adam", "NAdam", "Adagrad", "Rprop", "ASGD"])
+def test_load_state_dict_with_python_number_step(torch, name):
+    """An old checkpoint stores 'step' as a Python number; torch converts it to a float32 tensor."""
+    out = []
+    for lib in (ember, torch):
+        p = lib.zeros(3, requires_grad=True)
+        o = getattr(lib.optim, name)([p])
+        p.grad = lib.ones(3)
+        o.step()
+        sd = o.state_dict()
+        sd["state"][0]["step"] = 1
+        o2 = getattr(lib.optim, name)([p])
+        o2.load_state_dict(sd)
+        o2.step()
+        st = o2.state[p]["step"]
+        out.append((str(st.dtype), float(st), p.detach().numpy().copy()))
+    assert out[0][:2] == out[1][:2] == ("torch.float32", 2.0)
+    np.testing.assert_allclose(out[0][2], out[1][2], rtol=1e-6)
