@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype as D
+from .._device import check_device
 from .._tensor import Tensor
 
 __all__ = ["Parameter", "Buffer"]
@@ -11,8 +12,10 @@ __all__ = ["Parameter", "Buffer"]
 _new = object.__new__
 
 
-def _factory_dtype(dtype) -> np.dtype:
-    """The NumPy dtype a layer's `dtype=` argument names (None: the default dtype)."""
+def _factory_dtype(dtype, device=None) -> np.dtype:
+    """The NumPy dtype a layer's `dtype=` argument names (None: the default dtype), after checking its `device=`
+    (anything but the CPU raises)."""
+    check_device(device)
     return (D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()).np
 
 

@@ -401,3 +401,22 @@ def test_embedding_bag_matches_torch(torch, name, kw, layout, psw):
         outs.append([out.detach().numpy(), mod.weight.grad.numpy()] + ([p.grad.numpy()] if psw else []))
     for a, b in zip(*outs):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+FACTORY_LAYERS = [
+    lambda **kw: nn.Linear(2, 3, **kw), lambda **kw: nn.Bilinear(2, 2, 3, **kw), lambda **kw: nn.LazyLinear(3, **kw),
+    lambda **kw: nn.Conv2d(1, 2, 3, **kw), lambda **kw: nn.ConvTranspose1d(1, 2, 3, **kw),
+    lambda **kw: nn.BatchNorm2d(2, **kw), lambda **kw: nn.InstanceNorm1d(2, affine=True, **kw),
+    lambda **kw: nn.LayerNorm(4, **kw), lambda **kw: nn.GroupNorm(1, 2, **kw), lambda **kw: nn.PReLU(**kw),
+    lambda **kw: nn.Embedding(5, 2, **kw), lambda **kw: nn.EmbeddingBag(5, 2, **kw),
+    lambda **kw: nn.MultiheadAttention(4, 2, **kw),
+]
+
+
+@pytest.mark.parametrize("i", range(len(FACTORY_LAYERS)))
+def test_layer_factory_device_and_dtype(i):
+    """Every layer resolves device=/dtype= the same way: 'cpu' and a dtype work, another device raises."""
+    m = FACTORY_LAYERS[i](device="cpu", dtype=ember.float64)
+    assert all(p.dtype == ember.float64 for p in m.parameters())
+    with pytest.raises(RuntimeError, match="device 'cuda' is not available"):
+        FACTORY_LAYERS[i](device="cuda")

@@ -249,7 +249,7 @@ class PReLU(Module):
         self.num_parameters = num_parameters
         super().__init__()
         self.init = init
-        self.weight = Parameter(np.empty((num_parameters,), dtype=_factory_dtype(dtype)))
+        self.weight = Parameter(np.empty((num_parameters,), dtype=_factory_dtype(dtype, device)))
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -343,7 +343,7 @@ class MultiheadAttention(Module):
             self.in_proj_bias = Parameter(_empty((3 * embed_dim,), dtype))
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, device=device, dtype=dtype)
         self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn
         self._reset_parameters()

@@ -75,7 +75,7 @@ class _ConvNd(Module):
             self._reversed_padding_repeated_twice = rp
         else:
             self._reversed_padding_repeated_twice = [p for p in reversed(padding) for _ in range(2)]
-        dt = _factory_dtype(dtype)
+        dt = _factory_dtype(dtype, device)
         shape = ((in_channels, out_channels // groups) if transposed else
                  (out_channels, in_channels // groups)) + kernel_size
         self.weight = Parameter(np.empty(shape, dt))

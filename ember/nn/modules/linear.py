@@ -18,12 +18,6 @@ def _empty(shape, dtype=None):
     return _wrap(np.empty(shape, dtype=_factory_dtype(dtype)))
 
 
-def _check_factory(device):
-    if device is not None:
-        from ..._device import check_device
-        check_device(device)
-
-
 class Identity(Module):
     """Returns its input unchanged (arguments are ignored). Matches `torch.nn.Identity`."""
 
@@ -39,12 +33,12 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
-        _check_factory(device)
+        dt = _factory_dtype(dtype, device)
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(_empty((out_features, in_features), dtype))
+        self.weight = Parameter(np.empty((out_features, in_features), dt))
         if bias:
-            self.bias = Parameter(_empty((out_features,), dtype))
+            self.bias = Parameter(np.empty((out_features,), dt))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -69,13 +63,13 @@ class Bilinear(Module):
     def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, device=None,
                  dtype=None):
         super().__init__()
-        _check_factory(device)
+        dt = _factory_dtype(dtype, device)
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(_empty((out_features, in1_features, in2_features), dtype))
+        self.weight = Parameter(np.empty((out_features, in1_features, in2_features), dt))
         if bias:
-            self.bias = Parameter(_empty((out_features,), dtype))
+            self.bias = Parameter(np.empty((out_features,), dt))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -101,7 +95,7 @@ class LazyLinear(Linear):
 
     def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None):
         Module.__init__(self)
-        _check_factory(device)
+        _factory_dtype(dtype, device)     # a bad device or dtype raises now, as in Linear
         self.in_features = 0
         self.out_features = out_features
         self._dtype = dtype

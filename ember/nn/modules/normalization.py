@@ -43,7 +43,7 @@ class _NormBase(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
                  dtype=None, bias=True):
         super().__init__()
-        dt = _factory_dtype(dtype)
+        dt = _factory_dtype(dtype, device)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -186,7 +186,7 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        _affine_params(self, elementwise_affine, self.normalized_shape, _factory_dtype(dtype), bias)
+        _affine_params(self, elementwise_affine, self.normalized_shape, _factory_dtype(dtype, device), bias)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -211,7 +211,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        _affine_params(self, affine, (num_channels,), _factory_dtype(dtype), bias)
+        _affine_params(self, affine, (num_channels,), _factory_dtype(dtype, device), bias)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -12,10 +12,10 @@ from .module import Module
 __all__ = ["Embedding", "EmbeddingBag"]
 
 
-def _init_weight(m, _weight, num_embeddings, embedding_dim, dtype, requires_grad):
+def _init_weight(m, _weight, num_embeddings, embedding_dim, device, dtype, requires_grad):
     """`m.weight`: `_weight` (shape-checked) as a Parameter, else a new one initialised by m.reset_parameters()."""
     if _weight is None:
-        m.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=_factory_dtype(dtype)),
+        m.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=_factory_dtype(dtype, device)),
                              requires_grad=requires_grad)
         m.reset_parameters()
     else:
@@ -39,7 +39,7 @@ class Embedding(Module):
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
-        _init_weight(self, _weight, num_embeddings, embedding_dim, dtype, not _freeze)
+        _init_weight(self, _weight, num_embeddings, embedding_dim, device, dtype, not _freeze)
 
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
@@ -93,7 +93,7 @@ class EmbeddingBag(Module):
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         self.padding_idx = F._norm_padding_idx(padding_idx, num_embeddings, "padding_idx must be within num_embeddings")
-        _init_weight(self, _weight, num_embeddings, embedding_dim, dtype, True)
+        _init_weight(self, _weight, num_embeddings, embedding_dim, device, dtype, True)
         self.mode = mode
         self.sparse = sparse
         self.include_last_offset = include_last_offset
