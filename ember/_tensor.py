@@ -674,7 +674,7 @@ def _view(op, a, *args):
         t._vc = a._vc
         base = getattr(a, "_base", None)
         t._base = root = a if base is None else base
-        if STATE.enabled and not (root._rg and root._node is None):
+        if root._rg and root._node is not None and STATE.enabled:
             _ms._register_view(t)   # see NOTE [ Views taken before an in-place write ]
     return t
 

@@ -67,8 +67,11 @@ def linear(input, weight, bias=None):
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {w.ndim}D") if w.ndim > 2 \
                 else RuntimeError(f"linear(): weight must be 2-D, got shape {tuple(w.shape)}")
         rows = x.size // x.shape[-1] if x.ndim and x.shape[-1] else (1 if x.ndim <= 1 else int(np.prod(x.shape[:-1])))
+        # torch's words first (code may match on them), then who is who: PyTorch's users ask for this
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1] if x.ndim else 1} and "
-                           f"{w.shape[1]}x{w.shape[0]})")
+                           f"{w.shape[1]}x{w.shape[0]}): the input of shape {tuple(x.shape)} has "
+                           f"{x.shape[-1] if x.ndim else 1} features in its last dimension, but the weight of shape "
+                           f"{tuple(w.shape)} expects in_features={w.shape[1]}")
     if x.dtype is not w.dtype and x.dtype != w.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_dtname(input)} and {_dtname(weight)}")
     if bias is None:
