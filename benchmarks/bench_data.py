@@ -56,13 +56,22 @@ class LargeDataset:
         return self.image + np.float32(i), i
 
 
+def _us_per_item(reps: int, n: int = 1000) -> float:
+    ds = WorkDataset(n, reps=reps)
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        for i in range(n):
+            ds[i]
+        best = min(best, (time.perf_counter() - t) / n * 1e6)
+    return best
+
+
 def _calibrate() -> int:
-    ds = WorkDataset(1000, reps=1)
-    t = time.perf_counter()
-    for i in range(1000):
-        ds[i]
-    per_rep = (time.perf_counter() - t) / 1000 * 1e6
-    return max(1, round(_TARGET_US / per_rep))
+    # cost = base + reps * per_rep: fit both from two points, then aim at _TARGET_US
+    t1, t4 = _us_per_item(1), _us_per_item(4)
+    per_rep = max((t4 - t1) / 3, 1e-3)
+    return max(1, round((_TARGET_US - (t1 - per_rep)) / per_rep))
 
 
 _CPU = {}  # (loader module, num_workers) -> (main CPU s, workers' CPU s) of the fastest epoch
@@ -92,10 +101,7 @@ def run(ember, torch, quick: bool = False, repeats: int = 3) -> dict:
     n = 5000 if quick else 20000
     reps = _calibrate()
     ds = WorkDataset(n, reps)
-    t = time.perf_counter()
-    for i in range(2000):
-        ds[i]
-    us = (time.perf_counter() - t) / 2000 * 1e6
+    us = _us_per_item(reps, 2000)
     res = {"getitem_us": us, "samples": n}
     if torch is not None:
         torch.set_num_threads(1)

@@ -670,7 +670,9 @@ def _apply(op, inputs, *args):
 def _view(op, a, *args):
     """Like _unary, for ops whose output is a view of the input: share the version counter."""
     t = _unary(op, a, *args)
-    if t._data.base is not None and np.may_share_memory(t._data, a._data):
+    b = t._data.base
+    # NumPy points a view's .base at the memory's owner: identity settles the usual cases cheaply
+    if b is not None and (b is a._data or b is a._data.base or np.may_share_memory(t._data, a._data)):
         t._vc = a._vc
         base = getattr(a, "_base", None)
         t._base = root = a if base is None else base
@@ -873,10 +875,13 @@ def _attach(t, op, edges, shapes, dtypes, saved):
     node.dtypes = dtypes
     node.hooks = None
     node.vers = None
+    base = getattr(t, "_base", None)
+    if not (t if base is None else base)._rg:
+        _ms._collect_views(t)   # see NOTE [ Views taken before an in-place write ]
     _move_retain(t, node)
     t._node = node
     t._rg = True
-    if getattr(t, "_base", None) is not None:
+    if base is not None:
         _rebase_view(t, node)
     if len(t._vc) > 1:
         _ms._refresh_views(t)
@@ -932,10 +937,13 @@ def _inplace(op, a, *operands):
     a._vc[0] += 1
     if node is not None:
         node.vers = _retarget_vers(node.vers, out_t._vc, a._vc)
+        base = getattr(a, "_base", None)
+        if not (a if base is None else base)._rg:
+            _ms._collect_views(a)   # see NOTE [ Views taken before an in-place write ]
         _move_retain(a, node)
         a._node = node
         a._rg = True
-        if getattr(a, "_base", None) is not None:
+        if base is not None:
             _rebase_view(a, node)
         if len(a._vc) > 1:
             _ms._refresh_views(a)

@@ -70,13 +70,7 @@ class LinalgMixin:
     def matmul(self, other):
         if not isinstance(other, _Tensor):
             raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
-        if self._data.dtype is not other._data.dtype:
-            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {self.dtype} != {other.dtype}")
-        _check_matmul(self, other)
-        if self._data.dtype == np.bool_:
-            name = "dot" if self._data.ndim == 1 and other._data.ndim == 1 else "addmm_impl_cpu_"
-            raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
-        return _binary(L.Matmul, self, other)
+        return _matmul(self, other, None)
 
     def __matmul__(self, other):
         if not isinstance(other, _Tensor):
@@ -111,7 +105,7 @@ class LinalgMixin:
         if sa[0] != sb[0] or sa[2] != sb[1]:
             raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{sa[0]}, {sa[2]}] "
                                f"but got: [{sb[0]}, {sb[1]}].")
-        return self.matmul(mat2)
+        return _matmul(self, mat2, L.Bmm)
 
     def mv(self, vec):
         _need_tensor(vec, "mv", "vec")
@@ -136,7 +130,7 @@ class LinalgMixin:
         if self._data.ndim != 1 or other._data.ndim != 1:
             raise RuntimeError(f"1D tensors expected, but got {self._data.ndim}D and {other._data.ndim}D tensors")
         _same(self, other, "vdot")
-        return self.matmul(other)   # real dtypes only: no conjugation needed
+        return _matmul(self, other, L.Vdot)   # real dtypes only: no conjugation needed
 
     def outer(self, vec2):
         _need_tensor(vec2, "outer", "vec2")
@@ -149,18 +143,24 @@ class LinalgMixin:
     ger = outer
 
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        if _fusable(self, mat1, mat2, 2, 2):
+            return _apply(L.Addmm, (self, mat1, mat2), beta, alpha)
         return _add_scaled(self, mat1.mm(mat2), beta, alpha)
 
     def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
         return _inplace_from(self, lambda: self.addmm(mat1, mat2, beta=beta, alpha=alpha))
 
     def addmv(self, mat, vec, *, beta=1, alpha=1):
+        if _fusable(self, mat, vec, 2, 1):
+            return _apply(L.Addmv, (self, mat, vec), beta, alpha)
         return _add_scaled(self, mat.mv(vec), beta, alpha)
 
     def addmv_(self, mat, vec, *, beta=1, alpha=1):
         return _inplace_from(self, lambda: self.addmv(mat, vec, beta=beta, alpha=alpha))
 
     def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        if _fusable(self, batch1, batch2, 3, 3):
+            return _apply(L.Baddbmm, (self, batch1, batch2), beta, alpha)
         return _add_scaled(self, batch1.bmm(batch2), beta, alpha)
 
     def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
@@ -222,6 +222,53 @@ class LinalgMixin:
         return matrix_power(self, n)
 
 
+def _matmul(a, b, op):
+    """a @ b after torch's checks; `op` None picks the kernel torch's grad_fn name follows."""
+    if a._data.dtype is not b._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
+    _check_matmul(a, b)
+    if a._data.dtype == np.bool_:
+        name = "dot" if a._data.ndim == 1 and b._data.ndim == 1 else "addmm_impl_cpu_"
+        raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
+    if op is None:
+        na, nb = a._data.ndim, b._data.ndim
+        if na == 2 and nb == 2:
+            op = L.Matmul
+        elif nb == 1:
+            op = L.Mv if na == 2 else L.Dot if na == 1 else L.MatmulUnsafeView
+        elif na == 1:
+            op = L.MatmulSqueeze if nb == 2 else L.MatmulUnsafeView
+        else:
+            op = L.MatmulUnsafeView
+            sa = a._data.shape
+            # torch computes (m, k) @ (b.., k, n) as a transposed product when `a` needs a gradient
+            if a._rg and nb >= 3 and (na == 2 or (na == 3 and nb == 3 and sa[0] == 1 and b._data.shape[0] != 1)):
+                op = L.MatmulTranspose if sa[-2] == 1 or b._data.shape[-1] == 1 else L.MatmulClone
+    return _binary(op, a, b)
+
+
+def _fusable(inp, m1, m2, n1, n2):
+    """addmm/addmv/baddbmm: run the fused kernel (after the product's checks) when the dtypes agree."""
+    for t, name in ((m1, "mat1"), (m2, "mat2")):
+        if not isinstance(t, _Tensor):
+            raise TypeError(f"argument '{name}' must be Tensor, not {type(t).__name__}")
+    dt = inp._data.dtype
+    if dt.kind != "f" or m1._data.dtype is not dt or m2._data.dtype is not dt \
+            or m1._data.ndim != n1 or m2._data.ndim != n2:
+        return False
+    if n1 == 3:
+        sa, sb = m1._data.shape, m2._data.shape
+        if sa[0] != sb[0] or sa[2] != sb[1]:
+            return False
+    else:
+        _check_matmul(m1, m2)
+    shape = m1._data.shape[:-1] + (m2._data.shape[-1:] if n2 >= 2 else ())
+    try:
+        return np.broadcast_shapes(inp._data.shape, shape) == shape
+    except ValueError:
+        return False
+
+
 def _add_scaled(inp, prod, beta, alpha):
     if prod._data.dtype.kind in "biu":   # integer inputs: torch truncates alpha and beta to integers
         alpha, beta = int(alpha), int(beta)
@@ -244,10 +291,10 @@ def _inplace_from(self, compute):
     return _write_inplace(self, compute)
 
 
-_binary = _Tensor = None
+_binary = _apply = _Tensor = None
 
 
 def _bind():
-    global _binary, _Tensor
-    from .._tensor import _binary as b, Tensor
-    _binary, _Tensor = b, Tensor
+    global _binary, _apply, _Tensor
+    from .._tensor import _binary as b, _apply as ap, Tensor
+    _binary, _apply, _Tensor = b, ap, Tensor

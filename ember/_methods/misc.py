@@ -7,22 +7,41 @@ from .._ops.pointwise import Cast, Clone
 from .._ops._base import Op
 
 
+def _zeros_like(g):
+    if type(g) is np.ndarray:
+        return np.zeros(g.shape, dtype=g.dtype)
+    return _wrap(np.zeros(g._data.shape, dtype=g._data.dtype))
+
+
 class CopyFrom(Op):
-    """self.copy_(src): the old value of self gets no gradient; src gets g (summed to its shape)."""
+    """self.copy_(src): the old value of self gets a zero gradient (as in torch); src gets g (summed to its shape)."""
     bw_name = "CopyBackwards"
 
     @staticmethod
     def backward(saved, g, needs):
-        return None, g
+        return (_zeros_like(g) if needs[0] else None), g
 
 
 class Fill(Op):
-    """zero_/fill_: the old value gets no gradient."""
-    bw_name = "FillBackward0"
+    """fill_(number): the old value gets a zero gradient."""
+    bw_name = "FillBackward2"
 
     @staticmethod
     def backward(saved, g, needs):
-        return (None,)
+        return (_zeros_like(g) if needs[0] else None,)
+
+
+class Zero(Fill):
+    bw_name = "ZeroBackward0"
+
+
+class FillTensor(Op):
+    """fill_(0-d tensor): the old value gets zeros, the value gets g (summed to its 0-d shape)."""
+    bw_name = "FillBackward3"
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (_zeros_like(g) if needs[0] else None), (g if needs[1] else None)
 
 
 def _parse_to(args, kwargs):
@@ -144,26 +163,39 @@ class MiscMixin:
                     (self._data.dtype, src._data.dtype), None)
         return self
 
-    def fill_(self, value):
+    def fill_(self, value, _op=Fill):
+        vt = None
         if hasattr(value, "_data"):
             if value._data.ndim:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value._data.ndim} dimensions.")
-            if value._rg and _STATE.enabled:
-                return self.copy_(value.expand(self.shape))
+            vt = value
             value = value._data
-        recording = _STATE.enabled and self._rg
+        recording = _STATE.enabled and (self._rg or (vt is not None and vt._rg))
         if recording:
             _check_inplace(self)
         before = _edge(self)
-        self._data.fill(value)
+        try:
+            self._data.fill(value)
+        except ValueError:
+            # an expand()ed tensor (a read-only NumPy view): torch fills its memory when given a number
+            if vt is not None:
+                raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers "
+                                   "to a single memory location. Please clone() the tensor before performing the "
+                                   "operation.") from None
+            from .shape import _writable
+            _writable(self._data).fill(value)
         self._vc[0] += 1
         if recording:
-            _attach(self, Fill, (before,), (self._data.shape,), (self._data.dtype,), None)
+            if vt is not None:
+                _attach(self, FillTensor, (before, _edge(vt)), (self._data.shape, ()),
+                        (self._data.dtype, vt._data.dtype), None)
+            else:
+                _attach(self, _op, (before,), (self._data.shape,), (self._data.dtype,), None)
         return self
 
     def zero_(self):
-        return self.fill_(0)
+        return self.fill_(0, Zero)
 
 
 _LEGACY = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",

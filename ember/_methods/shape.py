@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from sys import getrefcount as _getrefcount
 from weakref import ref as _weakref
 
 from .._ops import shape as S
@@ -104,6 +105,21 @@ def _convert_index(key):
     return (out[0] if type(key) is not tuple else tuple(out)), basic
 
 
+def _basic_op(idx):
+    """The kernel named as torch names a basic index's node: after its last non-trivial item."""
+    if type(idx) is not tuple:
+        return S.IndexUnsqueeze if idx is None else S.Alias
+    for k in reversed(idx):
+        tk = type(k)
+        if tk is int:
+            return S.Select
+        if k is None:
+            return S.IndexUnsqueeze
+        if tk is slice and not (k.start in (None, 0) and k.stop is None and k.step in (None, 1)):
+            return S.Slice
+    return S.Alias
+
+
 def _step(s):
     return int(s)
 
@@ -149,7 +165,10 @@ class ShapeMixin:
     def reshape(self, *shape):
         """Same data in a new shape (a view when the memory allows, else a copy); one size may be -1."""
         shape = _infer_shape(_shape_arg(shape), self._data.size)
-        return _view(S.Reshape, self, shape)
+        out = _view(S.Reshape, self, shape)
+        if out._vc is not self._vc and out._node is not None:
+            out._node.op = S.ReshapeCopy
+        return out
 
     def view(self, *shape):
         """A view with a new shape (or `view(dtype)`: the same bytes reinterpreted). Matches `torch.Tensor.view`."""
@@ -204,17 +223,19 @@ class ShapeMixin:
         shp = self._data.shape
         if dim is None:
             new = tuple(s for s in shp if s != 1)
+            op = S.SqueezeAll
         else:
+            op = S.SqueezeDim if isinstance(dim, int) else S.SqueezeDims
             dims = (dim,) if isinstance(dim, int) else tuple(dim)
             dims = set(normalize_dims(dims, max(len(shp), 1)))
             new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
-        return _view(S.Reshape, self, new)
+        return _view(op, self, new)
 
     def unsqueeze(self, dim):
         """Insert a size-1 dim at `dim`. Matches `torch.unsqueeze`."""
         shp = self._data.shape
         d = normalize_dim(dim, len(shp) + 1)
-        return _view(S.Reshape, self, shp[:d] + (1,) + shp[d:])
+        return _view(S.Unsqueeze, self, shp[:d] + (1,) + shp[d:])
 
     def permute(self, *dims):
         """Reorder the dims (a view). Matches `torch.permute`."""
@@ -246,7 +267,7 @@ class ShapeMixin:
         nd = self._data.ndim
         if nd > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
-        return self.transpose(0, 1) if nd == 2 else self
+        return _view(S.TransposeT, self, (1, 0)) if nd == 2 else self
 
     @property
     def T(self):
@@ -318,7 +339,8 @@ class ShapeMixin:
             _check_masks(idx, self._data.shape)
         try:
             if basic:
-                return _view(S.Index, self, idx, True)
+                ti = type(idx)
+                return _view(S.Select if ti is int else S.Slice if ti is slice else _basic_op(idx), self, idx, True)
             return _unary(S.Index, self, idx, False)
         except IndexError as e:
             raise _index_error(e, self._data.shape) from None
@@ -340,11 +362,17 @@ class ShapeMixin:
             raise _index_error(e, self._data.shape) from None
         except ValueError as e:
             if "read-only" in str(e):
-                raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to "
-                                   "a single memory location. Please clone() the tensor before performing the "
-                                   "operation.") from None
-            raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be broadcast to "
-                               f"indexing result of shape {list(np.shape(self._data[idx]))}") from None
+                # an expand()ed tensor (a read-only NumPy view): like torch, write when the written
+                # positions do not overlap (or through a mask)
+                dst = self._data[idx] if basic else None
+                if dst is not None and any(st == 0 and n > 1 for st, n in zip(dst.strides, dst.shape)):
+                    raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
+                                       "refers to a single memory location. Please clone() the tensor before "
+                                       "performing the operation.") from None
+                _writable(self._data)[idx] = v
+            else:
+                raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be broadcast "
+                                   f"to indexing result of shape {list(np.shape(self._data[idx]))}") from None
         self._vc[0] += 1
         if recording:
             vshape = vt._data.shape if vt is not None else ()
@@ -424,7 +452,8 @@ class ShapeMixin:
             raise RuntimeError("repeats can not be negative")
         if x._data.ndim == 0:
             x = x.reshape(1)
-        return _unary(S.IndexSelect, x, d, np.repeat(np.arange(n), r))
+        op = S.IndexSelect if hasattr(repeats, "_data") else S.RepeatInterleave
+        return _unary(op, x, d, np.repeat(np.arange(n), r))
 
     # ---- splitting ----------------------------------------------------------------------------
     def split(self, split_size, dim=0):
@@ -447,10 +476,12 @@ class ShapeMixin:
                                        f"of {n}")
                 return (self.narrow(d, 0, 0),)
             sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size or n == 0 else [])
+        op = S.SplitWithSizes if isinstance(split_size, (list, tuple)) else S.Split
+        lead = (slice(None),) * d
         out = []
         o = 0
         for s in sizes:
-            out.append(self.narrow(d, o, s))
+            out.append(_view(op, self, lead + (slice(o, o + s),), True))
             o += s
         return tuple(out)
 
@@ -489,8 +520,12 @@ class ShapeMixin:
         if k <= 0:
             raise RuntimeError(f"number of sections must be larger than 0, got {k}")
         q, r = divmod(n, k)
-        sizes = [q + 1] * r + [q] * (k - r)
-        return self.split(sizes, d)
+        out = []
+        o = 0
+        for s in [q + 1] * r + [q] * (k - r):
+            out.append(self.narrow(d, o, s))
+            o += s
+        return tuple(out)
 
     def hsplit(self, sections):
         return self.tensor_split(sections, 1 if self._data.ndim > 1 else 0)
@@ -500,8 +535,11 @@ class ShapeMixin:
 
     def unbind(self, dim=0):
         """The slices along dim, as a tuple of views. Matches `torch.unbind`."""
+        if self._data.ndim == 0:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         d = normalize_dim(dim, self._data.ndim)
-        return tuple(self.select(d, i) for i in range(self._data.shape[d]))
+        lead = (slice(None),) * d
+        return tuple(_view(S.Unbind, self, lead + (i,), True) for i in range(self._data.shape[d]))
 
     def narrow(self, dim, start, length):
         """The view [start, start + length) along dim. Matches `torch.narrow`."""
@@ -517,7 +555,7 @@ class ShapeMixin:
             raise RuntimeError("narrow(): length must be non-negative.")
         if start + length > n:
             raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-        return _view(S.Index, self, (slice(None),) * d + (slice(start, start + length),), True)
+        return _view(S.Slice, self, (slice(None),) * d + (slice(start, start + length),), True)
 
     def select(self, dim, index):
         """The view at `index` along dim (that dim removed). Matches `torch.select`."""
@@ -530,7 +568,7 @@ class ShapeMixin:
         if index < -n or index >= n:
             raise IndexError(f"select(): index {index} out of range for tensor of size {list(self._data.shape)} at "
                              f"dimension {d}")
-        return _view(S.Index, self, (slice(None),) * d + (index,), True)
+        return _view(S.Select, self, (slice(None),) * d + (index,), True)
 
     def dsplit(self, sections):
         if self._data.ndim < 3:
@@ -630,14 +668,7 @@ class ShapeMixin:
         d0, d1 = normalize_dim(dims[0], nd), normalize_dim(dims[1], nd)
         if d0 == d1:
             raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
-        k = k % 4
-        if k == 1:
-            return self.flip(d1).transpose(d0, d1)
-        if k == 2:
-            return self.flip(d0, d1)
-        if k == 3:
-            return self.flip(d0).transpose(d0, d1)
-        return self.clone()
+        return _unary(S.Rot90, self, k % 4, d0, d1)
 
     # ---- diagonals and triangles --------------------------------------------------------------
     def diagonal(self, offset=0, dim1=0, dim2=1):
@@ -670,7 +701,7 @@ class ShapeMixin:
         if nd == 1:
             return self.diag_embed(diagonal, 0, 1)
         if nd == 2:
-            return self.diagonal(diagonal, 0, 1).clone()
+            return _unary(S.DiagonalCopy, self.diagonal(diagonal, 0, 1))
         raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{nd}D")
 
     def tril(self, diagonal=0):
@@ -696,7 +727,7 @@ class ShapeMixin:
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self._data.ndim}")
         if self._data.dtype == np.bool_:
             raise NotImplementedError("\"trace\" not implemented for 'Bool'")
-        return self.diagonal().sum()
+        return _unary(S.Trace, self)
 
     def unfold(self, dimension, size, step):
         """A view of the windows of `size` (every `step`) along dimension, as a new last dim."""
@@ -898,7 +929,7 @@ class ShapeMixin:
             raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {n}")
         mask = np.zeros(self._data.shape, dtype=bool)
         mask[(slice(None),) * d + (idx.reshape(-1),)] = True
-        return self.masked_fill(_wrap_idx(mask), value)
+        return self.masked_fill(_wrap_idx(mask), value, _op=S.IndexFill)
 
     def index_fill_(self, dim, index, value):
         return _write_inplace(self, lambda: self.index_fill(dim, index, value))
@@ -935,7 +966,7 @@ class ShapeMixin:
         return _write_inplace(self, lambda: self.index_put(indices, values, accumulate))
 
     # ---- masks --------------------------------------------------------------------------------
-    def masked_fill(self, mask, value):
+    def masked_fill(self, mask, value, *, _op=S.MaskedFill):
         """A copy with `value` where mask (broadcast) is True. Matches `torch.masked_fill`."""
         m = _mask_arr(mask, "masked_fill_")
         try:
@@ -951,9 +982,9 @@ class ShapeMixin:
                 v = value.to(self.dtype) if value._data.dtype is not self._data.dtype else value
                 return where(_wrap_idx(~m), self, v)   # self stays input 0 (the in-place form relies on it)
             value = value.item()
-        out = _unary(S.MaskedFill, self, m, value) if m.shape == self._data.shape or \
+        out = _unary(_op, self, m, value) if m.shape == self._data.shape or \
             np.broadcast_shapes(m.shape, self._data.shape) == self._data.shape else \
-            _unary(S.MaskedFill, self.expand(np.broadcast_shapes(m.shape, self._data.shape)), m, value)
+            _unary(_op, self.expand(np.broadcast_shapes(m.shape, self._data.shape)), m, value)
         return out
 
     def masked_fill_(self, mask, value):
@@ -975,7 +1006,7 @@ class ShapeMixin:
         except ValueError:
             _broadcast_error(self._data.shape, m.shape)
         x = self if shp == self._data.shape else self.expand(shp)
-        return _unary(S.Index, x, np.broadcast_to(m, shp), False)
+        return _unary(S.MaskedSelect, x, np.broadcast_to(m, shp), False)
 
     def masked_scatter(self, mask, source):
         """A copy whose masked positions take source's leading elements in order."""
@@ -1003,7 +1034,7 @@ class ShapeMixin:
         if idx.size and (idx.max() >= n or idx.min() < -n):
             bad = int(idx.max() if idx.max() >= n else idx.min())
             raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
-        return _unary(S.Index, self.reshape(-1), idx, False)
+        return _unary(S.Take, self.reshape(-1), idx, False)
 
     def nonzero(self, *, as_tuple=False):
         """Indices of the non-zero elements: an (n, ndim) tensor, or a tuple of 1-D tensors."""
@@ -1105,6 +1136,16 @@ def _check_bounds(idx, shape, d, err=RuntimeError, prefix=""):
         raise err(f"{prefix}index {bad} is out of bounds for dimension {d} with size {n}")
 
 
+def _writable(a):
+    """A writable alias of a read-only (broadcast) view of writable memory."""
+    w = a.view()
+    try:
+        w.flags.writeable = True
+    except ValueError:
+        raise RuntimeError("ember: cannot write into a tensor whose memory is read-only") from None
+    return w
+
+
 def _wrap_idx(a):
     from .._tensor import _wrap
     return _wrap(a)
@@ -1116,6 +1157,27 @@ def _wrap_idx(a):
 # from the base's new node (torch regenerates the grad_fn). Recorded views are registered on the
 # shared version counter (`_vc[0]` is the version; weakrefs to views follow it), and every live
 # registered view is regenerated as AsStrided(base) after each recorded in-place write.
+# Only views of a base that requires grad are registered when taken (the registration is per-view
+# overhead). A base that does not require grad gains a graph only through its first recorded
+# in-place write; `_collect_views` then finds the views taken before (they hold the shared counter
+# list), once, before the refresh.
+
+def _collect_views(t):
+    """t's base (or t) is about to require grad through an in-place write: register its live views."""
+    root = getattr(t, "_base", None)
+    if root is None:
+        root = t
+    vc = root._vc
+    # references accounted for: root's slot, t's slot (a view), `vc`, getrefcount's argument
+    if _getrefcount(vc) <= (3 if t is root else 4):
+        return
+    import gc
+    known = {id(r()) for r in vc[1:]}
+    for o in gc.get_referrers(vc):
+        if o is not root and getattr(o, "_vc", None) is vc and getattr(o, "_base", None) is root \
+                and id(o) not in known:
+            vc.append(_weakref(o))
+
 
 def _register_view(t):
     vc = t._vc
@@ -1213,9 +1275,12 @@ def _write_inplace(self, compute):
                 if nv[i] is out._vc:
                     nv[i], nv[i + 1] = self._vc, self._vc[0]
             node.vers = tuple(nv)
+        base = getattr(self, "_base", None)
+        if not (self if base is None else base)._rg:
+            _collect_views(self)
         self._node = node
         self._rg = True
-        if getattr(self, "_base", None) is not None:
+        if base is not None:
             _rebase_view(self, node)
         if len(self._vc) > 1:
             _refresh_views(self)

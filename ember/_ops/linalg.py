@@ -42,6 +42,102 @@ class Matmul(Op):
         return ga, gb   # batch dims: the engine sums them back to each input's shape
 
 
+# torch's grad_fn names for the matmul kernel, by the operands' dims (see LinalgMixin.matmul)
+class Dot(Matmul):
+    bw_name = "DotBackward0"
+
+
+class Vdot(Matmul):
+    bw_name = "VdotBackward0"
+
+
+class Mv(Matmul):
+    bw_name = "MvBackward0"
+
+
+class Bmm(Matmul):
+    bw_name = "BmmBackward0"
+
+
+class MatmulSqueeze(Matmul):
+    bw_name = "SqueezeBackward4"        # (k) @ (k, n): torch unsqueezes, mm's, squeezes
+
+
+class MatmulUnsafeView(Matmul):
+    bw_name = "UnsafeViewBackward0"     # batched: torch folds or bmm's, then views the result
+
+
+class MatmulClone(Matmul):
+    bw_name = "CloneBackward0"          # (m, k) @ (b.., k, n) with a grad-requiring left operand
+
+
+class MatmulTranspose(Matmul):
+    bw_name = "TransposeBackward0"      # as MatmulClone, when the transposed result is contiguous
+
+
+class Addmm(Op):
+    """beta * input + alpha * (m1 @ m2), fused (addmm, and baddbmm through Baddbmm)."""
+    saves = ("x1", "x2", "c")
+    saved_for = {"x1": (2,), "x2": (1,)}
+
+    @staticmethod
+    def forward(inp, m1, m2, beta, alpha):
+        p = np.matmul(m1, m2)
+        if alpha != 1:
+            p *= alpha
+        if beta == 0:     # torch ignores input then (its nan/inf do not propagate)
+            return p, (m1, m2, (beta, alpha))
+        return (p + inp if beta == 1 else p + inp * beta), (m1, m2, (beta, alpha))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        m1, m2, (beta, alpha) = saved
+        if type(g) is np.ndarray and g.ndim >= 2 and 0 in g.strides:
+            g = np.ascontiguousarray(g)
+        gi = g1 = g2 = None
+        if needs[0]:
+            gi = g if beta == 1 else g * beta
+        if needs[1] or needs[2]:
+            ga = g if alpha == 1 else g * alpha
+            if needs[1]:
+                g1 = b_matmul(ga, b_swap_last(m2))
+            if needs[2]:
+                g2 = b_matmul(b_swap_last(m1), ga)
+        return gi, g1, g2
+
+
+class Baddbmm(Addmm):
+    pass
+
+
+class Addmv(Op):
+    """beta * input + alpha * (mat @ vec), fused."""
+    saves = ("x1", "x2", "c")
+    saved_for = {"x1": (2,), "x2": (1,)}
+
+    @staticmethod
+    def forward(inp, mat, vec, beta, alpha):
+        p = np.matmul(mat, vec)
+        if alpha != 1:
+            p *= alpha
+        if beta == 0:
+            return p, (mat, vec, (beta, alpha))
+        return (p + inp if beta == 1 else p + inp * beta), (mat, vec, (beta, alpha))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        mat, vec, (beta, alpha) = saved
+        gi = g1 = g2 = None
+        if needs[0]:
+            gi = g if beta == 1 else g * beta
+        ga = g if alpha == 1 else g * alpha
+        if needs[1]:
+            g1 = ga[:, None] * vec
+        if needs[2]:
+            g2 = b_matmul(b_swap_last(mat), ga)
+        return gi, g1, g2
+
+
 def _no_double(name):
     raise NotImplementedError(f"ember: double backward (create_graph=True) through {name} is not implemented")
 
@@ -136,6 +232,7 @@ def _wrap_const(a):
 
 class Cross(Op):
     saves = ("x0", "x1", "c")
+    bw_name = "LinalgCrossBackward0"
 
     @staticmethod
     def forward(a, b, axis):
@@ -169,6 +266,7 @@ def b_solve(a, b):
 
 class LinalgInv(Op):
     saves = ("out",)
+    bw_name = "LinalgInvExBackward0"
 
     @staticmethod
     def forward(a):
@@ -242,6 +340,7 @@ class LinalgSlogdetSign(Op):
 class LinalgSolve(Op):
     """X = A^-1 B with B a matrix (or a batch); the API layer handles the vector case."""
     saves = ("x0", "out")
+    bw_name = "LinalgSolveExBackward0"
 
     @staticmethod
     def forward(a, b):

@@ -793,3 +793,123 @@ class AsStridedView(AsStrided):
         isz = x.itemsize
         out = np.lib.stride_tricks.as_strided(x.reshape(-1)[offset:], size, tuple(s * isz for s in stride))
         return out, (pos, x.shape, overlap)
+
+
+# ---- torch's grad_fn names --------------------------------------------------------------------
+# The same kernels under the names torch gives their backward nodes (`grad_fn.name()`): the engine
+# reads `op.bw_name` only, so a subclass that renames costs nothing at run time.
+
+class Unsqueeze(Reshape):
+    bw_name = "UnsqueezeBackward0"
+
+
+class SqueezeAll(Reshape):
+    bw_name = "SqueezeBackward0"       # squeeze()
+
+
+class SqueezeDim(Reshape):
+    bw_name = "SqueezeBackward1"       # squeeze(int)
+
+
+class SqueezeDims(Reshape):
+    bw_name = "SqueezeBackward2"       # squeeze(tuple)
+
+
+class TransposeT(Transpose):
+    bw_name = "TBackward0"             # t()
+
+
+class Select(Index):
+    bw_name = "SelectBackward0"        # x[i], select, unbind
+
+
+class Slice(Index):
+    bw_name = "SliceBackward0"         # x[a:b], narrow, tensor_split
+
+
+class Alias(Index):
+    bw_name = "AliasBackward0"         # x[...], x[:, :]
+
+
+class IndexUnsqueeze(Index):
+    bw_name = "UnsqueezeBackward0"     # x[None]
+
+
+class Split(Index):
+    bw_name = "SplitBackward0"         # split(int), chunk
+
+
+class SplitWithSizes(Index):
+    bw_name = "SplitWithSizesBackward0"
+
+
+class Unbind(Index):
+    bw_name = "UnbindBackward0"
+
+
+class MaskedSelect(Index):
+    bw_name = "MaskedSelectBackward0"
+
+
+class Take(Index):
+    bw_name = "TakeBackward0"
+
+
+class IndexFill(MaskedFill):
+    bw_name = "IndexFillBackward0"
+
+
+class Trace(Op):
+    saves = ("c",)
+
+    @staticmethod
+    def forward(x):
+        # integer traces accumulate in int64, like torch's sum
+        return np.asarray(np.trace(x, dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)), (x.shape,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        # d trace / dx = the identity (rectangular: ones on the main diagonal)
+        n, m = saved[0]
+        if type(g) is np.ndarray:
+            return (np.eye(n, m, dtype=g.dtype) * g,)
+        return (_const(np.eye(n, m, dtype=g._data.dtype)) * g,)
+
+
+class Rot90(Op):
+    saves = ("c",)
+
+    @staticmethod
+    def forward(x, k, d0, d1):
+        # torch's layout: a flipped copy, then (k odd) a transposed view of it
+        if k == 1:
+            out = np.swapaxes(np.flip(x, d1).copy(), d0, d1)
+        elif k == 2:
+            out = np.flip(x, (d0, d1)).copy()
+        elif k == 3:
+            out = np.swapaxes(np.flip(x, d0).copy(), d0, d1)
+        else:
+            out = x.copy()
+        return out, ((k, d0, d1),)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        k, d0, d1 = saved[0]
+        if type(g) is np.ndarray:
+            return (np.rot90(g, -k, (d0, d1)),)
+        return (g.rot90(-k, (d0, d1)),)
+
+
+class RepeatInterleave(IndexSelect):
+    bw_name = "ViewBackward0"          # repeat_interleave(int): torch views an expanded copy
+
+
+from .pointwise import Clone as _Clone  # noqa: E402
+
+
+class DiagonalCopy(_Clone):
+    bw_name = "DiagonalBackward0_copy"   # diag() of a matrix
+
+
+class ReshapeCopy(Reshape):
+    bw_name = "UnsafeViewBackward0"      # reshape that had to copy

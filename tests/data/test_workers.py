@@ -190,3 +190,23 @@ def test_worker_memory_does_not_grow_across_epochs():
     for a, b in zip(first, last):
         assert b - a < 4096, res["rss"]  # KiB
     _clean(res)
+
+
+def test_shm_batch_read_without_mmap_when_mappings_run_out(monkeypatch):
+    import mmap
+
+    import numpy as np
+
+    from ember.utils.data._utils import worker as W
+    monkeypatch.setattr(W, "_shm_prefix", f"ember_dl_test_{os.getpid()}_")
+    arr = W._shm_empty((4, 5), np.float32)
+    arr[...] = np.arange(20, dtype=np.float32).reshape(4, 5)
+    path = arr.base.path
+    del arr
+
+    def no_more_maps(*args, **kwargs):
+        raise OSError(12, "Cannot allocate memory")
+    monkeypatch.setattr(mmap, "mmap", no_more_maps)
+    t = W._rebuild_shm(path, (4, 5), "<f4")
+    assert t.tolist() == np.arange(20, dtype=np.float32).reshape(4, 5).tolist()
+    assert not os.path.exists(path)

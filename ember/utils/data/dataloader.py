@@ -32,7 +32,8 @@ from ember.random import _gen
 from ._utils import ExceptionWrapper
 from ._utils.collate import default_collate, default_convert
 from ._utils.fetch import _create_fetcher
-from ._utils.worker import _IterableDatasetStopIteration, _ResumeIteration, _shm_cleanup, _worker_loop
+from ._utils.worker import (_IndexQueue, _IterableDatasetStopIteration, _ResumeIteration, _shm_cleanup,
+                            _worker_loop)
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler
 
@@ -298,7 +299,7 @@ class _ResultQueue(_MPQueue):
 #     3. join all workers for up to `_JOIN_GRACE` seconds in total (an idle worker wakes within
 #        `_POLL_INTERVAL`); a worker still busy in user code gets SIGTERM, then SIGKILL; every worker is
 #        joined, so none is left as a zombie;
-#     4. close the queues (the index queues' feeder threads never block interpreter exit).
+#     4. close the pipes and queues (the result queue's feeder never blocks interpreter exit).
 # * Worker death is seen at once: the main process waits on the result queue's pipe *and* every worker's
 #   process sentinel with `multiprocessing.connection.wait`, so a worker killed by SIGKILL (the OOM killer)
 #   turns into a RuntimeError naming the worker, pid and exit code instead of a hang; the other workers are
@@ -331,8 +332,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._shm_prefix = f"ember_dl_{os.getpid()}_{id(self):x}_"
         try:
             for i in range(self._num_workers):
-                iq = ctx.Queue()
-                iq.cancel_join_thread()
+                iq = _IndexQueue(ctx)
                 w = ctx.Process(target=_worker_loop, daemon=True,
                                 args=(self._is_iterable, self._dataset, iq, self._worker_result_queue,
                                       self._workers_done_event, self._auto_collation, self._collate_fn,
@@ -340,6 +340,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                                       self._num_workers, self._shm_prefix))
                 self._index_queues.append(iq)
                 w.start()
+                iq.close_reader()  # the worker has its own; later workers must not inherit it
                 self._workers.append(w)
                 self._workers_status.append(True)
         except BaseException as e:
@@ -381,7 +382,12 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 break
         else:
             return  # every worker's iterable is exhausted
-        self._index_queues[wid].put((self._epoch, self._send_idx, index))
+        try:
+            self._index_queues[wid].put((self._epoch, self._send_idx, index))
+        except OSError:  # BrokenPipeError: that worker is gone (or going: let it finish dying)
+            self._workers[wid].join(timeout=1.0)
+            self._raise_dead_workers()
+            raise RuntimeError(f"DataLoader worker {wid} stopped reading its tasks") from None
         self._task_info[self._send_idx] = (wid, index)  # + (data,) once it arrives out of order
         self._tasks_outstanding += 1
         self._send_idx += 1

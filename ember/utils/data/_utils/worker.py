@@ -83,6 +83,40 @@ def _seed_worker(base_seed: int, worker_id: int) -> int:
     return seed
 
 
+class _IndexQueue:
+    """The task channel from the main process to one worker: a bare one-way pipe with one writer and one
+    reader, written directly by the main thread. (multiprocessing.Queue would hand every put to a feeder
+    thread, a GIL round trip per batch, and would buffer silently for a dead worker; here a dead worker's
+    pipe raises BrokenPipeError, because the main process closes its copy of the read end.)"""
+
+    def __init__(self, ctx):
+        self._reader, self._writer = ctx.Pipe(duplex=False)
+        if sys.platform.startswith("linux"):
+            try:  # room for many batches of indices, so that put never waits for a busy worker
+                import fcntl
+                fcntl.fcntl(self._writer.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ
+            except OSError:
+                pass
+
+    def put(self, obj) -> None:
+        self._writer.send(obj)
+
+    def get(self, timeout: float):
+        if self._reader.poll(timeout):
+            return self._reader.recv()
+        raise queue.Empty
+
+    def close_reader(self) -> None:
+        self._reader.close()
+
+    def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+
 class _ParentWatchdog:
     # A worker whose parent died is re-parented (to init or a subreaper): then the ppid changes and we exit,
     # so killing the training script with SIGKILL never leaves orphaned workers behind.
