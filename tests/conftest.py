@@ -56,3 +56,11 @@ def mnist_dir():
             raise RuntimeError(f"the shared MNIST files are missing at {MNIST_DIR}")
         pytest.skip("shared MNIST data not present")
     return MNIST_DIR
+
+
+def require(module_name):
+    """Import an optional test dependency: skipped locally when missing, an error in CI (never a silent skip)."""
+    if os.environ.get("CI"):
+        import importlib
+        return importlib.import_module(module_name)
+    return pytest.importorskip(module_name)

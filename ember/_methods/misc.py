@@ -15,7 +15,7 @@ def _zeros_like(g):
 
 class CopyFrom(Op):
     """self.copy_(src): the old value of self gets a zero gradient (as in torch); src gets g (summed to its shape)."""
-    bw_name = "CopyBackwards"
+    bw_name = "torch::autograd::CopyBackwards"
 
     @staticmethod
     def backward(saved, g, needs):

@@ -105,19 +105,27 @@ def _convert_index(key):
     return (out[0] if type(key) is not tuple else tuple(out)), basic
 
 
-def _basic_op(idx):
-    """The kernel named as torch names a basic index's node: after its last non-trivial item."""
+def _basic_op(idx, shape):
+    """The kernel named as torch names a basic index's node: after its last non-trivial item
+    (a slice over a whole dim is trivial)."""
     if type(idx) is not tuple:
         return S.IndexUnsqueeze if idx is None else S.Alias
-    for k in reversed(idx):
+    op = S.Alias
+    d = 0
+    for k in idx:
         tk = type(k)
         if tk is int:
-            return S.Select
-        if k is None:
-            return S.IndexUnsqueeze
-        if tk is slice and not (k.start in (None, 0) and k.stop is None and k.step in (None, 1)):
-            return S.Slice
-    return S.Alias
+            op = S.Select
+            d += 1
+        elif k is None:
+            op = S.IndexUnsqueeze
+        elif k is Ellipsis:
+            d = len(shape) - sum(1 for j in idx if j is not None and j is not Ellipsis) + d
+        else:
+            if d >= len(shape) or k.indices(shape[d]) != (0, shape[d], 1):
+                op = S.Slice
+            d += 1
+    return op
 
 
 def _step(s):
@@ -316,7 +324,7 @@ class ShapeMixin:
                                    f"{list(shp)}")
         out = tuple(out)
         if out == shp:
-            return _view(S.Reshape, self, out)
+            return _view(S.ExpandSame, self, out)
         return _view(S.Expand, self, out)
 
     def expand_as(self, other):
@@ -340,7 +348,8 @@ class ShapeMixin:
         try:
             if basic:
                 ti = type(idx)
-                return _view(S.Select if ti is int else S.Slice if ti is slice else _basic_op(idx), self, idx, True)
+                return _view(S.Select if ti is int else S.Slice if ti is slice else _basic_op(idx, self._data.shape),
+                             self, idx, True)
             return _unary(S.Index, self, idx, False)
         except IndexError as e:
             raise _index_error(e, self._data.shape) from None

@@ -913,3 +913,7 @@ class DiagonalCopy(_Clone):
 
 class ReshapeCopy(Reshape):
     bw_name = "UnsafeViewBackward0"      # reshape that had to copy
+
+
+class ExpandSame(Reshape):
+    bw_name = "ExpandBackward0"          # expand to the same shape: a plain (writable) view

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import require
 
 import ember
 from ember.autograd import gradcheck, gradgradcheck
@@ -323,7 +324,7 @@ def test_uniform_on_leaf_requires_no_grad():
 
 # ---- hypothesis properties --------------------------------------------------------------------------------
 
-hyp = pytest.importorskip("hypothesis")
+hyp = require("hypothesis")
 from hypothesis import given, settings, strategies as st  # noqa: E402
 from hypothesis.extra.numpy import mutually_broadcastable_shapes  # noqa: E402
 

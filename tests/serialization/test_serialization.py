@@ -13,6 +13,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from conftest import require
 
 import ember
 from ember.serialization import UnpicklingError
@@ -359,8 +360,7 @@ def _st_tensors():
 
 @pytest.mark.parametrize("mmap", [False, True])
 def test_safetensors_round_trip_with_the_reference_package(tmp_path, torch, mmap):
-    st_numpy = pytest.importorskip("safetensors.numpy") if not os.environ.get("CI") else \
-        __import__("safetensors.numpy", fromlist=["x"])
+    st_numpy = require("safetensors.numpy")
     data = _st_tensors()
     ember.safetensors.save_file({k: ember.from_numpy(v) for k, v in data.items()}, tmp_path / "e.safetensors",
                                 metadata={"format": "pt"})

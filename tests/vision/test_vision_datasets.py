@@ -12,6 +12,7 @@ import threading
 
 import numpy as np
 import pytest
+from conftest import require
 from _vision_idx import idx_bytes, write_mnist  # tests/vision is on sys.path under pytest
 
 import ember
@@ -267,7 +268,7 @@ def test_cifar_missing(tmp_path):
 
 # ---------------------------------------------------------------------------------------- folders, fake
 def test_image_folder(tmp_path):
-    Image = pytest.importorskip("PIL.Image")
+    Image = require("PIL.Image")
     for cls, n in (("cat", 2), ("dog", 3)):
         (tmp_path / cls).mkdir()
         for i in range(n):

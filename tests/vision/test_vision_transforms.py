@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import require
 
 import ember
 from ember.vision import _pil
@@ -14,7 +15,7 @@ from ember.vision import transforms as T
 from ember.vision import utils as vutils
 from ember.vision.transforms import functional as F
 
-Image = pytest.importorskip("PIL.Image")
+Image = require("PIL.Image")
 
 
 def t(a):
