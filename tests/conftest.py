@@ -57,10 +57,3 @@ def mnist_dir():
         pytest.skip("shared MNIST data not present")
     return MNIST_DIR
 
-
-def require(module_name):
-    """Import an optional test dependency: skipped locally when missing, an error in CI (never a silent skip)."""
-    if os.environ.get("CI"):
-        import importlib
-        return importlib.import_module(module_name)
-    return pytest.importorskip(module_name)

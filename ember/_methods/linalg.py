@@ -36,6 +36,8 @@ def _check_matmul(a, b):
                            f"[{int(np.prod(sa[:-2])) if na > 2 else 1}, {ka}] but got: "
                            f"[{int(np.prod(sb[:-2]))}, {kb}]. (matmul of shapes {tuple(sa)} and {tuple(sb)})")
     ba, bb = sa[:-2], sb[:-2]
+    if ba == bb:
+        return
     try:
         np.broadcast_shapes(ba, bb)
     except ValueError:
@@ -78,14 +80,14 @@ class LinalgMixin:
             other = _as_operand(other)
             if not isinstance(other, _Tensor):
                 return NotImplemented
-        return self.matmul(other)
+        return _matmul(self, other, None)
 
     def __rmatmul__(self, other):
         from .._tensor import _as_operand
         other = _as_operand(other)
         if not isinstance(other, _Tensor):
             return NotImplemented
-        return other.matmul(self)
+        return _matmul(other, self, None)
 
     def mm(self, mat2):
         _need_tensor(mat2, "mm", "mat2")
@@ -249,9 +251,9 @@ def _matmul(a, b, op):
 
 def _fusable(inp, m1, m2, n1, n2):
     """addmm/addmv/baddbmm: run the fused kernel (after the product's checks) when the dtypes agree."""
-    for t, name in ((m1, "mat1"), (m2, "mat2")):
-        if not isinstance(t, _Tensor):
-            raise TypeError(f"argument '{name}' must be Tensor, not {type(t).__name__}")
+    if not isinstance(m1, _Tensor) or not isinstance(m2, _Tensor):
+        bad = m2 if isinstance(m1, _Tensor) else m1
+        raise TypeError(f"argument '{'mat2' if bad is m2 else 'mat1'}' must be Tensor, not {type(bad).__name__}")
     dt = inp._data.dtype
     if dt.kind != "f" or m1._data.dtype is not dt or m2._data.dtype is not dt \
             or m1._data.ndim != n1 or m2._data.ndim != n2:
@@ -263,10 +265,13 @@ def _fusable(inp, m1, m2, n1, n2):
     else:
         _check_matmul(m1, m2)
     shape = m1._data.shape[:-1] + (m2._data.shape[-1:] if n2 >= 2 else ())
-    try:
-        return np.broadcast_shapes(inp._data.shape, shape) == shape
-    except ValueError:
+    si = inp._data.shape
+    if len(si) > len(shape):
         return False
+    for p, q in zip(si[::-1], shape[::-1]):   # input must broadcast to the product's shape
+        if p != q and p != 1:
+            return False
+    return True
 
 
 def _add_scaled(inp, prod, beta, alpha):

@@ -14,7 +14,8 @@ def _zeros_like(g):
 
 
 class CopyFrom(Op):
-    """self.copy_(src): the old value of self gets a zero gradient (as in torch); src gets g (summed to its shape)."""
+    """self.copy_(src): the old value of self gets a zero gradient (as in torch); src gets g (summed to
+    its shape)."""
     bw_name = "torch::autograd::CopyBackwards"
 
     @staticmethod
@@ -163,7 +164,7 @@ class MiscMixin:
                     (self._data.dtype, src._data.dtype), None)
         return self
 
-    def fill_(self, value, _op=Fill):
+    def fill_(self, value, *, _op=Fill):
         vt = None
         if hasattr(value, "_data"):
             if value._data.ndim:
@@ -195,7 +196,7 @@ class MiscMixin:
         return self
 
     def zero_(self):
-        return self.fill_(0, Zero)
+        return self.fill_(0, _op=Zero)
 
 
 _LEGACY = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",

@@ -348,8 +348,8 @@ class ShapeMixin:
         try:
             if basic:
                 ti = type(idx)
-                return _view(S.Select if ti is int else S.Slice if ti is slice else _basic_op(idx, self._data.shape),
-                             self, idx, True)
+                op = S.Select if ti is int else S.Slice if ti is slice else _basic_op(idx, self._data.shape)
+                return _view(op, self, idx, True)
             return _unary(S.Index, self, idx, False)
         except IndexError as e:
             raise _index_error(e, self._data.shape) from None

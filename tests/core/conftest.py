@@ -59,13 +59,3 @@ def same(torch):
     def check(f, rtol=1e-5, atol=1e-6):
         return run_both(f, torch, rtol, atol)
     return check
-
-
-def require(module_name):
-    """tests/conftest.py's `require`, repeated here. NOTE: pytest binds the module name `conftest` to the
-    conftest.py it imported last, so a test module's `from conftest import require` may land on this file."""
-    import os
-    if os.environ.get("CI"):
-        import importlib
-        return importlib.import_module(module_name)
-    return pytest.importorskip(module_name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import require
+from ember_testutil import require
 
 import ember
 from ember.autograd import gradcheck, gradgradcheck

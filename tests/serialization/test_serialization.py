@@ -13,7 +13,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from conftest import require
+from ember_testutil import require
 
 import ember
 from ember.serialization import UnpicklingError

@@ -12,7 +12,7 @@ import threading
 
 import numpy as np
 import pytest
-from conftest import require
+from ember_testutil import require
 from _vision_idx import idx_bytes, write_mnist  # tests/vision is on sys.path under pytest
 
 import ember

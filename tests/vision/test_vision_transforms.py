@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import require
+from ember_testutil import require
 
 import ember
 from ember.vision import _pil
