@@ -381,3 +381,38 @@ def test_safetensors_bad_header_is_a_clear_error(tmp_path):
     p.write_bytes((10 ** 12).to_bytes(8, "little") + b"{}")
     with pytest.raises(ValueError, match="header length"):
         ember.safetensors.load_file(p)
+
+
+def test_legacy_non_zip_format_from_torch(tmp_path, torch):
+    ck = _checkpoint(torch)
+    path = tmp_path / "legacy.pt"
+    torch.save(ck, path, _use_new_zipfile_serialization=False)
+    assert not zipfile.is_zipfile(path)
+    back = ember.load(path)
+    _assert_same(_checkpoint(ember), back)
+    back["base"][1, 1] = 42.0                  # storage sharing survives the legacy format too
+    assert back["col"][1].item() == 42.0
+
+
+def test_module_load_state_dict_accepts_a_torch_checkpoint(tmp_path, torch):
+    torch.manual_seed(0)
+    tnet = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),
+                               torch.nn.Flatten(), torch.nn.Linear(4 * 6 * 6, 3))
+    tnet(torch.randn(8, 1, 8, 8))              # move the BatchNorm running stats
+    tnet.eval()
+    torch.save(tnet.state_dict(), tmp_path / "m.pt")
+    enet = ember.nn.Sequential(ember.nn.Conv2d(1, 4, 3), ember.nn.BatchNorm2d(4), ember.nn.ReLU(),
+                               ember.nn.Flatten(), ember.nn.Linear(4 * 6 * 6, 3))
+    result = enet.load_state_dict(ember.load(tmp_path / "m.pt"))
+    assert list(result.missing_keys) == [] and list(result.unexpected_keys) == []
+    enet.eval()
+    x = np.random.default_rng(1).standard_normal((2, 1, 8, 8)).astype(np.float32)
+    with torch.no_grad():
+        expected = tnet(torch.from_numpy(x)).numpy()
+    with ember.no_grad():
+        got = enet(ember.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    # and the other way: ember's state_dict loads into torch with identical keys
+    ember.save(enet.state_dict(), tmp_path / "e.pt")
+    missing, unexpected = tnet.load_state_dict(torch.load(tmp_path / "e.pt"))
+    assert missing == [] and unexpected == []
