@@ -35,7 +35,8 @@ __version__ = "0.1.0"
 # subpackages imported on first attribute access (torch.fft, torch.jit, ... are not implemented:
 # they fall through to the AttributeError below, which says so)
 _LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "serialization", "compat",
-                 "backends", "cuda", "safetensors", "random", "accelerator"}
+                 "backends", "cuda", "safetensors", "random", "accelerator", "amp", "distributions", "testing",
+                 "multiprocessing", "distributed", "special"}
 
 _NN_ALIASES = {"conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
                "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "pixel_shuffle", "pixel_unshuffle",
@@ -64,6 +65,12 @@ def result_type(tensor1, tensor2) -> dtype:
     if isinstance(tensor2, Tensor):
         return _FROM_NP_DT(_scalar_np(tensor2._data, tensor1))
     return promote_types(_dtype_mod.scalar_dtype(tensor1), _dtype_mod.scalar_dtype(tensor2))
+
+
+def can_cast(from_, to) -> bool:
+    """Whether torch's casting rules allow `from_` -> `to` (never to a lower category: float -> int,
+    int -> bool). Matches `torch.can_cast`."""
+    return from_._kind <= to._kind
 
 
 def is_floating_point(input) -> bool:

@@ -6,6 +6,8 @@ mode is on and an input requires grad, record a Node. Everything else (methods i
 """
 from __future__ import annotations
 
+from weakref import ref as _weakref
+
 import numpy as np
 
 from . import _dtype as D
@@ -122,6 +124,13 @@ class Tensor(PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin)
         from ._ops._base import normalize_dim
         return st[normalize_dim(dim, a.ndim)]
 
+    def storage_offset(self) -> int:
+        """Offset in elements from the start of the memory this tensor views (its base array's)."""
+        a = root = self._data
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        return (a.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // a.itemsize
+
     def data_ptr(self) -> int:
         return self._data.__array_interface__["data"][0]
 
@@ -150,6 +159,8 @@ class Tensor(PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin)
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if self._node is not None and value:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables.")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
@@ -237,6 +248,8 @@ class Tensor(PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin)
         return _wrap_shared(self)
 
     def detach_(self) -> "Tensor":
+        if getattr(self, "_base", None) is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self._node = None
         self._rg = False
         return self
@@ -251,7 +264,9 @@ class Tensor(PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin)
             n = self._node
             if n.hooks is None:
                 n.hooks = []
-            n.hooks.append(_RetainGrad(weakref.ref(self)))
+            lst = n.hooks
+            pos = next((i for i, h in enumerate(lst) if type(h) in _NODE_HOOKS), len(lst))
+            lst.insert(pos, _RetainGrad(weakref.ref(self)))
 
     def register_hook(self, hook):
         """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor replaces it."""
@@ -262,8 +277,9 @@ class Tensor(PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin)
             if n.hooks is None:
                 n.hooks = []
             lst = n.hooks
-            # regular hooks run before the retain_grad one (torch 2.x order)
-            pos = next((i for i, h in enumerate(lst) if type(h) is _RetainGrad), len(lst))
+            # tensor hooks run first, then the retain_grad one, then grad_fn pre-hooks (torch 2.x order)
+            pos = next((i for i, h in enumerate(lst) if type(h) is _RetainGrad or type(h) in _NODE_HOOKS),
+                       len(lst))
             lst.insert(pos, hook)
         else:
             lst = getattr(self, "_hooks", None)
@@ -271,6 +287,19 @@ class Tensor(PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin)
                 lst = self._hooks = []
             lst.append(hook)
         return RemovableHandle(lst, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call `hook(tensor)` after a backward pass has accumulated this leaf's `.grad`."""
+        if self._node is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        lst = getattr(self, "_hooks", None)
+        if lst is None:
+            lst = self._hooks = []
+        h = _PostAccumulateHook(hook)
+        lst.append(h)
+        return RemovableHandle(lst, h)
 
     # ---- interop -----------------------------------------------------------------------------
     def numpy(self, *, force=False) -> np.ndarray:
@@ -342,14 +371,15 @@ class Tensor(PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin)
     __str__ = __repr__
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (type(self), np.array(self._data), self._rg, getattr(self, "_grad", None)))
+        # like torch, .grad is not pickled (deepcopy copies it)
+        return (_rebuild, (type(self), np.array(self._data), self._rg, None))
 
     def __deepcopy__(self, memo):
         if self._node is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
                                "protocol at the moment.")
         t = _new(type(self))
-        t._data = self._data.copy()
+        t._data = _deepcopy_array(self._data, memo)
         t._rg = self._rg
         t._node = None
         t._vc = [0]
@@ -361,6 +391,26 @@ class Tensor(PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin)
 
     def __setstate__(self, state):
         pass
+
+
+def _deepcopy_array(a, memo):
+    """Copy `a`; arrays sharing memory within one deepcopy keep sharing it, as torch's storages do."""
+    root = a
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    # NOTE: a small view of a much larger array (a row of a dataset, a slice of a NumPy array given
+    # to from_numpy) is copied on its own rather than dragging the whole array along
+    if not (root.flags.c_contiguous or root.flags.f_contiguous) or (root is not a and root.nbytes > 16 * a.nbytes):
+        return a.copy()
+    key = ("ember.storage", id(root))
+    rc = memo.get(key)
+    if rc is None:
+        rc = memo[key] = root.copy(order="A")
+        memo.setdefault(id(memo), []).append(root)      # keep `root` alive while memo is in use
+    if root is a:
+        return rc
+    off = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return np.ndarray(a.shape, a.dtype, buffer=rc, offset=off, strides=a.strides)
 
 
 def _rebuild(cls, data, rg, grad):
@@ -380,6 +430,18 @@ class _RetainGrad:
 
     def __init__(self, ref):
         self.ref = ref
+
+
+from ._ops._base import _NodePreHook, _NodePostHook  # noqa: E402
+_NODE_HOOKS = (_NodePreHook, _NodePostHook)
+
+
+class _PostAccumulateHook:
+    """Entry in a leaf's `_hooks`: called with the tensor after its .grad is accumulated (backward only)."""
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
 
 
 class RemovableHandle:
@@ -526,10 +588,16 @@ def _binary(op, a, b):
             raise
         if type(out) is not _ndarray:
             out = np.asarray(out)
-        if STATE.enabled and (a._rg or b._rg) and op.differentiable:
+        if (a._rg or b._rg) and STATE.enabled and op.differentiable:
             node = _new(Node)
             node.op = op
-            node.next = (_edge(a), _edge(b))
+            ea = a._node      # _edge(a), _edge(b) inlined (hot path)
+            if ea is None:
+                ea = a if a._rg else None
+            eb = b._node
+            if eb is None:
+                eb = b if b._rg else None
+            node.next = (ea, eb)
             node.saved = saved
             node.shapes = (a._data.shape, b._data.shape)
             node.dtypes = (a._data.dtype, b._data.dtype)
@@ -551,24 +619,30 @@ def _binary(op, a, b):
                 node.vers = (vc, 0) if op.saves_out else None
             return t
     else:
-        if type(b) is not float and type(b) is not int and type(b) is not bool:
-            b = _as_operand(b)
-            if b is NotImplemented:
-                return NotImplemented
-            if isinstance(b, Tensor):
-                return _binary(op, a, b)
-        dt = _scalar_np(x, b)
-        if op.to_float and dt not in _FLOATS:
-            dt = D._default[0].np
-        if x.dtype is not dt:
-            x = x.astype(dt)
-        out, saved = op.forward(x, b)
+        dt = x.dtype
+        if type(b) is not float or dt not in _FLOATS:
+            if type(b) is not float and type(b) is not int and type(b) is not bool:
+                b = _as_operand(b)
+                if b is NotImplemented:
+                    return NotImplemented
+                if isinstance(b, Tensor):
+                    return _binary(op, a, b)
+            dt = _scalar_np(x, b)
+            if op.to_float and dt not in _FLOATS:
+                dt = D._default[0].np
+            if x.dtype is not dt:
+                x = x.astype(dt)
+        if op.scalar_array and dt in _FLOATS:
+            s = _SCALARS.get((b, dt))
+            out, saved = op.forward(x, _scalar_array(b, dt) if s is None else s)
+        else:
+            out, saved = op.forward(x, b)
         if type(out) is not _ndarray:
             out = np.asarray(out)
         if a._rg and STATE.enabled and op.differentiable:
             node = _new(Node)
             node.op = op
-            node.next = (_edge(a), None)
+            node.next = (a._node or a, None)      # a requires grad: its grad_fn or itself
             node.saved = saved
             node.shapes = (a._data.shape, ())
             node.dtypes = (a._data.dtype, None)
@@ -589,6 +663,25 @@ def _binary(op, a, b):
     t._node = None
     t._vc = [0]
     return t
+
+
+# NOTE [ Python scalars as 0-d arrays ]
+# NumPy converts a Python float operand on every call (`a * 2.0` costs about twice `a * b` on small
+# arrays), while a 0-d array of the tensor's dtype costs no more than an array operand and gives the
+# same result (a weak scalar is cast to the array's float dtype first, exactly as here). The ops
+# marked `scalar_array` (plain arithmetic) get such an array from this small cache. 0 and NaN are
+# never cached: -0.0 == 0.0 would alias them, and NaN never compares equal.
+_SCALARS: dict = {}
+
+
+def _scalar_array(b, dt):
+    s = np.array(b, dtype=dt)
+    s.flags.writeable = False
+    if b == b and b != 0:
+        if len(_SCALARS) >= 512:
+            _SCALARS.clear()
+        _SCALARS[(b, dt)] = s
+    return s
 
 
 def _check_broadcast(sa, sb):
@@ -615,7 +708,7 @@ def _unary(op, a, *args):
     if a._rg and STATE.enabled and op.differentiable:
         node = _new(Node)
         node.op = op
-        node.next = (_edge(a),)
+        node.next = (a._node or a,)      # a requires grad: its grad_fn or itself
         node.saved = saved
         node.shapes = (a._data.shape,)
         node.dtypes = (a._data.dtype,)
@@ -644,13 +737,18 @@ def _apply(op, inputs, *args):
     t = _new(Tensor)
     t._data = out
     t._vc = [0]
-    if STATE.enabled and op.differentiable and any(i._rg for i in inputs):
+    rg = False
+    for i in inputs:
+        if i._rg:
+            rg = True
+            break
+    if rg and STATE.enabled and op.differentiable:
         node = _new(Node)
         node.op = op
-        node.next = tuple(_edge(i) for i in inputs)
+        node.next = tuple([_edge(i) for i in inputs])
         node.saved = saved
-        node.shapes = tuple(i._data.shape for i in inputs)
-        node.dtypes = tuple(i._data.dtype for i in inputs)
+        node.shapes = tuple([i._data.shape for i in inputs])
+        node.dtypes = tuple([i._data.dtype for i in inputs])
         node.hooks = None
         vers = []
         for k in op.saved_inputs:
@@ -677,8 +775,35 @@ def _view(op, a, *args):
         base = getattr(a, "_base", None)
         t._base = root = a if base is None else base
         if root._rg and root._node is not None and STATE.enabled:
-            _ms._register_view(t)   # see NOTE [ Views taken before an in-place write ]
+            _register_view(t)   # see NOTE [ Views taken before an in-place write ] in _methods/shape.py
     return t
+
+
+class _Gone:
+    pass
+
+
+_DEAD = _weakref(_Gone())     # a weak reference whose object no longer exists (padding below)
+
+
+def _register_view(t):
+    """Keep a weak reference to view `t` on its shared version counter `[version, ref, ref, ...]`.
+
+    Dead references are pruned when the list length reaches a power of two (>= 64); after a prune the
+    list is padded with dead entries up to half the next trigger, so a prune (O(live views)) happens
+    only after at least as many registrations: amortised O(1) even when thousands of views stay alive
+    (e.g. `list(h)` or `h.unbind()` on a non-leaf).
+    """
+    vc = t._vc
+    vc.append(_weakref(t))
+    n = len(vc)
+    if n >= 64 and not n & (n - 1):
+        live = [r for r in vc[1:] if r() is not None]
+        size = 64
+        while size < 2 * (len(live) + 1):
+            size *= 2
+        live += [_DEAD] * (size // 2 - 1 - len(live))
+        vc[1:] = live
 
 
 def _check_inplace(a):
@@ -731,6 +856,7 @@ class _ViewGradOp:
     saves = ()
     saved_inputs = ()
     saves_out = False
+    saves_tensors = True
     saved_for = None
     differentiable = True
     to_float = False
@@ -899,8 +1025,13 @@ def _inplace(op, a, *operands):
     Records a node so that `a` takes the op's place in the graph (torch's rebase), after
     torch's checks: no in-place on a leaf that requires grad while grad mode is on.
     """
-    recording = STATE.enabled and op.differentiable and (
-        a._rg or any(isinstance(o, Tensor) and o._rg for o in operands))
+    rg = a._rg
+    if not rg:
+        for o in operands:
+            if isinstance(o, Tensor) and o._rg:
+                rg = True
+                break
+    recording = rg and STATE.enabled and op.differentiable
     if recording:
         _check_inplace(a)
     if len(operands) == 1 and (isinstance(operands[0], Tensor) or type(operands[0]) in _PY_SCALARS):
@@ -965,6 +1096,9 @@ def _bind_mixins():
     from ._methods import pointwise, reduction, shape, linalg, misc
     for m in (pointwise, reduction, shape, linalg, misc):
         m._bind()
+    from ._ops import pointwise as P
+    for op in (P.Add, P.Sub, P.RSub, P.Mul, P.Div):   # see NOTE [ Python scalars as 0-d arrays ]
+        op.scalar_array = True
 
 
 _bind_mixins()

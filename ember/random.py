@@ -33,7 +33,7 @@ class Generator:
     def manual_seed(self, seed) -> "Generator":
         seed = int(seed)
         if seed < -0x8000_0000_0000_0000 or seed > 0xFFFF_FFFF_FFFF_FFFF:
-            raise RuntimeError(f"Overflow when unpacking long: seed {seed} is out of range")
+            raise ValueError(f"Overflow when unpacking long long: seed {seed} is out of range")
         seed &= 0xFFFF_FFFF_FFFF_FFFF  # torch maps negative seeds to their unsigned 64-bit value
         self._seed = seed
         self.np = np.random.Generator(np.random.PCG64(seed))

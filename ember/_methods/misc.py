@@ -94,6 +94,9 @@ class MiscMixin:
             if name not in rev:
                 raise ValueError(f"invalid type: '{dtype}'")
             return self.to(to_dtype(rev[name]))
+        legacy = getattr(dtype, "_dtype", None)   # a legacy class: x.type(torch.LongTensor)
+        if isinstance(dtype, type) and legacy is not None:
+            return self.to(legacy)
         return self.to(to_dtype(dtype))
 
     def type_as(self, other):
@@ -197,6 +200,96 @@ class MiscMixin:
 
     def zero_(self):
         return self.fill_(0, _op=Zero)
+
+    # ---- older linear-algebra spellings and functional forms as methods ----
+    def svd(self, some=True, compute_uv=True):
+        from .._functional import svd
+        return svd(self, some, compute_uv)
+
+    def qr(self, some=True):
+        from .._functional import qr
+        return qr(self, some)
+
+    def pinverse(self, rcond=1e-15):
+        from .._functional import pinverse
+        return pinverse(self, rcond)
+
+    def hardshrink(self, lambd=0.5):
+        from ..nn.functional import hardshrink
+        return hardshrink(self, lambd)
+
+    def prelu(self, weight):
+        from ..nn.functional import prelu
+        return prelu(self, weight)
+
+    def new(self, *args, **kwargs):
+        """Legacy constructor: a new tensor with this tensor's dtype (`x.new(2, 3)`, `x.new([1, 2])`)."""
+        from .._tensor import Tensor
+        kwargs.setdefault("dtype", self.dtype)
+        if len(args) == 1 and hasattr(args[0], "_data"):
+            return args[0].to(kwargs["dtype"])
+        return Tensor(*args, **kwargs)
+
+    # ---- device / memory queries scripts make (ember tensors always live in CPU memory) ----
+    @property
+    def is_cpu(self):
+        return True
+
+    is_sparse = is_quantized = is_meta = is_mps = is_xpu = is_nested = is_mkldnn = property(lambda self: False)
+
+    def get_device(self):
+        """-1: the tensor is on the CPU (torch's answer for CPU tensors)."""
+        return -1
+
+    def is_inference(self):
+        return False
+
+    def pin_memory(self, device=None):
+        """Raises like a CPU-only torch: pinning needs an accelerator."""
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+
+    def is_pinned(self, device=None):
+        return False
+
+    def share_memory_(self):
+        """No-op returning self (DataLoader workers already receive copies of the data)."""
+        return self
+
+    def is_shared(self):
+        return False
+
+    @property
+    def itemsize(self):
+        return self._data.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.size * self._data.dtype.itemsize
+
+    def is_same_size(self, other):
+        return self._data.shape == other._data.shape
+
+    def apply_(self, callable):
+        """Applies a Python function to every element in place (slow, as in torch; CPU only)."""
+        if self._rg:
+            raise RuntimeError("apply_ is not supported on tensors that require grad")
+        flat = self._data.reshape(-1)
+        vals = np.array([callable(v) for v in flat.tolist()], dtype=self._data.dtype)
+        if flat.size:
+            self._data[...] = vals.reshape(self._data.shape)
+        self._vc[0] += 1
+        return self
+
+    def map_(self, tensor, callable):
+        """self[i] = callable(self[i], tensor[i]) for every element (tensor broadcast to self), in place."""
+        if self._rg:
+            raise RuntimeError("map_ is not supported on tensors that require grad")
+        other = np.broadcast_to(tensor._data, self._data.shape).reshape(-1).tolist()
+        vals = [callable(a, b) for a, b in zip(self._data.reshape(-1).tolist(), other)]
+        if vals:
+            self._data[...] = np.array(vals, dtype=self._data.dtype).reshape(self._data.shape)
+        self._vc[0] += 1
+        return self
 
 
 _LEGACY = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",

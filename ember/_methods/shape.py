@@ -201,6 +201,57 @@ class ShapeMixin:
     def reshape_as(self, other):
         return self.reshape(other.shape)
 
+    def ravel(self):
+        """The elements as a 1-D tensor (a view when possible). Matches `torch.ravel`."""
+        return self.reshape(-1)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """n-th forward difference along dim, after concatenating prepend/append. Matches `torch.diff`."""
+        from .._functional_shape import cat
+        x = self
+        nd = x._data.ndim
+        if nd == 0:
+            raise RuntimeError("diff expects input to be at least one-dimensional")
+        d = normalize_dim(dim, nd)
+        if prepend is not None or append is not None:
+            def as_part(extra):
+                if not hasattr(extra, "_data"):
+                    from .._creation import tensor
+                    extra = tensor(extra, dtype=x.dtype)
+                if extra._data.ndim == 0:
+                    shp = list(x._data.shape)
+                    shp[d] = 1
+                    extra = extra.expand(*shp)
+                return extra
+            parts = ([as_part(prepend)] if prepend is not None else []) + [x] + (
+                [as_part(append)] if append is not None else [])
+            x = cat(parts, d)
+        if n < 0:
+            raise RuntimeError(f"order must be non-negative but got {n}")
+        for _ in range(n):
+            m = x._data.shape[d]
+            if m == 0:
+                break
+            a, b = x.narrow(d, 1, m - 1), x.narrow(d, 0, m - 1)
+            x = (a != b) if x._data.dtype.kind == "b" else a - b
+        return x
+
+    def sum_to_size(self, *size):
+        """Sum this tensor down to `size` (which it must be expandable to). Matches `torch.Tensor.sum_to_size`."""
+        if len(size) == 1 and isinstance(size[0], (tuple, list)):
+            size = tuple(size[0])
+        shp = self._data.shape
+        try:
+            if np.broadcast_shapes(tuple(size), shp) != shp:
+                raise ValueError
+        except ValueError:
+            raise RuntimeError(f"size {{{', '.join(map(str, size))}}} is not expandable to size "
+                               f"{{{', '.join(map(str, shp))}}}.") from None
+        lead = len(shp) - len(size)
+        dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size) if s == 1 and shp[lead + i] != 1)
+        out = self.sum(dim=dims, keepdim=True) if dims else self
+        return out.reshape(*size) if lead else out
+
     def flatten(self, start_dim=0, end_dim=-1):
         """Merge dims start_dim..end_dim into one. Matches `torch.flatten`."""
         nd = self._data.ndim

@@ -30,6 +30,9 @@ class Op:
     saves: tuple = ()
     differentiable = True
     to_float = False      # integer/bool inputs are computed in the default float dtype (exp, div, ...)
+    # a Python-float operand reaches forward as a cached read-only 0-d array of the tensor's dtype
+    # (set by the core for plain arithmetic; see NOTE [ Python scalars as 0-d arrays ] in _tensor.py)
+    scalar_array = False
     # optional {saves-code: input indices whose gradient uses it}, e.g. Mul: {"x0": (1,), "x1": (0,)}.
     # An in-place change to a saved value is an error only when a gradient that uses it is computed
     # (torch saves only what the needed gradients use). None: every gradient uses every saved value.
@@ -45,6 +48,9 @@ class Op:
         # which inputs' arrays are saved (their in-place modification must be detected)
         cls.saved_inputs = tuple(sorted({int(c[1:]) for c in cls.saves if c[0] == "x"}))
         cls.saves_out = "out" in cls.saves
+        # saves an input or the output: its saved values are freed after backward (and a second
+        # backward raises). Ops that save only constants keep them unless a constant is an array.
+        cls.saves_tensors = bool(cls.saved_inputs) or cls.saves_out
 
     @staticmethod
     def forward(*args):
@@ -72,11 +78,48 @@ class Node:
         return next_functions(self)
 
     def register_hook(self, fn):
-        raise NotImplementedError("ember: hooks on grad_fn nodes are not implemented; use Tensor.register_hook")
+        """`fn(grad_inputs, grad_outputs)` after this node's backward; may return new grad_inputs."""
+        return self._add_hook(_NodePostHook(fn))
+
+    def register_prehook(self, fn):
+        """`fn(grad_outputs)` before this node's backward; may return new grad_outputs."""
+        return self._add_hook(_NodePreHook(fn))
+
+    def _add_hook(self, h):
+        # node hooks run after the tensor hooks and retain_grad kept in the same list (see _tensor.py)
+        if self.hooks is None:
+            self.hooks = []
+        self.hooks.append(h)
+        from ember._tensor import RemovableHandle
+        return RemovableHandle(self.hooks, h)
 
     @property
     def metadata(self):
         return {}
+
+
+class _NodePreHook:
+    """A grad_fn pre-hook in Node.hooks: called like a tensor hook, with the gradient as a 1-tuple."""
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    @property
+    def __name__(self):
+        return getattr(self.fn, "__name__", type(self.fn).__name__)
+
+    def __call__(self, g):
+        r = self.fn((g,))
+        return None if r is None else r[0]
+
+
+class _NodePostHook:
+    """A grad_fn hook in Node.hooks, run by the engine after the node's backward."""
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
 
 
 # ---- shape helpers ---------------------------------------------------------------------------

@@ -19,11 +19,14 @@ import sys
 
 import numpy as np
 
-from .._ops._base import Node, sum_to
+from .._ops._base import Node, _NodePostHook, sum_to
+from .function import FunctionCtx as _Ctx
 from .grad_mode import STATE
 
 _ndarray = np.ndarray
 _FREED = object()
+_ONE = (True,)
+_NOT_ONE = (False,)
 
 _SECOND_TIME = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "
@@ -126,6 +129,8 @@ def _fix_tensor(g, shape, dtype, T):
 def _run_hooks(hooks, g, create_graph, T):
     """Tensor hooks of a non-leaf: each may return a replacement; retain_grad stores the result."""
     for h in hooks:
+        if type(h) is _NodePostHook:
+            continue
         if type(h) is T._RetainGrad:
             t = h.ref()
             if t is not None:
@@ -138,6 +143,43 @@ def _run_hooks(hooks, g, create_graph, T):
         if r is not None:
             g = _hook_result(h, g, r, create_graph)
     return g
+
+
+def _run_post_hooks(node, gin, g, create_graph, T):
+    """grad_fn.register_hook hooks: fn(grad_inputs, grad_outputs), each input's gradient already summed
+    to its shape and dtype as torch shows it; a returned tuple replaces grad_inputs."""
+    post = [h for h in node.hooks if type(h) is _NodePostHook]
+    if not post:
+        return gin
+    fixed = []
+    for i, e in enumerate(node.next):
+        gi = gin[i] if i < len(gin) else None
+        if gi is not None and e is not None and node.shapes[i] is not None:
+            if create_graph:
+                gi = _fix_tensor(gi, node.shapes[i], node.dtypes[i], T)
+            else:
+                gi = T._wrap(_fix_array(np.asarray(gi), node.shapes[i], node.dtypes[i]))
+        elif e is None:
+            gi = None
+        elif gi is not None and type(gi) is _ndarray:
+            gi = T._wrap(gi)
+        fixed.append(gi)
+    go = (g if create_graph or type(g) is not _ndarray else T._wrap(g),)
+    for h in post:
+        r = h.fn(tuple(fixed), go)
+        if r is not None:
+            r = tuple(r) if isinstance(r, (tuple, list)) else (r,)
+            name = getattr(h.fn, "__name__", "hook")
+            if len(r) != len(fixed):
+                raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got {len(r)}, but "
+                                   f"expected {len(fixed)})")
+            for a, b in zip(fixed, r):
+                if a is not None and b is not None and tuple(a.shape) != tuple(b.shape):
+                    raise RuntimeError(f"hook '{name}' has changed the size of value")
+            fixed = list(r)
+    if create_graph:
+        return tuple(fixed)
+    return tuple([None if f is None else f._data for f in fixed])
 
 
 def _hook_result(h, g, r, create_graph):
@@ -161,19 +203,21 @@ def _hook_result(h, g, r, create_graph):
 def _graph(roots):
     """Dependency counts for every node reachable from `roots` (iterative DFS)."""
     deps = {}
-    seen = set(roots)
+    rootset = set(roots)
     stack = list(roots)
+    pop = stack.pop
+    push = stack.append
+    get = deps.get
     while stack:
-        n = stack.pop()
-        for e in n.next:
+        for e in pop().next:
             if type(e) is Node:
-                if e in deps:
-                    deps[e] += 1
+                c = get(e)
+                if c is None:
+                    deps[e] = 1      # first visit (a root is already on the stack)
+                    if e not in rootset:
+                        push(e)
                 else:
-                    deps[e] = 1
-                if e not in seen:
-                    seen.add(e)
-                    stack.append(e)
+                    deps[e] = c + 1
     return deps
 
 
@@ -220,33 +264,45 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                 saved = node.saved
                 if saved is _FREED:
                     raise RuntimeError(_SECOND_TIME)
-                needs = tuple([e is not None for e in nxt])
-                if node.vers is not None:
+                nn = len(nxt)
+                if nn == 1:
+                    needs = _ONE if nxt[0] is not None else _NOT_ONE
+                elif nn == 2:
+                    needs = (nxt[0] is not None, nxt[1] is not None)
+                else:
+                    needs = tuple([e is not None for e in nxt])
+                v = node.vers
+                # the usual one or two (counter, version) pairs are compared inline; anything else,
+                # or a mismatch, goes to the full check (which decides whether it is an error)
+                if v is not None and (v[0][0] != v[1] or (len(v) > 2 and (len(v) > 4 or v[2][0] != v[3]))):
                     _check_versions(node, needs)
                 if create_graph:
                     gin = node.op.backward(_saved_as_tensors(node, T), g, needs)
                 else:
                     gin = node.op.backward(saved, g, needs)
                 if not retain_graph and saved is not None:
-                    node.saved = _FREED
+                    node.saved = _FREED if node.op.saves_tensors else _release(saved)
                 if type(gin) is not tuple:
                     gin = (gin,)
+                if node.hooks:
+                    gin = _run_post_hooks(node, gin, g, create_graph, T)
                 shapes = node.shapes
                 dtypes = node.dtypes
                 for i, e in enumerate(nxt):
                     if e is None:
                         continue
                     gi = gin[i]
-                    if gi is None:
-                        pass
-                    elif shapes[i] is None:       # internal edges (multi-output Functions) carry no metadata
-                        pass
-                    elif create_graph:
-                        gi = _fix_tensor(gi, shapes[i], dtypes[i], T)
-                    else:
-                        if type(gi) is not _ndarray:
-                            gi = np.asarray(gi) if not hasattr(gi, "_data") else gi._data
-                        gi = _fix_array(gi, shapes[i], dtypes[i])
+                    if gi is not None:
+                        shape = shapes[i]
+                        if shape is None:         # internal edges (multi-output Functions) carry no metadata
+                            pass
+                        elif create_graph:
+                            gi = _fix_tensor(gi, shape, dtypes[i], T)
+                        else:
+                            if type(gi) is not _ndarray:
+                                gi = np.asarray(gi) if not hasattr(gi, "_data") else gi._data
+                            if gi.shape != shape or gi.dtype is not dtypes[i]:
+                                gi = _fix_array(gi, shape, dtypes[i])
                     if type(e) is Node:
                         if gi is not None:
                             prev = grads.get(e)
@@ -263,7 +319,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                             _add_leaf(leaf_grads, e, gi)
             else:
                 if not retain_graph and node.saved is not None:
-                    node.saved = _FREED
+                    node.saved = _FREED if node.op.saves_tensors else _release(node.saved)
                 for e in nxt:
                     if type(e) is Node:
                         c = deps[e] - 1
@@ -280,6 +336,19 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
     finally:
         STATE.enabled = prev_enabled
     return captured
+
+
+def _release(saved):
+    """What an op that saved only constants keeps after its backward: like torch, a second backward
+    fails only where tensors (arrays here: masks, indices) were saved; shapes and scalars stay."""
+    if type(saved) is _Ctx:
+        return saved._release()
+    if type(saved) is tuple:
+        for s in saved:
+            if isinstance(s, _ndarray):
+                return _FREED
+        return saved
+    return _FREED if isinstance(saved, _ndarray) else saved
 
 
 def _plus(a, b):
@@ -313,8 +382,12 @@ _UNIQUE_REFS = _unique_refs()
 
 def _accumulate_leaf(leaf, g, create_graph, T, given=None):
     hooks = getattr(leaf, "_hooks", None)
+    post = None
     if hooks:
         for h in list(hooks):
+            if type(h) is T._PostAccumulateHook:
+                post = [h] if post is None else post + [h]
+                continue
             r = h(g if create_graph else T._wrap(g))
             if r is not None:
                 g = _hook_result(h, g, r, create_graph)
@@ -322,28 +395,33 @@ def _accumulate_leaf(leaf, g, create_graph, T, given=None):
     if create_graph:
         if type(g) is _ndarray:
             g = T._wrap(g)
+        elif getattr(g, "_base", None) is not None or not g._data.flags.c_contiguous:
+            g = g.clone()              # a view (e.g. an expanded gradient) is stored as a copy, as in torch
         elif given is not None:
             if id(g) in given:
                 g = g.clone()          # never the same Tensor object as another leaf's .grad
             given.add(id(g))
         leaf._grad = g if old is None else old + g
-        return
-    if old is None:
+    elif old is None:
         # steal the array when nothing else holds it and we own it outright; otherwise copy (it may
         # alias another leaf's gradient, a broadcast view, a hook's tensor or a caller's tensor)
         if not (sys.getrefcount(g) <= _UNIQUE_REFS and g.flags.owndata and g.flags.writeable
                 and g.flags.c_contiguous):
             g = np.array(g)
         leaf._grad = T._wrap(g)
-    elif old._rg or old._node is not None:
-        leaf._grad = T._wrap(old._data + g)
     else:
+        # in place, as torch does, even into a .grad that has a graph (create_graph earlier): it keeps
+        # that graph, and the version bump guards any backward that saved it
         d = old._data
         if d.flags.writeable:
             np.add(d, g, out=d, casting="unsafe")
             old._vc[0] += 1
         else:
             old._data = d + g
+    if post is not None:
+        g = None
+        for h in post:
+            h.fn(leaf)
 
 
 def _seed_for(t, g, T, create_graph):
@@ -395,8 +473,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         inputs = _as_tuple(inputs)
         if not inputs:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        for t in inputs:
+            if not t._rg:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         leaf_filter = {id(t) for t in inputs}
-        nonleaf = {t._node: t for t in inputs if t._node is not None}
+        # a non-leaf that already retains its grad gets it from its retain_grad hook (once)
+        nonleaf = {t._node: t for t in inputs if t._node is not None and not t._retains()}
         if nonleaf:
             capture = dict(nonleaf)
     captured = run_backward(tensors, seeds, retain_graph, create_graph, capture=capture, leaf_filter=leaf_filter)
@@ -442,6 +524,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         g = captured.get(key)
         if g is not None and t._node is None and getattr(t, "_hooks", None):
             for h in list(t._hooks):       # a leaf's tensor hooks see (and may replace) its gradient
+                if type(h) is T._PostAccumulateHook:
+                    continue
                 r = h(g if create_graph else T._wrap(g))
                 if r is not None:
                     g = _hook_result(h, g, r, create_graph)

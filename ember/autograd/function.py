@@ -46,7 +46,15 @@ class FunctionCtx:
                         "one of the variables needed for gradient computation has been modified by an inplace "
                         f"operation: it was saved by a custom Function, is at version {t._vc[0]}; expected version "
                         f"{v} instead.")
-        return tuple(self.to_save)
+        return tuple([t._unpack() if type(t) is _SavedOutput else t for t in self.to_save])
+
+    def _release(self):
+        # the engine frees a Function's saved tensors after its backward (unless retain_graph); the ctx
+        # itself stays: a backward that saved nothing may run again, as in torch
+        if self.to_save:
+            self.to_save = ()
+            self._freed = True
+        return self
 
     def mark_dirty(self, *args):
         self.dirty_tensors = args
@@ -56,6 +64,32 @@ class FunctionCtx:
 
     def set_materialize_grads(self, value):
         self.materialize_grads = bool(value)
+
+
+class _SavedOutput:
+    """A saved output of the Function itself. Holding the output Tensor would make a cycle (output ->
+    node -> ctx -> output) that only the cyclic GC frees; like torch's SavedVariable, keep its data and
+    version counter, and its grad_fn weakly, and rebuild an alias on unpacking."""
+    __slots__ = ("_data", "_vc", "ref")
+
+    def __init__(self, t):
+        import weakref
+        self._data = t._data
+        self._vc = t._vc
+        self.ref = weakref.ref(t._node)
+
+    def _unpack(self):
+        from .. import _tensor as T
+        node = self.ref()
+        if node is None:
+            from .engine import _SECOND_TIME
+            raise RuntimeError(_SECOND_TIME)
+        t = _new(T.Tensor)
+        t._data = self._data
+        t._vc = self._vc
+        t._rg = True
+        t._node = node
+        return t
 
 
 class _FunctionOp(Op):
@@ -74,8 +108,8 @@ class _FunctionOp(Op):
         array_mode = True
         for i, gi in enumerate(grads):
             if gi is None:
-                if ctx.materialize_grads:
-                    shape, dt = ctx._out_meta[i]
+                shape, dt = ctx._out_meta[i]
+                if ctx.materialize_grads and dt is not None:    # non-tensor outputs get None, like torch
                     gi = T._wrap(np.zeros(shape, dtype=dt))
             elif type(gi) is np.ndarray:
                 gi = T._wrap(gi)
@@ -93,16 +127,33 @@ class _FunctionOp(Op):
                 raise RuntimeError(f"function {cls.fn.__name__}Backward returned an incorrect number of gradients "
                                    f"(expected {n_in}, got {len(res)})")
         out = []
-        for r, e in zip(res, ctx._tensor_positions):
-            if e is None:
+        for k, (r, shape) in enumerate(zip(res, ctx._in_shapes)):
+            if shape is None:       # a non-tensor argument: its gradient must be None
+                if r is not None:
+                    raise RuntimeError(f"function {cls.bw_name} returned a gradient different than None at position "
+                                       f"{k + 1}, but the corresponding forward input was not a Variable")
                 continue
             if r is None:
                 out.append(None)
-            elif array_mode and hasattr(r, "_data"):
-                out.append(r._data)
-            else:
-                out.append(r)
+                continue
+            if not hasattr(r, "_data"):
+                raise RuntimeError(f"expected Variable or None (got {type(r).__name__})")
+            rs = r._data.shape
+            if rs != shape and not _expandable(shape, rs):
+                raise RuntimeError(f"Function {cls.bw_name} returned an invalid gradient at index {len(out)} - got "
+                                   f"{list(rs)} but expected shape compatible with {list(shape)}")
+            out.append(r._data if array_mode else r)
         return tuple(out)
+
+
+def _expandable(shape, target):
+    """torch's is_expandable_to: `shape` broadcasts up to `target` (the engine then sums back)."""
+    if len(shape) > len(target):
+        return False
+    for s, t in zip(reversed(shape), reversed(target)):
+        if s != t and s != 1:
+            return False
+    return True
 
 
 class _Partial:
@@ -190,7 +241,8 @@ class Function(metaclass=_FunctionMeta):
         if not record:
             return output
         ctx._n_in = len(args)
-        ctx._tensor_positions = tuple(t if t is not None else None for t in tensor_pos)
+        # shapes only (None for non-tensor arguments): the ctx must not keep the inputs' arrays alive
+        ctx._in_shapes = tuple(None if t is None else t._data.shape for t in tensor_pos)
         ctx._n_out = len(outs)
         ctx._out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, T.Tensor) else ((), None) for o in outs]
         edges = tuple(T._edge(t) for t in tensor_pos if t is not None)
@@ -240,6 +292,11 @@ class Function(metaclass=_FunctionMeta):
             result.append(o)
         # versions of saved tensors are taken after mark_dirty's bump (a dirty input may be saved)
         ctx._versions = tuple(t._vc[0] if t is not None else None for t in ctx.to_save)
+        if ctx.to_save:
+            mine = {id(o) for o in result if isinstance(o, T.Tensor) and o._node is not None}
+            if mine:
+                ctx.to_save = tuple([_SavedOutput(t) if t is not None and id(t) in mine else t
+                                     for t in ctx.to_save])
         return result[0] if single else tuple(result)
 
 

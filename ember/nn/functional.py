@@ -21,7 +21,7 @@ from ..random import _gen
 
 __all__ = [
     "linear", "bilinear", "identity",
-    "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "elu", "elu_", "selu", "selu_", "celu",
+    "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "rrelu", "rrelu_", "rms_norm", "gumbel_softmax", "affine_grid", "grid_sample", "prelu", "elu", "elu_", "selu", "selu_", "celu",
     "celu_", "gelu", "silu", "mish", "hardswish", "hardsigmoid", "hardtanh", "hardtanh_", "softplus", "softsign",
     "tanh", "sigmoid", "logsigmoid", "softmax", "log_softmax", "softmin", "threshold", "threshold_", "glu",
     "tanhshrink", "softshrink", "hardshrink",
@@ -128,6 +128,121 @@ def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
 
 def leaky_relu_(input, negative_slope: float = 0.01):
     return leaky_relu(input, negative_slope, True)
+
+
+def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, inplace: bool = False):
+    """Randomized leaky ReLU: slope ~ U(lower, upper) per negative element in training, else their mean.
+
+    Matches `torch.nn.functional.rrelu`; the slopes are drawn from ember's default generator.
+    """
+    _check_float(input, "rrelu_with_noise_cpu")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    x = input._data
+    slope = _gen(None).uniform(lower, upper, x.shape).astype(x.dtype, copy=False)
+    mask = np.where(x > 0, x.dtype.type(1), slope)
+    return _apply_mask(input, mask, None, inplace)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2 over the trailing dims) + eps) * weight. Matches `torch.nn.functional.rms_norm`
+    (eps None = the dtype's machine epsilon)."""
+    if isinstance(normalized_shape, (int, np.integer)):
+        normalized_shape = (int(normalized_shape),)
+    ns = tuple(int(s) for s in normalized_shape)
+    k = len(ns)
+    if k == 0 or input._data.ndim < k or tuple(input.shape[input._data.ndim - k:]) != ns:
+        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape [*"
+                           f"{', '.join(map(str, ns))}], but got input of size{list(input.shape)}")
+    if weight is not None and tuple(weight.shape) != ns:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
+                           f"{list(weight.shape)} and normalized_shape = {list(ns)}")
+    _check_float(input, "rms_norm")
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    dims = tuple(range(input._data.ndim - k, input._data.ndim))
+    out = input * (input * input).mean(dims, keepdim=True).add(eps).rsqrt()
+    return out if weight is None else out * weight
+
+
+def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1):
+    """Sample from the Gumbel-softmax distribution (straight-through one-hot when `hard`). Matches torch;
+    the noise is drawn from ember's default generator."""
+    x = logits._data
+    g = -np.log(_gen(None).exponential(1.0, x.shape)).astype(x.dtype, copy=False)
+    y_soft = softmax((logits + _wrap(g)) / tau, dim=dim)
+    if not hard:
+        return y_soft
+    idx = np.argmax(y_soft._data, axis=dim)
+    hard_arr = np.zeros_like(y_soft._data)
+    np.put_along_axis(hard_arr, np.expand_dims(idx, dim), 1, axis=dim)
+    return _wrap(hard_arr) - y_soft.detach() + y_soft
+
+
+def affine_grid(theta, size, align_corners=None):
+    """Sampling grid (N, H, W, 2) of the 2-D affine maps `theta` (N, 2, 3). Matches
+    `torch.nn.functional.affine_grid` (4-D sizes); differentiable in theta."""
+    if align_corners is None:
+        align_corners = False
+    if not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = tuple(int(s) for s in size)
+    if len(size) != 4:
+        raise NotImplementedError("ember: affine_grid supports 4-D sizes (N, C, H, W) only")
+    if theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3):
+        raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {list(size)}. Got "
+                         f"{list(theta.shape)}.")
+    if theta.shape[0] != size[0]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{size[0]}, 3] but got: "
+                           f"[{theta.shape[0]}, 3].")
+    N, _, H, W = size
+    dt = theta._data.dtype
+
+    def lin(n):
+        # torch's linspace (symmetric halves) and its `* (n - 1) / n`, op for op, so that points on the
+        # border land exactly where torch's do
+        if n <= 1:
+            return np.zeros(n, dt)
+        step = float(dt.type(2) / dt.type(n - 1))
+        i = np.arange(n, dtype=np.float64)      # products exact in float64, one rounding: torch's fused multiply-add
+        v = np.where(i < n // 2, -1.0 + i * step, 1.0 - (n - 1 - i) * step).astype(dt)
+        return v if align_corners else (v * dt.type(n - 1)) / dt.type(n)
+    base = np.empty((H, W, 3), dt)
+    base[..., 0] = lin(W)
+    base[..., 1] = lin(H)[:, None]
+    base[..., 2] = 1
+    grid = _wrap(base.reshape(1, H * W, 3)) @ theta.transpose(1, 2)      # (N, H*W, 2)
+    return grid.reshape(N, H, W, 2)
+
+
+def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros", align_corners=None):
+    """Sample `input` (N, C, H, W) at the normalised locations `grid` (N, Ho, Wo, 2). Matches
+    `torch.nn.functional.grid_sample` for 4-D inputs, modes bilinear/nearest, padding zeros/border/reflection."""
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
+                         f"got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+                         f"'reflection', but got: '{padding_mode}'")
+    if mode == "bicubic":
+        raise NotImplementedError("ember: grid_sample mode='bicubic' is not supported")
+    if align_corners is None:
+        align_corners = False
+    if input.ndim != 4:
+        raise NotImplementedError("ember: grid_sample supports 4-D inputs only")
+    if grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size 2 in last dimension and the same batch size "
+                           f"as input, but got input with sizes {list(input.shape)} and grid with sizes "
+                           f"{list(grid.shape)}")
+    _check_float(input, "grid_sampler_2d_cpu")
+    if grid._data.dtype != input._data.dtype:
+        raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but input has "
+                           f"{input.dtype} and grid has {grid.dtype}")
+    return _apply(K.GridSample2d, (input, grid), mode, padding_mode, bool(align_corners))
+
+
+def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False):
+    return rrelu(input, lower, upper, training, True)
 
 
 def prelu(input, weight):
@@ -899,11 +1014,16 @@ def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False, 
     else:
         loss = input - target * (input + eps).log()
     if full:
-        t = target._data
-        with np.errstate(divide="ignore", invalid="ignore"):
-            st = t * np.log(t) - t + 0.5 * np.log(2 * np.pi * t)
-        st = np.where(t > 1, st, 0).astype(input._data.dtype)
-        loss = loss + _wrap(st)
+        if isinstance(target, Tensor) and target.requires_grad:
+            # differentiable in the target too, as torch's (Stirling term kept where target > 1)
+            st = target * target.log() - target + 0.5 * (target * (2 * math.pi)).log()
+            loss = loss + st.masked_fill(target <= 1, 0)
+        else:
+            t = target._data
+            with np.errstate(divide="ignore", invalid="ignore"):
+                st = t * np.log(t) - t + 0.5 * np.log(2 * np.pi * t)
+            st = np.where(t > 1, st, 0).astype(input._data.dtype)
+            loss = loss + _wrap(st)
     return _reduce(loss, reduction)
 
 

@@ -385,6 +385,66 @@ def sc_worker_info():
     return {"rows": rows, "main": get_worker_info() is None, "children": children()}
 
 
+class BigFirst(Dataset):
+    """Sample 0 is a 64 MiB array sent through the result pipe (a custom collate keeps it out of shared
+    memory); the worker that loads it stores its pid in `pid`."""
+
+    def __init__(self, pid):
+        self.pid = pid
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        if i == 0:
+            self.pid.value = os.getpid()
+            return np.ones(64 << 20, dtype=np.uint8)
+        time.sleep(0.01)
+        return np.array([i])
+
+
+def first(batch):
+    return batch[0]
+
+
+def _rchar():
+    with open("/proc/self/io") as f:
+        for line in f:
+            if line.startswith("rchar:"):
+                return int(line.split()[1])
+    return 0
+
+
+def sc_sigkill_mid_send():
+    # The worker is SIGKILLed once the main process has read a few MiB of its 64 MiB message: the main
+    # process is then blocked in the middle of reading a message whose writer is dead.
+    import multiprocessing as mp
+    pid = mp.get_context("fork").Value("i", 0, lock=False)
+    state = {"read_at_kill": None}
+
+    def killer():
+        base = None
+        while True:
+            if pid.value and base is None:
+                base = _rchar()
+            if base is not None and _rchar() - base > (4 << 20):
+                state["read_at_kill"] = _rchar() - base
+                os.kill(pid.value, signal.SIGKILL)
+                return
+            time.sleep(0.0002)
+
+    threading.Thread(target=killer, daemon=True).start()
+    t0 = time.monotonic()
+    try:
+        for _ in DataLoader(BigFirst(pid), batch_size=1, num_workers=2, collate_fn=first):
+            pass
+    except Exception as e:
+        res = _exc_report(e, t0)
+        res["read_at_kill"] = state["read_at_kill"]
+        return res
+    return {"type": None, "read_at_kill": state["read_at_kill"]}
+
+
 if __name__ == "__main__":
     name = sys.argv[1]
     try:

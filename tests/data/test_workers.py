@@ -19,7 +19,8 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="co
 
 SCENARIOS = ["getitem_error", "key_error", "two_arg_error", "local_error", "collate_error",
              "unpicklable_result", "sigkill", "timeout", "break_early", "keyboard_interrupt", "parent_dies",
-             "seeds", "persistent", "spawn", "init_errors", "worker_info", "shm", "rss"]
+             "seeds", "persistent", "spawn", "init_errors", "worker_info", "shm", "rss",
+             "sigkill_mid_send"]
 _pool = None
 _futures = {}
 
@@ -85,6 +86,16 @@ def test_sigkilled_worker_is_named_with_exit_code():
     res = run("sigkill")
     assert res["type"] == "RuntimeError"
     assert "DataLoader worker" in res["msg"] and "exit code -9" in res["msg"] and "SIGKILL" in res["msg"]
+    assert res["elapsed"] < 5
+    _clean(res)
+
+
+def test_worker_killed_while_sending_a_big_batch_raises_not_hangs():
+    # NOTE [ Result pipes ]: the main process is blocked reading the dead worker's half-written message
+    res = run("sigkill_mid_send")
+    assert res["read_at_kill"] is not None and res["read_at_kill"] < (64 << 20), res
+    assert res["type"] == "RuntimeError", res
+    assert "DataLoader worker" in res["msg"] and "SIGKILL" in res["msg"], res["msg"]
     assert res["elapsed"] < 5
     _clean(res)
 

@@ -9,7 +9,7 @@ from ..parameter import Parameter, _factory_dtype
 from .module import Module
 
 __all__ = ["Threshold", "ReLU", "ReLU6", "Hardtanh", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU", "Mish", "Hardswish",
-           "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink", "LeakyReLU", "LogSigmoid", "Softplus", "Softshrink",
+           "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink", "LeakyReLU", "RReLU", "LogSigmoid", "Softplus", "Softshrink",
            "PReLU", "Softsign", "Tanhshrink", "Softmin", "Softmax", "Softmax2d", "LogSoftmax", "MultiheadAttention"]
 
 
@@ -224,6 +224,20 @@ class LeakyReLU(Module):
         return f"negative_slope={self.negative_slope}{_inplace_suffix(self.inplace)}"
 
 
+class RReLU(Module):
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}{_inplace_suffix(self.inplace)}"
+
+
 class LogSigmoid(Module):
     def forward(self, input):
         return F.logsigmoid(input)
@@ -311,8 +325,8 @@ class Softmax2d(Module):
 
 
 class MultiheadAttention(Module):
-    """Multi-head attention with packed in-projection (batch_first or not). Matches `torch.nn.MultiheadAttention`
-    for equal q/k/v dims; returns (output, averaged attention weights or None)."""
+    """Multi-head attention. Matches `torch.nn.MultiheadAttention`, including separate key/value dims
+    (kdim/vdim), add_bias_kv and add_zero_attn; returns (output, attention weights or None)."""
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
                  kdim=None, vdim=None, batch_first=False, device=None, dtype=None):
@@ -320,14 +334,10 @@ class MultiheadAttention(Module):
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and "
                              f"num_heads={num_heads} instead")
-        if (kdim is not None and kdim != embed_dim) or (vdim is not None and vdim != embed_dim) or add_bias_kv \
-                or add_zero_attn:
-            raise NotImplementedError("ember: MultiheadAttention supports kdim == vdim == embed_dim only, without "
-                                      "add_bias_kv/add_zero_attn")
         self.embed_dim = embed_dim
-        self.kdim = embed_dim
-        self.vdim = embed_dim
-        self._qkv_same_embed_dim = True
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         self.num_heads = num_heads
         self.dropout = dropout
         self.batch_first = batch_first
@@ -335,54 +345,96 @@ class MultiheadAttention(Module):
         if self.head_dim * num_heads != embed_dim:
             raise AssertionError("embed_dim must be divisible by num_heads")
         from .linear import NonDynamicallyQuantizableLinear, _empty
-        self.in_proj_weight = Parameter(_empty((3 * embed_dim, embed_dim), dtype))
-        self.register_parameter("q_proj_weight", None)
-        self.register_parameter("k_proj_weight", None)
-        self.register_parameter("v_proj_weight", None)
+        if not self._qkv_same_embed_dim:
+            self.q_proj_weight = Parameter(_empty((embed_dim, embed_dim), dtype))
+            self.k_proj_weight = Parameter(_empty((embed_dim, self.kdim), dtype))
+            self.v_proj_weight = Parameter(_empty((embed_dim, self.vdim), dtype))
+            self.register_parameter("in_proj_weight", None)
+        else:
+            self.in_proj_weight = Parameter(_empty((3 * embed_dim, embed_dim), dtype))
+            self.register_parameter("q_proj_weight", None)
+            self.register_parameter("k_proj_weight", None)
+            self.register_parameter("v_proj_weight", None)
         if bias:
             self.in_proj_bias = Parameter(_empty((3 * embed_dim,), dtype))
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, device=device, dtype=dtype)
-        self.bias_k = self.bias_v = None
+        if add_bias_kv:
+            self.bias_k = Parameter(_empty((1, 1, embed_dim), dtype))
+            self.bias_v = Parameter(_empty((1, 1, embed_dim), dtype))
+        else:
+            self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
     def _reset_parameters(self):
         from .. import init
-        init.xavier_uniform_(self.in_proj_weight)
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            init.xavier_uniform_(self.q_proj_weight)
+            init.xavier_uniform_(self.k_proj_weight)
+            init.xavier_uniform_(self.v_proj_weight)
         if self.in_proj_bias is not None:
             init.constant_(self.in_proj_bias, 0.0)
             init.constant_(self.out_proj.bias, 0.0)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+        if self.bias_v is not None:
+            init.xavier_normal_(self.bias_v)
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
         batched = query.ndim == 3
         if not batched:
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+            if key_padding_mask is not None and key_padding_mask.ndim == 1:
+                key_padding_mask = key_padding_mask.unsqueeze(0)
         elif self.batch_first:
             query, key, value = (t.transpose(0, 1) for t in (query, key, value))
         L, N, E = query.shape
-        S = key.shape[0]
         H, hd = self.num_heads, self.head_dim
-        w, b = self.in_proj_weight, self.in_proj_bias
-        q = F.linear(query, w[:E], None if b is None else b[:E])
-        k = F.linear(key, w[E:2 * E], None if b is None else b[E:2 * E])
-        v = F.linear(value, w[2 * E:], None if b is None else b[2 * E:])
+        b = self.in_proj_bias
+        bq, bk, bv = (None, None, None) if b is None else (b[:E], b[E:2 * E], b[2 * E:])
+        if self._qkv_same_embed_dim:
+            w = self.in_proj_weight
+            wq, wk, wv = w[:E], w[E:2 * E], w[2 * E:]
+        else:
+            wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
+        q = F.linear(query, wq, bq)
+        k = F.linear(key, wk, bk)
+        v = F.linear(value, wv, bv)
+        am = None if attn_mask is None else attn_mask._data
+        kpm = None if key_padding_mask is None else key_padding_mask._data
+
+        def pad_last(m):
+            return None if m is None else np.concatenate([m, np.zeros(m.shape[:-1] + (1,), m.dtype)], -1)
+        if self.bias_k is not None:
+            from ... import cat
+            k = cat([k, self.bias_k.expand(1, N, E)], 0)
+            v = cat([v, self.bias_v.expand(1, N, E)], 0)
+            am, kpm = pad_last(am), pad_last(kpm)
+        S = k.shape[0]
         # (L, N, E) -> (N, H, L, hd)
         q = q.reshape(L, N, H, hd).permute(1, 2, 0, 3)
         k = k.reshape(S, N, H, hd).permute(1, 2, 0, 3)
         v = v.reshape(S, N, H, hd).permute(1, 2, 0, 3)
+        if self.add_zero_attn:
+            from ... import cat
+            z = _wrap(np.zeros((N, H, 1, hd), dtype=q._data.dtype))
+            k = cat([k, z], 2)
+            v = cat([v, z], 2)
+            S += 1
+            am, kpm = pad_last(am), pad_last(kpm)
         bias = np.zeros((N, 1, L, S), dtype=q._data.dtype)
-        if attn_mask is not None:
-            m = attn_mask._data
-            m = np.where(m, -np.inf, 0) if m.dtype == np.bool_ else m
+        if am is not None:
+            m = np.where(am, -np.inf, 0) if am.dtype == np.bool_ else am
             bias = bias + (m.reshape(N, H, L, S) if m.ndim == 3 else m)
         elif is_causal:
             bias = bias + np.where(np.triu(np.ones((L, S), dtype=bool), 1), -np.inf, 0)
-        if key_padding_mask is not None:
-            m = key_padding_mask._data
-            m = np.where(m, -np.inf, 0) if m.dtype == np.bool_ else m
+        if kpm is not None:
+            m = np.where(kpm, -np.inf, 0) if kpm.dtype == np.bool_ else kpm
             bias = bias + m.reshape(N, 1, 1, S)
         scores = (q @ k.transpose(-2, -1)) * (1.0 / float(np.sqrt(hd))) + _wrap(bias.astype(q._data.dtype))
         attn = F.softmax(scores, -1)

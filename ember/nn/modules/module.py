@@ -166,11 +166,12 @@ def _annotate(module, e):
         chain = e.__dict__.get("_ember_chain")
     except AttributeError:
         return
-    if chain is None:
+    if chain is not None and chain[-1] is module:
+        return
+    if chain is None or any(m is module for m in chain):
+        # first module to see `e`, or the same exception object raised again by a later call
         chain = e._ember_chain = [module]
     else:
-        if chain[-1] is module:
-            return
         chain.append(module)
     names = []
     for i in range(len(chain) - 1, 0, -1):
@@ -196,6 +197,18 @@ def _annotate(module, e):
     else:
         e.add_note(note)
         e._ember_note = len(e.__notes__) - 1
+
+
+class _PublicPostHook:
+    """A hook registered through the public `register_state_dict_post_hook` (must return None)."""
+
+    __slots__ = ("hook",)
+
+    def __init__(self, hook):
+        self.hook = hook
+
+    def __call__(self, *args):
+        return self.hook(*args)
 
 
 def _forward_unimplemented(self, *input):
@@ -676,6 +689,8 @@ class Module:
         for hook in self._state_dict_hooks.values():
             r = hook(self, destination, prefix, {"version": self._version})
             if r is not None:
+                if type(hook) is _PublicPostHook:
+                    raise RuntimeError("state_dict post-hook must return None")
                 destination = r
         return destination
 
@@ -830,11 +845,16 @@ class Module:
         return h
 
     def register_state_dict_post_hook(self, hook):
+        """`hook(module, state_dict, prefix, local_metadata)` runs after `state_dict`; must return None."""
+        h = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[h.id] = _PublicPostHook(hook)
+        return h
+
+    def _register_state_dict_hook(self, hook):
+        # torch's private form: the hook may return a replacement state_dict
         h = RemovableHandle(self._state_dict_hooks)
         self._state_dict_hooks[h.id] = hook
         return h
-
-    _register_state_dict_hook = register_state_dict_post_hook
 
     def register_load_state_dict_pre_hook(self, hook):
         h = RemovableHandle(self._load_state_dict_pre_hooks)

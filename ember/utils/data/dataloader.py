@@ -19,21 +19,19 @@ import itertools
 import multiprocessing as mp
 import os
 import pickle
-import queue
 import signal
 import sys
 import time
 import warnings
 from multiprocessing.connection import wait as _mp_wait
-from multiprocessing.queues import Queue as _MPQueue
 
 from ember.random import _gen
 
 from ._utils import ExceptionWrapper
 from ._utils.collate import default_collate, default_convert
 from ._utils.fetch import _create_fetcher
-from ._utils.worker import (_IndexQueue, _IterableDatasetStopIteration, _ResumeIteration, _shm_cleanup,
-                            _worker_loop)
+from ._utils.worker import (_big_pipe, _IndexQueue, _IterableDatasetStopIteration, _recv_result,
+                            _ResumeIteration, _shm_cleanup, _worker_loop)
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler
 
@@ -270,21 +268,6 @@ def _signal_name(code: int) -> str:
         return f"signal {-code}"
 
 
-class _ResultQueue(_MPQueue):
-    # A result that cannot be pickled would otherwise be printed by the queue's feeder thread and lost, and
-    # the main process would wait for it forever: send an error in its place instead.
-    def _on_queue_feeder_error(self, e, obj):
-        if isinstance(obj, tuple) and len(obj) == 3 and not isinstance(obj[2], ExceptionWrapper):
-            try:
-                raise RuntimeError(f"the batch could not be sent to the main process because it cannot be "
-                                   f"pickled: {type(e).__name__}: {e}") from e
-            except RuntimeError:
-                where = f"in DataLoader worker process (pid {os.getpid()}) while sending batch {obj[1]}"
-                self.put((obj[0], obj[1], ExceptionWrapper(where=where)))
-            return
-        super()._on_queue_feeder_error(e, obj)
-
-
 # NOTE [ Shutdown ]
 #
 # Goals: no hang, no zombie, no orphan, whatever ends the iteration (the epoch ends, the user breaks out of
@@ -293,17 +276,17 @@ class _ResultQueue(_MPQueue):
 #
 # * Main process, `_shutdown_workers()` (idempotent; called at the end of a non-persistent epoch, on any
 #   exception out of `__next__`, from `__del__`, and on interpreter exit through the workers' daemon flag):
-#     1. set `done_event`, so workers stop doing new work and will not block their exit on unread results
-#        (`cancel_join_thread` on their result-queue feeder);
+#     1. set `done_event`, so workers skip the tasks still queued (no new results to send);
 #     2. put the `None` sentinel on every index queue;
 #     3. join all workers for up to `_JOIN_GRACE` seconds in total (an idle worker wakes within
 #        `_POLL_INTERVAL`); a worker still busy in user code gets SIGTERM, then SIGKILL; every worker is
 #        joined, so none is left as a zombie;
-#     4. close the pipes and queues (the result queue's feeder never blocks interpreter exit).
-# * Worker death is seen at once: the main process waits on the result queue's pipe *and* every worker's
-#   process sentinel with `multiprocessing.connection.wait`, so a worker killed by SIGKILL (the OOM killer)
-#   turns into a RuntimeError naming the worker, pid and exit code instead of a hang; the other workers are
-#   shut down first.
+#     4. close the pipes (a worker blocked writing a result to a full pipe gets SIGTERM in step 3).
+# * Worker death is seen at once: the main process waits on every worker's result pipe *and* process sentinel
+#   with `multiprocessing.connection.wait`, so a worker killed by SIGKILL (the OOM killer) turns into a
+#   RuntimeError naming the worker, pid and exit code instead of a hang; the other workers are shut down
+#   first. A worker killed in the middle of writing a result cannot hang the main process either: it is the
+#   only writer of its pipe, so the read ends with EOF (NOTE [ Result pipes ] in _utils/worker.py).
 # * Parent death: each idle worker checks every `_POLL_INTERVAL` that its parent pid is unchanged and exits
 #   otherwise (the parent-watchdog), so a SIGKILLed training script leaves no orphan workers.
 # * `timeout`: the error names the batch, its dataset indices and the worker, and (POSIX) asks that worker's
@@ -325,7 +308,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._workers = []
         self._index_queues = []
         self._workers_status = []
-        self._worker_result_queue = _ResultQueue(ctx=ctx)
+        self._result_readers = []  # NOTE [ Result pipes ] (in _utils/worker.py)
         self._workers_done_event = ctx.Event()
         self._task_info = {}
         # NOTE [ Shared memory for large batches ] (in _utils/worker.py)
@@ -333,14 +316,21 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         try:
             for i in range(self._num_workers):
                 iq = _IndexQueue(ctx)
+                reader, writer = _big_pipe(ctx)
                 w = ctx.Process(target=_worker_loop, daemon=True,
-                                args=(self._is_iterable, self._dataset, iq, self._worker_result_queue,
+                                args=(self._is_iterable, self._dataset, iq, writer,
                                       self._workers_done_event, self._auto_collation, self._collate_fn,
                                       self._drop_last, self._base_seed, loader.worker_init_fn, i,
                                       self._num_workers, self._shm_prefix))
                 self._index_queues.append(iq)
-                w.start()
-                iq.close_reader()  # the worker has its own; later workers must not inherit it
+                self._result_readers.append(reader)
+                try:
+                    w.start()
+                finally:
+                    # the worker has its own copies; later workers must not inherit them, and the worker
+                    # must be the only writer of its result pipe (a dead writer then reads as EOF)
+                    iq.close_reader()
+                    writer.close()
                 self._workers.append(w)
                 self._workers_status.append(True)
         except BaseException as e:
@@ -348,8 +338,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             if isinstance(e, (pickle.PicklingError, AttributeError, TypeError)):
                 _explain_pickling(loader, ctx, e)
             raise
-        self._reader = self._worker_result_queue._reader
-        self._wait_list = [self._reader] + [w.sentinel for w in self._workers]
+        self._sentinels = {w.sentinel: i for i, w in enumerate(self._workers)}
+        self._wait_list = self._result_readers + list(self._sentinels)
         try:
             self._reset(loader, first_iter=True)
         except BaseException:  # e.g. a user sampler failing on its first index
@@ -449,12 +439,11 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         return data
 
     def _get_data(self):
-        q = self._worker_result_queue
         timeout = self._timeout
         deadline = time.monotonic() + timeout if timeout > 0 else None
-        reader = self._reader
+        sentinels = self._sentinels
+        remaining = None
         while True:
-            remaining = None
             if deadline is not None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -462,14 +451,27 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             ready = _mp_wait(self._wait_list, remaining)
             if not ready:
                 continue
-            if len(ready) > 1 or ready[0] is not reader:
-                # a worker exited: report it before reading, since a worker killed in the middle of a
-                # write would leave half a message in the pipe
-                self._raise_dead_workers()
+            for r in ready:
+                if r in sentinels:  # a worker exited (NOTE [ Shutdown ]); it may be a moment from reapable
+                    wid = sentinels[r]
+                    self._workers[wid].join(timeout=2.0)
+                    self._raise_dead_workers()
+                    self._shutdown_workers()  # pragma: no cover - exited but not reapable within 2 s
+                    raise RuntimeError(f"DataLoader worker {wid} (pid {self._workers[wid].pid}) exited "
+                                       f"unexpectedly")
+            conn = ready[0]
             try:
-                epoch, idx, data = q.get(block=False)
-            except queue.Empty:
-                continue
+                # the worker is the only writer of this pipe: if it dies in the middle of the message, this
+                # read ends with EOF instead of blocking (NOTE [ Result pipes ])
+                epoch, idx, data = _recv_result(conn)
+            except (EOFError, OSError):
+                wid = self._result_readers.index(conn)
+                self._workers[wid].join(timeout=2.0)
+                self._raise_dead_workers()
+                self._shutdown_workers()
+                pid = self._workers[wid].pid
+                raise RuntimeError(f"DataLoader worker {wid} (pid {pid}) closed its result pipe "
+                                   f"unexpectedly") from None
             if epoch == self._epoch:
                 return idx, data
             # else: a stale result from an abandoned epoch
@@ -532,8 +534,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     w.join()
             for q in self._index_queues:
                 q.close()
-            self._worker_result_queue.cancel_join_thread()
-            self._worker_result_queue.close()
+            for conn in self._result_readers:
+                conn.close()
             if sys.platform.startswith("linux") and getattr(self, "_shm_prefix", None):
                 _shm_cleanup(self._shm_prefix)  # batches sent but never read
         except Exception:  # pragma: no cover - best effort during interpreter teardown

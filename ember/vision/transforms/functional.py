@@ -22,7 +22,8 @@ __all__ = ["InterpolationMode", "to_tensor", "pil_to_tensor", "to_pil_image", "n
            "center_crop", "resized_crop", "hflip", "vflip", "pad", "rotate", "affine", "adjust_brightness",
            "adjust_contrast", "adjust_saturation", "adjust_hue", "rgb_to_grayscale", "to_grayscale", "erase",
            "get_dimensions", "get_image_size", "get_image_num_channels", "convert_image_dtype",
-           "gaussian_blur", "invert"]
+           "gaussian_blur", "invert", "posterize", "solarize", "adjust_sharpness", "autocontrast", "equalize",
+           "adjust_gamma"]
 
 
 class InterpolationMode(Enum):
@@ -830,3 +831,101 @@ def invert(img):
     """max_value - img (255 - x for uint8, 1 - x for floats). Matches `F.invert`."""
     a, kind = _planar(img)
     return _back((_max_value(a.dtype) - a).astype(a.dtype, copy=False) if a.dtype != np.bool_ else ~a, kind)
+
+
+def _need_uint8(a, name):
+    if a.dtype != np.uint8:
+        raise TypeError(f"Only torch.uint8 image tensors are supported, but found {_dtype_name(a.dtype)} ({name})")
+
+
+def posterize(img, bits: int):
+    """Keep the `bits` most significant bits of each uint8 channel. Matches `F.posterize`."""
+    if not 0 <= int(bits) <= 8:
+        raise ValueError(f"The number if bits should be between 0 and 8. Got {bits}")
+    a, kind = _planar(img)
+    _need_uint8(a, "posterize")
+    mask = np.uint8((0xFF << (8 - int(bits))) & 0xFF) if bits < 8 else np.uint8(0xFF)
+    return _back(a & mask, kind)
+
+
+def solarize(img, threshold: float):
+    """Invert every value at or above `threshold`. Matches `F.solarize`."""
+    a, kind = _planar(img)
+    if threshold > _max_value(a.dtype):
+        raise TypeError("Threshold should be less than bound of img.")
+    inv = (_max_value(a.dtype) - a).astype(a.dtype, copy=False)
+    return _back(np.where(a >= threshold, inv, a), kind)
+
+
+def adjust_sharpness(img, sharpness_factor: float):
+    """Blend with a smoothed copy (3x3 kernel, centre weight 5, interior pixels only): 0 blurs, 2 sharpens.
+    Matches `F.adjust_sharpness`."""
+    _check_factor("sharpness_factor", sharpness_factor)
+    a, kind = _planar(img)
+    H, W = a.shape[-2:]
+    if H <= 2 or W <= 2:
+        return _back(a, kind)
+    ft = a.dtype if a.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    x = a.astype(ft, copy=False)
+    # 3x3 box sum plus 4x the centre, over 13 (one shifted add per tap; no pixel loops)
+    acc = 4 * x[..., 1:-1, 1:-1]
+    for dy in range(3):
+        for dx in range(3):
+            acc = acc + x[..., dy:dy + H - 2, dx:dx + W - 2]
+    smooth = acc / ft.type(13.0)
+    if np.issubdtype(a.dtype, np.integer):
+        smooth = np.round(smooth)
+    degenerate = a.copy()
+    degenerate[..., 1:-1, 1:-1] = _cast(smooth, a.dtype)
+    return _back(_blend(a, degenerate.astype(ft), sharpness_factor), kind)
+
+
+def autocontrast(img):
+    """Stretch each channel so its minimum maps to 0 and its maximum to the dtype's maximum.
+    Matches `F.autocontrast`."""
+    a, kind = _planar(img)
+    bound = _max_value(a.dtype)
+    ft = a.dtype if a.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    x = a.astype(ft, copy=False)
+    lo = x.min(axis=(-2, -1), keepdims=True)
+    hi = x.max(axis=(-2, -1), keepdims=True)
+    flat = hi == lo
+    scale = ft.type(bound) / np.where(flat, ft.type(1), hi - lo)
+    lo = np.where(flat, ft.type(0), lo)
+    scale = np.where(flat, ft.type(1), scale)
+    out = np.clip((x - lo) * scale, 0, bound)
+    return _back(_cast(out, a.dtype), kind)
+
+
+def equalize(img):
+    """Histogram-equalise each uint8 channel (PIL's ImageOps.equalize rule). Matches `F.equalize`."""
+    a, kind = _planar(img)
+    _need_uint8(a, "equalize")
+    shp = a.shape
+    rows = a.reshape(-1, shp[-2] * shp[-1])
+    n = rows.shape[0]
+    # one bincount for every channel of every image: offset each row into its own 256 bins
+    hist = np.bincount((rows.astype(np.int64) + 256 * np.arange(n)[:, None]).ravel(),
+                       minlength=256 * n).reshape(n, 256)
+    last = hist[np.arange(n), rows.max(axis=1)]            # count of the highest value present
+    step = (hist.sum(1) - last) // 255
+    safe = np.where(step == 0, 1, step)
+    lut = (np.cumsum(hist, axis=1) + safe[:, None] // 2) // safe[:, None]
+    lut = np.concatenate([np.zeros((n, 1), lut.dtype), lut[:, :-1]], axis=1).clip(0, 255)
+    out = np.take_along_axis(lut, rows.astype(np.int64), axis=1).astype(np.uint8)
+    out = np.where((step == 0)[:, None], rows, out)
+    return _back(out.reshape(shp), kind)
+
+
+def adjust_gamma(img, gamma: float, gain: float = 1):
+    """gain * img ** gamma on intensities scaled to [0, 1]. Matches `F.adjust_gamma`."""
+    if gamma < 0:
+        raise ValueError("Gamma should be a non-negative real number")
+    a, kind = _planar(img)
+    if np.issubdtype(a.dtype, np.integer):
+        x = a.astype(np.float32) / np.float32(_max_value(a.dtype))
+        out = np.clip(np.float32(gain) * x ** np.float32(gamma), 0, 1)
+        out = (out * np.float32(_max_value(a.dtype) + 1.0 - 1e-3)).astype(a.dtype)
+    else:
+        out = np.clip(a.dtype.type(gain) * a ** a.dtype.type(gamma), 0, 1).astype(a.dtype, copy=False)
+    return _back(out, kind)

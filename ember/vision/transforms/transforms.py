@@ -21,7 +21,8 @@ __all__ = ["Compose", "ToTensor", "PILToTensor", "ToPILImage", "ConvertImageDtyp
            "Resize", "CenterCrop", "RandomCrop", "RandomResizedCrop", "RandomHorizontalFlip",
            "RandomVerticalFlip", "RandomRotation", "RandomAffine", "ColorJitter", "Grayscale",
            "RandomGrayscale", "Pad", "RandomErasing", "RandomApply", "RandomChoice", "RandomOrder",
-           "GaussianBlur", "RandomInvert", "InterpolationMode"]
+           "GaussianBlur", "RandomInvert", "InterpolationMode", "RandomPosterize", "RandomSolarize",
+           "RandomAdjustSharpness", "RandomAutocontrast", "RandomEqualize"]
 
 
 def _rand() -> float:
@@ -619,3 +620,61 @@ class RandomInvert(RandomHorizontalFlip):
 
     def forward(self, img):
         return F.invert(img) if _rand() < self.p else img
+
+
+class RandomPosterize(_Transform):
+    """Posterize to `bits` bits with probability `p`. Matches `transforms.RandomPosterize`."""
+
+    def __init__(self, bits, p=0.5):
+        self.bits, self.p = bits, p
+
+    def forward(self, img):
+        return F.posterize(img, self.bits) if _rand() < self.p else img
+
+    def extra_repr(self) -> str:
+        return f"bits={self.bits},p={self.p}"
+
+
+class RandomSolarize(_Transform):
+    """Solarize above `threshold` with probability `p`. Matches `transforms.RandomSolarize`."""
+
+    def __init__(self, threshold, p=0.5):
+        self.threshold, self.p = threshold, p
+
+    def forward(self, img):
+        return F.solarize(img, self.threshold) if _rand() < self.p else img
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold},p={self.p}"
+
+
+class RandomAdjustSharpness(_Transform):
+    """Adjust sharpness by `sharpness_factor` with probability `p`. Matches `transforms.RandomAdjustSharpness`."""
+
+    def __init__(self, sharpness_factor, p=0.5):
+        self.sharpness_factor, self.p = sharpness_factor, p
+
+    def forward(self, img):
+        return F.adjust_sharpness(img, self.sharpness_factor) if _rand() < self.p else img
+
+    def extra_repr(self) -> str:
+        return f"sharpness_factor={self.sharpness_factor},p={self.p}"
+
+
+class RandomAutocontrast(RandomHorizontalFlip):
+    """Autocontrast with probability `p`. Matches `transforms.RandomAutocontrast`."""
+
+    def forward(self, img):
+        return F.autocontrast(img) if _rand() < self.p else img
+
+
+class RandomEqualize(RandomHorizontalFlip):
+    """Equalize the histogram with probability `p`. Matches `transforms.RandomEqualize`."""
+
+    def forward(self, img):
+        return F.equalize(img) if _rand() < self.p else img
+
+
+from .autoaugment import AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide  # noqa: E402,F401
+
+__all__ += ["AutoAugment", "AutoAugmentPolicy", "RandAugment", "TrivialAugmentWide"]

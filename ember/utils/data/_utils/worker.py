@@ -2,16 +2,21 @@
 from __future__ import annotations
 
 import faulthandler
+import io
 import itertools
 import mmap
 import os
+import pickle
 import queue
 import random
 import signal
+import struct
 import sys
 from dataclasses import dataclass
 
 import numpy as np
+
+from multiprocessing.reduction import ForkingPickler as _ForkingPickler
 
 from . import ExceptionWrapper
 from .fetch import _create_fetcher
@@ -83,6 +88,108 @@ def _seed_worker(base_seed: int, worker_id: int) -> int:
     return seed
 
 
+def _big_pipe(ctx):
+    """A one-way pipe (reader, writer) whose kernel buffer is grown to 1 MiB where Linux allows it."""
+    reader, writer = ctx.Pipe(duplex=False)
+    if sys.platform.startswith("linux"):
+        try:
+            import fcntl
+            fcntl.fcntl(writer.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ
+        except OSError:
+            pass
+    return reader, writer
+
+
+# NOTE [ Result pipes ]
+#
+# Every worker sends its results through its *own* one-way pipe, written directly by the worker's main thread
+# (no feeder thread, no lock shared with the other workers), and the main process closes its copy of the
+# write end as soon as the worker has started. The worker is then the only writer, so if it dies in the
+# middle of writing a message (SIGKILL, the OOM killer) the main process's read ends with EOF at once
+# instead of waiting forever for the rest of the message, and no other worker's stream is corrupted by the
+# half-written message (a single multiprocessing.Queue shared by all workers has both problems). The main
+# process waits on all result pipes and all worker sentinels together (multiprocessing.connection.wait).
+
+# Wire format of one result: a Connection message `header` = struct (n, size_1..size_n) + a protocol-5 pickle
+# of (epoch, idx, data), then the n out-of-band buffers (the raw bytes of the batch's arrays) written straight
+# to the pipe's file descriptor. Sending copies each array once (into the pipe) and receiving once (out of the
+# pipe, into the batch's final memory): no pickle copy and no intermediate bytes object on either side.
+_HEAD = struct.Struct("<I")
+_SIZE = struct.Struct("<Q")
+
+
+class _OutOfBandPickler(_ForkingPickler):
+    # ForkingPickler (with its registered reducers, ours for Tensor included) at protocol 5, collecting
+    # contiguous array buffers out of band instead of copying them into the pickle
+    def __init__(self, file, buffers):
+        pickle.Pickler.__init__(self, file, 5, buffer_callback=buffers.append)
+        self.dispatch_table = self._copyreg_dispatch_table.copy()
+        self.dispatch_table.update(self._extra_reducers)
+
+
+# raw writes/reads on the pipe's file descriptor need POSIX pipes (Windows pipes are handles): elsewhere every
+# result is one ordinary in-band message
+_OUT_OF_BAND = hasattr(os, "readv") and sys.platform != "win32"
+
+
+def _encode(msg):
+    if not _OUT_OF_BAND:
+        return _HEAD.pack(0) + _ForkingPickler.dumps(msg), ()
+    bufs = []
+    f = io.BytesIO()
+    _OutOfBandPickler(f, bufs).dump(msg)
+    views = [b.raw() for b in bufs]
+    head = _HEAD.pack(len(views)) + b"".join(_SIZE.pack(v.nbytes) for v in views)
+    return head + f.getbuffer(), views
+
+
+def _send_result(conn, epoch, idx, data, where) -> bool:
+    """Pickle and send one result; an unpicklable batch is replaced by an error naming it. False when the
+    main process has closed the pipe (it is shutting down)."""
+    try:
+        head, views = _encode((epoch, idx, data))
+    except Exception as e:
+        try:
+            raise RuntimeError(f"the batch could not be sent to the main process because it cannot be "
+                               f"pickled: {type(e).__name__}: {e}") from e
+        except RuntimeError:
+            data = ExceptionWrapper(where=f"{where} while sending batch {idx}")
+        head, views = _encode((epoch, idx, data))
+    try:
+        conn.send_bytes(head)
+        if views:
+            fd = conn.fileno()
+            for v in views:
+                while v.nbytes:
+                    v = v[os.write(fd, v):]
+    except OSError:  # BrokenPipeError: the main process is gone or has shut us down
+        return False
+    return True
+
+
+def _recv_result(conn):
+    """Main-process side of _send_result. EOFError/OSError when the worker died before or while writing."""
+    head = conn.recv_bytes()
+    n, = _HEAD.unpack_from(head)
+    if not n:
+        return pickle.loads(memoryview(head)[_HEAD.size:])
+    fd = conn.fileno()
+    bufs = []
+    pos = _HEAD.size
+    for _ in range(n):
+        size, = _SIZE.unpack_from(head, pos)
+        pos += _SIZE.size
+        buf = np.empty(size, np.uint8)
+        view = memoryview(buf)
+        while view.nbytes:
+            got = os.readv(fd, [view])
+            if not got:
+                raise EOFError("DataLoader worker closed its result pipe in the middle of a batch")
+            view = view[got:]
+        bufs.append(buf)
+    return pickle.loads(memoryview(head)[pos:], buffers=bufs)
+
+
 class _IndexQueue:
     """The task channel from the main process to one worker: a bare one-way pipe with one writer and one
     reader, written directly by the main thread. (multiprocessing.Queue would hand every put to a feeder
@@ -90,13 +197,8 @@ class _IndexQueue:
     pipe raises BrokenPipeError, because the main process closes its copy of the read end.)"""
 
     def __init__(self, ctx):
-        self._reader, self._writer = ctx.Pipe(duplex=False)
-        if sys.platform.startswith("linux"):
-            try:  # room for many batches of indices, so that put never waits for a busy worker
-                import fcntl
-                fcntl.fcntl(self._writer.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ
-            except OSError:
-                pass
+        # room for many batches of indices, so that put never waits for a busy worker
+        self._reader, self._writer = _big_pipe(ctx)
 
     def put(self, obj) -> None:
         self._writer.send(obj)
@@ -132,14 +234,18 @@ class _ParentWatchdog:
 
 # NOTE [ Shared memory for large batches ]
 #
-# A batch field of at least `_SHM_MIN_BYTES` does not travel through the result pipe (pickle copy, two kernel
-# copies, unpickle copy). In a worker, default_collate stacks it straight into a file on /dev/shm (tmpfs),
+# A batch field of at least `_SHM_MIN_BYTES` does not travel through the result pipe. In a worker,
+# default_collate stacks it straight into a file on /dev/shm (tmpfs),
 # mapped with mmap; the pickled Tensor is then just the file's path, shape and dtype. The main process maps
 # the file and unlinks it at once, so the memory lives exactly as long as the batch Tensor (munmap on
 # garbage collection) and nothing is left in /dev/shm whatever happens next. Measured on the 2-core box
 # (one worker, ms per batch field, pipe vs shm): 0.2 MB 0.39 vs 0.31, 0.8 MB 1.6 vs 0.7, 3 MB 7.6 vs 2.1,
-# 38 MB (64x3x224x224 float32) 4.5x faster; a 64x1x28x28 epoch with 2 workers ran 18% faster at 128 KiB
-# than at 1 MiB. Below ~100 KB the file's syscalls cost more than the copies they save.
+# 38 MB (64x3x224x224 float32) 4.5x faster (those pipe figures are for the old pickled transport).
+# Since results go out of band through the pipe (NOTE [ Result pipes ]: one copy in, one copy out), the pipe
+# costs less CPU than a fresh tmpfs file below about a megabyte (page faults on every new page dominate):
+# 64x1x28x28 float32 (200 KB) batches, 2 workers, CPU s per epoch of 313 batches, workers/main: shm
+# 0.102/0.030, pipe 0.068/0.035; 3 MiB batches: shm 0.32/0.028, pipe 0.14/0.115. The main process's CPU is
+# the one a training loop competes for, so batch fields from 1 MiB on still use shared memory.
 #   * Space is reserved with posix_fallocate, so a full /dev/shm (Docker's 64 MB default) makes us fall back
 #     to the pipe instead of killing the worker with SIGBUS when it touches an unbacked page.
 #   * File names are `ember_dl_<main pid>_<iterator id>_<worker id>_<n>`: the main process removes its
@@ -149,7 +255,7 @@ class _ParentWatchdog:
 #     thousands of batches alive), the batch is read into ordinary memory instead.
 #   * Linux only (other platforms use the pipe); EMBER_DATALOADER_SHM=0 turns it off.
 _SHM_DIR = "/dev/shm"
-_SHM_MIN_BYTES = 1 << 17
+_SHM_MIN_BYTES = 1 << 20
 _shm_prefix = None  # set in a worker when shared memory is usable
 _shm_counter = itertools.count()
 
@@ -262,7 +368,7 @@ def _rebuild_tensor(data):
     return _wrap(data)
 
 
-def _worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto_collation, collate_fn,
+def _worker_loop(is_iterable, dataset, index_queue, result_conn, done_event, auto_collation, collate_fn,
                  drop_last, base_seed, init_fn, worker_id, num_workers, shm_prefix=None):
     global _worker_info, _shm_prefix
     watchdog = _ParentWatchdog()
@@ -282,9 +388,8 @@ def _worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto
                 pass
         seed = _seed_worker(base_seed, worker_id)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
-        from multiprocessing.reduction import ForkingPickler
         from ember._tensor import Tensor
-        ForkingPickler.register(Tensor, _reduce_tensor)
+        _ForkingPickler.register(Tensor, _reduce_tensor)
         where = f"in DataLoader worker process {worker_id} (pid {os.getpid()})"
 
         init_exception = None
@@ -327,13 +432,14 @@ def _worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto
                         iteration_end = True
                     else:
                         data = ExceptionWrapper(where=f"{where} while loading batch {idx}")
-            data_queue.put((epoch, idx, data))
+            if not _send_result(result_conn, epoch, idx, data, where):
+                break
             del data, idx, index, r  # drop references before blocking on the next get
     except KeyboardInterrupt:
         pass
-    if done_event.is_set() or not watchdog.is_alive():
-        # never block process exit on results nobody will read
-        data_queue.cancel_join_thread()
-        data_queue.close()
+    try:
+        result_conn.close()
+    except OSError:
+        pass
     if _shm_prefix is not None and not watchdog.is_alive():
         _shm_cleanup(_shm_prefix)  # nobody will map our pending batches: free them
