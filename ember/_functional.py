@@ -171,6 +171,7 @@ from ._functional_shape import *  # noqa
 # ---------------------------------------------------------------------------------------------
 # Runtime settings, constants and small helpers that everyday scripts call at top level.
 # ---------------------------------------------------------------------------------------------
+import builtins as _builtins
 import math as _math
 import os as _os
 
@@ -567,3 +568,55 @@ def range(start, end, step=1, *, out=None, dtype=None, layout=None, device=None,
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def typename(obj) -> str:
+    """'torch.FloatTensor' for a float32 tensor, else the object's qualified type name."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    t = type(obj)
+    mod = t.__module__
+    return t.__qualname__ if mod in ("builtins", None) else f"{mod}.{t.__qualname__}"
+
+
+def is_storage(obj) -> bool:
+    return False
+
+
+def matrix_exp(input):
+    from . import linalg
+    return linalg.matrix_exp(input)
+
+
+def cholesky_solve(input, input2, upper=False, *, out=None):
+    """Solve A X = B given B (`input`) and the Cholesky factor of A (`input2`). Matches `torch.cholesky_solve`."""
+    from . import linalg
+    L = input2.mT if upper else input2
+    y = linalg.solve_triangular(L, input, upper=False)
+    return linalg.solve_triangular(L.mT, y, upper=True)
+
+
+def cholesky_inverse(input, upper=False, *, out=None):
+    """Inverse of A from its Cholesky factor. Matches `torch.cholesky_inverse`."""
+    from ._creation import eye
+    n = input.shape[-1]
+    ident = eye(n, dtype=input.dtype).expand(*input.shape)
+    return cholesky_solve(ident, input, upper)
+
+
+def renorm(input, p, dim, maxnorm, *, out=None):
+    """Rescale each slice along `dim` whose p-norm exceeds `maxnorm` to norm `maxnorm`. Matches `torch.renorm`."""
+    from . import linalg
+    x = _t(input)
+    nd = x.dim()
+    if nd <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {nd} dimensions")
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    d = dim % nd
+    others = tuple(i for i in _builtins.range(nd) if i != d)
+    norms = linalg.vector_norm(x, p, dim=others, keepdim=True)
+    factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    return x * factor

@@ -361,3 +361,49 @@ def test_cuda_amp_module_aliases():
     assert issubclass(cuda_amp.GradScaler, ember.amp.GradScaler) and not cuda_amp.GradScaler().is_enabled()
     with cuda_amp.autocast(enabled=False):
         pass
+
+
+RA = np.random.default_rng(5).standard_normal((3, 4)).astype(np.float32)
+SPD = (RA[:, :3].T @ RA[:, :3] + 2 * np.eye(3)).astype(np.float32)
+CHOL = np.linalg.cholesky(SPD).astype(np.float32)
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("renorm p2 dim0", lambda L, x: L.renorm(x, 2, 0, 1.5)),
+    ("renorm p1 dim1", lambda L, x: x.renorm(1, 1, 2.0)),
+    ("renorm 3d", lambda L, x: L.renorm(x.reshape(3, 2, 2), 3, -1, 0.7)),
+    ("cholesky_solve", lambda L, x: L.cholesky_solve(x[:, :2], L.tensor(CHOL))),
+    ("cholesky_solve upper", lambda L, x: L.cholesky_solve(x, L.tensor(CHOL.T.copy()), upper=True)),
+    ("cholesky_inverse", lambda L, x: L.cholesky_inverse(L.tensor(CHOL)) * x[:, :3].sum()),
+    ("matrix_exp", lambda L, x: L.matrix_exp(x[:, :3] / 4)),
+])
+def test_more_functions_values_and_grads(name, fn, torch):
+    outs, grads = [], []
+    for L in (ember, torch):
+        x = L.tensor(RA, requires_grad=True)
+        y = fn(L, x)
+        (y * L.tensor(np.linspace(-1, 2, y.numel(), dtype=np.float32).reshape(tuple(y.shape)))).sum().backward()
+        outs.append(y.detach().numpy())
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-4, atol=1e-5)
+
+
+def test_typename_is_storage_renorm_inplace(torch):
+    for L in (ember, torch):
+        assert L.typename(L.ones(1)) == "torch.FloatTensor" and L.typename(L.ones(1, dtype=L.int64)) == "torch.LongTensor"
+        assert L.typename(3) == "int" and L.is_storage(L.ones(1)) is False
+    a, b = ember.tensor(RA), torch.tensor(RA)
+    a.renorm_(2, 0, 1.0)
+    b.renorm_(2, 0, 1.0)
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+    with pytest.raises(RuntimeError):
+        ember.renorm(ember.ones(3), 2, 0, 1.0)
+
+
+def test_tensor_cuda_raises_like_cpu_only_torch(torch):
+    for L in (ember, torch):
+        with pytest.raises(AssertionError, match="not compiled with CUDA"):
+            L.ones(1).cuda()
+    with pytest.raises(RuntimeError):   # ember's error is also a RuntimeError
+        ember.ones(1).cuda()

@@ -133,8 +133,10 @@ class MiscMixin:
         return self
 
     def cuda(self, *args, **kwargs):
-        raise RuntimeError("ember runs on the CPU only: Tensor.cuda() is not available "
-                           "(torch.cuda.is_available() is False in ember)")
+        # torch without CUDA raises AssertionError; DeviceUnavailableError is also a RuntimeError
+        from .._device import DeviceUnavailableError
+        raise DeviceUnavailableError("Torch not compiled with CUDA enabled: ember runs on the CPU only, "
+                                     "Tensor.cuda() is not available (torch.cuda.is_available() is False in ember)")
 
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
@@ -221,6 +223,14 @@ class MiscMixin:
     def prelu(self, weight):
         from ..nn.functional import prelu
         return prelu(self, weight)
+
+    def renorm(self, p, dim, maxnorm):
+        from .._functional import renorm
+        return renorm(self, p, dim, maxnorm)
+
+    def renorm_(self, p, dim, maxnorm):
+        from .._functional import renorm
+        return self.copy_(renorm(self, p, dim, maxnorm))
 
     def new(self, *args, **kwargs):
         """Legacy constructor: a new tensor with this tensor's dtype (`x.new(2, 3)`, `x.new([1, 2])`)."""

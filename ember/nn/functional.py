@@ -1001,7 +1001,8 @@ def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: floa
     d_an = pairwise_distance(anchor, negative, p, eps)
     if swap:
         d_pn = pairwise_distance(positive, negative, p, eps)
-        d_an = _where(d_pn < d_an, d_pn, d_an)
+        from .._functional import minimum
+        d_an = minimum(d_an, d_pn)      # torch.min: a tie splits the gradient between both
     return _reduce(_clamp_min(margin + d_ap - d_an, 0.0), reduction)
 
 

@@ -182,7 +182,7 @@ def test_result_transport_out_of_band_round_trip():
     from ember._tensor import Tensor
     W._ForkingPickler.register(Tensor, W._reduce_tensor)
     rng = np.random.default_rng(0)
-    batch = {"img": ember.from_numpy(rng.random((64, 3, 33, 31), dtype=np.float32)),  # ~800 KB: pipe
+    batch = {"img": ember.from_numpy(rng.random((64, 3, 33, 31), dtype=np.float32)),  # 785 KB
              "f": ember.from_numpy(np.asfortranarray(rng.random((50, 70)))),
              "strided": ember.from_numpy(np.arange(600, dtype=np.int16).reshape(20, 30)[:, ::3]),
              "label": ember.tensor([1, 2, 3]), "np": np.arange(10, dtype=np.uint8), "s": ["a", "b"],

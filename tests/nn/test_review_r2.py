@@ -348,7 +348,16 @@ def _dropout_eval(lib):
     return y, x.grad, lib.nn.functional.dropout(x, 0.5, training=False)
 
 
-NUMERIC_CASES = {"bce_logits_100": _bce_extreme, "log_softmax_1e4": _log_softmax_big, "bn_momentum_none": _bn(None),
+def _triplet_swap_tie(lib):
+    # regression: with swap=True a tie d(a, n) == d(p, n) sent the whole gradient to one side (torch.min splits it)
+    a = lib.tensor(_X[:5, :4, 0, 0], requires_grad=True)
+    b = lib.tensor(_X[4::-1, :4, 0, 0].copy(), requires_grad=True)
+    loss = lib.nn.functional.triplet_margin_loss(a, b, a.flip(0), margin=0.5, swap=True)
+    loss.backward()
+    return loss, a.grad, b.grad
+
+
+NUMERIC_CASES = {"triplet_swap_tie": _triplet_swap_tie, "bce_logits_100": _bce_extreme, "log_softmax_1e4": _log_softmax_big, "bn_momentum_none": _bn(None),
                  "bn_momentum_0.3": _bn(0.3), "dropout_eval": _dropout_eval}
 
 

@@ -48,7 +48,7 @@ def _shape_error(arrays):
 # In a DataLoader worker with shared memory available: worker._shm_empty, so that large batch fields are
 # stacked straight into /dev/shm (NOTE [ Shared memory for large batches ]); None elsewhere.
 _shm_empty = None
-_SHM_MIN_BYTES = 1 << 20  # as worker._SHM_MIN_BYTES
+_SHM_MIN_BYTES = 1 << 19  # as worker._SHM_MIN_BYTES
 
 
 def _stack(arrays):

@@ -245,7 +245,9 @@ class _ParentWatchdog:
 # costs less CPU than a fresh tmpfs file below about a megabyte (page faults on every new page dominate):
 # 64x1x28x28 float32 (200 KB) batches, 2 workers, CPU s per epoch of 313 batches, workers/main: shm
 # 0.102/0.030, pipe 0.068/0.035; 3 MiB batches: shm 0.32/0.028, pipe 0.14/0.115. The main process's CPU is
-# the one a training loop competes for, so batch fields from 1 MiB on still use shared memory.
+# the one a training loop competes for, so large batch fields still use shared memory; the threshold is
+# 512 KiB so that a worker's `prefetch_factor`=2 batches in flight fit in its 1 MiB result pipe and the
+# worker never waits for the main process to read (it would stop preparing the next batch).
 #   * Space is reserved with posix_fallocate, so a full /dev/shm (Docker's 64 MB default) makes us fall back
 #     to the pipe instead of killing the worker with SIGBUS when it touches an unbacked page.
 #   * File names are `ember_dl_<main pid>_<iterator id>_<worker id>_<n>`: the main process removes its
@@ -255,7 +257,7 @@ class _ParentWatchdog:
 #     thousands of batches alive), the batch is read into ordinary memory instead.
 #   * Linux only (other platforms use the pipe); EMBER_DATALOADER_SHM=0 turns it off.
 _SHM_DIR = "/dev/shm"
-_SHM_MIN_BYTES = 1 << 20
+_SHM_MIN_BYTES = 1 << 19
 _shm_prefix = None  # set in a worker when shared memory is usable
 _shm_counter = itertools.count()
 
