@@ -407,3 +407,16 @@ def test_tensor_cuda_raises_like_cpu_only_torch(torch):
             L.ones(1).cuda()
     with pytest.raises(RuntimeError):   # ember's error is also a RuntimeError
         ember.ones(1).cuda()
+
+
+@pytest.mark.parametrize("key", [0, slice(0, 1), (0,), -1])
+def test_zero_dim_index_messages(key, torch):
+    msgs = []
+    for L in (ember, torch):
+        with pytest.raises(IndexError) as e:
+            L.tensor(1.5)[key]
+        msgs.append(str(e.value).split(".")[0])
+        with pytest.raises(IndexError):
+            t = L.tensor(1.5)
+            t[key] = 2.0
+    assert msgs[0] == msgs[1]

@@ -158,7 +158,16 @@ def _check_masks(idx, shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
 
 
-def _index_error(e, shape):
+def _index_error(e, shape, idx=None):
+    if len(shape) == 0 and idx is not None and type(idx) is not tuple:   # torch words a bare int / slice so
+        first = idx
+        if type(first) is int and first < 0:
+            return IndexError(f"index {first} is out of bounds for dimension 0 with size 0")
+        if type(first) is int:   # e.g. old code's `loss.data[0]`
+            return IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
+                              "in C++ to convert a 0-dim tensor to a number")
+        if type(first) is slice:
+            return IndexError("slice() cannot be applied to a 0-dim tensor.")
     msg = str(e)
     if "out of bounds" in msg:
         msg = msg.replace("axis", "dimension")
@@ -403,7 +412,7 @@ class ShapeMixin:
                 return _view(op, self, idx, True)
             return _unary(S.Index, self, idx, False)
         except IndexError as e:
-            raise _index_error(e, self._data.shape) from None
+            raise _index_error(e, self._data.shape, idx) from None
 
     def __setitem__(self, key, value):
         """Write value (scalar or broadcastable tensor) at the indexed positions, in place."""
@@ -419,7 +428,7 @@ class ShapeMixin:
         try:
             self._data[idx] = v
         except IndexError as e:
-            raise _index_error(e, self._data.shape) from None
+            raise _index_error(e, self._data.shape, idx) from None
         except ValueError as e:
             if "read-only" in str(e):
                 # an expand()ed tensor (a read-only NumPy view): like torch, write when the written

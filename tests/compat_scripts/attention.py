@@ -148,3 +148,12 @@ print("mha grad", round(mha.in_proj_weight.grad.abs().sum().item(), 3))
 
 mask = torch.triu(torch.full((T, T), float('-inf')), diagonal=1)
 print("causal mask", r(mask[1]))
+
+layer = nn.TransformerEncoderLayer(d_model=d_model, nhead=n_head, dim_feedforward=32, dropout=0.0, batch_first=True)
+init_from_numpy(layer, 3)
+enc = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
+tmask = nn.Transformer.generate_square_subsequent_mask(T)
+y = enc(x, mask=tmask)
+print("encoder", r(y[0, 0]), r(tmask[1]))
+y.pow(2).mean().backward()
+print("encoder grad", round(enc.layers[0].linear1.weight.grad.abs().sum().item(), 4))
