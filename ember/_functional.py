@@ -439,7 +439,6 @@ def is_autocast_enabled(device_type=None) -> bool:
 def svd(input, some=True, compute_uv=True, *, out=None):
     """(U, S, V) with input = U diag(S) V^T. Matches `torch.svd` (some=False: square U and V)."""
     from . import linalg
-    from collections import namedtuple
     if not compute_uv:
         S = linalg.svdvals(input)
         m, n = input.shape[-2:]

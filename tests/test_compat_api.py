@@ -159,14 +159,14 @@ def test_tensor_memory_queries(torch):
 
 @pytest.mark.parametrize("name,params,keys", [
     ("resnet18", 11689512, 122), ("resnet34", 21797672, 218), ("resnet50", 25557032, 320),
-    ("resnext50_32x4d", 25028904, 320),
+    ("resnext50_32x4d", 25028904, 320), ("mobilenet_v2", 3504872, None),
 ])
 def test_models_match_torchvision_sizes(name, params, keys):
     # parameter counts of torchvision's models (published with their weights)
     from ember.vision import models
     m = getattr(models, name)()
     assert sum(p.numel() for p in m.parameters()) == params
-    assert len(m.state_dict()) == keys
+    assert keys is None or len(m.state_dict()) == keys
     with pytest.raises(RuntimeError, match="pretrained"):
         getattr(models, name)(pretrained=True)
 
@@ -180,6 +180,11 @@ def test_small_models_forward_backward():
     out.sum().backward()
     assert m.conv1.weight.grad.shape == (64, 3, 7, 7)
     assert float(m.layer1[0].bn2.weight.abs().sum()) == 0.0
+    mb = models.mobilenet_v2(num_classes=3, width_mult=0.5)
+    out = mb(ember.randn(2, 3, 32, 32))
+    assert out.shape == (2, 3)
+    out.sum().backward()
+    assert mb.features[0][0].weight.grad is not None
     assert models.list_models(include="vgg1*") == ["vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn",
                                                     "vgg19", "vgg19_bn"]
     with pytest.raises(ValueError):
@@ -420,3 +425,18 @@ def test_zero_dim_index_messages(key, torch):
             t = L.tensor(1.5)
             t[key] = 2.0
     assert msgs[0] == msgs[1]
+
+
+def test_model_weight_enums_import_and_refuse_cleanly():
+    from ember.vision import models
+    from ember.vision.models import ResNet18_Weights, ResNet50_Weights, VGG16_Weights  # noqa: F401
+    assert str(ResNet50_Weights.DEFAULT) == "ResNet50_Weights.IMAGENET1K_V2"
+    assert [w.name for w in ResNet50_Weights] == ["IMAGENET1K_V1", "IMAGENET1K_V2"]
+    for w in (ResNet18_Weights.DEFAULT, "IMAGENET1K_V1"):
+        with pytest.raises(RuntimeError, match="not available in ember"):
+            models.resnet18(weights=w)
+    with pytest.raises(RuntimeError):
+        ResNet18_Weights.DEFAULT.get_state_dict()
+    img = ember.randint(0, 256, (3, 260, 300), dtype=ember.uint8)
+    out = ResNet18_Weights.DEFAULT.transforms()(img)
+    assert out.shape == (3, 224, 224) and out.dtype == ember.float32

@@ -7,5 +7,8 @@ you have yourself with `model.load_state_dict(...)`.
 from .resnet import *  # noqa: F401,F403
 from .vgg import *  # noqa: F401,F403
 from .alexnet import *  # noqa: F401,F403
-from . import resnet, vgg, alexnet  # noqa: F401
+from .mobilenetv2 import MobileNetV2, mobilenet_v2  # noqa: F401
+from . import resnet, vgg, alexnet, mobilenetv2  # noqa: F401
 from ._utils import get_model, list_models  # noqa: F401
+from ._weights import *  # noqa: F401,F403
+from ._weights import WeightsEnum  # noqa: F401

@@ -14,7 +14,8 @@ def no_weights(name: str, weights, kwargs: dict) -> None:
     pretrained = kwargs.pop("pretrained", False)
     kwargs.pop("progress", None)
     if weights is not None or pretrained:
-        raise RuntimeError(f"{name}: pretrained weights are not available in ember (it downloads nothing); "
+        raise RuntimeError(f"{name}: pretrained weights ({weights if weights is not None else 'pretrained=True'}) "
+                           f"are not available in ember (it downloads nothing); "
                            f"build the model with weights=None and load a state_dict you have with "
                            f"model.load_state_dict(...)")
 
