@@ -28,3 +28,13 @@ class detect_anomaly:
     def __exit__(self, *exc):
         _AnomalyMode.enabled = self.prev
         return False
+
+
+def Variable(data, requires_grad=False, volatile=False):
+    """Pre-0.4 PyTorch's wrapper, kept for old scripts: returns the tensor itself (requires_grad set)."""
+    if requires_grad:
+        data.requires_grad_(True)
+    return data
+
+
+from . import functional  # noqa: E402,F401
