@@ -85,7 +85,7 @@ def save_file(tensors, filename, metadata=None) -> None:
                     a = a.astype(a.dtype.newbyteorder("<"))
                 fh.write(memoryview(a.reshape(-1).view(np.uint8)))
             fh.flush()
-            os.fsync(fh.fileno())
+            (getattr(os, "fdatasync", None) or os.fsync)(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:

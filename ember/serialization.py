@@ -222,7 +222,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL, _use_new_
             with os.fdopen(fd, "wb") as fh:
                 _write_archive(obj, fh, _archive_name(stem), pickle_protocol)
                 fh.flush()
-                os.fsync(fh.fileno())
+                (getattr(os, "fdatasync", None) or os.fsync)(fh.fileno())   # data + size, not atime
             try:
                 mode = os.stat(path).st_mode & 0o777
             except FileNotFoundError:
