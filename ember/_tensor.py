@@ -1001,6 +1001,12 @@ def _attach(t, op, edges, shapes, dtypes, saved):
     node.dtypes = dtypes
     node.hooks = None
     node.vers = None
+    _become_output(t, node)
+    return node
+
+
+def _become_output(t, node):
+    """`t` was just written in place by `node`'s op: it now stands for node's output in the graph."""
     base = getattr(t, "_base", None)
     if not (t if base is None else base)._rg:
         _ms._collect_views(t)   # see NOTE [ Views taken before an in-place write ]
@@ -1011,7 +1017,6 @@ def _attach(t, op, edges, shapes, dtypes, saved):
         _rebase_view(t, node)
     if len(t._vc) > 1:
         _ms._refresh_views(t)
-    return node
 
 
 def _can_cast(src, dst):
@@ -1068,16 +1073,7 @@ def _inplace(op, a, *operands):
     a._vc[0] += 1
     if node is not None:
         node.vers = _retarget_vers(node.vers, out_t._vc, a._vc)
-        base = getattr(a, "_base", None)
-        if not (a if base is None else base)._rg:
-            _ms._collect_views(a)   # see NOTE [ Views taken before an in-place write ]
-        _move_retain(a, node)
-        a._node = node
-        a._rg = True
-        if base is not None:
-            _rebase_view(a, node)
-        if len(a._vc) > 1:
-            _ms._refresh_views(a)
+        _become_output(a, node)
     return a
 
 
