@@ -481,6 +481,15 @@ class _SvdPart(Op):
     part = 0
 
     @classmethod
+    def forward(cls, a, u, s, vh):
+        # the decomposition is computed once by the caller; each part's node returns one factor
+        return (u, s, vh)[cls.part], (u, s, vh)
+
+    @classmethod
+    def backward(cls, saved, g, needs):
+        return cls._go(saved, g)
+
+    @classmethod
     def _go(cls, saved, g):
         if type(g) is not np.ndarray:
             _no_double("linalg.svd")
@@ -504,37 +513,13 @@ class _SvdPart(Op):
 class LinalgSvdU(_SvdPart):
     part = 0
 
-    @staticmethod
-    def forward(a, u, s, vh):
-        return u, (u, s, vh)
-
-    @staticmethod
-    def backward(saved, g, needs):
-        return LinalgSvdU._go(saved, g)
-
 
 class LinalgSvdS(_SvdPart):
     part = 1
 
-    @staticmethod
-    def forward(a, u, s, vh):
-        return s, (u, s, vh)
-
-    @staticmethod
-    def backward(saved, g, needs):
-        return LinalgSvdS._go(saved, g)
-
 
 class LinalgSvdVh(_SvdPart):
     part = 2
-
-    @staticmethod
-    def forward(a, u, s, vh):
-        return vh, (u, s, vh)
-
-    @staticmethod
-    def backward(saved, g, needs):
-        return LinalgSvdVh._go(saved, g)
 
 
 def _svd_backward(u, s, vh, gu, gs, gvh):

@@ -1347,6 +1347,13 @@ def _seq_recompute(kind, ins, consts):
     return ember.stack(outs, 0)
 
 
+
+def _time_order(L, reverse):
+    """The order a recurrent backward visits time steps, and each step's predecessor in the forward."""
+    order = list(range(L - 1, -1, -1)) if reverse else list(range(L))
+    prev = {t: (order[k - 1] if k else None) for k, t in enumerate(order)}
+    return order, prev
+
 class LstmSeq(Op):
     """(gi (L, N, 4H) = x W_ih^T + b_ih + b_hh, W_hh (4H, H), h0, c0 (N, H)) -> (L, N, 2H): [h_t | c_t] per step.
 
@@ -1395,10 +1402,7 @@ class LstmSeq(Op):
         mask, reverse = consts
         L, N, G = gi.shape
         H = G // 4
-        order = list(range(L - 1, -1, -1)) if reverse else list(range(L))
-        prev = {}
-        for k, t in enumerate(order):
-            prev[t] = order[k - 1] if k else None
+        order, prev = _time_order(L, reverse)
         dgates = np.empty_like(gi)
         hprev = np.empty((L, N, H), gi.dtype)
         dh = np.zeros((N, H), gi.dtype)
@@ -1474,10 +1478,7 @@ class GruSeq(Op):
         mask, reverse = consts
         L, N, G = gi.shape
         H = G // 3
-        order = list(range(L - 1, -1, -1)) if reverse else list(range(L))
-        prev = {}
-        for k, t in enumerate(order):
-            prev[t] = order[k - 1] if k else None
+        order, prev = _time_order(L, reverse)
         dgi = np.empty_like(gi)
         dgh = np.empty_like(gi)
         hprev = np.empty((L, N, H), gi.dtype)
@@ -1538,7 +1539,7 @@ class RnnSeq(Op):
         if not (_nd(g) and _nd(gi) and _nd(w) and _nd(h0)):
             return _seq_double_backward("rnn_relu" if relu else "rnn_tanh", (gi, w, h0), (mask, reverse), g, needs)
         L, N, H = gi.shape
-        order = list(range(L - 1, -1, -1)) if reverse else list(range(L))
+        order, _ = _time_order(L, reverse)
         dpre = np.empty_like(gi)
         hprev = np.empty_like(gi)
         dh = np.zeros((N, H), gi.dtype)
