@@ -10,7 +10,8 @@ import importlib as _importlib
 from ._dtype import (bool, dtype, finfo, float16, float32, float64, get_default_dtype, iinfo,  # noqa: F401,A004
                      int8, int16, int32, int64, promote_types, set_default_dtype, uint8)
 from ._device import device  # noqa: F401
-from ._tensor import Size, Tensor  # noqa: F401
+from ._tensor import Tensor  # noqa: F401
+from ._tensor_base import Size
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
                                   is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,  # noqa: F401
@@ -57,7 +58,8 @@ def __getattr__(name):
 
 def result_type(tensor1, tensor2) -> dtype:
     """The dtype an arithmetic op on these two operands produces. Matches `torch.result_type`."""
-    from ._tensor import _result_np, _scalar_np, _FROM_NP_DT
+    from ._tensor_base import _result_np, _scalar_np
+    from ._dtype import from_numpy_dtype as _FROM_NP_DT
     if isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor):
         return _FROM_NP_DT(_result_np(tensor1._data, tensor2._data))
     if isinstance(tensor1, Tensor):

@@ -5,7 +5,8 @@ import numpy as np
 
 from . import _dtype as D
 from ._device import check_device
-from ._tensor import Tensor, _wrap
+from ._tensor import Tensor
+from ._tensor_base import _infer_array, _wrap
 from .random import _gen
 
 _ndarray = np.ndarray
@@ -22,52 +23,6 @@ def _finish(data, requires_grad, device=None):
     if requires_grad:
         t.requires_grad_(True)
     return t
-
-
-def _infer_array(data):
-    """np.array of `data` with torch's dtype inference for Python values."""
-    if isinstance(data, Tensor):
-        return data._data
-    if isinstance(data, (np.ndarray, np.generic)):
-        a = np.asarray(data)
-        D.from_numpy_dtype(a.dtype)   # raises TypeError for unsupported dtypes
-        return a
-    if isinstance(data, (list, tuple)) and data and any(isinstance(x, Tensor) for x in data):
-        # element tensors count as Python numbers (torch infers the default dtype from them)
-        data = [x._data.tolist() if isinstance(x, Tensor) else x for x in data]
-    try:
-        a = np.array(data)
-    except ValueError as e:
-        raise ValueError(f"expected a rectangular nested sequence of numbers: {e}") from None
-    k = a.dtype.kind
-    if k == "O":
-        for v in a.reshape(-1).tolist():
-            if not isinstance(v, (int, float, bool)):
-                raise RuntimeError(f"Could not infer dtype of {type(v).__name__}")
-        raise ValueError("Overflow when unpacking long long")      # Python ints beyond int64
-    if k == "u" and a.dtype.itemsize == 8:
-        raise ValueError("Overflow when unpacking long long")
-    if k == "f":
-        if a.dtype != D._default[0].np and not _has_numpy_floats(data):
-            a = a.astype(D._default[0].np)
-    elif k in "iu":
-        if a.dtype != np.int64:
-            a = a.astype(np.int64)
-    elif k == "b":
-        pass
-    elif k == "c":
-        raise TypeError("ember does not implement complex tensors")
-    else:
-        raise TypeError(f"new(): invalid data type '{type(data).__name__}' (could not convert to a number tensor)")
-    return a
-
-
-def _has_numpy_floats(data):
-    if isinstance(data, (np.floating, np.ndarray)):
-        return True
-    if isinstance(data, (list, tuple)) and data:
-        return _has_numpy_floats(data[0])
-    return False
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:

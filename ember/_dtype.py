@@ -188,6 +188,12 @@ def scalar_type_name(d) -> str:
     return _SCALAR_TYPE[d.name]
 
 
+def legacy_type_name(d) -> str:
+    """torch's legacy tensor type name ('torch.FloatTensor', ...): `Tensor.type()` and some messages."""
+    d = d if isinstance(d, dtype) else from_numpy_dtype(d)
+    return f"torch.{_SCALAR_TYPE[d.name]}Tensor"
+
+
 # ---- finfo / iinfo -----------------------------------------------------------------------------
 
 class finfo:

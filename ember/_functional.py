@@ -5,7 +5,8 @@ import numpy as np
 
 from . import _dtype as D
 from ._ops import pointwise as P
-from ._tensor import Tensor, _apply, _binary, _result_np, _scalar_np, _wrap
+from ._tensor import Tensor
+from ._tensor_base import _apply, _binary, _result_np, _scalar_np, _wrap
 
 
 def _t(x):

@@ -15,7 +15,9 @@ from ._ops import pointwise as P
 from ._ops import reduction as R
 from ._ops._base import normalize_dim
 from ._methods.reduction import _axes
-from ._tensor import _KIND, Tensor, _can_cast, _apply, _binary, _result_np, _scalar_np, _unary, _wrap
+from ._tensor import Tensor
+from ._tensor_base import _KIND, _apply, _binary, _result_np, _scalar_np, _unary, _wrap
+from ._inplace import can_cast as _can_cast
 from .autograd.grad_mode import STATE
 
 __all__ = [
@@ -353,7 +355,7 @@ def _clamp_(self, min, max):
     if not isinstance(min, Tensor) and not isinstance(max, Tensor):
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-        from ._tensor import _inplace
+        from ._inplace import inplace_op as _inplace
         return _inplace(P.Clamp, self, min, max)
     return self.copy_(clamp(self.clone() if self._rg else self, min, max))
 

@@ -9,7 +9,8 @@ from . import _dtype as D
 from ._ops import linalg as L
 from ._ops import shape as S
 from ._ops._base import normalize_dim
-from ._tensor import Tensor, _PROMOTE_NP, _apply, _wrap
+from ._tensor import Tensor
+from ._tensor_base import _PROMOTE_NP, _apply, _wrap
 
 __all__ = [
     "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose", "swapaxes", "swapdims",
@@ -115,7 +116,7 @@ def broadcast_shapes(*shapes):
     """The shape that `shapes` broadcast to. Matches `torch.broadcast_shapes`."""
     norm = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
     try:
-        from ._tensor import Size
+        from ._tensor_base import Size
         return Size(np.broadcast_shapes(*norm))
     except ValueError:
         n = max(len(s) for s in norm)

@@ -12,7 +12,8 @@ import numpy as np
 
 from . import _dtype as D
 from ._ops import linalg as L
-from ._tensor import Tensor, _unary, _wrap
+from ._tensor import Tensor
+from ._tensor_base import _unary, _wrap
 
 __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "solve", "cholesky", "cholesky_ex", "qr", "eigh",
            "eigvalsh", "svd", "svdvals", "matmul", "cross", "vector_norm", "matrix_norm", "norm", "matrix_power",
@@ -111,7 +112,7 @@ def solve(A, B, *, left=True, out=None):
     except ValueError:
         raise RuntimeError(f"linalg.solve: the batch dimensions of A {tuple(A.shape)} and B {tuple(B.shape)} do "
                            f"not broadcast") from None
-    from ._tensor import _apply
+    from ._tensor_base import _apply
     try:
         X = _apply(L.LinalgSolve, (A, Bm))
     except np.linalg.LinAlgError:
@@ -335,7 +336,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     if unitriangular:
         from ._creation import eye
         T = T + eye(A._data.shape[-1], dtype=A.dtype)
-    from ._tensor import _apply, _result_np
+    from ._tensor_base import _apply, _result_np
     dt = _result_np(T._data, B._data)
     if dt.kind != "f":
         dt = np.dtype(np.float32)
@@ -413,7 +414,7 @@ def matrix_exp(A):
     X6 = X4 @ X2
     U = X @ (X6 @ (b[13] * X6 + b[11] * X4 + b[9] * X2) + b[7] * X6 + b[5] * X4 + b[3] * X2 + b[1] * I)
     V = X6 @ (b[12] * X6 + b[10] * X4 + b[8] * X2) + b[6] * X6 + b[4] * X4 + b[2] * X2 + b[0] * I
-    from ._tensor import _apply
+    from ._tensor_base import _apply
     R = _apply(L.LinalgSolve, (V - U, V + U))
     for _ in range(s):
         R = R @ R

@@ -14,7 +14,9 @@ import tempfile
 
 import numpy as np
 
-from ._tensor import Tensor, _wrap
+from ._tensor import Tensor
+
+from ._tensor_base import _wrap
 
 __all__ = ["save_file", "load_file", "save", "load", "safe_open"]
 

@@ -34,7 +34,8 @@ import zipfile
 import numpy as np
 
 from . import _dtype as D
-from ._tensor import Size, Tensor, _wrap
+from ._tensor import Tensor
+from ._tensor_base import Size, _wrap
 
 __all__ = ["save", "load", "UnpicklingError", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
            "safe_globals"]

@@ -72,7 +72,7 @@ def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad=F
     """A tensor of the given shape and dtype filled with uniform values in [low, high) (from ember's RNG)."""
     from . import _dtype as D
     from .random import _gen
-    from ._tensor import _wrap
+    from ._tensor_base import _wrap
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     npdt = dtype.np

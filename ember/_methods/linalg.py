@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._ops import linalg as L
+from .._inplace import inplace
+from .._tensor_base import TensorBase as _Tensor, _apply, _binary
 
 
 def _mm_msg(sa, sb):
@@ -76,14 +78,14 @@ class LinalgMixin:
 
     def __matmul__(self, other):
         if not isinstance(other, _Tensor):
-            from .._tensor import _as_operand
+            from .._tensor_base import _as_operand
             other = _as_operand(other)
             if not isinstance(other, _Tensor):
                 return NotImplemented
         return _matmul(self, other, None)
 
     def __rmatmul__(self, other):
-        from .._tensor import _as_operand
+        from .._tensor_base import _as_operand
         other = _as_operand(other)
         if not isinstance(other, _Tensor):
             return NotImplemented
@@ -292,14 +294,4 @@ def _add_scaled(inp, prod, beta, alpha):
 
 
 def _inplace_from(self, compute):
-    from .shape import _write_inplace
-    return _write_inplace(self, compute)
-
-
-_binary = _apply = _Tensor = None
-
-
-def _bind():
-    global _binary, _apply, _Tensor
-    from .._tensor import _binary as b, _apply as ap, Tensor
-    _binary, _apply, _Tensor = b, ap, Tensor
+    return inplace(self, compute)

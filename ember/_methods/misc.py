@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._inplace import _OVERLAP, inplace
 from .._ops.pointwise import Cast, Clone
-from .._ops._base import Op
+from .._ops._base import Op, writable
+from .._tensor_base import _apply, _tensor_of, _unary, _wrap
 
 
 def _zeros_like(g):
@@ -14,9 +16,14 @@ def _zeros_like(g):
 
 
 class CopyFrom(Op):
-    """self.copy_(src): the old value of self gets a zero gradient (as in torch); src gets g (summed to
-    its shape)."""
+    """self.copy_(src), called through inplace(): forward writes src into x itself. The old value of
+    self gets a zero gradient (as in torch); src gets g (summed to its shape)."""
     bw_name = "torch::autograd::CopyBackwards"
+
+    @staticmethod
+    def forward(x, src):
+        np.copyto(x, src if src.shape == x.shape else np.broadcast_to(src, x.shape), casting="unsafe")
+        return x, None
 
     @staticmethod
     def backward(saved, g, needs):
@@ -24,8 +31,13 @@ class CopyFrom(Op):
 
 
 class Fill(Op):
-    """fill_(number): the old value gets a zero gradient."""
+    """fill_(number), called through inplace() (writes into x): the old value gets a zero gradient."""
     bw_name = "FillBackward2"
+
+    @staticmethod
+    def forward(x, value):
+        writable(x).fill(value)
+        return x, None
 
     @staticmethod
     def backward(saved, g, needs):
@@ -37,8 +49,14 @@ class Zero(Fill):
 
 
 class FillTensor(Op):
-    """fill_(0-d tensor): the old value gets zeros, the value gets g (summed to its 0-d shape)."""
+    """fill_(0-d tensor), called through inplace(): the old value gets zeros, the value gets g (summed
+    to its 0-d shape)."""
     bw_name = "FillBackward3"
+
+    @staticmethod
+    def forward(x, v):
+        x[...] = v
+        return x, None
 
     @staticmethod
     def backward(saved, g, needs):
@@ -151,54 +169,31 @@ class MiscMixin:
         return _unary(Clone, self)
 
     def copy_(self, src, non_blocking=False):
-        if not hasattr(src, "_data"):
-            from .._creation import tensor
-            src = tensor(src)
-        recording = _STATE.enabled and (self._rg or src._rg)
-        if recording:
-            _check_inplace(self)
-        before = _edge(self)
-        try:
-            np.copyto(self._data, np.broadcast_to(src._data, self._data.shape), casting="unsafe")
-        except ValueError:
-            raise RuntimeError(f"The size of tensor a ({self._data.shape}) must match the size of tensor b "
-                               f"({src._data.shape}) (copy_ of shape {tuple(src.shape)} into {tuple(self.shape)})") from None
-        self._vc[0] += 1
-        if recording:
-            _attach(self, CopyFrom, (before, _edge(src)), (self._data.shape, src._data.shape),
-                    (self._data.dtype, src._data.dtype), None)
-        return self
+        src = _tensor_of(src)
+        dst = self._data
+        if src._data.shape != dst.shape:
+            try:
+                ok = np.broadcast_shapes(src._data.shape, dst.shape) == dst.shape
+            except ValueError:
+                ok = False
+            if not ok:
+                raise RuntimeError(f"The size of tensor a ({dst.shape}) must match the size of tensor b "
+                                   f"({src._data.shape}) (copy_ of shape {tuple(src.shape)} into "
+                                   f"{tuple(self.shape)})")
+        if not dst.flags.writeable:
+            raise RuntimeError(_OVERLAP)
+        return inplace(self, _apply, CopyFrom, (self, src))
 
     def fill_(self, value, *, _op=Fill):
-        vt = None
         if hasattr(value, "_data"):
             if value._data.ndim:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value._data.ndim} dimensions.")
-            vt = value
-            value = value._data
-        recording = _STATE.enabled and (self._rg or (vt is not None and vt._rg))
-        if recording:
-            _check_inplace(self)
-        before = _edge(self)
-        try:
-            self._data.fill(value)
-        except ValueError:
-            # an expand()ed tensor (a read-only NumPy view): torch fills its memory when given a number
-            if vt is not None:
-                raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers "
-                                   "to a single memory location. Please clone() the tensor before performing the "
-                                   "operation.") from None
-            from .shape import _writable
-            _writable(self._data).fill(value)
-        self._vc[0] += 1
-        if recording:
-            if vt is not None:
-                _attach(self, FillTensor, (before, _edge(vt)), (self._data.shape, ()),
-                        (self._data.dtype, vt._data.dtype), None)
-            else:
-                _attach(self, _op, (before,), (self._data.shape,), (self._data.dtype,), None)
-        return self
+            if not self._data.flags.writeable:
+                raise RuntimeError(_OVERLAP)
+            return inplace(self, _apply, FillTensor, (self, value))
+        # an expand()ed tensor (a read-only NumPy view): torch fills its memory when given a number
+        return inplace(self, _unary, _op, self, value)
 
     def zero_(self):
         return self.fill_(0, _op=Zero)
@@ -310,14 +305,3 @@ _LEGACY = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "Half
 def _d():
     from .. import _dtype
     return _dtype
-
-
-_unary = _wrap = _edge = _attach = _check_inplace = _STATE = None
-
-
-def _bind():
-    global _unary, _wrap, _edge, _attach, _check_inplace, _STATE
-    from .. import _tensor as t
-    from ..autograd.grad_mode import STATE
-    _unary, _wrap, _edge, _attach, _check_inplace, _STATE = (
-        t._unary, t._wrap, t._edge, t._attach, t._check_inplace, STATE)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._inplace import inplace_op as _inplace
 from .._ops import pointwise as P
+from .._tensor_base import TensorBase as _Tensor, _as_operand, _binary, _unary, _wrap
 
 
 class PointwiseMixin:
@@ -967,14 +969,3 @@ def _as_tensor_like(v, like):
         return v
     from .._creation import tensor
     return tensor(v)
-
-
-# bound at the end of _tensor's import (avoids an import cycle)
-_binary = _unary = _inplace = _wrap = _as_operand = _Tensor = None
-
-
-def _bind():
-    global _binary, _unary, _inplace, _wrap, _as_operand, _Tensor
-    from .. import _tensor as t
-    _binary, _unary, _inplace, _wrap, _as_operand, _Tensor = (
-        t._binary, t._unary, t._inplace, t._wrap, t._as_operand, t.Tensor)

@@ -8,6 +8,7 @@ import numpy as np
 
 from .._ops import reduction as R
 from .._ops._base import normalize_dim, normalize_dims
+from .._tensor_base import _binary, _unary, _wrap
 
 
 
@@ -578,12 +579,3 @@ def _F():
 def _P():
     from .._ops import pointwise
     return pointwise
-
-
-_unary = _binary = _wrap = None
-
-
-def _bind():
-    global _unary, _binary, _wrap
-    from .._tensor import _unary as u, _binary as b, _wrap as w
-    _unary, _binary, _wrap = u, b, w

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import numpy as np
-from sys import getrefcount as _getrefcount
-from weakref import ref as _weakref
 
+from .._inplace import become_view as _meta_inplace, inplace as _write_inplace
 from .._ops import shape as S
-from .._ops._base import normalize_dim, normalize_dims
+from .._ops._base import normalize_dim, normalize_dims, writable as _writable
+from .._tensor_base import _apply, _unary, _view, _wrap
+from ..autograd.grad_mode import STATE as _STATE
 
 
 def _shape_arg(args):
@@ -195,7 +196,7 @@ class ShapeMixin:
             dt = to_dtype(shape[0])
             if dt.itemsize != self._data.itemsize:
                 raise RuntimeError("ember: view(dtype) with a different element size is not supported")
-            from .._tensor import _wrap_view
+            from .._tensor_base import _wrap_view
             return _wrap_view(self._data.view(dt.np), self)
         shape = _infer_shape(_shape_arg(shape), self._data.size)
         out = _view(S.Reshape, self, shape)
@@ -419,36 +420,25 @@ class ShapeMixin:
         idx, basic = _convert_index(key)
         if not basic:
             _check_masks(idx, self._data.shape)
-        vt = value if hasattr(value, "_data") else None
-        v = vt._data if vt is not None else value
-        recording = _STATE.enabled and (self._rg or (vt is not None and vt._rg))
-        if recording:
-            _check_inplace(self)
-        before = _edge(self)
+        if not self._data.flags.writeable:
+            # an expand()ed tensor (a read-only NumPy view): like torch, write when the written positions
+            # do not overlap (or through a mask)
+            dst = self._data[idx] if basic else None
+            if dst is not None and any(st == 0 and n > 1 for st, n in zip(dst.strides, dst.shape)):
+                raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers "
+                                   "to a single memory location. Please clone() the tensor before performing the "
+                                   "operation.")
         try:
-            self._data[idx] = v
+            if hasattr(value, "_data"):
+                _write_inplace(self, _apply, S.SetItem, (self, value), idx, basic)
+            else:
+                _write_inplace(self, _unary, S.SetItemScalar, self, idx, basic, value)
         except IndexError as e:
             raise _index_error(e, self._data.shape, idx) from None
-        except ValueError as e:
-            if "read-only" in str(e):
-                # an expand()ed tensor (a read-only NumPy view): like torch, write when the written
-                # positions do not overlap (or through a mask)
-                dst = self._data[idx] if basic else None
-                if dst is not None and any(st == 0 and n > 1 for st, n in zip(dst.strides, dst.shape)):
-                    raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
-                                       "refers to a single memory location. Please clone() the tensor before "
-                                       "performing the operation.") from None
-                _writable(self._data)[idx] = v
-            else:
-                raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be broadcast "
-                                   f"to indexing result of shape {list(np.shape(self._data[idx]))}") from None
-        self._vc[0] += 1
-        if recording:
-            vshape = vt._data.shape if vt is not None else ()
-            _attach(self, S.SetItem, (before, _edge(vt) if vt is not None else None),
-                    (self._data.shape, vshape),
-                    (self._data.dtype, vt._data.dtype if vt is not None else None),
-                    (idx, basic, vshape))
+        except ValueError:
+            v = value._data if hasattr(value, "_data") else value
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be broadcast "
+                               f"to indexing result of shape {list(np.shape(self._data[idx]))}") from None
 
     # ---- dims ---------------------------------------------------------------------------------
     def movedim(self, source, destination):
@@ -1216,159 +1206,5 @@ def _writable(a):
 
 
 def _wrap_idx(a):
-    from .._tensor import _wrap
+    from .._tensor_base import _wrap
     return _wrap(a)
-
-
-# NOTE [ Views taken before an in-place write ]
-# A view shares memory with its base, so after a recorded in-place write to the base (or to a
-# sibling view) a view taken earlier reads the new values: its graph node must be re-derived
-# from the base's new node (torch regenerates the grad_fn). Recorded views are registered on the
-# shared version counter (`_vc[0]` is the version; weakrefs to views follow it), and every live
-# registered view is regenerated as AsStrided(base) after each recorded in-place write.
-# Only views of a base that requires grad are registered when taken (the registration is per-view
-# overhead). A base that does not require grad gains a graph only through its first recorded
-# in-place write; `_collect_views` then finds the views taken before (they hold the shared counter
-# list), once, before the refresh.
-
-def _collect_views(t):
-    """t's base (or t) is about to require grad through an in-place write: register its live views."""
-    root = getattr(t, "_base", None)
-    if root is None:
-        root = t
-    vc = root._vc
-    # references accounted for: root's slot, t's slot (a view), `vc`, getrefcount's argument
-    if _getrefcount(vc) <= (3 if t is root else 4):
-        return
-    import gc
-    known = {id(r()) for r in vc[1:]}
-    for o in gc.get_referrers(vc):
-        if o is not root and getattr(o, "_vc", None) is vc and getattr(o, "_base", None) is root \
-                and id(o) not in known:
-            vc.append(_weakref(o))
-
-
-def _register_view(t):
-    vc = t._vc
-    vc.append(_weakref(t))
-    if len(vc) > 33:
-        vc[1:] = [r for r in vc[1:] if r() is not None]
-
-
-def _refresh_views(t):
-    vc = t._vc
-    root = getattr(t, "_base", None)
-    if root is None:
-        root = t
-    rn = root._node
-    if rn is None:
-        return
-    live = []
-    for r in vc[1:]:
-        w = r()
-        if w is None:
-            continue
-        live.append(r)
-        if w is t or getattr(w, "_base", None) is not root:
-            continue
-        pos = _view_positions(w._data, root._data)
-        node = _new_node(_Node)
-        node.op = S.AsStrided
-        node.next = (rn,)
-        node.saved = (pos, root._data.shape, pos.size > 1 and np.unique(pos).size != pos.size)
-        node.shapes = (root._data.shape,)
-        node.dtypes = (root._data.dtype,)
-        node.vers = None
-        node.hooks = None
-        w._node = node
-        w._rg = True
-    vc[1:] = live
-
-
-def _meta_inplace(self, out):
-    """squeeze_/unsqueeze_/t_/transpose_: self takes the view's shape (same memory) and graph node."""
-    if _STATE.enabled and self._rg and self._node is None:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    self._data = out._data
-    if out._node is not None:
-        self._node = out._node
-    return self
-
-
-def _write_inplace(self, compute):
-    """Run `compute()` (the out-of-place op on self) and write its result into self's memory.
-
-    torch's in-place checks run first (so a view is validated before its graph edge is read);
-    self then takes the result's place in the graph, and a view's base is rebased by the core.
-    """
-    if _STATE.enabled:
-        _check_inplace(self)
-    before = _edge(self)
-    out = compute()
-    node = out._node
-    dst = self._data
-    if out._data.shape != dst.shape:
-        raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the broadcast shape "
-                           f"{list(out._data.shape)}")
-    old = self._vc[0]
-    if node is not None:
-        # arrays the op saved that alias self are about to be overwritten: keep private copies,
-        # and forget their version entries (the output's entry is retargeted to self below)
-        if node.op.saved_inputs:
-            saved = list(node.saved)
-            for i, code in enumerate(node.op.saves):
-                if code[0] == "x" and saved[i] is dst:
-                    saved[i] = dst.copy()
-            node.saved = tuple(saved)
-        v = node.vers
-        if v is not None:
-            nv = []
-            for i in range(0, len(v), 2):
-                if not (v[i] is self._vc and v[i + 1] == old):
-                    nv += (v[i], v[i + 1])
-            node.vers = tuple(nv) or None
-        if node.next[0] is not before and getattr(self, "_base", None) is not None:
-            # the core's view rebase needs the write's input 0 to be the old view: record a copy instead
-            return self.copy_(out)
-    try:
-        np.copyto(dst, out._data, casting="unsafe")
-    except ValueError:
-        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
-                           "single memory location. Please clone() the tensor before performing the "
-                           "operation.") from None
-    self._vc[0] += 1
-    if node is not None:
-        if node.vers is not None:
-            nv = list(node.vers)
-            for i in range(0, len(nv), 2):
-                if nv[i] is out._vc:
-                    nv[i], nv[i + 1] = self._vc, self._vc[0]
-            node.vers = tuple(nv)
-        base = getattr(self, "_base", None)
-        if not (self if base is None else base)._rg:
-            _collect_views(self)
-        self._node = node
-        self._rg = True
-        if base is not None:
-            _rebase_view(self, node)
-        if len(self._vc) > 1:
-            _refresh_views(self)
-    return self
-
-
-_view = _apply = _unary = _edge = _attach = _check_inplace = _rebase_view = _view_positions = None
-_STATE = _Node = None
-
-
-_new_node = object.__new__
-
-
-def _bind():
-    global _view, _apply, _unary, _edge, _attach, _check_inplace, _rebase_view, _view_positions, _STATE, _Node
-    from .. import _tensor as t
-    from .._ops._base import Node
-    from ..autograd.grad_mode import STATE
-    _view, _apply, _unary, _edge, _attach, _check_inplace, _rebase_view, _view_positions, _STATE, _Node = (
-        t._view, t._apply, t._unary, t._edge, t._attach, t._check_inplace, t._rebase_view, t._view_positions,
-        STATE, Node)
-

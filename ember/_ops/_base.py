@@ -1,4 +1,4 @@
-"""Op base class, the graph Node record, and helpers shared by every kernel.
+"""The kernel base class `Op`, the op registry, and helpers shared by every kernel.
 
 An Op is a namespace of two static functions on NumPy arrays:
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-OPS: dict[str, type] = {}   # filled at import; for tests and docs, never used for dispatch
+OPS: dict[str, type] = {}   # every kernel by class name, filled at import; read by tests and docs, never for dispatch
 
 _ndarray = np.ndarray
 
@@ -40,9 +40,16 @@ class Op:
     # torch's grad_fn class name, e.g. MulBackward0; defaults to <ClassName>Backward0
     bw_name: str | None = None
 
+    registered = True     # False for kernels made at run time (custom autograd.Function adapters)
+
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
-        OPS[cls.__name__] = cls
+        if cls.registered:
+            other = OPS.get(cls.__name__)
+            if other is not None:
+                raise RuntimeError(f"two kernels are named {cls.__name__}: {other.__module__} and "
+                                   f"{cls.__module__} (the op registry keeps one kernel per name)")
+            OPS[cls.__name__] = cls
         if "bw_name" not in cls.__dict__ or cls.__dict__["bw_name"] is None:
             cls.bw_name = cls.__name__ + "Backward0"
         # which inputs' arrays are saved (their in-place modification must be detected)
@@ -59,67 +66,6 @@ class Op:
     @staticmethod
     def backward(saved, g, needs):
         raise NotImplementedError
-
-
-class Node:
-    """One recorded op. It never references its output tensor, so graphs die by refcount."""
-
-    __slots__ = ("op", "next", "saved", "shapes", "dtypes", "vers", "hooks", "retain", "__weakref__")
-
-    def name(self) -> str:
-        return self.op.bw_name
-
-    def __repr__(self):
-        return f"<{self.op.bw_name.rsplit('::', 1)[-1]} object at {hex(id(self))}>"
-
-    @property
-    def next_functions(self):
-        from ember.autograd.engine import next_functions
-        return next_functions(self)
-
-    def register_hook(self, fn):
-        """`fn(grad_inputs, grad_outputs)` after this node's backward; may return new grad_inputs."""
-        return self._add_hook(_NodePostHook(fn))
-
-    def register_prehook(self, fn):
-        """`fn(grad_outputs)` before this node's backward; may return new grad_outputs."""
-        return self._add_hook(_NodePreHook(fn))
-
-    def _add_hook(self, h):
-        # node hooks run after the tensor hooks and retain_grad kept in the same list (see _tensor.py)
-        if self.hooks is None:
-            self.hooks = []
-        self.hooks.append(h)
-        from ember._tensor import RemovableHandle
-        return RemovableHandle(self.hooks, h)
-
-    @property
-    def metadata(self):
-        return {}
-
-
-class _NodePreHook:
-    """A grad_fn pre-hook in Node.hooks: called like a tensor hook, with the gradient as a 1-tuple."""
-    __slots__ = ("fn",)
-
-    def __init__(self, fn):
-        self.fn = fn
-
-    @property
-    def __name__(self):
-        return getattr(self.fn, "__name__", type(self.fn).__name__)
-
-    def __call__(self, g):
-        r = self.fn((g,))
-        return None if r is None else r[0]
-
-
-class _NodePostHook:
-    """A grad_fn hook in Node.hooks, run by the engine after the node's backward."""
-    __slots__ = ("fn",)
-
-    def __init__(self, fn):
-        self.fn = fn
 
 
 # ---- shape helpers ---------------------------------------------------------------------------
@@ -219,12 +165,13 @@ def b_matmul(a, b):
 
 
 def b_where(cond, a, b):
-    if not hasattr(a, "_data") and not hasattr(b, "_data"):
-        if hasattr(cond, "_data"):
-            cond = cond._data
-        return np.where(cond, a, b)
-    from ember import where
-    return where(cond, a, b)
+    if hasattr(a, "_data"):             # tensor mode (create_graph): the Tensor method records it
+        return a.where(cond, b)
+    if hasattr(b, "_data"):
+        return b.where(cond.logical_not() if hasattr(cond, "_data") else np.logical_not(cond), a)
+    if hasattr(cond, "_data"):
+        cond = cond._data
+    return np.where(cond, a, b)
 
 
 def b_unsqueeze_like(g, shape, axes):
@@ -238,4 +185,17 @@ def b_unsqueeze_like(g, shape, axes):
 
 
 def is_array(x):
+    """Whether a backward rule runs on arrays (ordinary backward) rather than Tensors (create_graph)."""
     return type(x) is _ndarray
+
+
+def writable(a):
+    """A writable alias of `a`: NumPy marks broadcast (expand()ed) views read-only, torch writes through."""
+    if a.flags.writeable:
+        return a
+    w = a.view()
+    try:
+        w.flags.writeable = True
+    except ValueError:
+        raise RuntimeError("ember: cannot write into a tensor whose memory is read-only") from None
+    return w

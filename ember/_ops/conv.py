@@ -35,7 +35,7 @@ def _tensor_mode(g):
 
 
 def _apply(op, inputs, *args):
-    from ember._tensor import _apply as ap
+    from ember._tensor_base import _apply as ap
     return ap(op, inputs, *args)
 
 
@@ -657,7 +657,7 @@ def fold_forward(cols, cfg, osz, out_hw):
     return out[:, :, pt:pt + H, pl:pl + W]
 
 
-class Unfold(Op):
+class Im2col(Op):
     saves = ("c", "c", "c")
     bw_name = "Im2ColBackward0"
 
@@ -920,7 +920,7 @@ class PadConstant(Op):
     def backward(saved, g, needs):
         neg = tuple((-lo, -hi) for lo, hi in saved[0])
         if _tensor_mode(g):
-            from ember._tensor import _unary
+            from ember._tensor_base import _unary
             return (_unary(PadConstant, g, neg, 0),)
         return (PadConstant.forward(g, neg, 0)[0],)
 

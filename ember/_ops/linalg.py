@@ -226,7 +226,7 @@ def _einsum(eq, arrays):
 
 
 def _wrap_const(a):
-    from ember._tensor import _wrap
+    from ember._tensor_base import _wrap
     return _wrap(a)
 
 

@@ -10,6 +10,9 @@ import math
 
 import numpy as np
 
+from .. import _tensor_base
+from .pointwise import ClampMin
+
 from ._base import Op, b_exp, b_matmul, b_sum, b_swap_last, b_where
 
 _ndarray = np.ndarray
@@ -20,8 +23,7 @@ def _nd(g):
 
 
 def _T():
-    from .. import _tensor
-    return _tensor
+    return _tensor_base
 
 
 def _tensor_grad_unsupported(name):
@@ -538,20 +540,6 @@ class PNorm(Op):
         return (np.where(n == 0, 0, gx) if p not in (1, 0) else gx,)
 
 
-class ClampMin(Op):
-    saves = ("x0", "c")
-    bw_name = "ClampMinBackward0"
-
-    @staticmethod
-    def forward(x, lo):
-        return np.maximum(x, x.dtype.type(lo)), (x, lo)
-
-    @staticmethod
-    def backward(saved, g, needs):
-        x, lo = saved
-        return (b_where(x >= lo, g, 0 * g),)
-
-
 # ---- losses --------------------------------------------------------------------------------------------
 
 class CrossEntropy(Op):
@@ -848,9 +836,9 @@ class Bce(Op):
             y = y if not _nd(y) else T._wrap(y)
             gx = gy = None
             if needs[0]:
-                gx = (x - y) / T._unary(ClampMin, (1 - x) * x, 1e-12) * g
+                gx = (x - y) / T._unary(ClampMin, (1 - x) * x, 1e-12, None) * g
             if needs[1]:
-                gy = (T._unary(ClampMin, (1 - x).log(), -100.0) - T._unary(ClampMin, x.log(), -100.0)) * g
+                gy = (T._unary(ClampMin, (1 - x).log(), -100.0, None) - T._unary(ClampMin, x.log(), -100.0, None)) * g
             if w is not None:
                 gx = None if gx is None else gx * w
                 gy = None if gy is None else gy * w

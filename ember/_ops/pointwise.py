@@ -13,6 +13,7 @@ _ndarray = np.ndarray
 
 
 class Add(Op):
+    scalar_array = True      # NOTE [ Python scalars as 0-d arrays ] (_tensor_base.py)
     @staticmethod
     def forward(x, y):
         return x + y, None
@@ -23,6 +24,7 @@ class Add(Op):
 
 
 class Sub(Op):
+    scalar_array = True      # NOTE [ Python scalars as 0-d arrays ] (_tensor_base.py)
     @staticmethod
     def forward(x, y):
         return x - y, None
@@ -33,6 +35,7 @@ class Sub(Op):
 
 
 class RSub(Op):   # y - x, for python-scalar y (keeps x as input 0)
+    scalar_array = True      # NOTE [ Python scalars as 0-d arrays ] (_tensor_base.py)
     bw_name = "RsubBackward1"
 
     @staticmethod
@@ -57,6 +60,7 @@ class RSubTensor(Op):   # torch.rsub(x, y) = y - x for tensors x, y
 
 
 class Mul(Op):
+    scalar_array = True      # NOTE [ Python scalars as 0-d arrays ] (_tensor_base.py)
     saves = ("x0", "x1")
     saved_for = {"x0": (1,), "x1": (0,)}   # see Op.saved_for (core)
 
@@ -71,6 +75,7 @@ class Mul(Op):
 
 
 class Div(Op):
+    scalar_array = True      # NOTE [ Python scalars as 0-d arrays ] (_tensor_base.py)
     saves = ("x0", "x1")
     saved_for = {"x0": (1,), "x1": (0, 1)}   # see Op.saved_for (core)
     to_float = True

@@ -236,7 +236,7 @@ class TakeAlong(Op):
     def backward(saved, g, needs):
         shape, idx, dim, squeeze, unique = saved
         if hasattr(g, "_data"):
-            from ember._tensor import _unary
+            from ember._tensor_base import _unary
             return (_unary(ScatterAlong, g, idx, dim, squeeze, shape, unique),)
         return (ScatterAlong.forward(g, idx, dim, squeeze, shape, unique)[0],)
 
@@ -265,7 +265,7 @@ class ScatterAlong(Op):
     def backward(saved, g, needs):
         idx, dim, squeeze = saved
         if hasattr(g, "_data"):
-            from ember._tensor import _unary
+            from ember._tensor_base import _unary
             return (_unary(TakeAlong, g, idx, dim, squeeze),)
         return (TakeAlong.forward(g, idx, dim, squeeze)[0],)
 

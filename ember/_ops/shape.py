@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Op, b_reshape, b_sum, b_transpose
+from .._inplace import AsStrided
+from .._tensor_base import _apply, _wrap
+from ._base import Op, b_reshape, b_sum, b_transpose, writable
 
 
 class Reshape(Op):
@@ -110,7 +112,6 @@ class Index(Op):
         shape, idx, basic = saved
         if type(g) is np.ndarray:
             return (_index_backward(g, shape, idx, basic),)
-        from ember._tensor import _apply
         return (_apply(IndexBackward, (g,), shape, idx, basic),)
 
 
@@ -147,20 +148,19 @@ class IndexBackward(Op):
         idx, basic = saved
         if type(gg) is np.ndarray:
             return (gg[idx],)
-        from ember._tensor import _apply
         return (_apply(Index, (gg,), idx, basic),)
 
 
 class SetItem(Op):
-    """out = x with out[idx] = v (the functional form behind __setitem__)."""
+    """x[idx] = v. Called through inplace(): forward writes into x itself (x's values are not needed
+    in backward: the written region's gradient goes to v, the rest to the old x)."""
     saves = ("c", "c", "c")
     bw_name = "CopySlices"
 
     @staticmethod
     def forward(x, v, idx, basic):
-        out = x.copy()
-        out[idx] = v
-        return out, (idx, basic, v.shape if hasattr(v, "shape") else ())
+        writable(x)[idx] = v
+        return x, (idx, basic, v.shape)
 
     @staticmethod
     def backward(saved, g, needs):
@@ -178,10 +178,23 @@ class SetItem(Op):
             if type(g) is np.ndarray:
                 gv = g[idx]
             else:
-                from ember._tensor import _apply
                 gv = _apply(Index, (g,), idx, basic)
             # several writes to one element keep only the last: torch's gradient is then unspecified
         return gx, gv
+
+
+class SetItemScalar(SetItem):
+    """x[idx] = number (called through inplace(), like SetItem)."""
+    saves = ("c", "c", "c")
+
+    @staticmethod
+    def forward(x, idx, basic, value):
+        writable(x)[idx] = value
+        return x, (idx, basic, ())
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return SetItem.backward(saved, g, (needs[0], False))[:1]
 
 
 # ---- helpers (arrays) --------------------------------------------------------------------------
@@ -219,7 +232,6 @@ def _pad_to(g, sub_shape, shape):
         out = np.zeros(shape, dtype=g.dtype)
         out[tuple(slice(0, s) for s in sub_shape)] = g
         return out
-    from ember._tensor import _apply
     return _apply(IndexBackward, (g,), tuple(shape), tuple(slice(0, s) for s in sub_shape), True)
 
 
@@ -255,13 +267,7 @@ def _unfold_view(x, dim, size, step):
     return np.lib.stride_tricks.as_strided(x, shape, strides)
 
 
-def _apply(op, inputs, *args):
-    from ember._tensor import _apply as ap
-    return ap(op, inputs, *args)
-
-
 def _const(a):
-    from ember._tensor import _wrap
     return _wrap(a)
 
 
@@ -738,28 +744,6 @@ class UnfoldBackward(Op):
 
 
 
-class AsStrided(Op):
-    """A view re-derived from its base's current graph node (after an in-place write to the base):
-    out = base.flat[pos]. `overlap` marks views whose elements share memory (expand, unfold)."""
-    saves = ("c", "c", "c")
-    bw_name = "AsStridedBackward0"
-
-    @staticmethod
-    def backward(saved, g, needs):
-        pos, shape, overlap = saved
-        n = 1
-        for s in shape:
-            n *= s
-        if type(g) is np.ndarray:
-            gx = np.zeros(n, dtype=g.dtype)
-            if overlap:
-                np.add.at(gx, pos.reshape(-1), np.broadcast_to(g, pos.shape).reshape(-1))
-            else:
-                gx[pos.reshape(-1)] = np.broadcast_to(g, pos.shape).reshape(-1)
-            return (gx.reshape(shape),)
-        return (_apply(IndexBackward, (g.reshape(-1),), (n,), pos.reshape(-1), False).reshape(shape),)
-
-
 class IndexPut(Op):
     """x.index_put(indices, values, accumulate): indices is a NumPy advanced-index tuple."""
     saves = ("c", "c", "c")
@@ -784,7 +768,7 @@ class IndexPut(Op):
         return gx, gv
 
 
-class AsStridedView(AsStrided):
+class AsStridedView(AsStrided):   # the user-facing as_strided
     """x.as_strided(size, stride, offset) on a C-contiguous x: a NumPy strided view of x's memory."""
     bw_name = "AsStridedBackward0"
 

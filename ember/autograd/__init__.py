@@ -1,40 +1,29 @@
-"""Automatic differentiation: backward, grad, custom Functions, grad modes, gradcheck."""
+"""Automatic differentiation: backward, grad, custom Functions, grad modes, gradcheck.
+
+The submodules load on first use: the recording core imports `autograd.graph` and
+`autograd.grad_mode` at the bottom of `import ember`, before the engine exists.
+"""
+from __future__ import annotations
+
+import importlib as _importlib
+
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
                         no_grad, set_grad_enabled)
-from .engine import backward, grad  # noqa: F401
-from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: F401
+
+_NAMES = {"backward": "engine", "grad": "engine", "Function": "function", "FunctionCtx": "function",
+          "once_differentiable": "function", "GradcheckError": "_gradcheck", "gradcheck": "_gradcheck",
+          "gradgradcheck": "_gradcheck", "set_detect_anomaly": "anomaly_mode", "is_anomaly_enabled": "anomaly_mode",
+          "detect_anomaly": "anomaly_mode", "Variable": "variable"}
+_SUBMODULES = {"engine", "function", "functional", "graph", "grad_mode", "anomaly_mode", "variable"}
 
 
-class _AnomalyMode:
-    enabled = False
+def __getattr__(name):
+    if name in _NAMES:
+        return getattr(_importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
+    if name in _SUBMODULES:
+        return _importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")
 
 
-def set_detect_anomaly(mode: bool, check_nan: bool = True):
-    _AnomalyMode.enabled = bool(mode)
-
-
-def is_anomaly_enabled() -> bool:
-    return _AnomalyMode.enabled
-
-
-class detect_anomaly:
-    def __init__(self, check_nan=True):
-        self.prev = _AnomalyMode.enabled
-
-    def __enter__(self):
-        _AnomalyMode.enabled = True
-
-    def __exit__(self, *exc):
-        _AnomalyMode.enabled = self.prev
-        return False
-
-
-def Variable(data, requires_grad=False, volatile=False):
-    """Pre-0.4 PyTorch's wrapper, kept for old scripts: returns the tensor itself (requires_grad set)."""
-    if requires_grad:
-        data.requires_grad_(True)
-    return data
-
-
-from . import functional  # noqa: E402,F401
+def __dir__():
+    return sorted(set(globals()) | set(_NAMES) | _SUBMODULES)

@@ -19,8 +19,10 @@ import sys
 
 import numpy as np
 
-from .._ops._base import Node, _NodePostHook, sum_to
-from .function import FunctionCtx as _Ctx
+from .. import _dtype as D
+from .._ops._base import sum_to
+from .._tensor_base import TensorBase, _tensor_of, _wrap
+from .graph import SECOND_TIME, Node, NodePostHook, PostAccumulateHook, RetainGrad
 from .grad_mode import STATE
 
 _ndarray = np.ndarray
@@ -28,19 +30,7 @@ _FREED = object()
 _ONE = (True,)
 _NOT_ONE = (False,)
 
-_SECOND_TIME = (
-    "Trying to backward through the graph a second time (or directly access saved tensors after they have "
-    "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
-    "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
-    "if you need to access saved tensors after calling backward.")
-
-
-def _tensor_mod():
-    from .. import _tensor
-    return _tensor
-
-
-def _vers_codes(node):
+def vers_codes(node):
     """The saves-code ("x0", "x1", "out") of each (counter, version) pair in node.vers, in the
     order the recording hooks write them: saved tensor inputs ascending, then the output."""
     op = node.op
@@ -51,7 +41,7 @@ def _vers_codes(node):
     return codes
 
 
-def _check_versions(node, needs):
+def check_versions(node, needs):
     v = node.vers
     for i in range(0, len(v), 2):
         vc = v[i]
@@ -60,9 +50,7 @@ def _check_versions(node, needs):
             # (e.g. x * w saves x for w's gradient only); decided here, off the hot path
             used_by = node.op.saved_for
             if used_by is not None:
-                codes = _vers_codes(node)
-                if len(codes) * 2 == len(v) + 2 and codes[0] == "x0":
-                    codes = codes[1:]      # _inplace dropped x0's entry (it saved a private copy)
+                codes = vers_codes(node)
                 if len(codes) * 2 == len(v):
                     users = used_by.get(codes[i // 2])
                     if users is not None and not any(needs[k] for k in users if k < len(needs)):
@@ -75,7 +63,7 @@ def _check_versions(node, needs):
                 "form, or clone() the tensor before modifying it.")
 
 
-def _saved_as_tensors(node, T):
+def saved_as_tensors(node):
     """For create_graph: rebuild each saved array as a Tensor wired to the graph it came from."""
     saved = node.saved
     codes = node.op.saves
@@ -88,27 +76,27 @@ def _saved_as_tensors(node, T):
         if code == "c" or not isinstance(s, (_ndarray, np.generic)):   # 0-d results may be NumPy scalars
             out.append(s)
         elif code == "out":
-            t = T._wrap(s)
+            t = _wrap(s)
             t._node = node
             t._rg = True
             out.append(t)
         else:
             e = node.next[int(code[1:])]
             if e is None:
-                out.append(T._wrap(s))
+                out.append(_wrap(s))
             elif type(e) is Node:
-                t = T._wrap(s)
+                t = _wrap(s)
                 t._node = e
                 t._rg = True
                 out.append(t)
             elif e._data is s:
                 out.append(e)          # a leaf: the tensor itself
             else:
-                out.append(e.to(T.D._FROM_NP[s.dtype]) if e._data.dtype != s.dtype else e)
+                out.append(e.to(D._FROM_NP[s.dtype]) if e._data.dtype != s.dtype else e)
     return tuple(out)
 
 
-def _fix_array(g, shape, dtype):
+def fix_array(g, shape, dtype):
     if g.shape != shape:
         g = sum_to(g, shape)
     if g.dtype is not dtype and dtype is not None:
@@ -116,39 +104,39 @@ def _fix_array(g, shape, dtype):
     return g
 
 
-def _fix_tensor(g, shape, dtype, T):
+def fix_tensor(g, shape, dtype):
     if type(g) is _ndarray:
-        g = T._wrap(g)
+        g = _wrap(g)
     if tuple(g._data.shape) != tuple(shape):
         g = sum_to(g, shape)
     if dtype is not None and g._data.dtype is not dtype:
-        g = g.to(T.D._FROM_NP[dtype])
+        g = g.to(D._FROM_NP[dtype])
     return g
 
 
-def _run_hooks(hooks, g, create_graph, T):
+def _run_hooks(hooks, g, create_graph):
     """Tensor hooks of a non-leaf: each may return a replacement; retain_grad stores the result."""
     for h in hooks:
-        if type(h) is _NodePostHook:
+        if type(h) is NodePostHook:
             continue
-        if type(h) is T._RetainGrad:
+        if type(h) is RetainGrad:
             t = h.ref()
             if t is not None:
-                gt = g if create_graph else T._wrap(np.array(g))
+                gt = g if create_graph else _wrap(np.array(g))
                 old = getattr(t, "_grad", None)
-                t._grad = gt if old is None else (old + gt if create_graph else T._wrap(old._data + gt._data))
+                t._grad = gt if old is None else (old + gt if create_graph else _wrap(old._data + gt._data))
             continue
-        gt = g if create_graph else T._wrap(g)
+        gt = g if create_graph else _wrap(g)
         r = h(gt)
         if r is not None:
             g = _hook_result(h, g, r, create_graph)
     return g
 
 
-def _run_post_hooks(node, gin, g, create_graph, T):
+def _run_post_hooks(node, gin, g, create_graph):
     """grad_fn.register_hook hooks: fn(grad_inputs, grad_outputs), each input's gradient already summed
     to its shape and dtype as torch shows it; a returned tuple replaces grad_inputs."""
-    post = [h for h in node.hooks if type(h) is _NodePostHook]
+    post = [h for h in node.hooks if type(h) is NodePostHook]
     if not post:
         return gin
     fixed = []
@@ -156,15 +144,15 @@ def _run_post_hooks(node, gin, g, create_graph, T):
         gi = gin[i] if i < len(gin) else None
         if gi is not None and e is not None and node.shapes[i] is not None:
             if create_graph:
-                gi = _fix_tensor(gi, node.shapes[i], node.dtypes[i], T)
+                gi = fix_tensor(gi, node.shapes[i], node.dtypes[i])
             else:
-                gi = T._wrap(_fix_array(np.asarray(gi), node.shapes[i], node.dtypes[i]))
+                gi = _wrap(fix_array(np.asarray(gi), node.shapes[i], node.dtypes[i]))
         elif e is None:
             gi = None
         elif gi is not None and type(gi) is _ndarray:
-            gi = T._wrap(gi)
+            gi = _wrap(gi)
         fixed.append(gi)
-    go = (g if create_graph or type(g) is not _ndarray else T._wrap(g),)
+    go = (g if create_graph or type(g) is not _ndarray else _wrap(g),)
     for h in post:
         r = h.fn(tuple(fixed), go)
         if r is not None:
@@ -190,11 +178,8 @@ def _hook_result(h, g, r, create_graph):
     new = r._data
     name = getattr(h, "__name__", type(h).__name__)
     if new.dtype != old.dtype:
-        from .._dtype import from_numpy_dtype
-        from .._methods.misc import _LEGACY
-        raise RuntimeError(f"hook '{name}' has changed the type of value (was torch."
-                           f"{_LEGACY[from_numpy_dtype(old.dtype).name]} got torch."
-                           f"{_LEGACY[from_numpy_dtype(new.dtype).name]})")
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {D.legacy_type_name(old.dtype)} "
+                           f"got {D.legacy_type_name(new.dtype)})")
     if new.shape != old.shape:
         raise RuntimeError(f"hook '{name}' has changed the size of value")
     return r if create_graph else new
@@ -228,7 +213,6 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
     accumulate: write into leaves' .grad (backward) or not (autograd.grad).
     leaf_filter: set of ids of tensors allowed to receive .grad (backward's `inputs=`).
     """
-    T = _tensor_mod()
     grads = {}
     leaf_grads = {}
     captured = {}
@@ -258,12 +242,12 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
             nxt = node.next
             if g is not None:
                 if node.hooks:
-                    g = _run_hooks(node.hooks, g, create_graph, T)
+                    g = _run_hooks(node.hooks, g, create_graph)
                 if capture is not None and node in capture:
                     captured[node] = g
                 saved = node.saved
                 if saved is _FREED:
-                    raise RuntimeError(_SECOND_TIME)
+                    raise RuntimeError(SECOND_TIME)
                 nn = len(nxt)
                 if nn == 1:
                     needs = _ONE if nxt[0] is not None else _NOT_ONE
@@ -275,9 +259,9 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                 # the usual one or two (counter, version) pairs are compared inline; anything else,
                 # or a mismatch, goes to the full check (which decides whether it is an error)
                 if v is not None and (v[0][0] != v[1] or (len(v) > 2 and (len(v) > 4 or v[2][0] != v[3]))):
-                    _check_versions(node, needs)
+                    check_versions(node, needs)
                 if create_graph:
-                    gin = node.op.backward(_saved_as_tensors(node, T), g, needs)
+                    gin = node.op.backward(saved_as_tensors(node), g, needs)
                 else:
                     gin = node.op.backward(saved, g, needs)
                 if not retain_graph and saved is not None:
@@ -285,7 +269,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                 if type(gin) is not tuple:
                     gin = (gin,)
                 if node.hooks:
-                    gin = _run_post_hooks(node, gin, g, create_graph, T)
+                    gin = _run_post_hooks(node, gin, g, create_graph)
                 shapes = node.shapes
                 dtypes = node.dtypes
                 for i, e in enumerate(nxt):
@@ -297,12 +281,12 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                         if shape is None:         # internal edges (multi-output Functions) carry no metadata
                             pass
                         elif create_graph:
-                            gi = _fix_tensor(gi, shape, dtypes[i], T)
+                            gi = fix_tensor(gi, shape, dtypes[i])
                         else:
                             if type(gi) is not _ndarray:
                                 gi = np.asarray(gi) if not hasattr(gi, "_data") else gi._data
                             if gi.shape != shape or gi.dtype is not dtypes[i]:
-                                gi = _fix_array(gi, shape, dtypes[i])
+                                gi = fix_array(gi, shape, dtypes[i])
                     if type(e) is Node:
                         if gi is not None:
                             prev = grads.get(e)
@@ -332,7 +316,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
         given = set()
         while leaf_grads:
             leaf, g = leaf_grads.popitem()[1]
-            _accumulate_leaf(leaf, g, create_graph, T, given)
+            _accumulate_leaf(leaf, g, create_graph, given)
     finally:
         STATE.enabled = prev_enabled
     return captured
@@ -341,14 +325,15 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
 def _release(saved):
     """What an op that saved only constants keeps after its backward: like torch, a second backward
     fails only where tensors (arrays here: masks, indices) were saved; shapes and scalars stay."""
-    if type(saved) is _Ctx:
-        return saved._release()
     if type(saved) is tuple:
         for s in saved:
             if isinstance(s, _ndarray):
                 return _FREED
         return saved
-    return _FREED if isinstance(saved, _ndarray) else saved
+    if isinstance(saved, _ndarray):
+        return _FREED
+    release = getattr(saved, "_release", None)      # a custom Function's ctx
+    return saved if release is None else release()
 
 
 def _plus(a, b):
@@ -380,21 +365,21 @@ def _unique_refs():
 _UNIQUE_REFS = _unique_refs()
 
 
-def _accumulate_leaf(leaf, g, create_graph, T, given=None):
+def _accumulate_leaf(leaf, g, create_graph, given=None):
     hooks = getattr(leaf, "_hooks", None)
     post = None
     if hooks:
         for h in list(hooks):
-            if type(h) is T._PostAccumulateHook:
+            if type(h) is PostAccumulateHook:
                 post = [h] if post is None else post + [h]
                 continue
-            r = h(g if create_graph else T._wrap(g))
+            r = h(g if create_graph else _wrap(g))
             if r is not None:
                 g = _hook_result(h, g, r, create_graph)
     old = getattr(leaf, "_grad", None)
     if create_graph:
         if type(g) is _ndarray:
-            g = T._wrap(g)
+            g = _wrap(g)
         elif getattr(g, "_base", None) is not None or not g._data.flags.c_contiguous:
             g = g.clone()              # a view (e.g. an expanded gradient) is stored as a copy, as in torch
         elif given is not None:
@@ -408,7 +393,7 @@ def _accumulate_leaf(leaf, g, create_graph, T, given=None):
         if not (sys.getrefcount(g) <= _UNIQUE_REFS and g.flags.owndata and g.flags.writeable
                 and g.flags.c_contiguous):
             g = np.array(g)
-        leaf._grad = T._wrap(g)
+        leaf._grad = _wrap(g)
     else:
         # in place, as torch does, even into a .grad that has a graph (create_graph earlier): it keeps
         # that graph, and the version bump guards any backward that saved it
@@ -424,17 +409,16 @@ def _accumulate_leaf(leaf, g, create_graph, T, given=None):
             h.fn(leaf)
 
 
-def _seed_for(t, g, T, create_graph):
+def _seed_for(t, g, create_graph):
     if g is None:
         if t._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         if t._data.dtype.kind != "f":
             raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
         one = np.ones(t._data.shape, dtype=t._data.dtype)
-        return T._wrap(one) if create_graph else one
-    if not isinstance(g, T.Tensor):
-        from .._creation import tensor
-        g = tensor(g, dtype=t.dtype)
+        return _wrap(one) if create_graph else one
+    if not isinstance(g, TensorBase):
+        g = _wrap(np.array(_tensor_of(g)._data, dtype=t._data.dtype))
     if g._data.shape != t._data.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and output[0] has a "
                            f"shape of {t.shape}.")
@@ -454,7 +438,6 @@ def _as_tuple(x):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
     """Accumulate the gradients of `tensors` into the leaves' `.grad`. Matches `torch.autograd.backward`."""
-    T = _tensor_mod()
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors if grad_tensors is not None else grad_variables)
     if grad_tensors is None:
@@ -466,7 +449,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
     if retain_graph is None:
         retain_graph = create_graph
-    seeds = [_seed_for(t, g, T, create_graph) for t, g in zip(tensors, grad_tensors)]
+    seeds = [_seed_for(t, g, create_graph) for t, g in zip(tensors, grad_tensors)]
     leaf_filter = None
     capture = None
     if inputs is not None:
@@ -486,7 +469,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         for node, t in capture.items():
             g = captured.get(node)
             if g is not None:
-                gt = g if create_graph else T._wrap(np.array(g))
+                gt = g if create_graph else _wrap(np.array(g))
                 old = getattr(t, "_grad", None)
                 t._grad = gt if old is None else old + gt
 
@@ -494,7 +477,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Gradients of `outputs` with respect to `inputs`, returned (not accumulated). Matches `torch.autograd.grad`."""
-    T = _tensor_mod()
     outputs = _as_tuple(outputs)
     single = not isinstance(inputs, (tuple, list))
     inputs = _as_tuple(inputs)
@@ -513,7 +495,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
     if retain_graph is None:
         retain_graph = create_graph
-    seeds = [_seed_for(t, g, T, create_graph) for t, g in zip(outputs, grad_outputs)]
+    seeds = [_seed_for(t, g, create_graph) for t, g in zip(outputs, grad_outputs)]
     capture = {}
     for t in inputs:
         capture[t._node if t._node is not None else id(t)] = t
@@ -524,9 +506,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         g = captured.get(key)
         if g is not None and t._node is None and getattr(t, "_hooks", None):
             for h in list(t._hooks):       # a leaf's tensor hooks see (and may replace) its gradient
-                if type(h) is T._PostAccumulateHook:
+                if type(h) is PostAccumulateHook:
                     continue
-                r = h(g if create_graph else T._wrap(g))
+                r = h(g if create_graph else _wrap(g))
                 if r is not None:
                     g = _hook_result(h, g, r, create_graph)
         if g is None:
@@ -535,43 +517,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             elif not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
                                    "Set allow_unused=True if this is the desired behavior.")
-        if g is not None and not isinstance(g, T.Tensor):
-            g = T._wrap(g if g.flags.owndata else np.array(g))
+        if g is not None and not isinstance(g, TensorBase):
+            g = _wrap(g if g.flags.owndata else np.array(g))
         result.append(g)
     return tuple(result)
-
-
-class _AccumulateGrad:
-    """What `next_functions` shows for a leaf: torch's AccumulateGrad, with `.variable`."""
-    __slots__ = ("variable",)
-
-    def __init__(self, variable):
-        self.variable = variable
-
-    def name(self):
-        return "torch::autograd::AccumulateGrad"
-
-    def __repr__(self):
-        return f"<AccumulateGrad object at {hex(id(self))}>"
-
-    @property
-    def next_functions(self):
-        return ()
-
-
-# torch ops whose Python-scalar operand is a Scalar argument (no edge), not a wrapped-number Tensor
-# (which shows up as (None, 0)): x ** 2, 1 - x, 2 ** x, x % 2
-_SCALAR_OVERLOADS = frozenset({"PowBackward0", "PowBackward1", "PowBackward2", "RsubBackward1", "RemainderBackward0"})
-
-
-def next_functions(node):
-    out = []
-    nxt = node.next
-    if len(nxt) == 2 and nxt[1] is None and node.dtypes[1] is None and node.op.bw_name in _SCALAR_OVERLOADS:
-        nxt = nxt[:1]
-    for e in nxt:
-        if e is None or type(e) is Node:
-            out.append((e, 0))
-        else:
-            out.append((_AccumulateGrad(e), 0))
-    return tuple(out)

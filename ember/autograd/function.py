@@ -6,12 +6,16 @@ slot of a shared node, so the engine keeps single-output nodes everywhere.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
-from .._ops._base import Node, Op
+from .._inplace import become_output
+from .._ops._base import Op
+from .._tensor_base import TensorBase, _edge, _wrap, _wrap_shared
+from .graph import SECOND_TIME, new_node
 from .grad_mode import STATE
 
-_new = object.__new__
 
 
 class FunctionCtx:
@@ -37,8 +41,7 @@ class FunctionCtx:
     @property
     def saved_tensors(self):
         if self._freed:
-            from .engine import _SECOND_TIME
-            raise RuntimeError(_SECOND_TIME)
+            raise RuntimeError(SECOND_TIME)
         if self._versions is not None:
             for t, v in zip(self.to_save, self._versions):
                 if t is not None and t._vc[0] != v:
@@ -73,19 +76,15 @@ class _SavedOutput:
     __slots__ = ("_data", "_vc", "ref")
 
     def __init__(self, t):
-        import weakref
         self._data = t._data
         self._vc = t._vc
         self.ref = weakref.ref(t._node)
 
     def _unpack(self):
-        from .. import _tensor as T
         node = self.ref()
         if node is None:
-            from .engine import _SECOND_TIME
-            raise RuntimeError(_SECOND_TIME)
-        t = _new(T.Tensor)
-        t._data = self._data
+            raise RuntimeError(SECOND_TIME)
+        t = _wrap(self._data)
         t._vc = self._vc
         t._rg = True
         t._node = node
@@ -94,12 +93,12 @@ class _SavedOutput:
 
 class _FunctionOp(Op):
     """Engine-side adapter (one subclass per user Function class)."""
+    registered = False
     fn = None
     saves = ()
 
     @classmethod
     def backward(cls, ctx, g, needs):
-        from .. import _tensor as T
         grads = g.parts if type(g) is _Partial else (g,)
         n_out = ctx._n_out
         if len(grads) < n_out:
@@ -110,9 +109,9 @@ class _FunctionOp(Op):
             if gi is None:
                 shape, dt = ctx._out_meta[i]
                 if ctx.materialize_grads and dt is not None:    # non-tensor outputs get None, like torch
-                    gi = T._wrap(np.zeros(shape, dtype=dt))
+                    gi = _wrap(np.zeros(shape, dtype=dt))
             elif type(gi) is np.ndarray:
-                gi = T._wrap(gi)
+                gi = _wrap(gi)
             else:
                 array_mode = False
             wrapped.append(gi)
@@ -213,12 +212,11 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .. import _tensor as T
         ctx = FunctionCtx()
         tensor_pos = []
         needs = []
         for a in args:
-            if isinstance(a, T.Tensor):
+            if isinstance(a, TensorBase):
                 tensor_pos.append(a)
                 needs.append(a._rg)
             else:
@@ -244,17 +242,11 @@ class Function(metaclass=_FunctionMeta):
         # shapes only (None for non-tensor arguments): the ctx must not keep the inputs' arrays alive
         ctx._in_shapes = tuple(None if t is None else t._data.shape for t in tensor_pos)
         ctx._n_out = len(outs)
-        ctx._out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, T.Tensor) else ((), None) for o in outs]
-        edges = tuple(T._edge(t) for t in tensor_pos if t is not None)
+        ctx._out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, TensorBase) else ((), None) for o in outs]
+        edges = tuple(_edge(t) for t in tensor_pos if t is not None)
         tens_in = [t for t in tensor_pos if t is not None]
-        node = _new(Node)
-        node.op = cls._op
-        node.next = edges
-        node.saved = ctx
-        node.shapes = tuple(t._data.shape for t in tens_in)
-        node.dtypes = tuple(t._data.dtype for t in tens_in)
-        node.hooks = None
-        node.vers = None
+        node = new_node(cls._op, edges, ctx, tuple(t._data.shape for t in tens_in),
+                        tuple(t._data.dtype for t in tens_in))
         for t in ctx.dirty_tensors:
             if t._node is None and t._rg:
                 raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
@@ -263,11 +255,11 @@ class Function(metaclass=_FunctionMeta):
         inputs_ids = {id(t) for t in tens_in}
         result = []
         for i, o in enumerate(outs):
-            if not isinstance(o, T.Tensor):
+            if not isinstance(o, TensorBase):
                 result.append(o)
                 continue
             if id(o) in inputs_ids and id(o) not in dirty:
-                o = T._wrap_shared(o)      # an input returned as is becomes a new alias
+                o = _wrap_shared(o)      # an input returned as is becomes a new alias
             if id(o) in dirty:
                 o._vc[0] += 1
             if id(o) in nondiff or o._data.dtype.kind != "f":
@@ -276,24 +268,17 @@ class Function(metaclass=_FunctionMeta):
                     o._node = None
                 result.append(o)
                 continue
-            if len(outs) == 1:
-                o._node = node
+            out_node = node if len(outs) == 1 else new_node(_Select, (node,), (i, len(outs)), (None,), (None,))
+            if id(o) in dirty:
+                become_output(o, out_node)     # an input modified in place: retain_grad and views follow it
             else:
-                sel = _new(Node)
-                sel.op = _Select
-                sel.next = (node,)
-                sel.saved = (i, len(outs))
-                sel.shapes = (None,)
-                sel.dtypes = (None,)
-                sel.hooks = None
-                sel.vers = None
-                o._node = sel
-            o._rg = True
+                o._node = out_node
+                o._rg = True
             result.append(o)
         # versions of saved tensors are taken after mark_dirty's bump (a dirty input may be saved)
         ctx._versions = tuple(t._vc[0] if t is not None else None for t in ctx.to_save)
         if ctx.to_save:
-            mine = {id(o) for o in result if isinstance(o, T.Tensor) and o._node is not None}
+            mine = {id(o) for o in result if isinstance(o, TensorBase) and o._node is not None}
             if mine:
                 ctx.to_save = tuple([_SavedOutput(t) if t is not None and id(t) in mine else t
                                      for t in ctx.to_save])

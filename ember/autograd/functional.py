@@ -9,6 +9,7 @@ import numpy as np
 
 from .engine import grad
 from .grad_mode import enable_grad
+from .._tensor_base import TensorBase, _wrap
 
 
 def _tuple(x):
@@ -16,11 +17,10 @@ def _tuple(x):
 
 
 def _prepare(inputs):
-    from .. import _tensor as T
     ins, is_tuple = _tuple(inputs)
     fresh = []
     for t in ins:
-        if not isinstance(t, T.Tensor):
+        if not isinstance(t, TensorBase):
             raise TypeError(f"The inputs given to autograd.functional must be Tensors, got {type(t).__name__}")
         c = t.detach()
         c.requires_grad_(True)
@@ -29,8 +29,7 @@ def _prepare(inputs):
 
 
 def _zeros_if_none(g, like):
-    from .. import _tensor as T
-    return g if g is not None else T._wrap(np.zeros_like(like._data))
+    return g if g is not None else _wrap(np.zeros_like(like._data))
 
 
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
@@ -48,7 +47,6 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
     """d func(inputs) / d inputs, shaped output.shape + input.shape. Matches `torch.autograd.functional.jacobian`."""
-    from .. import _tensor as T
     if strategy != "reverse-mode":
         raise NotImplementedError("ember: only strategy='reverse-mode' is implemented")
     ins, in_tuple = _prepare(inputs)
@@ -69,7 +67,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
                     from .. import _functional as F
                     J = F.stack(per_input[j]).reshape(tuple(o.shape) + tuple(x.shape))
                 else:
-                    J = T._wrap(np.zeros(tuple(o.shape) + tuple(x.shape), dtype=x._data.dtype))
+                    J = _wrap(np.zeros(tuple(o.shape) + tuple(x.shape), dtype=x._data.dtype))
                 blocks.append(J if create_graph else J.detach())
             rows.append(tuple(blocks) if in_tuple else blocks[0])
     return tuple(rows) if out_tuple else rows[0]

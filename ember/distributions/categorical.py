@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import _creation as C
 from .. import _dtype as D
-from .._tensor import Size
+from .._tensor_base import Size
 from ..autograd.grad_mode import no_grad
 from . import constraints
 from .distribution import Distribution

@@ -97,7 +97,7 @@ class _PositiveDefinite(Constraint):
 
     def check(self, value):
         import numpy as np
-        from .._tensor import _wrap
+        from .._tensor_base import _wrap
         a = value.detach().numpy()
         sym = np.abs(a - np.swapaxes(a, -1, -2)).max(axis=(-1, -2)) <= 1e-6 if a.size else np.ones(a.shape[:-2], bool)
         eig_ok = np.linalg.eigvalsh(a).min(-1) > 0 if a.size else np.ones(a.shape[:-2], bool)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import math
 
 from .. import _creation as C
-from .._tensor import Size, Tensor
+from .._tensor import Tensor
+from .._tensor_base import Size
 from ..autograd.grad_mode import no_grad
 
 __all__ = ["Distribution"]

@@ -5,7 +5,7 @@ import math
 
 from .. import _creation as C
 from .. import linalg
-from .._tensor import Size
+from .._tensor_base import Size
 from . import constraints
 from .distribution import Distribution
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .._ops import conv as K
-from .._tensor import _apply, _unary, _wrap
+from .._tensor_base import _apply, _unary, _wrap
 
 __all__ = [
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
@@ -789,7 +789,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
                            f"dilation=({d[0]}, {d[1]}), padding=({p[0]}, {p[1]}), calculated shape of the array of "
                            f"sliding blocks as ({osz[0]}, {osz[1]}), but its components must be at least one.")
     cfg = (ks[0], ks[1], s[0], s[1], p[0], p[0], p[1], p[1], d[0], d[1])
-    out = _unary(K.Unfold, x, cfg, osz)
+    out = _unary(K.Im2col, x, cfg, osz)
     return out if batched else out.squeeze(0)
 
 

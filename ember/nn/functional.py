@@ -14,8 +14,11 @@ import numpy as np
 
 from .. import _dtype as D
 from .._ops import nn as K
+from .._ops.pointwise import ClampMin
 from .._ops._base import normalize_dim
-from .._tensor import Tensor, _apply, _inplace, _unary, _wrap
+from .._tensor import Tensor
+from .._tensor_base import _apply, _unary, _wrap
+from .._inplace import inplace_op as _inplace
 from ..autograd.grad_mode import STATE
 from ..random import _gen
 
@@ -452,7 +455,7 @@ def _keep_mask(shape, p, dtype, generator=None):
 def _apply_mask(input, mask, shift, inplace):
     if inplace:
         if STATE.enabled and input._rg:
-            from .._tensor import _check_inplace
+            from .._inplace import check_inplace as _check_inplace
             _check_inplace(input)
         out = _unary(K.DropoutMask, input, mask, shift)
         np.copyto(input._data, out._data)
@@ -675,7 +678,7 @@ def _norm(x, p, dim, keepdim):
 
 
 def _clamp_min(x, lo):
-    return _unary(K.ClampMin, x, lo)
+    return _unary(ClampMin, x, lo, None)
 
 
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):
@@ -879,7 +882,7 @@ def _broadcast_pair(input, target):
         input = input.expand(*shape) if tuple(input.shape) != shape else input
         target = target.expand(*shape) if tuple(target.shape) != shape else target
     if input._data.dtype != target._data.dtype:
-        from .._tensor import _result_np
+        from .._tensor_base import _result_np
         dt = D._FROM_NP[_result_np(input._data, target._data)]
         input, target = input.to(dt), target.to(dt)
     return input, target

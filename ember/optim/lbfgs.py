@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor
+
+from .._tensor_base import _wrap
 from ..autograd.grad_mode import enable_grad, no_grad
 from .optimizer import Optimizer, _check_lr, _scalar
 

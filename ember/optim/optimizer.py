@@ -18,7 +18,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._tensor import RemovableHandle, Tensor, _wrap
+from .._tensor import Tensor
+
+from .._tensor_base import _wrap
+
+from ..utils.hooks import RemovableHandle
 from ..autograd.grad_mode import enable_grad
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
@@ -33,17 +37,17 @@ class _RequiredParameter:
 
 required = _RequiredParameter()
 
-_hook_ids = itertools.count()
 _global_pre_hooks: "OrderedDict[int, Callable]" = OrderedDict()
 _global_post_hooks: "OrderedDict[int, Callable]" = OrderedDict()
 
 
 def _add_hook(container, hook, prepend=False):
-    key = next(_hook_ids)
+    h = RemovableHandle(container)
+    key = h.id
     container[key] = hook
     if prepend:
         container.move_to_end(key, last=False)
-    return RemovableHandle(container, key)
+    return h
 
 
 def register_optimizer_step_pre_hook(hook) -> RemovableHandle:

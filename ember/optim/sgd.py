@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._tensor import _wrap
+from .._tensor_base import _wrap
 from ..autograd.grad_mode import enable_grad
 from .optimizer import Optimizer, _check_lr, _scalar
 

@@ -123,7 +123,7 @@ class SWALR(LRScheduler):
 
 def _make_averaged_model():
     from ..nn.modules.module import Module
-    from .._tensor import _wrap
+    from .._tensor_base import _wrap
 
     class AveragedModel(Module):
         """A copy of `model` whose parameters are a running (SWA) or custom average of `model`'s.

@@ -8,7 +8,9 @@ import zlib
 
 import numpy as np
 
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor
+
+from .._tensor_base import _wrap
 from . import _pil
 
 __all__ = ["make_grid", "save_image"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._tensor import _wrap
+from ..._tensor_base import _wrap
 from .. import functional as F
 from ..parameter import Parameter, _factory_dtype
 from .module import Module

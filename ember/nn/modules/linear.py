@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ..._tensor import _wrap
+from ..._tensor_base import _wrap
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter, _factory_dtype

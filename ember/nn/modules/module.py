@@ -16,8 +16,11 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from ..._tensor import Tensor, _wrap
+from ..._tensor import Tensor
+
+from ..._tensor_base import _wrap
 from ...autograd.grad_mode import STATE, no_grad
+from ...utils.hooks import RemovableHandle
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
@@ -43,35 +46,12 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
     __str__ = __repr__
 
 
-class RemovableHandle:
-    """Unregisters a hook from one or more dicts. Matches `torch.utils.hooks.RemovableHandle`."""
-
-    _next_id = 0
-
-    def __init__(self, hooks_dict, *, extra_dict=None):
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-        extra = [] if extra_dict is None else (extra_dict if isinstance(extra_dict, list) else [extra_dict])
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in extra)
+class _GlobalHookHandle(RemovableHandle):
+    """The handle of a global module hook: removing it also refreshes the fast path's flag."""
 
     def remove(self):
-        d = self.hooks_dict_ref()
-        if d is not None:
-            d.pop(self.id, None)
-        for r in self.extra_dict_ref:
-            d = r()
-            if d is not None:
-                d.pop(self.id, None)
-        d = self.hooks_dict_ref()
-        if d is _global_forward_pre_hooks or d is _global_forward_hooks or d is _global_backward_hooks:
-            _GLOBAL[0] = bool(_global_forward_pre_hooks or _global_forward_hooks or _global_backward_hooks)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
+        super().remove()
+        _GLOBAL[0] = bool(_global_forward_pre_hooks or _global_forward_hooks or _global_backward_hooks)
 
 
 class _Registry(dict):
@@ -717,7 +697,7 @@ class Module:
             if param._data.ndim == 0 and arr.ndim == 1 and arr.shape[0] == 1:
                 arr = arr[0]
             if arr.shape != param._data.shape:
-                from ..._tensor import Size
+                from ..._tensor_base import Size
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape {Size(arr.shape)} from "
                                   f"checkpoint, the shape in current model is {Size(param._data.shape)}.")
                 continue
@@ -981,7 +961,7 @@ class _BackwardHookState:
     @classmethod
     def wrap_inputs(cls, module, hooks, args):
         from ..._ops.nn import Identity
-        from ..._tensor import _unary
+        from ..._tensor_base import _unary
         state = cls(module, hooks, len(args))
         new = list(args)
         for i, a in enumerate(args):
@@ -1041,21 +1021,21 @@ class _BackwardHookState:
 
 
 def register_module_forward_pre_hook(hook):
-    h = RemovableHandle(_global_forward_pre_hooks)
+    h = _GlobalHookHandle(_global_forward_pre_hooks)
     _global_forward_pre_hooks[h.id] = hook
     _GLOBAL[0] = True
     return h
 
 
 def register_module_forward_hook(hook, *, always_call=False):
-    h = RemovableHandle(_global_forward_hooks)
+    h = _GlobalHookHandle(_global_forward_hooks)
     _global_forward_hooks[h.id] = hook
     _GLOBAL[0] = True
     return h
 
 
 def register_module_full_backward_hook(hook):
-    h = RemovableHandle(_global_backward_hooks)
+    h = _GlobalHookHandle(_global_backward_hooks)
     _global_backward_hooks[h.id] = hook
     _GLOBAL[0] = True
     return h

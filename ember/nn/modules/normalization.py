@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._tensor import _wrap
+from ..._tensor_base import _wrap
 from .. import _functional_conv as F
 from .. import functional as _NF
 from .. import init

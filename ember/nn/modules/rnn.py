@@ -13,7 +13,8 @@ import math
 import numpy as np
 
 from ..._ops import nn as K
-from ..._tensor import Tensor, _apply, _wrap
+from ..._tensor import Tensor
+from ..._tensor_base import _apply, _wrap
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter, _factory_dtype

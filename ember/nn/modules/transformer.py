@@ -10,7 +10,7 @@ import copy
 
 import numpy as np
 
-from ..._tensor import _wrap
+from ..._tensor_base import _wrap
 from .. import functional as F
 from .. import init
 from .activation import MultiheadAttention

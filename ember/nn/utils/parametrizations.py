@@ -5,7 +5,7 @@ import numpy as np
 
 from ...autograd.grad_mode import no_grad
 from ...random import _gen
-from ..._tensor import _wrap
+from ..._tensor_base import _wrap
 from ..modules.module import Module
 from . import parametrize
 from .weight_norm import _norm_except_dim

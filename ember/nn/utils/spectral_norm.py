@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._tensor import _wrap
+from ..._tensor_base import _wrap
 from ...autograd.grad_mode import no_grad
 from ...random import _gen
 from ..parameter import Parameter

@@ -9,7 +9,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ember._tensor import Tensor, _wrap
+from ember._tensor import Tensor
+
+from ember._tensor_base import _wrap
 from ember.random import _gen, default_generator
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset",

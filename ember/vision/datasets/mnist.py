@@ -13,7 +13,9 @@ import warnings
 
 import numpy as np
 
-from ..._tensor import Tensor, _wrap
+from ..._tensor import Tensor
+
+from ..._tensor_base import _wrap
 from .. import _pil
 from .utils import _fetch_from_mirrors, extract_archive, verify_str_arg
 from .vision import VisionDataset

@@ -15,7 +15,9 @@ from enum import Enum
 
 import numpy as np
 
-from ..._tensor import Tensor, _wrap
+from ..._tensor import Tensor
+
+from ..._tensor_base import _wrap
 from .. import _pil
 
 __all__ = ["InterpolationMode", "to_tensor", "pil_to_tensor", "to_pil_image", "normalize", "resize", "crop",

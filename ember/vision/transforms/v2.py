@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._tensor import Tensor, _wrap
+from ..._tensor import Tensor
+
+from ..._tensor_base import _wrap
 from . import functional  # noqa: F401
 from .functional import convert_image_dtype, pil_to_tensor
 from .transforms import *  # noqa: F401,F403

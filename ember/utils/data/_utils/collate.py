@@ -7,7 +7,9 @@ import dataclasses
 
 import numpy as np
 
-from ember._tensor import Tensor, _wrap
+from ember._tensor import Tensor
+
+from ember._tensor_base import _wrap
 from ember._dtype import from_numpy_dtype
 
 from ..dataset import _StackedBatch

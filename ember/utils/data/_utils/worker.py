@@ -323,7 +323,7 @@ def _shm_cleanup(prefix: str) -> None:
 
 def _rebuild_shm(path, shape, dtype):
     # main-process side: map, unlink at once (the mapping keeps the memory), wrap without copying
-    from ember._tensor import _wrap
+    from ember._tensor_base import _wrap
     dtype = np.dtype(dtype)
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     try:
@@ -366,7 +366,7 @@ def _reduce_tensor(t):
 
 
 def _rebuild_tensor(data):
-    from ember._tensor import _wrap
+    from ember._tensor_base import _wrap
     return _wrap(data)
 
 

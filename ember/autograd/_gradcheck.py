@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from .._tensor_base import TensorBase, _wrap
 
 
 class GradcheckError(RuntimeError):
@@ -21,9 +22,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     directional checks instead, which test the same identity u.J.v at a fraction of the cost.
     """
     from .engine import grad
-    from .. import _tensor as T
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
-    diff = [i for i, t in enumerate(inputs) if isinstance(t, T.Tensor) and t.requires_grad]
+    diff = [i for i, t in enumerate(inputs) if isinstance(t, TensorBase) and t.requires_grad]
     for i in diff:
         if inputs[i]._data.dtype != np.float64:
             import warnings
@@ -31,7 +31,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                           "gradcheck is only reliable in float64.")
     rng = np.random.default_rng(seed)
     outs = _outputs(func, inputs)
-    outs_d = [k for k, o in enumerate(outs) if isinstance(o, T.Tensor) and o.requires_grad]
+    outs_d = [k for k, o in enumerate(outs) if isinstance(o, TensorBase) and o.requires_grad]
 
     def f_flat():
         with _no_grad():
@@ -46,7 +46,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         n_checks = 1 if full else 3
         for _ in range(n_checks):
             u = rng.standard_normal(o._data.shape)
-            ga = grad(o, [inputs[i] for i in diff], grad_outputs=T._wrap(u.astype(o._data.dtype)),
+            ga = grad(o, [inputs[i] for i in diff], grad_outputs=_wrap(u.astype(o._data.dtype)),
                       retain_graph=True, allow_unused=True)
             ga = [np.zeros(inputs[i]._data.shape) if g is None else np.asarray(g._data, dtype=np.float64)
                   for g, i in zip(ga, diff)]
@@ -94,18 +94,17 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   seed=0, **kwargs):
     """Check second derivatives: gradcheck of the (create_graph) gradient function."""
     from .engine import grad
-    from .. import _tensor as T
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
-    diff = [t for t in inputs if isinstance(t, T.Tensor) and t.requires_grad]
+    diff = [t for t in inputs if isinstance(t, TensorBase) and t.requires_grad]
     outs = _outputs(func, inputs)
     rng = np.random.default_rng(seed)
-    us = [T._wrap(rng.standard_normal(o._data.shape)) for o in outs if o.requires_grad]
+    us = [_wrap(rng.standard_normal(o._data.shape)) for o in outs if o.requires_grad]
 
     def first(*xs):
         from .grad_mode import enable_grad
         with enable_grad():   # gradcheck evaluates this under no_grad; the inner grad needs a graph
             os_ = [o for o in _outputs(func, xs) if o.requires_grad]
-            gs = grad(os_, [x for x in xs if isinstance(x, T.Tensor) and x.requires_grad], grad_outputs=us,
+            gs = grad(os_, [x for x in xs if isinstance(x, TensorBase) and x.requires_grad], grad_outputs=us,
                       create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)
 
