@@ -21,38 +21,13 @@ from ._inplace import can_cast as _can_cast
 from .autograd.grad_mode import STATE
 
 __all__ = [
-    # arithmetic
-    "add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
-    "remainder", "fmod", "pow", "float_power", "neg", "negative", "abs", "absolute", "sign", "sgn", "reciprocal",
-    # exponential / log / power
-    "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square",
-    # trigonometric / hyperbolic
-    "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "arctan2", "arcsin", "arccos", "arctan",
-    "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh",
-    # special
-    "sigmoid", "logit", "erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "lerp", "clamp", "clip",
-    "clamp_min", "clamp_max",
-    "maximum", "minimum", "fmax", "fmin", "floor", "ceil", "round", "trunc", "fix", "frac",
-    "isnan", "isinf", "isfinite", "isposinf", "isneginf", "isreal", "signbit", "nan_to_num", "hypot",
-    "logaddexp", "logaddexp2", "xlogy", "copysign",
-    # comparison / logical / bitwise
-    "lt", "le", "gt", "ge", "eq", "ne", "less", "less_equal", "greater", "greater_equal", "not_equal",
-    "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
-    "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "allclose", "isclose", "equal",
-    # reductions
-    "sum", "mean", "nansum", "nanmean", "prod", "var", "std", "var_mean", "std_mean", "max", "min", "amax",
-    "amin", "aminmax", "argmax", "argmin", "logsumexp", "logcumsumexp", "norm", "cumsum", "cumprod", "cummax",
-    "cummin", "all", "any", "count_nonzero", "median", "mode", "kthvalue", "topk", "sort", "argsort", "msort",
-    "unique", "bincount", "histc", "softmax", "log_softmax",
-    # random
-    "normal", "bernoulli", "multinomial", "poisson",
-    # more pointwise / statistics
-    "addcmul", "addcdiv", "deg2rad", "rad2deg", "heaviside", "gcd", "lcm", "positive", "dist", "quantile",
-    "nanquantile", "sinc", "ldexp", "frexp", "nextafter", "angle", "mvlgamma", "nanmedian", "cov", "corrcoef",
-    "histogram", "unique_consecutive", "conj", "conj_physical", "resolve_conj", "resolve_neg", "is_conj",
-    "is_neg", "real", "imag",
-    # misc
-    "fill_diagonal_", "_vector_norm", "_matrix_norm", "return_types",
+    "sum", "mean", "nansum", "nanmean", "prod", "var", "std", "var_mean",
+    "std_mean", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin",
+    "logsumexp", "logcumsumexp", "norm", "cumsum", "cumprod", "cummax", "cummin", "all",
+    "any", "count_nonzero", "median", "mode", "kthvalue", "topk", "sort", "argsort",
+    "msort", "unique", "bincount", "histc", "softmax", "log_softmax", "normal", "bernoulli",
+    "multinomial", "poisson", "dist", "quantile", "nanquantile", "nanmedian", "cov", "corrcoef",
+    "histogram", "unique_consecutive", "fill_diagonal_", "_vector_norm", "_matrix_norm", "return_types",
 ]
 
 
@@ -99,422 +74,108 @@ class return_types:
 
 # ---- arithmetic ---------------------------------------------------------------------------------------
 
-def add(input, other, *, alpha=1, out=None):
-    if not isinstance(input, Tensor):
-        return _out(_t(other).mul(alpha).add(input) if alpha != 1 else _t(other).add(input), out)
-    return _out(input.add(other, alpha=alpha), out)
 
 
-def sub(input, other, *, alpha=1, out=None):
-    return _out(_t(input).sub(other, alpha=alpha), out)
 
 
-def rsub(input, other, *, alpha=1):
-    """`other - alpha * input`. Matches `torch.rsub`."""
-    from ._methods.pointwise import _sub_check
-    input = _t(input)
-    _sub_check(input, other)
-    x = input if alpha == 1 else input * alpha
-    if isinstance(other, Tensor):
-        return _binary(P.RSubTensor, x, other)
-    return _binary(P.RSub, x, other)
 
 
-subtract = sub
 
 
-def mul(input, other, *, out=None):
-    if not isinstance(input, Tensor):
-        return _out(_t(other).mul(input), out)
-    return _out(input.mul(other), out)
 
 
-multiply = mul
 
 
-def div(input, other, *, rounding_mode=None, out=None):
-    return _out(_t(input).div(other, rounding_mode=rounding_mode), out)
 
 
-divide = div
 
 
-def true_divide(dividend, divisor, *, out=None):
-    return _out(_t(dividend).div(divisor), out)
 
 
-def floor_divide(input, other, *, out=None):
-    return _out(_t(input).floor_divide(other), out)
 
 
-def remainder(input, other, *, out=None):
-    if not isinstance(input, Tensor):
-        return _t(other).__rmod__(input)
-    return _out(input.remainder(other), out)
 
 
-def fmod(input, other, *, out=None):
-    return _out(_t(input).fmod(other), out)
 
 
-def pow(input, exponent, *, out=None):
-    if not isinstance(input, Tensor):
-        return _out(_t(exponent).__rpow__(input), out)
-    return _out(input.pow(exponent), out)
 
 
-def float_power(input, exponent, *, out=None):
-    a = _t(input).to(D.float64)
-    e = exponent.to(D.float64) if isinstance(exponent, Tensor) else float(exponent)
-    return _out(a.pow(e), out)
 
-
-def neg(input, *, out=None):
-    return _out(-_t(input), out)
-
-
-negative = neg
 
 
-def abs(input, *, out=None):
-    return _out(_t(input).abs(), out)
-
-
-absolute = abs
-
 
-def _unary_fn(name):
-    def f(input, *, out=None):
-        return _out(getattr(_t(input), name)(), out)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"Elementwise `{name}`. Matches `torch.{name}`."
-    return f
 
 
-# NOTE: plain unary functions share one wrapper; each is spelled out so that grep finds it.
-sign = _unary_fn("sign")
-sgn = _unary_fn("sgn")
-reciprocal = _unary_fn("reciprocal")
-exp = _unary_fn("exp")
-exp2 = _unary_fn("exp2")
-expm1 = _unary_fn("expm1")
-log = _unary_fn("log")
-log2 = _unary_fn("log2")
-log10 = _unary_fn("log10")
-log1p = _unary_fn("log1p")
-sqrt = _unary_fn("sqrt")
-rsqrt = _unary_fn("rsqrt")
-square = _unary_fn("square")
-sin = _unary_fn("sin")
-cos = _unary_fn("cos")
-tan = _unary_fn("tan")
-asin = arcsin = _unary_fn("asin")
-acos = arccos = _unary_fn("acos")
-atan = arctan = _unary_fn("atan")
-sinh = _unary_fn("sinh")
-cosh = _unary_fn("cosh")
-tanh = _unary_fn("tanh")
-asinh = arcsinh = _unary_fn("asinh")
-acosh = arccosh = _unary_fn("acosh")
-atanh = arctanh = _unary_fn("atanh")
-sigmoid = _unary_fn("sigmoid")
-erf = _unary_fn("erf")
-erfc = _unary_fn("erfc")
-erfinv = _unary_fn("erfinv")
-lgamma = _unary_fn("lgamma")
-sinc = _unary_fn("sinc")
-digamma = _unary_fn("digamma")
-floor = _unary_fn("floor")
-ceil = _unary_fn("ceil")
-trunc = fix = _unary_fn("trunc")
-frac = _unary_fn("frac")
-isnan = _unary_fn("isnan")
-isinf = _unary_fn("isinf")
-isfinite = _unary_fn("isfinite")
-isposinf = _unary_fn("isposinf")
-isneginf = _unary_fn("isneginf")
-isreal = _unary_fn("isreal")
-signbit = _unary_fn("signbit")
-logical_not = _unary_fn("logical_not")
-bitwise_not = _unary_fn("bitwise_not")
-
-
-def _binary_fn(name):
-    def f(input, other, *, out=None):
-        if not isinstance(input, Tensor):
-            input = _t(input)
-        return _out(getattr(input, name)(other), out)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"Elementwise `{name}` with broadcasting. Matches `torch.{name}`."
-    return f
-
-
-atan2 = arctan2 = _binary_fn("atan2")
-maximum = _binary_fn("maximum")
-minimum = _binary_fn("minimum")
-fmax = _binary_fn("fmax")
-fmin = _binary_fn("fmin")
-hypot = _binary_fn("hypot")
-logaddexp = _binary_fn("logaddexp")
-logaddexp2 = _binary_fn("logaddexp2")
-copysign = _binary_fn("copysign")
-lt = less = _binary_fn("lt")
-le = less_equal = _binary_fn("le")
-gt = greater = _binary_fn("gt")
-ge = greater_equal = _binary_fn("ge")
-eq = _binary_fn("eq")
-ne = not_equal = _binary_fn("ne")
-logical_and = _binary_fn("logical_and")
-logical_or = _binary_fn("logical_or")
-logical_xor = _binary_fn("logical_xor")
-bitwise_and = _binary_fn("bitwise_and")
-bitwise_or = _binary_fn("bitwise_or")
-bitwise_xor = _binary_fn("bitwise_xor")
-bitwise_left_shift = _binary_fn("bitwise_left_shift")
-bitwise_right_shift = _binary_fn("bitwise_right_shift")
-
-
-def xlogy(input, other, *, out=None):
-    if not isinstance(input, Tensor):
-        other = _t(other)
-        input = _wrap(np.asarray(input, dtype=_scalar_np(other._data, input)))
-        return _out(_binary(P.XlogyScalarSelf, input, other), out)
-    return _out(input.xlogy(other), out)
-
-
-def round(input, *, decimals=0, out=None):
-    return _out(_t(input).round(decimals=decimals), out)
-
-
-def polygamma(n, input, *, out=None):
-    return _out(_t(input).polygamma(n), out)
-
-
-def logit(input, eps=None, *, out=None):
-    return _out(_t(input).logit(eps), out)
-
-
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
-    return _out(_t(input).nan_to_num(nan, posinf, neginf), out)
-
-
-def _result_many(arrays):
-    """torch's result dtype over several arrays (0-d arrays rank below dimensioned ones)."""
-    dt = arrays[0].dtype
-    dimmed = arrays[0].ndim > 0
-    for a in arrays[1:]:
-        dt = _result_np(np.empty((1,) if dimmed else (), dt), a)
-        dimmed = dimmed or a.ndim > 0
-    return dt
-
-
-def _check_broadcastable(shapes, name):
-    try:
-        np.broadcast_shapes(*shapes)
-    except ValueError:
-        raise RuntimeError(f"{name}: the shapes " + ", ".join(str(tuple(s)) for s in shapes)
-                           + " are not broadcastable") from None
-
-
-def clamp(input, min=None, max=None, *, out=None):
-    x = _t(input)
-    if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        bounds = [b if isinstance(b, Tensor) or b is None else _wrap(np.asarray(b, dtype=_scalar_np(x._data, b)))
-                  for b in (min, max)]
-        ts = (x,) + tuple(b for b in bounds if b is not None)
-        dt = _result_many([t._data for t in ts])
-        ts = tuple(t if t._data.dtype is dt else t.to(D._FROM_NP[dt]) for t in ts)
-        mode = "both" if len(ts) == 3 else ("min" if min is not None else "max")
-        _check_broadcastable([t._data.shape for t in ts], "clamp")
-        return _out(_apply(P.ClampTensor, ts, mode), out)
-    dt = x._data.dtype
-    for b in (min, max):
-        if b is not None:
-            bd = _scalar_np(x._data, b)
-            if bd is not dt and _KIND[bd] > _KIND[dt]:
-                dt = bd
-    if dt is not x._data.dtype:
-        x = x.to(D._FROM_NP[dt])
-    return _out(_unary(P.Clamp, x, min, max), out)
-
-
-clip = clamp
-
-
-def clamp_min(input, min):
-    return _t(input).clamp_min(min)
-
-
-def clamp_max(input, max):
-    return _t(input).clamp_max(max)
-
-
-def _clamp_(self, min, max):
-    if not isinstance(min, Tensor) and not isinstance(max, Tensor):
-        if min is None and max is None:
-            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-        from ._inplace import inplace_op as _inplace
-        return _inplace(P.Clamp, self, min, max)
-    return self.copy_(clamp(self.clone() if self._rg else self, min, max))
-
-
-def lerp(input, end, weight, *, out=None):
-    s, e = _t(input), _t(end)
-    if s._data.dtype is not e._data.dtype:
-        raise RuntimeError(f"expected dtype {s.dtype.name} for `end` but got dtype {e.dtype.name}")
-    if s._data.dtype.kind != "f":
-        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{D.scalar_type_name(s._data.dtype)}'")
-    shapes = [s._data.shape, e._data.shape] + ([weight._data.shape] if isinstance(weight, Tensor) else [])
-    _check_broadcastable(shapes, "lerp")
-    if isinstance(weight, Tensor):
-        if weight._data.dtype is not s._data.dtype:
-            raise RuntimeError(f"expected dtype {s.dtype.name} for `weight` but got dtype {weight.dtype.name}")
-        return _out(_apply(P.Lerp, (s, e, weight)), out)
-    return _out(_apply(P.LerpScalar, (s, e), float(weight)), out)
-
-
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    a, b = _t(input), _t(other)
-    if a._data.dtype is not b._data.dtype:
-        raise RuntimeError(f"{a.dtype.name.capitalize()} did not match {b.dtype.name.capitalize()}")
-    x, y = a._data, b._data
-    _check_broadcastable([x.shape, y.shape], "isclose")
-    if x.dtype.kind == "b":
-        return _wrap(np.equal(x, y))
-    return _wrap(np.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return builtins.bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
-
-
-def equal(input, other):
-    a, b = _t(input), _t(other)
-    return a._data.shape == b._data.shape and builtins.bool(np.array_equal(a._data, b._data))
-
-
-def _fused3(op, input, tensor1, tensor2, value, name):
-    """Run Addcmul/Addcdiv when all three are tensors of one float result dtype (else None)."""
-    if not (isinstance(input, Tensor) and isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor)):
-        return None
-    if type(value) is not int and type(value) is not float:
-        return None
-    ts = (input, tensor1, tensor2)
-    dt = input._data.dtype
-    if not (tensor1._data.dtype is dt and tensor2._data.dtype is dt):
-        dt = _result_many([t._data for t in ts])
-        if dt.kind == "f":
-            d = D.from_numpy_dtype(dt)
-            ts = tuple(t if t._data.dtype is dt else t.to(d) for t in ts)
-    if dt.kind != "f":
-        return None
-    try:
-        return _apply(op, ts, value)
-    except ValueError:
-        _check_broadcastable([t._data.shape for t in ts], name)
-        raise
-
-
-def addcmul(input, tensor1, tensor2, *, value=1, out=None):
-    """input + value * tensor1 * tensor2. Matches `torch.addcmul`."""
-    r = _fused3(P.Addcmul, input, tensor1, tensor2, value, "addcmul")
-    if r is not None:
-        return _out(r, out)
-    p = tensor1 * tensor2
-    return _out(_t(input) + (p if value == 1 else p * value), out)
-
-
-def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
-    """input + value * tensor1 / tensor2. Matches `torch.addcdiv`."""
-    for t in (tensor1, tensor2):
-        if isinstance(t, Tensor) and t._data.dtype.kind in "biu" and (
-                not isinstance(tensor1, Tensor) or not isinstance(tensor2, Tensor) or
-                (tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu")):
-            raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release "
-                               "addcdiv will perform a true division of tensor1 and tensor2.")
-    r = _fused3(P.Addcdiv, input, tensor1, tensor2, value, "addcdiv")
-    if r is not None:
-        return _out(r, out)
-    p = tensor1 / tensor2
-    return _out(_t(input) + (p if value == 1 else p * value), out)
-
-
-def deg2rad(input, *, out=None):
-    return _out(_unary(P.Deg2Rad, _t(input)), out)
-
-
-def rad2deg(input, *, out=None):
-    return _out(_unary(P.Rad2Deg, _t(input)), out)
-
-
-def positive(input):
-    if _t(input)._data.dtype.kind == "b":
-        raise TypeError("The `+` operator, on a bool tensor is not supported.")
-    return input
-
-
-def heaviside(input, values, *, out=None):
-    x, v = _t(input), _t(values)
-    if x._data.dtype is not v._data.dtype:
-        raise RuntimeError(f"heaviside is not yet implemented for tensors with different dtypes")
-    r = np.where(x._data == 0, v._data, (x._data > 0).astype(x._data.dtype))
-    return _out(_wrap(r.astype(x._data.dtype, copy=False)), out)
-
-
-def gcd(input, other, *, out=None):
-    a, b = _t(input), _t(other)
-    if a._data.dtype.kind not in "iu" or b._data.dtype.kind not in "iu":
-        raise NotImplementedError(f"\"gcd_cpu\" not implemented for '{D.scalar_type_name(a._data.dtype)}'")
-    return _out(_wrap(np.gcd(a._data, b._data).astype(_result_np(a._data, b._data))), out)
-
-
-def lcm(input, other, *, out=None):
-    a, b = _t(input), _t(other)
-    if a._data.dtype.kind not in "iu" or b._data.dtype.kind not in "iu":
-        raise NotImplementedError(f"\"lcm_cpu\" not implemented for '{D.scalar_type_name(a._data.dtype)}'")
-    return _out(_wrap(np.lcm(a._data, b._data).astype(_result_np(a._data, b._data))), out)
-
-
-def ldexp(input, other, *, out=None):
-    """input * 2**other. Matches `torch.ldexp`."""
-    x, e = _t(input), _t(other)
-    if x._data.dtype.kind != "f":
-        x = x.float()
-    return _out(x * e.to(x.dtype).exp2(), out)
-
-
-def frexp(input, *, out=None):
-    x = _t(input)
-    if x._data.dtype.kind != "f":
-        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
-    m, e = np.frexp(x._data)
-    from ._methods.reduction import RT
-    return RT["frexp"](_wrap(m), _wrap(e.astype(np.int32)))
-
-
-def nextafter(input, other, *, out=None):
-    a, b = _t(input), _t(other)
-    dt = _result_np(a._data, b._data)
-    return _out(_wrap(np.nextafter(a._data.astype(dt), b._data.astype(dt))), out)
-
-
-def angle(input, *, out=None):
-    return _out(_unary(P.Angle, _t(input)), out)
-
-
-def mvlgamma(input, p, *, out=None):
-    """Multivariate log-gamma of dimension p. Matches `torch.mvlgamma`."""
-    x = _t(input)
-    if p < 1:
-        raise RuntimeError("p has to be greater than or equal to 1")
-    if x._data.size and not (x._data > (p - 1) / 2).all():
-        raise RuntimeError(f"All elements must be greater than (p-1)/2")
-    shifts = _wrap(-np.arange(p, dtype=x._data.dtype if x._data.dtype.kind == "f" else np.float32) / 2)
-    r = (x.unsqueeze(-1) + shifts).lgamma().sum(-1)
-    return _out(r + p * (p - 1) / 4 * math.log(math.pi), out)
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 
 
 def nanmedian(input, dim=None, keepdim=False):
@@ -588,27 +249,16 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def conj(input):
-    return input
 
 
-conj_physical = resolve_conj = resolve_neg = conj
 
 
-def is_conj(input):
-    return False
 
 
-def is_neg(input):
-    return False
 
 
-def real(input):
-    return input
 
 
-def imag(input):
-    return _t(input).imag
 
 
 def dist(input, other, p=2):

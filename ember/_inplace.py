@@ -17,7 +17,7 @@ from . import _dtype as D
 from ._ops._base import Op
 from ._tensor_base import _PY_SCALARS, TensorBase, _binary, _edge, _unary, _wrap
 from .autograd.engine import check_versions, fix_array, fix_tensor, saved_as_tensors, vers_codes
-from .autograd.graph import Node, RetainGrad, new_node
+from .autograd.graph import RetainGrad, new_node
 from .autograd.grad_mode import STATE
 
 _ndarray = np.ndarray
@@ -345,3 +345,21 @@ def inplace_op(op, a, *args):
     if len(args) == 1 and (isinstance(args[0], TensorBase) or type(args[0]) in _PY_SCALARS):
         return inplace(a, _binary, op, a, args[0])
     return inplace(a, _unary, op, a, *args)
+
+
+def write_out(res, out):
+    """`res`, or, given a user's `out=` tensor, res written into it (resized like torch when the shapes differ)."""
+    if out is None:
+        return res
+    if not can_cast(res._data.dtype, out._data.dtype):
+        raise RuntimeError(f"result type {D.scalar_type_name(res._data.dtype)} can't be cast to the desired output "
+                           f"type {D.scalar_type_name(out._data.dtype)}")
+    if out._rg and STATE.enabled:
+        raise RuntimeError("functions with out=... arguments don't support automatic differentiation, but one of "
+                           "the arguments requires grad.")
+    if out._data.shape == res._data.shape:
+        np.copyto(out._data, res._data, casting="unsafe")
+    else:
+        out._data = res._data.astype(out._data.dtype)
+    out._vc[0] += 1
+    return out

@@ -13,13 +13,18 @@ from ._methods.misc import MiscMixin
 from ._methods.pointwise import PointwiseMixin
 from ._methods.reduction import ReductionMixin
 from ._methods.shape import ShapeMixin
+from ._ops.arith import ArithMethods
+from ._ops.binary import BinaryMethods
+from ._ops.special import SpecialMethods
+from ._ops.unary import UnaryMethods
 from ._tensor_base import Size, TensorBase
 from .autograd.engine import backward as _backward
 
 __all__ = ["Tensor", "Size"]
 
 
-class Tensor(TensorBase, PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin):
+class Tensor(TensorBase, ArithMethods, UnaryMethods, BinaryMethods, SpecialMethods, PointwiseMixin,
+             ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin):
     """A multi-dimensional array that records the operations applied to it. Matches `torch.Tensor`.
 
     `Tensor(data)` copies `data` as float32 (torch's legacy constructor); `Tensor(2, 3)` makes an

@@ -697,8 +697,11 @@ def _check_broadcast(sa, sb):
 
 
 def _unary(op, a, *args):
-    """Run a one-input op with static (non-tensor) arguments."""
-    x = a._data
+    """Run a one-input op with static (non-tensor) arguments; `a` may be Python/NumPy data (made a tensor)."""
+    try:
+        x = a._data
+    except AttributeError:
+        return _unary(op, _tensor_of(a), *args)
     if op.to_float and x.dtype not in _FLOATS:
         x = x.astype(D._default[0].np)
     out, saved = op.forward(x, *args)

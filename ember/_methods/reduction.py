@@ -577,5 +577,5 @@ def _F():
 
 
 def _P():
-    from .._ops import pointwise
-    return pointwise
+    from .._ops import binary
+    return binary

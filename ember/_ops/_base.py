@@ -113,24 +113,28 @@ def normalize_dims(dim, ndim):
 
 # ---- functions that work on ndarrays and Tensors (for backward rules) -------------------------
 
-def b_exp(x):
-    return np.exp(x) if type(x) is _ndarray else x.exp()
+def b_unary(np_fn, method):
+    """A function for backward rules: `np_fn` on arrays, the Tensor method `method` on Tensors (create_graph)."""
+    def f(x):
+        return np_fn(x) if type(x) is _ndarray or not hasattr(x, "_data") else getattr(x, method)()
+    f.__name__ = f"b_{method}"
+    return f
 
 
-def b_log(x):
-    return np.log(x) if type(x) is _ndarray else x.log()
+b_exp, b_log, b_sqrt, b_sign, b_tanh = (b_unary(np.exp, "exp"), b_unary(np.log, "log"), b_unary(np.sqrt, "sqrt"),
+                                        b_unary(np.sign, "sign"), b_unary(np.tanh, "tanh"))
+b_sin, b_cos, b_sinh, b_cosh, b_trunc = (b_unary(np.sin, "sin"), b_unary(np.cos, "cos"), b_unary(np.sinh, "sinh"),
+                                         b_unary(np.cosh, "cosh"), b_unary(np.trunc, "trunc"))
 
 
-def b_sqrt(x):
-    return np.sqrt(x) if type(x) is _ndarray else x.sqrt()
+def data_of(x):
+    """The ndarray of a Tensor, or `x` itself (an array or a number)."""
+    return x._data if hasattr(x, "_data") else x
 
 
-def b_sign(x):
-    return np.sign(x) if type(x) is _ndarray else x.sign()
-
-
-def b_tanh(x):
-    return np.tanh(x) if type(x) is _ndarray else x.tanh()
+def b_mask(cond, g):
+    """g where cond (a constant boolean array) else 0; arrays or Tensors."""
+    return g * data_of(cond)
 
 
 def b_sum(x, axis=None, keepdims=False):

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .. import _tensor_base
-from .pointwise import ClampMin
+from .binary import ClampMin
 
 from ._base import Op, b_exp, b_matmul, b_sum, b_swap_last, b_where
 
@@ -151,7 +151,7 @@ def erf(x):
 
 
 try:   # the op library's erf is accurate to the dtype's precision (float64 too)
-    from .pointwise import _erf_np as _erf_precise
+    from .special import _erf_np as _erf_precise
 except ImportError:  # pragma: no cover
     _erf_precise = None
 

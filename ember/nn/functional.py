@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._ops import nn as K
-from .._ops.pointwise import ClampMin
+from .._ops.binary import ClampMin
 from .._ops._base import normalize_dim
 from .._tensor import Tensor
 from .._tensor_base import _apply, _unary, _wrap
