@@ -9,6 +9,7 @@ from ._tensor import Tensor
 from ._tensor_base import _apply, _binary, _result_np, _scalar_np, _tensor_of as _t, _wrap
 
 
+from ._ops.convert import *  # noqa: F401,F403
 from ._ops.arith import *  # noqa: F401,F403
 from ._ops.unary import *  # noqa: F401,F403
 from ._ops.binary import *  # noqa: F401,F403

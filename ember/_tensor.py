@@ -15,6 +15,7 @@ from ._methods.reduction import ReductionMixin
 from ._methods.shape import ShapeMixin
 from ._ops.arith import ArithMethods
 from ._ops.binary import BinaryMethods
+from ._ops.convert import ConvertMethods
 from ._ops.special import SpecialMethods
 from ._ops.unary import UnaryMethods
 from ._tensor_base import Size, TensorBase
@@ -23,7 +24,7 @@ from .autograd.engine import backward as _backward
 __all__ = ["Tensor", "Size"]
 
 
-class Tensor(TensorBase, ArithMethods, UnaryMethods, BinaryMethods, SpecialMethods, PointwiseMixin,
+class Tensor(TensorBase, ConvertMethods, ArithMethods, UnaryMethods, BinaryMethods, SpecialMethods, PointwiseMixin,
              ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin):
     """A multi-dimensional array that records the operations applied to it. Matches `torch.Tensor`.
 

@@ -419,24 +419,10 @@ class ReductionMixin:
         return _F().unique(self, sorted, return_inverse, return_counts, dim)
 
     # ---- constructors from an existing tensor ---------------------------------------------------------
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        return _new_like(self, size, dtype, requires_grad, np.zeros)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        return _new_like(self, size, dtype, requires_grad, np.ones)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        return _new_like(self, size, dtype, requires_grad, np.zeros)
 
-    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
-                 pin_memory=False):
-        return _new_like(self, (size,), dtype, requires_grad, lambda s, dt: np.full(s, fill_value, dt))
 
-    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        from .._creation import tensor
-        if hasattr(data, "_data"):
-            data = data._data
-        return tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
     def fill_diagonal_(self, fill_value, wrap=False):
         return _F().fill_diagonal_(self, fill_value, wrap)
@@ -482,15 +468,6 @@ class ReductionMixin:
         return _F().multinomial(self, num_samples, replacement, generator=generator)
 
 
-def _new_like(self, size, dtype, requires_grad, make):
-    from .._dtype import to_dtype
-    if len(size) == 1 and not isinstance(size[0], int):
-        size = tuple(size[0])
-    dt = self._data.dtype if dtype is None else to_dtype(dtype).np
-    t = _wrap(make(tuple(int(s) for s in size), dt))
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
 
 
 def _argsort(x, d, descending):

@@ -395,7 +395,7 @@ class ShapeMixin:
         """self if already C-contiguous, else a contiguous copy."""
         if self._data.flags.c_contiguous:
             return self
-        from .._ops.pointwise import Clone
+        from .._ops.convert import Clone
         return _unary(Clone, self)
 
     def is_contiguous(self, memory_format=None):

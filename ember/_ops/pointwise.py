@@ -64,27 +64,8 @@ class Relu(Op):
 
 
 
-class Cast(Op):
-    """Differentiable dtype conversion (`Tensor.to(dtype)`); the engine casts the gradient back."""
-    bw_name = "ToCopyBackward0"
-
-    @staticmethod
-    def forward(x, np_dtype):
-        return x.astype(np_dtype), None
-
-    @staticmethod
-    def backward(saved, g, needs):
-        return (g,)
 
 
-class Clone(Op):
-    @staticmethod
-    def forward(x):
-        return x.copy(), None
-
-    @staticmethod
-    def backward(saved, g, needs):
-        return (g,)
 
 
 # ---- non-differentiable ops (no rules; results never require grad) -----------------------------

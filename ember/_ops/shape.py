@@ -888,7 +888,7 @@ class RepeatInterleave(IndexSelect):
     bw_name = "ViewBackward0"          # repeat_interleave(int): torch views an expanded copy
 
 
-from .pointwise import Clone as _Clone  # noqa: E402
+from .convert import Clone as _Clone  # noqa: E402
 
 
 class DiagonalCopy(_Clone):

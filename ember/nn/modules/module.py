@@ -592,7 +592,7 @@ class Module:
 
     def to(self, *args, **kwargs) -> "Module":
         """Cast floating-point parameters and buffers to a dtype; 'cpu' is the only device. Matches torch."""
-        from ..._methods.misc import _parse_to
+        from ..._ops.convert import _parse_to
         kwargs.pop("non_blocking", None)
         kwargs.pop("memory_format", None)
         dtype, _ = _parse_to(args, kwargs)
