@@ -98,13 +98,14 @@ class Interpreter:
     are, called by REDUCE/NEWOBJ, and their instances may receive BUILD.
     """
 
-    def __init__(self, file, where, limit, globals_, calls, user, persistent_load, encoding="utf-8"):
+    def __init__(self, file, where, limit, globals_, calls, user, persistent_load, encoding="utf-8", label=None):
         self._file = file
         self._read = file.read
         self._readline = file.readline
         self._start = file.tell()
         self._limit = limit
         self.where = where
+        self._label = label or where          # the file alone: errors from callbacks already start with it
         self._globals = globals_
         self._calls = calls
         self._user = user
@@ -218,7 +219,11 @@ class Interpreter:
 
     def _located(self, e, key):
         name = _OPNAMES.get(key[0], "?") if key else "start"
-        return UnpicklingError(f"{self.where}: {e} (at byte {max(0, self._pos() - 1)}, opcode {name})")
+        at = f"at byte {max(0, self._pos() - 1)}, opcode {name}"
+        msg = str(e)
+        if msg.startswith(self._label):
+            return UnpicklingError(f"{msg} (reading {self.where}, {at})")
+        return UnpicklingError(f"{self.where}: {msg} ({at})")
 
     # ---- opcodes -------------------------------------------------------------------------------
 

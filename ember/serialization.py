@@ -40,6 +40,7 @@ import secrets
 import socket
 import struct
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -420,8 +421,10 @@ def _view(arr, offset, size, stride):
             stride.insert(0, acc)
             acc *= s
         stride = tuple(stride)
+    if n * arr.itemsize >= 1 << 62:
+        raise UnpicklingError(f"a tensor of size {short_repr(size)} is larger than any storage")
     end = offset + 1 + sum((s - 1) * st for s, st in zip(size, stride))
-    if end > arr.size or n * arr.itemsize >= 1 << 62:
+    if end > arr.size:
         raise UnpicklingError(f"a tensor of size {short_repr(size)} and stride {short_repr(stride)} at offset "
                               f"{short_repr(offset)} does not fit its storage of {arr.size} elements")
     return _wrap(np.lib.stride_tricks.as_strided(arr[offset:], shape=size,
@@ -572,7 +575,7 @@ class _Loader:
     def unpickle(self, fh, where, limit, weights_only, encoding):
         if weights_only:
             self.interp = Interpreter(fh, where, limit, _GLOBALS, self.calls, dict(_USER_SAFE),
-                                      self.persistent_load, encoding)
+                                      self.persistent_load, encoding, self.label)
             return self.interp.load()
         up = _FullUnpickler(fh, self, encoding)
         try:
@@ -730,6 +733,12 @@ class _Zip:
         if len(head) < 30 or head[:4] != b"PK\x03\x04":
             raise self.error(name, f"its local header at byte {info.header_offset} is missing or corrupt")
         nl, el = struct.unpack("<HH", head[26:30])
+        try:
+            expected = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+        except UnicodeEncodeError:
+            expected = None
+        if fh.read(nl) != expected:
+            raise self.error(name, f"its local header at byte {info.header_offset} names another record")
         start = info.header_offset + 30 + nl + el
         extent = info.file_size if ct == zipfile.ZIP_STORED else info.compress_size
         if start + extent > self.total:
@@ -755,6 +764,8 @@ class _Zip:
             raise self.error(name, f"cannot be read: {type(e).__name__}: {e}") from None
         if len(data) != info.file_size:
             raise self.error(name, f"is truncated ({len(data)} of {info.file_size} bytes)")
+        if zlib.crc32(data) != info.CRC:       # small records only: storages are not checksummed (torch)
+            raise self.error(name, "fails its CRC check (the file is corrupt)")
         return data
 
     def read_array(self, name, nbytes, mm=None):
