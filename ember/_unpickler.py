@@ -9,7 +9,8 @@ This interpreter instead:
 * resolves GLOBAL through a caller-supplied table and never imports anything;
 * hands out allowed globals as `_Ref` tokens (immutable, holding only their module and name) except
   values that are meant to be used as such (dtypes) and classes or functions the user allowlisted;
-* runs BUILD, SETITEM(S), APPEND(S) and ADDITEMS only on objects this load itself created;
+* runs BUILD, SETITEM(S), APPEND(S) and ADDITEMS only on objects this load itself created: every object
+  GLOBAL pushes, and whatever a user-allowlisted function returns, is marked foreign and refused;
 * bounds memory by the file: a length field is checked against the bytes left before anything is
   read, the memo is a dict (one entry per PUT opcode), and nested tuples used as dict keys or set
   items are refused past `_MAX_KEY_DEPTH` levels (hashing them would overflow the C stack).
@@ -112,7 +113,7 @@ class Interpreter:
         self._user_ids = {id(v) for v in user.values()}
         self._persistent_load = persistent_load
         self._encoding = encoding
-        self._own = {}              # id -> object, for every mutable object the load created
+        self._foreign = {}          # id -> object not created by this load (kept alive: its id stays unique)
         self._key_depth = {}        # id -> depth, for tuples already checked as keys
         self._key_keep = []
 
@@ -133,8 +134,8 @@ class Interpreter:
             raise UnpicklingError(f"the pickle is truncated ({what} of {n} bytes, {len(data)} left)")
         return data
 
-    def _own_obj(self, obj):
-        self._own[id(obj)] = obj
+    def _mark_foreign(self, obj):
+        self._foreign[id(obj)] = obj
         return obj
 
     def check_key(self, k):
@@ -185,7 +186,7 @@ class Interpreter:
         return items
 
     def _target(self, kind, obj, ok):
-        if id(obj) not in self._own or self._own[id(obj)] is not obj or not ok:
+        if not ok or id(obj) in self._foreign:
             raise UnpicklingError(f"{kind} on {short_repr(obj)} ({type(obj).__name__}), which is not a "
                                   f"container this file created: refused (it could change shared state)")
         return obj
@@ -328,7 +329,7 @@ class Interpreter:
 
     def _bytearray8(self):
         n = _unpack_Q(self._take(8, "BYTEARRAY8"))[0]
-        self._stack.append(self._own_obj(bytearray(self._take(n, "BYTEARRAY8"))))
+        self._stack.append(bytearray(self._take(n, "BYTEARRAY8")))
 
     def _empty_tuple(self):
         self._stack.append(())
@@ -353,13 +354,13 @@ class Interpreter:
         s[-3:] = [(s[-3], s[-2], s[-1])]
 
     def _empty_list(self):
-        self._stack.append(self._own_obj([]))
+        self._stack.append([])
 
     def _empty_dict(self):
-        self._stack.append(self._own_obj({}))
+        self._stack.append({})
 
     def _empty_set(self):
-        self._stack.append(self._own_obj(set()))
+        self._stack.append(set())
 
     def _append(self):
         item = self._stack.pop()
@@ -435,7 +436,7 @@ class Interpreter:
                 f"default. Nothing in the file was run. If you trust this file, allow it with "
                 f"`ember.serialization.add_safe_globals([{module}.{name}])`, or load with weights_only=False "
                 f"(which can run arbitrary code: only for files you trust).")
-        self._stack.append(obj)
+        self._stack.append(self._mark_foreign(obj))
 
     def _global(self):
         module = self._readline()
@@ -471,10 +472,10 @@ class Interpreter:
             except Exception as e:  # noqa: BLE001 - a hostile argument list
                 raise UnpicklingError(f"bad arguments to {func}{short_repr(args)}: {type(e).__name__}: {e}") \
                     from None
-            s[-1] = self._own_obj(result)
+            s[-1] = result
         elif self._is_user(func):
             result = func(*args)
-            s[-1] = self._own_obj(result) if isinstance(func, type) else result
+            s[-1] = result if isinstance(func, type) else self._mark_foreign(result)
         else:
             raise UnpicklingError(f"REDUCE on {short_repr(func)}, which is not an allowed callable")
 
@@ -486,7 +487,7 @@ class Interpreter:
             raise UnpicklingError(f"NEWOBJ arguments must be a tuple, got {type(args).__name__}")
         if not (self._is_user(cls) and isinstance(cls, type)):
             raise UnpicklingError(f"NEWOBJ on {short_repr(cls)}, which is not an allowlisted class")
-        s[-1] = self._own_obj(cls.__new__(cls, *args))
+        s[-1] = cls.__new__(cls, *args)
 
     def _build(self):
         s = self._stack
