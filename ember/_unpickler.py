@@ -99,7 +99,8 @@ class Interpreter:
     are, called by REDUCE/NEWOBJ, and their instances may receive BUILD.
     """
 
-    def __init__(self, file, where, limit, globals_, calls, user, persistent_load, encoding="utf-8", label=None):
+    def __init__(self, file, where, limit, globals_, calls, user, persistent_load, encoding="utf-8",
+                 label=None):
         self._file = file
         self._read = file.read
         self._readline = file.readline
@@ -176,8 +177,8 @@ class Interpreter:
                 break
         d = known.get(id(root), _MAX_KEY_DEPTH + 1)
         if d > _MAX_KEY_DEPTH:
-            raise UnpicklingError(f"a dict key or set item is a tuple nested more than {_MAX_KEY_DEPTH} levels "
-                                  f"deep (hashing it could crash the interpreter)")
+            raise UnpicklingError(f"a dict key or set item is a tuple nested more than {_MAX_KEY_DEPTH} "
+                                  f"levels deep (hashing it could crash the interpreter)")
         return d
 
     def _pop_mark(self):
@@ -500,7 +501,8 @@ class Interpreter:
             slots = None
             if type(state) is tuple and len(state) == 2:
                 state, slots = state
-            if slots or (state is not None and not (type(state) is dict and all(type(k) is str for k in state))):
+            names_ok = type(state) is dict and all(type(k) is str for k in state)
+            if slots or (state is not None and not names_ok):
                 raise UnpicklingError("BUILD of an OrderedDict takes a dict of attribute names")
             if state:
                 inst.__dict__.update(state)

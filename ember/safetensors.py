@@ -152,7 +152,7 @@ def _valid_str(s):
 
 
 def _parse(buf, total, where):
-    """Validate a safetensors header: ([(begin, end, name, code, shape)] in file order, metadata, data start)."""
+    """Validate a header: ([(begin, end, name, code, shape)] in file order, metadata, data start)."""
     def bad(msg):
         return SafetensorError(f"{where}: {msg}")
 
@@ -218,8 +218,8 @@ def _array(buf, start, entry, where, copy):
         return (u.astype(np.uint32) << 16).view(np.float32).reshape(shape)
     dt = _DTYPE.get(code)
     if dt is None:
-        raise SafetensorError(f"{where}: tensor {name!r} has dtype {code}, which ember cannot hold (no uint16/32/64, "
-                              f"complex or float8/6/4 tensors)")
+        raise SafetensorError(f"{where}: tensor {name!r} has dtype {code}, which ember cannot hold (no "
+                              f"uint16/32/64, complex or float8/6/4 tensors)")
     dt = dt.newbyteorder("<")
     a = np.frombuffer(buf, dtype=dt, count=(e - b) // dt.itemsize, offset=start + b) if e > b else \
         np.zeros(0, dtype=dt)

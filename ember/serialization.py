@@ -259,7 +259,8 @@ def _pid_alive(pid):
 
 def _remove_stale_temps(folder, prefix, host):
     try:
-        entries = [e.name for e in os.scandir(folder) if e.name.startswith(prefix) and e.name.endswith(".tmp")]
+        entries = [e.name for e in os.scandir(folder)
+                   if e.name.startswith(prefix) and e.name.endswith(".tmp")]
     except OSError:
         return
     for name in entries:
@@ -341,7 +342,8 @@ _STORAGE_REFS = {n: Ref("torch", n) for n in _DTYPE_OF_STORAGE}
 _CALLABLE = [("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"),
              ("torch._utils", "_rebuild_parameter"), ("torch._utils", "_rebuild_parameter_with_state"),
              ("torch", "Size"), ("torch", "device"), ("collections", "OrderedDict"), ("builtins", "set"),
-             ("builtins", "frozenset"), ("builtins", "slice"), ("builtins", "bytearray"), ("_codecs", "encode")]
+             ("builtins", "frozenset"), ("builtins", "slice"), ("builtins", "bytearray"),
+             ("_codecs", "encode")]
 _REFS = {k: Ref(*k) for k in _CALLABLE}
 
 
@@ -425,8 +427,8 @@ def _view(arr, offset, size, stride):
         raise UnpicklingError(f"a tensor of size {short_repr(size)} is larger than any storage")
     end = offset + 1 + sum((s - 1) * st for s, st in zip(size, stride))
     if end > arr.size:
-        raise UnpicklingError(f"a tensor of size {short_repr(size)} and stride {short_repr(stride)} at offset "
-                              f"{short_repr(offset)} does not fit its storage of {arr.size} elements")
+        raise UnpicklingError(f"a tensor of size {short_repr(size)} and stride {short_repr(stride)} at "
+                              f"offset {short_repr(offset)} does not fit its storage of {arr.size} elements")
     return _wrap(np.lib.stride_tricks.as_strided(arr[offset:], shape=size,
                                                  strides=tuple(s * arr.itemsize for s in stride)))
 
@@ -470,7 +472,7 @@ class _Loader:
         self.label = label
         self.map_location = map_location
         self._storage = storage       # (storage_name, key, location, numel, view) -> array or _Pending
-        self.pending = {}             # id(placeholder tensor) -> [tensor, pending, offset, size, stride, params]
+        self.pending = {}      # id(placeholder tensor) -> [tensor, pending, offset, size, stride, params]
         self.calls = {
             _REFS[("torch._utils", "_rebuild_tensor_v2")]: self.rebuild_tensor_v2,
             _REFS[("torch._utils", "_rebuild_tensor")]: self.rebuild_tensor,
@@ -504,8 +506,8 @@ class _Loader:
             raise UnpicklingError(f"the storage argument of a tensor is {short_repr(storage)}, not a storage")
         return _view(storage, storage_offset, size, stride)
 
-    def rebuild_tensor_v2(self, storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None,
-                          metadata=None):
+    def rebuild_tensor_v2(self, storage, storage_offset, size, stride, requires_grad=False,
+                          backward_hooks=None, metadata=None):
         t = self.rebuild_tensor(storage, storage_offset, size, stride)
         if requires_grad and t._data.dtype.kind == "f":
             t._rg = True
@@ -636,8 +638,8 @@ class _FullUnpickler(pickle.Unpickler):
         if obj is not None:
             return obj
         if module == "torch" or module.startswith("torch."):
-            raise UnpicklingError(f"this checkpoint needs the torch global {module}.{name}, which ember cannot "
-                                  "rebuild without torch")
+            raise UnpicklingError(f"this checkpoint needs the torch global {module}.{name}, which ember "
+                                  "cannot rebuild without torch")
         return super().find_class(module, name)
 
     def persistent_load(self, pid):
@@ -664,8 +666,8 @@ def _open_for_read(f):
             raise FileNotFoundError(f"[Errno 2] No such file or directory: '{path}'")
         return open(path, "rb"), True, path
     if not hasattr(f, "read"):
-        raise AttributeError(f"expected 'f' to be string, path, or a file-like object with a 'read' attribute, "
-                             f"got {type(f).__name__}")
+        raise AttributeError(f"expected 'f' to be string, path, or a file-like object with a 'read' "
+                             f"attribute, got {type(f).__name__}")
     return f, False, None
 
 
@@ -725,8 +727,9 @@ class _Zip:
             raise self.error(name, "is encrypted; checkpoints never are")
         ct = info.compress_type
         if ct not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise self.error(name, f"uses compression method {ct} ({_METHODS.get(ct, 'unknown')}), which PyTorch "
-                                   f"never writes and ember does not read (only stored and deflate records)")
+            raise self.error(name, f"uses compression method {ct} ({_METHODS.get(ct, 'unknown')}), which "
+                                   f"PyTorch never writes and ember does not read (only stored and deflate "
+                                   f"records)")
         fh = self.fh
         fh.seek(info.header_offset)
         head = fh.read(30)
@@ -863,7 +866,8 @@ def _load_legacy(fh, label, total, map_location, weights_only, encoding):
         raise UnpicklingError(f"{label}: unsupported legacy checkpoint version {short_repr(version)}")
     info = header("system info")
     big = isinstance(info, dict) and info.get("little_endian") is False
-    result = loader.unpickle(fh, f"{label} (legacy format, object)", total - fh.tell(), weights_only, encoding)
+    result = loader.unpickle(fh, f"{label} (legacy format, object)", total - fh.tell(), weights_only,
+                             encoding)
     keys = header("storage keys")
     if type(keys) is not list or not all(type(k) in (str, int) for k in keys):
         raise UnpicklingError(f"{label} (legacy format): the storage key list is malformed")
@@ -881,8 +885,8 @@ def _load_legacy(fh, label, total, map_location, weights_only, encoding):
         item = _itemsize(p.storage_name)
         left = total - fh.tell()
         if numel < 0 or numel * item > left:
-            raise UnpicklingError(f"{where}: declares {numel} elements ({numel * item} bytes), but only {left} "
-                                  f"bytes are left in the file")
+            raise UnpicklingError(f"{where}: declares {numel} elements ({numel * item} bytes), but only "
+                                  f"{left} bytes are left in the file")
         raw = np.empty(numel * item, dtype=np.uint8)
         if _readinto(fh, raw, numel * item) != numel * item:
             raise UnpicklingError(f"{where}: the file is truncated")

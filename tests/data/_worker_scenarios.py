@@ -476,7 +476,8 @@ def _running(pid):
 def sc_persistent_dead_worker():
     # the reproduction: a persistent worker dies between epochs, then another one mid-epoch
     from ember.utils.data import TensorDataset
-    loader = DataLoader(TensorDataset(ember.arange(64.0)), batch_size=4, num_workers=2, persistent_workers=True)
+    loader = DataLoader(TensorDataset(ember.arange(64.0)), batch_size=4, num_workers=2,
+                        persistent_workers=True)
     for _ in loader:
         pass
     pids = [w.pid for w in loader._iterator._workers]

@@ -88,7 +88,8 @@ def test_unknown_compression_method_is_named(tmp_path):
     path.write_bytes(bytes(raw))
     with pytest.raises(UnpicklingError) as ei:
         ember.load(path)
-    assert str(path) in str(ei.value) and "'a/data/0'" in str(ei.value) and "compression method 99" in str(ei.value)
+    msg = str(ei.value)
+    assert str(path) in msg and "'a/data/0'" in msg and "compression method 99" in msg
 
 
 def test_not_a_zip_and_not_a_legacy_file(tmp_path):
@@ -117,7 +118,8 @@ def test_corrupt_pickle_record_fails_its_crc(tmp_path):
 
 def _content(lib):
     base = lib.from_numpy(np.arange(12, dtype=np.float32).reshape(3, 4).copy())
-    return {"model": OD([("w", base), ("col", base[:, 1]), ("i", lib.from_numpy(np.arange(5, dtype=np.int64))),
+    return {"model": OD([("w", base), ("col", base[:, 1]),
+                         ("i", lib.from_numpy(np.arange(5, dtype=np.int64))),
                          ("h", lib.from_numpy(np.ones((2, 2), np.float16)))]),
             "epoch": 3, "name": "run", "betas": (0.9, 0.99), "flags": [True, None]}
 
@@ -166,8 +168,8 @@ def test_fuzzed_checkpoints_load_correctly_or_fail_clearly(originals, fmt):
     """100 deterministic mutations of each of: an ember zip, a torch zip, a torch legacy file.
 
     Zip format: the pickle record is CRC-checked, so a file that loads has exactly the original structure
-    (keys, containers, scalars, tensor dtypes and shapes); tensor bytes carry no checksum in torch's format, so
-    a flip inside a storage changes values (as with torch). Legacy format has no checksum at all: a flip in
+    (keys, containers, scalars, tensor dtypes and shapes); tensor bytes carry no checksum in torch's format,
+    so a flip inside a storage changes values (as with torch). Legacy format has no checksum at all: a flip in
     its pickle can change a key or a number, so there only the outcome type is checked."""
     raw = originals[fmt]
     expected = _structure(ember.load(io.BytesIO(raw)))

@@ -1,7 +1,7 @@
-"""ember.safetensors is exactly as strict as the reference `safetensors` package: every case below (valid and
-malformed headers, ranges, dtypes, metadata, JSON quirks) and 300 random mutations of a valid file get the same
-accept/reject decision from both, through every entry point (load, load_file, load_file(mmap=True), safe_open),
-and every rejection is one SafetensorError naming the file."""
+"""ember.safetensors is exactly as strict as the reference `safetensors` package: every case below (valid
+and malformed headers, ranges, dtypes, metadata, JSON quirks) and 300 random mutations of a valid file get the
+same accept/reject decision from both, through every entry point (load, load_file, load_file(mmap=True),
+safe_open), and every rejection is one SafetensorError naming the file."""
 from __future__ import annotations
 
 import json
@@ -60,7 +60,8 @@ CASES = {
     "duplicate_tensor_last_wins_bad": _raw(b'{' + A8.encode() + b',"a":{"dtype":"F32","shape":[2],'
                                            b'"data_offsets":[8,16]}}', bytes(16)),
     "duplicate_tensor_identical": _raw(b'{' + A8.encode() + b',' + A8.encode() + b'}', bytes(8)),
-    "duplicate_field": _raw(b'{"a":{"dtype":"F32","dtype":"F32","shape":[2],"data_offsets":[0,8]}}', bytes(8)),
+    "duplicate_field": _raw(b'{"a":{"dtype":"F32","dtype":"F32","shape":[2],"data_offsets":[0,8]}}',
+                            bytes(8)),
     "unknown_dtype": _file({"a": T("F99", [2], [0, 8])}, bytes(8)),
     "lowercase_dtype": _file({"a": T("f32", [2], [0, 8])}, bytes(8)),
     "dtype_null": _file({"a": T(None, [2], [0, 8])}, bytes(8)),
@@ -78,7 +79,8 @@ CASES = {
     "bad_utf8": _raw(b'{"\xff":1}'),
     "lone_surrogate_name": _raw(b'{"\\ud800":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', bytes(8)),
     "nan": _raw(b'{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,NaN]}}', bytes(8)),
-    "infinity_in_extra": _raw(b'{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":Infinity}}', bytes(8)),
+    "infinity_in_extra": _raw(b'{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":Infinity}}',
+                              bytes(8)),
     "exponent_offset": _raw(b'{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8e0]}}', bytes(8)),
     "minus_zero_offset": _raw(b'{"a":{"dtype":"F32","shape":[2],"data_offsets":[-0,8]}}', bytes(8)),
     "deep_126": _raw(b'{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":' + b"[" * 125 + b"]" * 125 +
@@ -182,8 +184,9 @@ def _mutate(raw, rng):
 
 
 def test_random_mutations_get_the_reference_decision():
-    base = _file({"__metadata__": {"format": "pt"}, "w": T("F32", [2, 3], [0, 24]), "b": T("I64", [2], [24, 40]),
-                  "h": T("F16", [3], [40, 46]), "m": T("BOOL", [2], [46, 48])}, bytes(48))
+    base = _file({"__metadata__": {"format": "pt"}, "w": T("F32", [2, 3], [0, 24]),
+                  "b": T("I64", [2], [24, 40]), "h": T("F16", [3], [40, 46]), "m": T("BOOL", [2], [46, 48])},
+                 bytes(48))
     rng = np.random.default_rng(0)
     decided = {True: 0, False: 0}
     for case in range(300):

@@ -372,7 +372,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._workers[wid].join(timeout=1.0)
         self._raise_dead_workers()
         self._shutdown_workers()
-        raise RuntimeError(f"DataLoader worker {wid} (pid {self._workers[wid].pid}) stopped reading its tasks")
+        pid = self._workers[wid].pid
+        raise RuntimeError(f"DataLoader worker {wid} (pid {pid}) stopped reading its tasks")
 
     def _try_put_index(self):
         try:

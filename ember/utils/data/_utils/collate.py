@@ -21,8 +21,8 @@ _BAD_NP_KINDS = frozenset("OSUV")  # object, bytes, str, void: no Tensor dtype f
 # Samples whose shapes differ raise a plain RuntimeError (torch's type) carrying `_ember_collate` = (batch
 # position, the two shapes, the field path); each container level on the way up adds its key to the message.
 def _stack_error(first, other, entry):
-    e = RuntimeError(f"default_collate: stack expects each tensor to be equal size, but got {first} at entry 0 "
-                     f"and {other} at entry {entry}")
+    e = RuntimeError(f"default_collate: stack expects each tensor to be equal size, but got {first} at "
+                     f"entry 0 and {other} at entry {entry}")
     e._ember_collate = (entry, first, other, [])
     return e
 
