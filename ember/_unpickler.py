@@ -145,41 +145,37 @@ class Interpreter:
             self._depth(k)
 
     def _depth(self, root):
+        """Nesting depth of tuples in tuples, computed without recursion (memoised per tuple)."""
         known = self._key_depth
         if id(root) in known:
             return known[id(root)]
-        path = [(root, iter(root))]
-        deepest = {id(root): 0}         # per tuple on the path: the depth of its deepest child so far
+        path = [[root, iter(root), 0]]      # [tuple, its remaining items, deepest child so far]
         while path:
-            t, it = path[-1]
-            for child in it:
-                if not isinstance(child, tuple) or type(child) is Ref:
-                    continue
-                d = known.get(id(child))
-                if d is None:
-                    if len(path) >= _MAX_KEY_DEPTH:
+            top = path[-1]
+            for child in top[1]:
+                if isinstance(child, tuple) and type(child) is not Ref:
+                    d = known.get(id(child))
+                    if d is None:               # descend; this tuple's loop resumes afterwards
+                        if len(path) >= _MAX_KEY_DEPTH:
+                            raise self._too_deep()
+                        path.append([child, iter(child), 0])
                         break
-                    path.append((child, iter(child)))
-                    deepest[id(child)] = 0
-                    break
-                deepest[id(t)] = max(deepest[id(t)], d)
+                    top[2] = max(top[2], d)
             else:
                 path.pop()
-                d = deepest.pop(id(t)) + 1
-                known[id(t)] = d
-                self._key_keep.append(t)      # keep it alive: its id stays unique while `known` holds it
+                d = top[2] + 1
+                if d > _MAX_KEY_DEPTH:
+                    raise self._too_deep()
+                known[id(top[0])] = d
+                self._key_keep.append(top[0])   # kept alive: its id stays unique while `known` holds it
                 if path:
-                    top = id(path[-1][0])
-                    deepest[top] = max(deepest[top], d)
-                continue
-            if len(path) >= _MAX_KEY_DEPTH:
-                d = _MAX_KEY_DEPTH + 1
-                break
-        d = known.get(id(root), _MAX_KEY_DEPTH + 1)
-        if d > _MAX_KEY_DEPTH:
-            raise UnpicklingError(f"a dict key or set item is a tuple nested more than {_MAX_KEY_DEPTH} "
-                                  f"levels deep (hashing it could crash the interpreter)")
-        return d
+                    path[-1][2] = max(path[-1][2], d)
+        return known[id(root)]
+
+    @staticmethod
+    def _too_deep():
+        return UnpicklingError(f"a dict key or set item is a tuple nested more than {_MAX_KEY_DEPTH} levels "
+                               f"deep (hashing it could crash the interpreter)")
 
     def _pop_mark(self):
         items = self._stack
