@@ -81,7 +81,7 @@ def save(tensors, metadata=None) -> bytes:
 def save_file(tensors, filename, metadata=None) -> None:
     """Write a dict of tensors to `filename` atomically (temp file, then rename; written through a symlink).
     Matches `safetensors.torch.save_file`."""
-    from .serialization import atomic_write
+    from .serialization import _atomic_write
     arrays = _arrays(tensors)
     head, order = _header(arrays, metadata)
 
@@ -93,7 +93,7 @@ def save_file(tensors, filename, metadata=None) -> None:
                 a = a.astype(a.dtype.newbyteorder("<"))
             fh.write(memoryview(a.reshape(-1).view(np.uint8)))
 
-    atomic_write(filename, write)
+    _atomic_write(filename, write)
 
 
 # bits per element of every dtype the format defines (the reference package's list)

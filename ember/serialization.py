@@ -225,7 +225,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL, _use_new_
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
         stem = os.path.splitext(os.path.basename(path))[0] or "archive"
-        atomic_write(path, lambda fh: _write_archive(obj, fh, _archive_name(stem), pickle_protocol))
+        _atomic_write(path, lambda fh: _write_archive(obj, fh, _archive_name(stem), pickle_protocol))
     else:
         if not hasattr(f, "write"):
             raise AttributeError(f"expected 'f' to be string, path, or a file-like object with a 'write' "
@@ -286,7 +286,7 @@ def _umask():
     return um
 
 
-def atomic_write(path, write):
+def _atomic_write(path, write):
     """Write `path` through `write(fileobj)` atomically: temp file beside it, fsync, rename.
 
     A symlink is written through (its final target gets the new content, the link stays).
