@@ -11,15 +11,24 @@ and 64-byte aligned, under one folder named after the file:
     <name>/byteorder, <name>/version, <name>/.format_version, <name>/.storage_alignment
 
 So `torch.load` reads what `ember.save` writes and `ember.load` reads what `torch.save` writes.
-Tensors that share memory (views) share one storage and keep sharing after a round trip.
+Tensors that share memory (views) share one storage and keep sharing after a round trip. torch's
+older non-zip format (`_use_new_zipfile_serialization=False`) is read too.
 
-Safety: `load(weights_only=True)` (the default, as in torch >= 2.6) unpickles with an allowlist of
-the globals a checkpoint needs; anything else (e.g. `os.system` in a crafted file) raises
-`UnpicklingError` before it can run. `weights_only=False` runs arbitrary pickle code: only use
-it on files you trust. Unlike torch, a rejected file never half-loads.
+Safety of `load(weights_only=True)` (the default, as in torch >= 2.6), for any file:
+* no code from the file runs: the pickle is interpreted by ember (`ember._unpickler`), with an
+  allowlist of the opcodes and globals a checkpoint needs; anything else raises `UnpicklingError`;
+* the process is unchanged: opcodes that modify objects (BUILD, SETITEM(S), APPEND(S)) only act on
+  containers the load itself created, never on a dtype, a storage type or a function;
+* memory is bounded by the file: every size (pickle lengths, storage sizes, zip records) is checked
+  against the bytes the file holds before anything is allocated; only stored and deflate records
+  are read (deflate inflated at most to its declared size, straight into the storage).
+Every malformed file raises `UnpicklingError` naming the file and the record (and byte offset in
+the pickle). `weights_only=False` runs the full pickle machinery: only use it on files you trust.
 
-Saving is atomic: the archive is written to a temporary file beside the target, flushed to
-disk, then renamed over it, so a crash or a full disk never destroys the previous checkpoint.
+Saving is atomic: the archive is written to a temporary file beside the target (through a symlink:
+beside the file it points to, which then gets the new content), flushed to disk, then renamed over
+it, so a crash or a full disk never destroys the previous checkpoint. A temporary file left by a
+killed save is removed by the next save of the same path.
 """
 from __future__ import annotations
 
@@ -27,24 +36,23 @@ import collections
 import io
 import os
 import pickle
+import secrets
+import socket
 import struct
-import tempfile
 import zipfile
+import zlib
 
 import numpy as np
 
 from . import _dtype as D
 from ._tensor import Tensor
 from ._tensor_base import Size, _wrap
+from ._unpickler import Interpreter, PassThrough, Ref, UnpicklingError, short_repr
 
 __all__ = ["save", "load", "UnpicklingError", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
            "safe_globals"]
 
 DEFAULT_PROTOCOL = 2
-
-
-class UnpicklingError(pickle.UnpicklingError):
-    """A checkpoint asked for a global that weights_only loading does not allow (or is corrupt)."""
 
 
 # ---- dtype <-> storage names -------------------------------------------------------------------
@@ -106,12 +114,13 @@ class _Pickler(pickle._Pickler):
         self.storages = {}      # id(root array) -> (key, root array)
 
     def _save_global(self, obj):
-        g = obj if isinstance(obj, _Global) else _Global("torch", obj.name)
+        g = obj if isinstance(obj, (_Global, Ref)) else _Global("torch", obj.name)
         self.write(pickle.GLOBAL + f"{g.module}\n{g.name}\n".encode("utf-8"))
         self.memoize(obj)
 
     dispatch[_Global] = _save_global
     dispatch[D.dtype] = _save_global
+    dispatch[Ref] = _save_global        # a global read from a checkpoint, saved again
 
     def persistent_id(self, obj):
         if type(obj) is _StorageRef:
@@ -216,29 +225,8 @@ def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL, _use_new_
     """
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
-        folder = os.path.dirname(os.path.abspath(path))
         stem = os.path.splitext(os.path.basename(path))[0] or "archive"
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                _write_archive(obj, fh, _archive_name(stem), pickle_protocol)
-                fh.flush()
-                (getattr(os, "fdatasync", None) or os.fsync)(fh.fileno())   # data + size, not atime
-            try:
-                mode = os.stat(path).st_mode & 0o777
-            except FileNotFoundError:
-                um = os.umask(0)
-                os.umask(um)
-                mode = 0o666 & ~um
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-            _fsync_dir(folder)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        _atomic_write(path, lambda fh: _write_archive(obj, fh, _archive_name(stem), pickle_protocol))
     else:
         if not hasattr(f, "write"):
             raise AttributeError(f"expected 'f' to be string, path, or a file-like object with a 'write' "
@@ -249,6 +237,87 @@ def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL, _use_new_
 def _archive_name(stem):
     safe = "".join(c if c.isalnum() or c in "_-." else "_" for c in stem)
     return safe or "archive"
+
+
+# Temporary files are named `.<name>.ember-save.<host>.<pid>.<random>.tmp`: a save removes those of
+# the same target left by processes of this host that no longer exist (a save killed midway).
+_TMP_TAG = ".ember-save."
+
+
+def _host():
+    return "".join(c if c.isalnum() or c == "-" else "-" for c in socket.gethostname())[:64] or "host"
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return pid > 0
+    return True
+
+
+def _remove_stale_temps(folder, prefix, host):
+    try:
+        entries = [e.name for e in os.scandir(folder)
+                   if e.name.startswith(prefix) and e.name.endswith(".tmp")]
+    except OSError:
+        return
+    for name in entries:
+        parts = name[len(prefix):-4].split(".")
+        if len(parts) != 3 or parts[0] != host or not parts[1].isdigit() or _pid_alive(int(parts[1])):
+            continue
+        try:
+            os.unlink(os.path.join(folder, name))
+        except OSError:
+            pass
+
+
+def _umask():
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    um = os.umask(0o022)           # no way to read it without setting it elsewhere
+    os.umask(um)
+    return um
+
+
+def _atomic_write(path, write):
+    """Write `path` through `write(fileobj)` atomically: temp file beside it, fsync, rename.
+
+    A symlink is written through (its final target gets the new content, the link stays).
+    """
+    path = os.fspath(path)
+    target = os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
+    folder, base = os.path.split(target)
+    host = _host()
+    prefix = "." + base[:120] + _TMP_TAG
+    _remove_stale_temps(folder, prefix, host)
+    tmp = os.path.join(folder, f"{prefix}{host}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            (getattr(os, "fdatasync", None) or os.fsync)(fh.fileno())   # data + size, not atime
+        try:
+            mode = os.stat(target).st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+        _fsync_dir(folder)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _fsync_dir(folder):
@@ -265,99 +334,36 @@ def _fsync_dir(folder):
 
 
 # ---- reading -----------------------------------------------------------------------------------
+#
+# Every load builds one `_Loader`: it owns the rebuild functions the pickle may call (so nothing
+# module-level is ever handed to a file), reads storages with their sizes checked against the file
+# before anything is allocated, and names the file and record in every error.
 
-class _StorageType:
-    """Stand-in for torch.<X>Storage classes named in a checkpoint."""
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-
-def _rebuild_tensor(storage, storage_offset, size, stride):
-    if isinstance(storage, _LazyStorage):      # legacy format: data comes after the pickle
-        t = _wrap(np.zeros(0, dtype=np.float32))
-        storage.collect.append((t, storage, storage_offset, tuple(size), stride))
-        return t
-    arr = storage
-    size = tuple(size)
-    n = 1
-    for s in size:
-        n *= s
-    if n == 0:
-        return _wrap(np.zeros(size, dtype=arr.dtype))
-    itemsize = arr.itemsize
-    if stride is None:
-        stride = []
-        acc = 1
-        for s in reversed(size):
-            stride.insert(0, acc)
-            acc *= s
-    stride = tuple(stride)
-    end = storage_offset + 1 + sum((s - 1) * st for s, st in zip(size, stride))
-    if storage_offset < 0 or end > arr.size or any(st < 0 for st in stride):
-        raise UnpicklingError(f"corrupt checkpoint: a tensor of size {size} and stride {stride} at offset "
-                              f"{storage_offset} does not fit its storage of {arr.size} elements")
-    view = np.lib.stride_tricks.as_strided(arr[storage_offset:], shape=size,
-                                           strides=tuple(s * itemsize for s in stride))
-    return _wrap(view)
-
-
-def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None,
-                       metadata=None):
-    t = _rebuild_tensor(storage, storage_offset, size, stride)
-    if requires_grad and t._data.dtype.kind == "f":
-        t._rg = True
-    return t
-
-
-def _rebuild_parameter(data, requires_grad, backward_hooks=None):
-    from .nn.parameter import Parameter
-    return Parameter(data, requires_grad)
-
-
-def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
-    p = _rebuild_parameter(data, requires_grad)
-    return p
-
-
-def _rebuild_from_type_v2(func, new_type, args, state):
-    return func(*args)
+_STORAGE_REFS = {n: Ref("torch", n) for n in _DTYPE_OF_STORAGE}
+_CALLABLE = [("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"),
+             ("torch._utils", "_rebuild_parameter"), ("torch._utils", "_rebuild_parameter_with_state"),
+             ("torch", "Size"), ("torch", "device"), ("collections", "OrderedDict"), ("builtins", "set"),
+             ("builtins", "frozenset"), ("builtins", "slice"), ("builtins", "bytearray"),
+             ("_codecs", "encode")]
+_REFS = {k: Ref(*k) for k in _CALLABLE}
 
 
 def _torch_dtype(name):
-    if name == "bfloat16":
-        return D.float32
-    return D._BY_NAME[name]
+    return D.float32 if name == "bfloat16" else D._BY_NAME[name]
 
 
-def _torch_size(t=()):
-    return Size(t)
-
-
-def _torch_device(*args):
-    from ._device import device
-    return device(*args)
-
-
-# (module, name) -> object: the globals a weights_only load may resolve
-_SAFE = {
-    ("collections", "OrderedDict"): collections.OrderedDict,
-    ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
-    ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
-    ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
-    ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter_with_state,
-    ("torch", "Size"): _torch_size,
-    ("torch", "device"): _torch_device,
-    ("builtins", "set"): set,
-    ("builtins", "frozenset"): frozenset,
-    ("builtins", "slice"): slice,
-    ("builtins", "bytearray"): bytearray,
-    ("_codecs", "encode"): __import__("_codecs").encode,
-}
-for _n in _DTYPE_OF_STORAGE:
-    _SAFE[("torch", _n)] = _StorageType(_n)
+# (module, name) -> what GLOBAL pushes: dtypes as themselves, everything else as an immutable Ref
+_GLOBALS = dict(_REFS)
+_GLOBALS.update({("torch", n): r for n, r in _STORAGE_REFS.items()})
+_GLOBALS.update({("torch", n): _torch_dtype(n) for n in _TORCH_DTYPE_NAMES})
+for _m, _n in list(_GLOBALS):      # Python 2 pickles name the builtins module __builtin__
+    if _m == "builtins":
+        _GLOBALS[("__builtin__", _n)] = _GLOBALS[(_m, _n)]
 _USER_SAFE: dict = {}
+
+_MAX_DEFLATE_RATIO = 1032          # deflate cannot expand data more than this (zlib's bound)
+_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2",
+            zipfile.ZIP_LZMA: "lzma"}
 
 
 def add_safe_globals(safe_globals):
@@ -365,22 +371,24 @@ def add_safe_globals(safe_globals):
     for g in safe_globals:
         if isinstance(g, tuple):
             g, name = g
-            mod = g.__module__
+            mod, _, name = name.rpartition(".") if "." in name else (g.__module__, "", name)
         else:
             mod, name = g.__module__, getattr(g, "__qualname__", g.__name__)
         _USER_SAFE[(mod, name)] = g
 
 
 def get_safe_globals():
+    """The objects add_safe_globals allowed. Matches torch's function."""
     return list(_USER_SAFE.values())
 
 
 def clear_safe_globals():
+    """Forget every add_safe_globals entry. Matches torch's function."""
     _USER_SAFE.clear()
 
 
 class safe_globals:
-    """Context manager: allow these globals inside the block only."""
+    """Context manager: allow these globals inside the block only. Matches torch's."""
 
     def __init__(self, safe_globals):
         self.globals = safe_globals
@@ -395,51 +403,248 @@ class safe_globals:
         return False
 
 
-def _resolve_torch_global(module, name):
-    obj = _SAFE.get((module, name))
-    if obj is not None:
-        return obj
-    if module == "torch" and name in _TORCH_DTYPE_NAMES:
-        return _torch_dtype(name)
-    return None
+def _ints(value, what, n=None):
+    if not isinstance(value, (tuple, list)) or not all(type(v) is int and v >= 0 for v in value):
+        raise UnpicklingError(f"tensor {what} must be a tuple of non-negative ints, got {short_repr(value)}")
+    if n is not None and len(value) != n:
+        raise UnpicklingError(f"tensor stride {short_repr(value)} does not match its size of {n} dims")
+    return tuple(value)
 
 
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, load_storage, weights_only):
-        super().__init__(file, encoding="utf-8")
-        self._load_storage = load_storage
-        self._weights_only = weights_only
+def _view(arr, offset, size, stride):
+    """The tensor (offset, size, stride) of storage `arr`, refused unless it lies inside it."""
+    n = 1
+    for s in size:
+        n *= s
+    if n == 0:
+        return _wrap(np.zeros(size, dtype=arr.dtype))
+    if stride is None:
+        stride, acc = [], 1
+        for s in reversed(size):
+            stride.insert(0, acc)
+            acc *= s
+        stride = tuple(stride)
+    if n * arr.itemsize >= 1 << 62:
+        raise UnpicklingError(f"a tensor of size {short_repr(size)} is larger than any storage")
+    end = offset + 1 + sum((s - 1) * st for s, st in zip(size, stride))
+    if end > arr.size:
+        raise UnpicklingError(f"a tensor of size {short_repr(size)} and stride {short_repr(stride)} at "
+                              f"offset {short_repr(offset)} does not fit its storage of {arr.size} elements")
+    return _wrap(np.lib.stride_tricks.as_strided(arr[offset:], shape=size,
+                                                 strides=tuple(s * arr.itemsize for s in stride)))
+
+
+class _Pending:
+    """A legacy-format storage: its bytes come after the pickle, so tensors on it are filled in later.
+    `view` is (offset, numel) for a view of the storage `key`, else None."""
+    __slots__ = ("key", "storage_name", "dtype", "view")
+
+    def __init__(self, key, storage_name, view=None):
+        self.key, self.storage_name, self.dtype, self.view = key, storage_name, _np_dtype(storage_name), view
+
+
+def _np_dtype(storage_name):
+    dt = _DTYPE_OF_STORAGE[storage_name]
+    return np.dtype(np.float32) if isinstance(dt, str) else dt
+
+
+def _itemsize(storage_name):
+    dt = _DTYPE_OF_STORAGE[storage_name]
+    return 2 if isinstance(dt, str) else dt.itemsize
+
+
+def _storage_from_bytes(raw, storage_name, big_endian):
+    """A storage array from its raw uint8 bytes (no copy unless bf16 must be widened)."""
+    dt = _DTYPE_OF_STORAGE[storage_name]
+    if isinstance(dt, str):              # bfloat16: the high half of a float32
+        u = raw.view(">u2" if big_endian else "<u2")
+        return (u.astype(np.uint32) << 16).view(np.float32)
+    if big_endian and dt.itemsize > 1:
+        a = raw.view(dt.newbyteorder(">"))
+        a.byteswap(inplace=True)
+        return a.view(dt)
+    return raw.view(dt)
+
+
+class _Loader:
+    """One load: the callables a pickle may reach, persistent ids, and where errors happened."""
+
+    def __init__(self, label, map_location, storage):
+        self.label = label
+        self.map_location = map_location
+        self._storage = storage       # (storage_name, key, location, numel, view) -> array or _Pending
+        self.pending = {}      # id(placeholder tensor) -> [tensor, pending, offset, size, stride, params]
+        self.calls = {
+            _REFS[("torch._utils", "_rebuild_tensor_v2")]: self.rebuild_tensor_v2,
+            _REFS[("torch._utils", "_rebuild_tensor")]: self.rebuild_tensor,
+            _REFS[("torch._utils", "_rebuild_parameter")]: self.rebuild_parameter,
+            _REFS[("torch._utils", "_rebuild_parameter_with_state")]: self.rebuild_parameter_with_state,
+            _REFS[("torch", "Size")]: _make_size,
+            _REFS[("torch", "device")]: _make_device,
+            _REFS[("collections", "OrderedDict")]: self._ordered_dict,
+            _REFS[("builtins", "set")]: self._set,
+            _REFS[("builtins", "frozenset")]: self._frozenset,
+            _REFS[("builtins", "slice")]: _make_slice,
+            _REFS[("builtins", "bytearray")]: _make_bytearray,
+            _REFS[("_codecs", "encode")]: _codecs_encode,
+        }
+        self.interp = None
+
+    # -- the callables --
+
+    def rebuild_tensor(self, storage, storage_offset, size, stride):
+        if type(storage_offset) is not int or storage_offset < 0:
+            raise UnpicklingError(f"tensor storage offset must be a non-negative int, got "
+                                  f"{short_repr(storage_offset)}")
+        size = _ints(size, "size")
+        if stride is not None:
+            stride = _ints(stride, "stride", len(size))
+        if type(storage) is _Pending:
+            t = _wrap(np.zeros(0, dtype=storage.dtype))
+            self.pending[id(t)] = [t, storage, storage_offset, size, stride, []]
+            return t
+        if not isinstance(storage, np.ndarray):
+            raise UnpicklingError(f"the storage argument of a tensor is {short_repr(storage)}, not a storage")
+        return _view(storage, storage_offset, size, stride)
+
+    def rebuild_tensor_v2(self, storage, storage_offset, size, stride, requires_grad=False,
+                          backward_hooks=None, metadata=None):
+        t = self.rebuild_tensor(storage, storage_offset, size, stride)
+        if requires_grad and t._data.dtype.kind == "f":
+            t._rg = True
+        return t
+
+    def rebuild_parameter(self, data, requires_grad, backward_hooks=None):
+        from .nn.parameter import Parameter
+        if type(data) is not Tensor:
+            raise UnpicklingError(f"a Parameter's data must be a tensor, got {short_repr(data)}")
+        p = Parameter(data, bool(requires_grad))
+        entry = self.pending.get(id(data))
+        if entry is not None and entry[0] is data:
+            entry[5].append(p)
+        return p
+
+    def rebuild_parameter_with_state(self, data, requires_grad, backward_hooks, state):
+        return self.rebuild_parameter(data, requires_grad)
+
+    def _keys(self, items):
+        for k in items:
+            self.interp.check_key(k) if self.interp is not None else None
+        return items
+
+    def _ordered_dict(self, items=()):
+        if not isinstance(items, (list, tuple)) or not all(type(p) in (list, tuple) and len(p) == 2
+                                                           for p in items):
+            raise UnpicklingError("OrderedDict takes a list of (key, value) pairs")
+        self._keys(p[0] for p in items)
+        return collections.OrderedDict(items)
+
+    def _set(self, items=()):
+        if not isinstance(items, (list, tuple)):
+            raise UnpicklingError("set takes a list")
+        return set(self._keys(items))
+
+    def _frozenset(self, items=()):
+        if not isinstance(items, (list, tuple)):
+            raise UnpicklingError("frozenset takes a list")
+        return frozenset(self._keys(items))
+
+    # -- persistent ids --
+
+    def persistent_load(self, pid):
+        if type(pid) is not tuple or len(pid) < 5 or pid[0] not in ("storage", b"storage"):
+            raise UnpicklingError(f"unknown persistent id {short_repr(pid)}")
+        _, stype, key, location, numel = pid[:5]
+        if type(stype) is not Ref or stype.module != "torch" or stype.name not in _DTYPE_OF_STORAGE:
+            raise UnpicklingError(f"bad storage type {short_repr(stype)}")
+        if type(key) not in (str, int) or type(location) is not str or type(numel) is not int or numel < 0:
+            raise UnpicklingError(f"bad storage reference {short_repr(pid)}")
+        try:
+            _map_check(self.map_location, location)
+        except Exception as e:  # noqa: BLE001 - the user's map_location is wrong: their error, unchanged
+            raise PassThrough(e) from None
+        return self._storage(stype.name, str(key), location, numel, pid[5] if len(pid) > 5 else None)
+
+    def mapped(self, arr, location):
+        ml = self.map_location
+        if callable(ml) and not isinstance(ml, (str, dict)):
+            res = ml(_wrap(arr), location)
+            if res is not None:
+                arr = res._data if isinstance(res, Tensor) else np.asarray(res)
+        return arr
+
+    # -- running a pickle --
+
+    def unpickle(self, fh, where, limit, weights_only, encoding):
+        if weights_only:
+            self.interp = Interpreter(fh, where, limit, _GLOBALS, self.calls, dict(_USER_SAFE),
+                                      self.persistent_load, encoding, self.label)
+            return self.interp.load()
+        up = _FullUnpickler(fh, self, encoding)
+        try:
+            return up.load()
+        except PassThrough as e:
+            raise e.exc from None
+        except UnpicklingError as e:
+            raise UnpicklingError(f"{where}: {e}") from None
+        except (pickle.UnpicklingError, EOFError, ValueError, struct.error, IndexError, KeyError) as e:
+            raise UnpicklingError(f"{where}: corrupt checkpoint: {type(e).__name__}: {e}") from None
+
+
+def _make_size(t=()):
+    return Size(_ints(t, "size"))
+
+
+def _make_device(*args):
+    from ._device import device
+    if not 1 <= len(args) <= 2 or type(args[0]) is not str or (len(args) == 2 and type(args[1]) is not int):
+        raise UnpicklingError(f"torch.device takes a string and an optional index, got {short_repr(args)}")
+    return device(*args)
+
+
+def _make_slice(*args):
+    if len(args) > 3 or not all(a is None or type(a) is int for a in args):
+        raise UnpicklingError(f"slice takes up to three ints, got {short_repr(args)}")
+    return slice(*args)
+
+
+def _make_bytearray(*args):
+    if not args:
+        return bytearray()
+    if len(args) == 1 and type(args[0]) is bytes:
+        return bytearray(args[0])
+    if len(args) == 2 and type(args[0]) is str and args[1] in ("latin1", "latin-1"):
+        return bytearray(args[0], "latin-1")
+    raise UnpicklingError(f"bytearray takes bytes, got {short_repr(args)}")
+
+
+def _codecs_encode(obj, encoding="utf-8", errors="strict"):
+    if type(obj) is not str or encoding not in ("latin1", "latin-1"):
+        raise UnpicklingError(f"_codecs.encode is only allowed for latin-1 strings, got {short_repr(obj)}")
+    return obj.encode("latin-1")
+
+
+class _FullUnpickler(pickle.Unpickler):
+    """weights_only=False: the C unpickler, any global (only for trusted files)."""
+
+    def __init__(self, file, loader, encoding):
+        super().__init__(file, encoding=encoding)
+        self._loader = loader
 
     def find_class(self, module, name):
-        obj = _resolve_torch_global(module, name)
+        obj = _GLOBALS.get((module, name))
         if obj is not None:
-            return obj
+            return self._loader.calls.get(obj, obj) if type(obj) is Ref else obj
         obj = _USER_SAFE.get((module, name))
         if obj is not None:
             return obj
-        if module.startswith("ember"):
-            # ember's own classes are referenced by their real path; only pass in full mode
-            if not self._weights_only:
-                return super().find_class(module, name)
-        elif not self._weights_only and not module.startswith("torch"):
-            return super().find_class(module, name)
-        if not self._weights_only:
-            # a torch class ember has no stand-in for
-            raise UnpicklingError(f"this checkpoint needs the torch global {module}.{name}, which ember cannot "
-                                  "rebuild without torch")
-        raise UnpicklingError(
-            f"Weights only load failed: unsupported global {module}.{name} is not an allowed global by default. "
-            f"Nothing in the file was run. If you trust this file, allow it with "
-            f"`ember.serialization.add_safe_globals([{module}.{name}])`, or load with weights_only=False "
-            f"(which can run arbitrary code: only for files you trust).")
+        if module == "torch" or module.startswith("torch."):
+            raise UnpicklingError(f"this checkpoint needs the torch global {module}.{name}, which ember "
+                                  "cannot rebuild without torch")
+        return super().find_class(module, name)
 
     def persistent_load(self, pid):
-        if not isinstance(pid, tuple) or not pid or pid[0] != "storage":
-            raise UnpicklingError(f"corrupt checkpoint: unknown persistent id {pid!r}")
-        _, stype, key, location, numel = pid[:5]
-        if not isinstance(stype, _StorageType):
-            raise UnpicklingError(f"corrupt checkpoint: bad storage type {stype!r}")
-        return self._load_storage(stype.name, str(key), str(location), int(numel))
+        return self._loader.persistent_load(pid)
 
 
 def _map_check(map_location, location):
@@ -462,182 +667,279 @@ def _open_for_read(f):
             raise FileNotFoundError(f"[Errno 2] No such file or directory: '{path}'")
         return open(path, "rb"), True, path
     if not hasattr(f, "read"):
-        raise AttributeError(f"expected 'f' to be string, path, or a file-like object with a 'read' attribute, "
-                             f"got {type(f).__name__}")
+        raise AttributeError(f"expected 'f' to be string, path, or a file-like object with a 'read' "
+                             f"attribute, got {type(f).__name__}")
     return f, False, None
 
 
-def _itemsize(storage_name):
-    dt = _DTYPE_OF_STORAGE[storage_name]
-    return 2 if isinstance(dt, str) else dt.itemsize
+def _label(f, path):
+    if path is not None:
+        return repr(path)
+    name = getattr(f, "name", None)
+    return repr(name) if isinstance(name, str) else f"the checkpoint ({type(f).__name__})"
 
 
-def _storage_array(raw, storage_name, numel, big_endian):
-    if _DTYPE_OF_STORAGE[storage_name] == "bfloat16":
-        u = np.frombuffer(raw, dtype=">u2" if big_endian else "<u2", count=numel)
-        return (u.astype(np.uint32) << 16).view(np.float32)
-    dt = _DTYPE_OF_STORAGE[storage_name]
-    if big_endian and dt.itemsize > 1:
-        return np.frombuffer(raw, dtype=dt.newbyteorder(">"), count=numel).astype(dt)
-    return np.frombuffer(raw, dtype=dt, count=numel)
+def _readinto(fh, arr, nbytes):
+    """Fill the first `nbytes` of uint8 array `arr` from fh; the byte count read."""
+    view = memoryview(arr)[:nbytes]
+    if hasattr(fh, "readinto"):
+        got = 0
+        while got < nbytes:
+            n = fh.readinto(view[got:])
+            if not n:
+                break
+            got += n
+        return got
+    got = 0
+    while got < nbytes:
+        chunk = fh.read(min(1 << 24, nbytes - got))
+        if not chunk:
+            break
+        view[got:got + len(chunk)] = chunk
+        got += len(chunk)
+    return got
 
 
-def _load_zip(fh, path, map_location, weights_only, mmap):
-    try:
-        zf = zipfile.ZipFile(fh)
-    except zipfile.BadZipFile as e:
-        raise UnpicklingError(f"not a valid checkpoint (zip archive expected): {e}") from None
-    names = zf.namelist()
+class _Zip:
+    """Reads records of a checkpoint archive with every size checked against the file first."""
+
+    def __init__(self, fh, label, total):
+        self.fh, self.label, self.total = fh, label, total
+        try:
+            self.zf = zipfile.ZipFile(fh)
+        except Exception as e:  # noqa: BLE001 - BadZipFile, ValueError, OverflowError, ... on a damaged file
+            raise UnpicklingError(f"{label}: not a valid checkpoint (zip archive expected): "
+                                  f"{type(e).__name__}: {e}") from None
+        self.names = self.zf.namelist()
+
+    def error(self, name, msg):
+        return UnpicklingError(f"{self.label}, record {name!r}: {msg}")
+
+    def info(self, name):
+        try:
+            return self.zf.getinfo(name)
+        except KeyError:
+            raise self.error(name, "is missing from the archive") from None
+
+    def _start(self, info):
+        """Offset of the record's data, after checking its compression, encryption and extent."""
+        name = info.filename
+        if info.flag_bits & 0x1:
+            raise self.error(name, "is encrypted; checkpoints never are")
+        ct = info.compress_type
+        if ct not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise self.error(name, f"uses compression method {ct} ({_METHODS.get(ct, 'unknown')}), which "
+                                   f"PyTorch never writes and ember does not read (only stored and deflate "
+                                   f"records)")
+        fh = self.fh
+        fh.seek(info.header_offset)
+        head = fh.read(30)
+        if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            raise self.error(name, f"its local header at byte {info.header_offset} is missing or corrupt")
+        nl, el = struct.unpack("<HH", head[26:30])
+        try:
+            expected = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+        except UnicodeEncodeError:
+            expected = None
+        if fh.read(nl) != expected:
+            raise self.error(name, f"its local header at byte {info.header_offset} names another record")
+        start = info.header_offset + 30 + nl + el
+        extent = info.file_size if ct == zipfile.ZIP_STORED else info.compress_size
+        if start + extent > self.total:
+            raise self.error(name, f"declares {extent} bytes at byte {start}, past the end of the file "
+                                   f"({self.total} bytes)")
+        if ct == zipfile.ZIP_DEFLATED and info.file_size > _MAX_DEFLATE_RATIO * info.compress_size + 1024:
+            raise self.error(name, f"declares {info.file_size} bytes inflated from {info.compress_size} "
+                                   f"compressed bytes, more than deflate can produce")
+        return start
+
+    def read_small(self, name, cap=None):
+        info = self.info(name)
+        if cap is not None and info.file_size > cap:
+            raise self.error(name, f"holds {info.file_size} bytes, at most {cap} expected")
+        start = self._start(info)
+        try:
+            if info.compress_type == zipfile.ZIP_STORED:
+                self.fh.seek(start)
+                data = self.fh.read(info.file_size)
+            else:
+                data = self.zf.read(name)
+        except Exception as e:  # noqa: BLE001 - zlib.error, BadZipFile (CRC), ...
+            raise self.error(name, f"cannot be read: {type(e).__name__}: {e}") from None
+        if len(data) != info.file_size:
+            raise self.error(name, f"is truncated ({len(data)} of {info.file_size} bytes)")
+        if zlib.crc32(data) != info.CRC:       # small records only: storages are not checksummed (torch)
+            raise self.error(name, "fails its CRC check (the file is corrupt)")
+        return data
+
+    def read_array(self, name, nbytes, mm=None):
+        """The first `nbytes` of a record as a writable uint8 array (one copy; a memmap view with mm)."""
+        info = self.info(name)
+        if nbytes > info.file_size:
+            raise self.error(name, f"holds {info.file_size} bytes, but the pickle declares {nbytes}")
+        start = self._start(info)
+        if info.compress_type == zipfile.ZIP_STORED:
+            if mm is not None:
+                return mm[start:start + nbytes]
+            arr = np.empty(nbytes, dtype=np.uint8)
+            self.fh.seek(start)
+            got = _readinto(self.fh, arr, nbytes)
+            if got != nbytes:
+                raise self.error(name, f"is truncated ({got} of {nbytes} bytes)")
+            return arr
+        arr = np.empty(nbytes, dtype=np.uint8)       # inflate straight into it, never more than declared
+        view = memoryview(arr)
+        got = 0
+        try:
+            with self.zf.open(info) as r:
+                while got < nbytes:
+                    chunk = r.read(min(1 << 20, nbytes - got))
+                    if not chunk:
+                        break
+                    view[got:got + len(chunk)] = chunk
+                    got += len(chunk)
+        except Exception as e:  # noqa: BLE001
+            raise self.error(name, f"cannot be inflated: {type(e).__name__}: {e}") from None
+        if got != nbytes:
+            raise self.error(name, f"inflates to {got} bytes, {nbytes} expected")
+        return arr
+
+
+def _load_zip(fh, label, total, path, map_location, weights_only, mmap, encoding):
+    z = _Zip(fh, label, total)
+    names = z.names
     pkl = [n for n in names if n.endswith("/data.pkl") and n.count("/") == 1] or \
         [n for n in names if n == "data.pkl"]
     if not pkl:
-        raise UnpicklingError("not a PyTorch checkpoint: no data.pkl record in the archive")
+        raise UnpicklingError(f"{label}: not a PyTorch checkpoint: no data.pkl record in the archive")
     prefix = pkl[0][: -len("data.pkl")]
     big = False
     if prefix + "byteorder" in names:
-        big = zf.read(prefix + "byteorder").strip() == b"big"
-    cache = {}
+        big = z.read_small(prefix + "byteorder", cap=16).strip() == b"big"
     mm = None
     if mmap:
         if path is None:
             raise ValueError("mmap=True requires a file path")
         mm = np.memmap(path, dtype=np.uint8, mode="c")
+    cache = {}
 
-    def load_storage(dtype_name, key, location, numel):
-        _map_check(map_location, location)
+    def storage(dtype_name, key, location, numel, view):
         if key in cache:
             return cache[key]
         name = prefix + "data/" + key
-        try:
-            info = zf.getinfo(name)
-        except KeyError:
-            raise UnpicklingError(f"corrupt checkpoint: storage record {name!r} is missing") from None
-        dt_size = _itemsize(dtype_name)
-        if info.file_size < numel * dt_size:
-            raise UnpicklingError(f"corrupt checkpoint: storage {name!r} holds {info.file_size} bytes, "
-                                  f"{numel * dt_size} expected")
-        is_bf16 = isinstance(_DTYPE_OF_STORAGE[dtype_name], str)
-        if info.compress_type == zipfile.ZIP_STORED and not big and not is_bf16 and hasattr(fh, "readinto"):
-            # read the record's bytes straight into the array (one copy, as torch does); the size
-            # is checked, the zip CRC is not (torch doesn't either)
-            fh.seek(info.header_offset + 26)
-            nl, el = struct.unpack("<HH", fh.read(4))
-            start = info.header_offset + 30 + nl + el
-            dt = _DTYPE_OF_STORAGE[dtype_name]
-            if mm is not None:
-                arr = mm[start:start + numel * dt_size].view(dt)
-            else:
-                arr = np.empty(numel, dtype=dt)
-                fh.seek(start)
-                got = fh.readinto(memoryview(arr.view(np.uint8)))
-                if got != numel * dt_size:
-                    raise UnpicklingError(f"corrupt checkpoint: storage {name!r} is truncated")
-        else:
-            raw = bytearray(zf.read(name))        # writable, owned by the tensor
-            arr = _storage_array(raw, dtype_name, numel, big)
-            if not arr.flags.writeable:
-                arr = arr.copy()
-        if callable(map_location) and not isinstance(map_location, (str, dict)):
-            res = map_location(_wrap(arr), location)
-            if res is not None:
-                arr = res._data if isinstance(res, Tensor) else np.asarray(res)
+        nbytes = numel * _itemsize(dtype_name)
+        raw = z.read_array(name, nbytes, mm if not big else None)
+        arr = loader.mapped(_storage_from_bytes(raw, dtype_name, big), location)
         cache[key] = arr
         return arr
 
-    data = zf.read(pkl[0])
-    up = _Unpickler(io.BytesIO(data), load_storage, weights_only)
-    try:
-        return up.load()
-    except UnpicklingError:
-        raise
-    except (pickle.UnpicklingError, EOFError, ValueError, struct.error, IndexError, KeyError) as e:
-        raise UnpicklingError(f"corrupt checkpoint: {type(e).__name__}: {e}") from None
+    loader = _Loader(label, map_location, storage)
+    data = z.read_small(pkl[0])
+    return loader.unpickle(io.BytesIO(data), f"{label}, record {pkl[0]!r}", len(data), weights_only, encoding)
 
 
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 
 
-def _load_legacy(fh, map_location, weights_only):
-    """torch < 1.6's non-zip format: pickled magic, version, sys info, object, keys, raw storages."""
-    storages = {}
-    pending = []
+def _load_legacy(fh, label, total, map_location, weights_only, encoding):
+    """torch < 1.6's non-zip format: pickled magic, version, sys info, object, keys, then raw storages."""
+    storages = {}           # key -> _Pending
 
-    class _LegacyUnpickler(_Unpickler):
-        def persistent_load(self, pid):
-            if isinstance(pid, tuple) and pid and pid[0] == "storage":
-                _, stype, key, location, numel = pid[:5]
-                view = pid[5] if len(pid) > 5 else None
-                _map_check(map_location, location)
-                if key not in storages:
-                    storages[key] = [stype.name, int(numel), None]
-                    pending.append(key)
-                return _LazyStorage(storages, key, view)
-            raise UnpicklingError(f"corrupt checkpoint: unknown persistent id {pid!r}")
+    def storage(dtype_name, key, location, numel, view):
+        p = storages.get(key)
+        if p is None:
+            p = storages[key] = _Pending(key, dtype_name)
+        if view is None:
+            return p
+        if type(view) is not tuple or len(view) != 3 or not all(type(v) is int and v >= 0 for v in view[1:]):
+            raise UnpicklingError(f"bad storage view {short_repr(view)}")
+        return _Pending(key, p.storage_name, (view[1], view[2]))
 
-    def plain(): return _Unpickler(fh, None, True)
-    magic = plain().load()
-    if magic != _LEGACY_MAGIC:
-        raise UnpicklingError("not a PyTorch checkpoint (invalid magic number)")
-    version = plain().load()
+    def header(what):
+        where = f"{label} (legacy format, {what})"
+        return Interpreter(fh, where, total - fh.tell(), {}, {}, {}, _no_persistent, encoding).load()
+
+    loader = _Loader(label, map_location, storage)
+    if header("magic number") != _LEGACY_MAGIC:
+        raise UnpicklingError(f"{label}: not a PyTorch checkpoint (invalid magic number)")
+    version = header("version")
     if version != 1001:
-        raise UnpicklingError(f"unsupported legacy checkpoint version {version}")
-    plain().load()  # sys info
-    up = _LegacyUnpickler(fh, None, weights_only)
-    lazy = []
-    _LazyStorage.collect = lazy
-    result = up.load()
-    keys = plain().load()
-    for key in keys:
-        name, numel, _ = storages[key]
-        (size,) = struct.unpack("<q", fh.read(8))
-        dt = _itemsize(name)
-        raw = bytearray(fh.read(size * dt))
-        if len(raw) != size * dt:
-            raise UnpicklingError("corrupt checkpoint: truncated storage data")
-        storages[key][2] = _storage_array(raw, name, size, False).copy()
-    for t, ls, offset, size, stride in lazy:
-        root = storages[ls.key][2]
-        if ls.view is not None:       # (view_key, offset, view_size)
-            _, voff, vsize = ls.view
+        raise UnpicklingError(f"{label}: unsupported legacy checkpoint version {short_repr(version)}")
+    info = header("system info")
+    big = isinstance(info, dict) and info.get("little_endian") is False
+    result = loader.unpickle(fh, f"{label} (legacy format, object)", total - fh.tell(), weights_only,
+                             encoding)
+    keys = header("storage keys")
+    if type(keys) is not list or not all(type(k) in (str, int) for k in keys):
+        raise UnpicklingError(f"{label} (legacy format): the storage key list is malformed")
+    arrays = {}
+    for i, key in enumerate(keys):
+        key = str(key)
+        where = f"{label} (legacy format), storage {i} (key {key!r})"
+        p = storages.get(key)
+        if p is None or key in arrays:
+            raise UnpicklingError(f"{where}: {'listed twice' if p is not None else 'not used by the pickle'}")
+        head = fh.read(8)
+        if len(head) != 8:
+            raise UnpicklingError(f"{where}: the file is truncated before the storage")
+        (numel,) = struct.unpack("<q", head)
+        item = _itemsize(p.storage_name)
+        left = total - fh.tell()
+        if numel < 0 or numel * item > left:
+            raise UnpicklingError(f"{where}: declares {numel} elements ({numel * item} bytes), but only "
+                                  f"{left} bytes are left in the file")
+        raw = np.empty(numel * item, dtype=np.uint8)
+        if _readinto(fh, raw, numel * item) != numel * item:
+            raise UnpicklingError(f"{where}: the file is truncated")
+        arrays[key] = loader.mapped(_storage_from_bytes(raw, p.storage_name, big), "cpu")
+    for t, p, offset, size, stride, params in loader.pending.values():
+        root = arrays.get(p.key)
+        if root is None:
+            raise UnpicklingError(f"{label} (legacy format): storage {p.key!r} is used but never stored")
+        if p.view is not None:
+            voff, vsize = p.view
+            if voff + vsize > root.size:
+                raise UnpicklingError(f"{label} (legacy format): a view of storage {p.key!r} at {voff} of "
+                                      f"{vsize} elements does not fit its {root.size} elements")
             root = root[voff:voff + vsize]
-        t._data = _rebuild_tensor(root, offset, size, stride)._data
+        try:
+            data = _view(root, offset, size, stride)._data
+        except UnpicklingError as e:
+            raise UnpicklingError(f"{label} (legacy format), storage {p.key!r}: {e}") from None
+        t._data = data
+        for prm in params:
+            prm._data = data
     return result
 
 
-class _LazyStorage:
-    collect = None
-
-    def __init__(self, storages, key, view):
-        self.storages, self.key, self.view = storages, key, view
+def _no_persistent(pid):
+    raise UnpicklingError("a persistent id in a legacy header")
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=False, **pickle_load_args):
     """Load an object saved by ember.save or torch.save, without torch. Matches `torch.load`.
 
-    weights_only=True (default) refuses any global outside tensors, containers and primitives.
+    weights_only=True (default) interprets the pickle itself: tensors, containers and primitives
+    only; no code runs, shared objects are never modified, memory stays bounded by the file.
     map_location may be 'cpu', a device, a dict or a callable; storages saved on CUDA load to CPU.
     """
     if weights_only is None:
         weights_only = True
+    encoding = pickle_load_args.get("encoding", "utf-8")
     fh, close, path = _open_for_read(f)
+    label = _label(f, path)
     try:
         start = fh.tell() if hasattr(fh, "tell") else 0
         head = fh.read(4)
-        fh.seek(start)
+        try:
+            total = fh.seek(0, 2)
+        finally:
+            fh.seek(start)
         if head[:2] == b"PK":
-            return _load_zip(fh, path, map_location, weights_only, mmap)
+            return _load_zip(fh, label, total, path, map_location, weights_only, mmap, encoding)
         if not head:
-            raise EOFError("Ran out of input: the checkpoint file is empty")
-        return _load_legacy_safe(fh, map_location, weights_only)
+            raise EOFError(f"Ran out of input: the checkpoint {label} is empty")
+        return _load_legacy(fh, label, total, map_location, weights_only, encoding)
     finally:
         if close:
             fh.close()
-
-
-def _load_legacy_safe(fh, map_location, weights_only):
-    try:
-        return _load_legacy(fh, map_location, weights_only)
-    except UnpicklingError:
-        raise
-    except (pickle.UnpicklingError, EOFError, ValueError, struct.error, KeyError, AttributeError) as e:
-        raise UnpicklingError(f"not a valid checkpoint: {type(e).__name__}: {e}") from None

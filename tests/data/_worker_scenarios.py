@@ -445,6 +445,74 @@ def sc_sigkill_mid_send():
     return {"type": None, "read_at_kill": state["read_at_kill"]}
 
 
+class Ragged(Dataset):
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        return {"x": np.zeros(2 + (i == 5), np.float32)}
+
+
+def sc_stack_error():
+    # default_collate's shape error in a worker: re-raised as torch's RuntimeError, no private class
+    t0 = time.monotonic()
+    try:
+        list(DataLoader(Ragged(), batch_size=2, num_workers=2))
+    except Exception as e:
+        res = _exc_report(e, t0)
+        res["class"] = f"{type(e).__module__}.{type(e).__qualname__}"
+        return res
+    return {"type": None}
+
+
+def _running(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def sc_persistent_dead_worker():
+    # the reproduction: a persistent worker dies between epochs, then another one mid-epoch
+    from ember.utils.data import TensorDataset
+    loader = DataLoader(TensorDataset(ember.arange(64.0)), batch_size=4, num_workers=2,
+                        persistent_workers=True)
+    for _ in loader:
+        pass
+    pids = [w.pid for w in loader._iterator._workers]
+    os.kill(pids[0], signal.SIGKILL)
+    time.sleep(0.5)
+    res = {"pids": pids}
+    t0 = time.monotonic()
+    try:
+        for _ in loader:
+            pass
+        res["between"] = {"type": None}
+    except Exception as e:
+        res["between"] = _exc_report(e, t0)
+    res["left_after_error"] = [p for p in pids if _running(p)]
+    res["data"] = sorted(v for (b,) in loader for v in b.tolist())     # the next epoch: fresh workers
+    res["new_pids"] = [w.pid for w in loader._iterator._workers]
+    res["alive_between_epochs"] = len(children())
+    it = iter(loader)
+    next(it)
+    os.kill(res["new_pids"][1], signal.SIGKILL)
+    t0 = time.monotonic()
+    try:
+        for _ in it:
+            pass
+        res["mid"] = {"type": None}
+    except Exception as e:
+        res["mid"] = _exc_report(e, t0)
+    res["data2"] = sorted(v for (b,) in loader for v in b.tolist())
+    del loader, it
+    gc.collect()
+    res["reap"] = wait_no_children()
+    res["children"] = children()
+    return res
+
+
 if __name__ == "__main__":
     name = sys.argv[1]
     try:

@@ -107,8 +107,11 @@ def test_collate_shape_mismatch_names_shapes_and_entry(torch):
         torch.utils.data.default_collate(batch)
     nested = [{"img": np.zeros((2, 2))}, {"img": np.zeros((2, 3))}]
     msg = r"\[2, 2\] at entry 0 and \[2, 3\] at entry 1 \(field sample\['img'\]"
-    with pytest.raises(RuntimeError, match=msg):
+    with pytest.raises(RuntimeError, match=msg) as ei:
         default_collate(nested)
+    with pytest.raises(RuntimeError) as ti:
+        torch.utils.data.default_collate(nested)
+    assert type(ei.value) is type(ti.value) is RuntimeError      # exactly torch's class, no private subclass
     with pytest.raises(RuntimeError, match="each element in list of batch should be of equal size"):
         default_collate([[1, 2], [1]])
 

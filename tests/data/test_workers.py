@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="co
 SCENARIOS = ["getitem_error", "key_error", "two_arg_error", "local_error", "collate_error",
              "unpicklable_result", "sigkill", "timeout", "break_early", "keyboard_interrupt", "parent_dies",
              "seeds", "persistent", "spawn", "init_errors", "worker_info", "shm", "rss",
-             "sigkill_mid_send"]
+             "sigkill_mid_send", "stack_error", "persistent_dead_worker"]
 _pool = None
 _futures = {}
 
@@ -72,6 +72,9 @@ def _clean(res):
     ("collate_error", "TypeError", ["collate refuses", "while collating", "dataset indices [0, 1]"]),
     # a batch that cannot be pickled back: an error instead of a result lost in the queue's feeder thread
     ("unpicklable_result", "RuntimeError", ["cannot be pickled", "lock"]),
+    # default_collate's shape error: torch's RuntimeError (never a private ember class), naming the field
+    ("stack_error", "RuntimeError", ["Caught RuntimeError", "stack expects each tensor to be equal size",
+                                     "[2] at entry 0 and [3] at entry 1 (field sample['x']"]),
 ])
 def test_worker_exception_reraised(name, exc_type, needles):
     res = run(name)
@@ -79,6 +82,29 @@ def test_worker_exception_reraised(name, exc_type, needles):
     for needle in needles:
         assert needle in res["msg"], (needle, res["msg"])
     assert res["elapsed"] < 5
+    _clean(res)
+
+
+def test_stack_error_class_is_torchs():
+    assert run("stack_error")["class"] == "builtins.RuntimeError"
+
+
+def test_persistent_workers_after_a_worker_died():
+    res = run("persistent_dead_worker")
+    pids, new = res["pids"], res["new_pids"]
+    # killed between epochs: the next epoch raises the mid-epoch error, the survivor is shut down
+    err = res["between"]
+    assert err["type"] == "RuntimeError", err
+    assert f"DataLoader worker 0 (pid {pids[0]}) exited unexpectedly" in err["msg"]
+    assert "SIGKILL" in err["msg"]
+    assert err["children"] == [] and res["left_after_error"] == []
+    # the next iter() starts fresh workers, which load the whole epoch
+    assert res["data"] == list(range(64)) and set(new).isdisjoint(pids) and res["alive_between_epochs"] == 2
+    # killed mid-epoch: the same error, and again fresh workers next time
+    mid = res["mid"]
+    assert mid["type"] == "RuntimeError" and f"(pid {new[1]}) exited unexpectedly" in mid["msg"], mid
+    assert "SIGKILL" in mid["msg"] and mid["children"] == []
+    assert res["data2"] == list(range(64))
     _clean(res)
 
 

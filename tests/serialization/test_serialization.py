@@ -416,3 +416,14 @@ def test_module_load_state_dict_accepts_a_torch_checkpoint(tmp_path, torch):
     ember.save(enet.state_dict(), tmp_path / "e.pt")
     missing, unexpected = tnet.load_state_dict(torch.load(tmp_path / "e.pt"))
     assert missing == [] and unexpected == []
+
+
+@pytest.mark.parametrize("weights_only", [True, False])
+def test_legacy_format_parameters_and_full_pickle(tmp_path, torch, weights_only):
+    ck = {"p": torch.nn.Parameter(torch.arange(4.0)), "c": collections.Counter("aab"), "n": 7}
+    torch.save(ck, tmp_path / "old.pt", _use_new_zipfile_serialization=False)
+    with ember.serialization.safe_globals([collections.Counter]):
+        back = ember.load(tmp_path / "old.pt", weights_only=weights_only)
+    assert type(back["p"]).__name__ == "Parameter" and back["p"].requires_grad
+    assert back["p"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert back["c"] == collections.Counter("aab") and back["n"] == 7

@@ -347,6 +347,10 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             raise
 
     def _reset(self, loader, first_iter=False):
+        if not first_iter:
+            # persistent workers: one may have died between epochs (the OOM killer, a signal): the same error
+            # as mid-epoch, all workers shut down, and the next iter(loader) starts fresh ones
+            self._raise_dead_workers()
         super()._reset(loader, first_iter)
         self._epoch += 1
         self._send_idx = 0
@@ -356,10 +360,20 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._workers_status = [True] * self._num_workers
         self._worker_cycle = itertools.cycle(range(self._num_workers))
         if not first_iter:
-            for q in self._index_queues:
-                q.put(_ResumeIteration(self._epoch))
+            for wid, q in enumerate(self._index_queues):
+                try:
+                    q.put(_ResumeIteration(self._epoch))
+                except OSError:  # BrokenPipeError: it died just now
+                    self._worker_gone(wid)
         for _ in range(self._prefetch_factor * self._num_workers):
             self._try_put_index()
+
+    def _worker_gone(self, wid):
+        self._workers[wid].join(timeout=1.0)
+        self._raise_dead_workers()
+        self._shutdown_workers()
+        pid = self._workers[wid].pid
+        raise RuntimeError(f"DataLoader worker {wid} (pid {pid}) stopped reading its tasks")
 
     def _try_put_index(self):
         try:
@@ -375,9 +389,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         try:
             self._index_queues[wid].put((self._epoch, self._send_idx, index))
         except OSError:  # BrokenPipeError: that worker is gone (or going: let it finish dying)
-            self._workers[wid].join(timeout=1.0)
-            self._raise_dead_workers()
-            raise RuntimeError(f"DataLoader worker {wid} stopped reading its tasks") from None
+            self._worker_gone(wid)
         self._task_info[self._send_idx] = (wid, index)  # + (data,) once it arrives out of order
         self._tasks_outstanding += 1
         self._send_idx += 1

@@ -12,8 +12,8 @@ class ExceptionWrapper:
     def __init__(self, exc_info=None, where: str = "in background"):
         if exc_info is None:
             exc_info = sys.exc_info()
-        self.exc_type = exc_info[0]
-        self.exc_name = exc_info[0].__name__
+        self.exc_type = _public_type(exc_info[0])
+        self.exc_name = self.exc_type.__name__
         self.exc_msg = "".join(traceback.format_exception(*exc_info))
         self.where = where
         try:  # a class defined inside a function cannot travel to the main process: re-raise as RuntimeError
@@ -34,6 +34,15 @@ class ExceptionWrapper:
         except Exception:
             raise RuntimeError(msg) from None
         raise exc
+
+
+def _public_type(t):
+    """The exception type to re-raise: ember's private classes (a leading underscore) become their nearest
+    public base (e.g. a RuntimeError), as torch raises; every other class is kept."""
+    for c in t.__mro__:
+        if not (c.__module__.startswith("ember") and c.__name__.startswith("_")):
+            return c
+    return RuntimeError
 
 
 class _KeyErrorMessage(str):

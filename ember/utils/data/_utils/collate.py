@@ -20,30 +20,31 @@ _ERR_TYPES = ("default_collate: batch must contain tensors, numpy arrays, number
 _BAD_NP_KINDS = frozenset("OSUV")  # object, bytes, str, void: no Tensor dtype for these
 
 
-class _StackError(RuntimeError):
-    """Samples whose shapes differ at one batch field: `entry` is the batch position, `path` the field."""
+# Samples whose shapes differ raise a plain RuntimeError (torch's type) carrying `_ember_collate` = (batch
+# position, the two shapes, the field path); each container level on the way up adds its key to the message.
+def _stack_error(first, other, entry):
+    e = RuntimeError(f"default_collate: stack expects each tensor to be equal size, but got {first} at "
+                     f"entry 0 and {other} at entry {entry}")
+    e._ember_collate = (entry, first, other, [])
+    return e
 
-    def __init__(self, msg, entry=None, shapes=None):
-        super().__init__(msg)
-        self.entry = entry
-        self.shapes = shapes
-        self.path = []
 
-    def _push(self, key):
-        self.path.insert(0, key)
-        first, other = self.shapes
-        where = "".join(f"[{k!r}]" for k in self.path)
-        self.args = (f"default_collate: stack expects each tensor to be equal size, but got {first} at "
-                     f"entry 0 and {other} at entry {self.entry} (field sample{where} of the batch)",)
+def _push(e, key):
+    info = getattr(e, "_ember_collate", None)
+    if info is None:
+        return
+    entry, first, other, path = info
+    path.insert(0, key)
+    where = "".join(f"[{k!r}]" for k in path)
+    e.args = (f"default_collate: stack expects each tensor to be equal size, but got {first} at entry 0 and "
+              f"{other} at entry {entry} (field sample{where} of the batch)",)
 
 
 def _shape_error(arrays):
     s0 = arrays[0].shape
     for i, a in enumerate(arrays):
         if a.shape != s0:
-            return _StackError(f"default_collate: stack expects each tensor to be equal size, but got "
-                               f"{list(s0)} at entry 0 and {list(a.shape)} at entry {i}", i,
-                               (list(s0), list(a.shape)))
+            return _stack_error(list(s0), list(a.shape), i)
     return None
 
 
@@ -174,8 +175,8 @@ def _collate_nested(batch, elem, recurse):
         for key in elem:
             try:
                 out[key] = recurse([d[key] for d in batch])
-            except _StackError as e:
-                e._push(key)
+            except RuntimeError as e:
+                _push(e, key)
                 raise
         return _rebuild_mapping(elem, out)
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
@@ -186,8 +187,8 @@ def _collate_nested(batch, elem, recurse):
         for name in names:
             try:
                 values[name] = recurse([getattr(d, name) for d in batch])
-            except _StackError as e:
-                e._push(name)
+            except RuntimeError as e:
+                _push(e, name)
                 raise
         return type(elem)(**values)
     if isinstance(elem, collections.abc.Sequence):
@@ -216,8 +217,8 @@ def _collate_columns(batch, elem, recurse):
     for j, column in enumerate(zip(*batch)):
         try:
             out.append(recurse(column))  # a tuple, as torch passes it (str columns stay tuples)
-        except _StackError as e:
-            e._push(j)
+        except RuntimeError as e:
+            _push(e, j)
             raise
     return out
 
