@@ -31,7 +31,16 @@ class dtype:
         self.is_floating_point = kind == 2
         self.is_signed = name not in ("bool", "uint8")
         self._kind = kind          # 0 bool, 1 integer, 2 floating
-        self._rank = rank
+        self._rank = rank          # set last: from here on the object is frozen
+
+    def __setattr__(self, name, value):
+        # dtypes are shared by every tensor (and handed out by checkpoint loads): nothing may change one
+        if hasattr(self, "_rank"):
+            raise AttributeError(f"torch.dtype objects are immutable (cannot set {name!r})")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        raise AttributeError(f"torch.dtype objects are immutable (cannot delete {name!r})")
 
     @property
     def is_complex(self):
