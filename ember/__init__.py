@@ -35,7 +35,7 @@ __version__ = "0.1.0"
 
 # subpackages imported on first attribute access (torch.fft, torch.jit, ... are not implemented:
 # they fall through to the AttributeError below, which says so)
-_LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "serialization", "compat",
+_LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "serialization", "compat", "profiler",
                  "backends", "cuda", "safetensors", "random", "accelerator", "amp", "distributions", "testing",
                  "multiprocessing", "distributed", "special"}
 
@@ -50,6 +50,12 @@ def __getattr__(name):
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)
+    if name in ("is_anomaly_enabled", "is_anomaly_check_nan_enabled"):
+        from .autograd import anomaly_mode
+        return getattr(anomaly_mode, name)
+    if name == "set_anomaly_enabled":
+        from .autograd import anomaly_mode
+        return anomaly_mode.set_detect_anomaly
     if name in _NN_ALIASES:    # torch.conv2d, torch.max_pool2d, ... (same as the F.* forms)
         from .nn import _functional_conv
         return getattr(_functional_conv, name)

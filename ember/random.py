@@ -9,6 +9,8 @@ import os
 
 import numpy as np
 
+from ._tensor_base import _wrap
+
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
            "get_rng_state", "set_rng_state", "fork_rng"]
 
@@ -49,11 +51,10 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        from ember import _creation
         state = self.np.bit_generator.state
         # encode as a uint8 tensor like torch does; the payload is the PCG64 state
         raw = np.frombuffer(repr((self._seed, state)).encode(), dtype=np.uint8).copy()
-        return _creation.from_numpy(raw)
+        return _wrap(raw)
 
     def set_state(self, new_state) -> "Generator":
         import ast

@@ -9,11 +9,12 @@ import statement counts, including those inside functions. No file imports the p
 # (part, path prefixes, parts it may import besides itself)
 PARTS = [
     ("base", ["ember/_dtype.py", "ember/return_types.py", "ember/_device.py", "ember/_blas.py", "ember/_tensor_str.py", "ember/utils/hooks.py",
-              "ember/autograd/grad_mode.py", "ember/autograd/graph.py", "ember/autograd/anomaly_mode.py",
+              "ember/autograd/grad_mode.py", "ember/autograd/graph.py",
               "ember/_ops/_base.py"],
      []),
     # the data half of a Tensor and the recording hooks, the engine, in-place writes, random streams
-    ("record", ["ember/_tensor_base.py", "ember/autograd/engine.py", "ember/_inplace.py", "ember/random.py"],
+    ("record", ["ember/_tensor_base.py", "ember/autograd/_observe.py", "ember/autograd/engine.py", "ember/_inplace.py",
+                "ember/random.py"],
      ["base"]),
     # one module per op family: kernels (forward/backward on ndarrays), the validated public
     # function of each op, and the family's Tensor method mixin
@@ -23,7 +24,8 @@ PARTS = [
               "ember/linalg.py", "ember/special.py", "ember/fft.py", "ember/testing.py", "ember/serialization",
               "ember/safetensors.py", "ember/_unpickler.py", "ember/amp.py", "ember/cuda.py", "ember/backends.py",
               "ember/accelerator.py", "ember/multiprocessing.py", "ember/distributions/", "ember/utils/__init__.py",
-              "ember/utils/checkpoint.py", "ember/jit", "ember/onnx", "ember/version.py", "ember/sparse"],
+              "ember/utils/checkpoint.py", "ember/jit", "ember/onnx", "ember/version.py", "ember/sparse",
+              "ember/profiler.py"],
      ["base", "record", "ops"]),
     ("distributed", ["ember/distributed"], ["base", "record", "ops", "core"]),
     ("nn", ["ember/nn/"], ["base", "record", "ops", "core", "distributed"]),

@@ -13,8 +13,8 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inferen
 _NAMES = {"backward": "engine", "grad": "engine", "Function": "function", "FunctionCtx": "function",
           "once_differentiable": "function", "GradcheckError": "_gradcheck", "gradcheck": "_gradcheck",
           "gradgradcheck": "_gradcheck", "set_detect_anomaly": "anomaly_mode", "is_anomaly_enabled": "anomaly_mode",
-          "detect_anomaly": "anomaly_mode", "Variable": "variable"}
-_SUBMODULES = {"engine", "function", "functional", "graph", "grad_mode", "anomaly_mode", "variable"}
+          "detect_anomaly": "anomaly_mode", "is_anomaly_check_nan_enabled": "anomaly_mode", "Variable": "variable"}
+_SUBMODULES = {"engine", "function", "functional", "graph", "grad_mode", "anomaly_mode", "variable", "profiler"}
 
 
 def __getattr__(name):

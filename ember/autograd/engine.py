@@ -16,13 +16,14 @@ NOTE [ Engine ]
 from __future__ import annotations
 
 import sys
+from time import perf_counter_ns
 
 import numpy as np
 
 from .. import _dtype as D
 from .._ops._base import sum_to
 from .._tensor_base import TensorBase, _tensor_of, _wrap
-from .graph import SECOND_TIME, Node, NodePostHook, PostAccumulateHook, RetainGrad
+from .graph import OBSERVER, SECOND_TIME, Node, NodePostHook, PostAccumulateHook, RetainGrad
 from .grad_mode import STATE
 
 _ndarray = np.ndarray
@@ -235,6 +236,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
     ready = [n for n in root_nodes if n not in deps]
     prev_enabled = STATE.enabled
     STATE.enabled = bool(create_graph)
+    obs = OBSERVER[0]        # anomaly mode or a profiler: see autograd/_observe.py
     try:
         while ready:
             node = ready.pop()
@@ -260,7 +262,9 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                 # or a mismatch, goes to the full check (which decides whether it is an error)
                 if v is not None and (v[0][0] != v[1] or (len(v) > 2 and (len(v) > 4 or v[2][0] != v[3]))):
                     check_versions(node, needs)
-                if create_graph:
+                if obs is not None:
+                    gin = obs.backward(node, saved_as_tensors(node) if create_graph else saved, g, needs)
+                elif create_graph:
                     gin = node.op.backward(saved_as_tensors(node), g, needs)
                 else:
                     gin = node.op.backward(saved, g, needs)
@@ -316,7 +320,12 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
         given = set()
         while leaf_grads:
             leaf, g = leaf_grads.popitem()[1]
-            _accumulate_leaf(leaf, g, create_graph, given)
+            if obs is None:
+                _accumulate_leaf(leaf, g, create_graph, given)
+            else:
+                t0 = perf_counter_ns()
+                _accumulate_leaf(leaf, g, create_graph, given)
+                obs.accumulated(t0)
     finally:
         STATE.enabled = prev_enabled
     return captured

@@ -26,7 +26,7 @@ class Node:
     retain_grad markers and grad_fn hooks, in the order the engine runs them.
     """
 
-    __slots__ = ("op", "next", "saved", "shapes", "dtypes", "vers", "hooks", "retain", "__weakref__")
+    __slots__ = ("op", "next", "saved", "shapes", "dtypes", "vers", "hooks", "meta", "__weakref__")
 
     def name(self) -> str:
         return self.op.bw_name
@@ -55,7 +55,11 @@ class Node:
 
     @property
     def metadata(self):
-        return {}
+        """A dict kept with this node (anomaly mode stores the forward traceback under "traceback_")."""
+        m = getattr(self, "meta", None)
+        if m is None:
+            m = self.meta = {}
+        return m
 
 
 def new_node(op, next, saved, shapes, dtypes, vers=None):
@@ -68,6 +72,18 @@ def new_node(op, next, saved, shapes, dtypes, vers=None):
     node.dtypes = dtypes
     node.vers = vers
     node.hooks = None
+    return node
+
+
+# NOTE [ Observing the hooks ] (_tensor_base.py): new_node's code is swapped for this one while anomaly
+# mode or the profiler is on; OBSERVER[0] is then the observer (also read by the engine once per backward).
+OBSERVER: list = [None]
+new_node_plain = type(new_node)(new_node.__code__, globals(), "new_node", new_node.__defaults__)
+
+
+def observed_new_node(op, next, saved, shapes, dtypes, vers=None):
+    node = new_node_plain(op, next, saved, shapes, dtypes, vers)
+    OBSERVER[0].created(node)
     return node
 
 
