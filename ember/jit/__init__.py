@@ -20,7 +20,7 @@ import pickle
 import warnings
 from collections import OrderedDict
 
-from .nn.modules.module import Module
+from ..nn.modules.module import Module
 
 __all__ = ["script", "trace", "trace_module", "save", "load", "ScriptModule", "ScriptFunction",
            "RecursiveScriptModule", "TracedModule", "TopLevelTracedModule", "ignore", "unused", "export",
