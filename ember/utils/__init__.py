@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import importlib as _importlib
 
+from ._summary import summary  # noqa: F401 - torchinfo's model summary (numpy-only import)
+
 
 def __getattr__(name):
     if not name.startswith("_"):

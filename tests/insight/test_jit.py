@@ -18,7 +18,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*torch.jit.*deprecated:Deprecat
 def _pair(torch):
     """The same small CNN in torch and in ember, ember's weights copied from torch's."""
     def build(nn):
-        return nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.Flatten(), nn.Linear(3 * 4 * 4, 5))
+        return nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.Flatten(),
+                             nn.Linear(3 * 4 * 4, 5))
     torch.manual_seed(0)
     tm = build(torch.nn).eval()
     em = build(enn).eval()

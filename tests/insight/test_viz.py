@@ -262,7 +262,8 @@ nodes.forEach(g => {
   boxes.push(r);
   g.querySelectorAll('text').forEach(t => {
     const b = t.getBBox();
-    if (b.width === 0 || b.x < r.x || b.y < r.y || b.x + b.width > r.x + r.width || b.y + b.height > r.y + r.height)
+    if (b.width === 0 || b.x < r.x || b.y < r.y || b.x + b.width > r.x + r.width ||
+        b.y + b.height > r.y + r.height)
       bad.push('text outside its box: ' + t.textContent);
   });
 });
@@ -286,9 +287,9 @@ def test_rendered_in_headless_chromium(tmp_path):
     d = draw_graph(model(ember.randn(5, 3)).sum(), params=dict(model.named_parameters()), show_saved=True)
     page = tmp_path / "page.html"
     page.write_text(CHECK_PAGE % d.svg)
-    r = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    r = subprocess.run([exe, *flags, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
                        capture_output=True, text=True, timeout=120)
     m = re.search(r'<pre id="result">(.*?)</pre>', r.stdout)
     assert m, r.stderr[-2000:]
