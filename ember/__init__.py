@@ -32,7 +32,7 @@ long = int64
 
 __version__ = "0.1.0"
 
-# subpackages imported on first attribute access (torch.fft, torch.jit, ... are not implemented:
+# subpackages imported on first attribute access (torch.fft, torch.onnx, ... are not implemented:
 # they fall through to the AttributeError below, which says so)
 _LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "serialization", "compat",
                  "backends", "cuda", "safetensors", "random", "accelerator", "amp", "distributions", "testing",
