@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import importlib as _importlib
 
-from ._summary import summary  # noqa: F401 - torchinfo's model summary (numpy-only import)
-
 
 def __getattr__(name):
+    if name == "summary":       # a function (torchinfo's model summary), loaded on first use like the rest
+        from ._summary import summary
+        return summary
     if not name.startswith("_"):
         try:
             return _importlib.import_module(f"{__name__}.{name}")
