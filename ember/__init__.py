@@ -33,11 +33,11 @@ long = int64
 
 __version__ = "0.1.0"
 
-# subpackages imported on first attribute access (torch.fft, torch.jit, ... are not implemented:
+# subpackages imported on first attribute access (torch.fft, torch.onnx, ... are not implemented:
 # they fall through to the AttributeError below, which says so)
 _LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "serialization", "compat", "profiler",
                  "backends", "cuda", "safetensors", "random", "accelerator", "amp", "distributions", "testing",
-                 "multiprocessing", "distributed", "special"}
+                 "multiprocessing", "distributed", "special", "jit", "viz"}
 
 _NN_ALIASES = {"conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
                "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "pixel_shuffle", "pixel_unshuffle",

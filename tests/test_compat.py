@@ -100,7 +100,7 @@ def test_each_import_style(tmp_path):
     assert re.search(r"ATTR: .*'frobnicate' is not implemented in ember", r.stdout)
     assert re.search(r"ATTR2: .*'Frobnicator' is not implemented in ember", r.stdout)
     assert re.search(r"ATTR3: .*frobnicate.*not implemented in ember", r.stdout)
-    assert re.search(r"MOD: .*torch.jit is not implemented in ember", r.stdout)
+    assert re.search(r"MOD: .*torch.jit.frontend is not implemented in ember", r.stdout)
 
 
 def torch_flavoured_example() -> str:

@@ -5,6 +5,8 @@ import importlib as _importlib
 
 
 def __getattr__(name):
+    if name == "summary":       # a function (torchinfo's model summary), loaded on first use like the rest
+        return _importlib.import_module(f"{__name__}._summary").summary
     if not name.startswith("_"):
         try:
             return _importlib.import_module(f"{__name__}.{name}")
