@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib as _importlib
 
-from ._dtype import (bool, dtype, finfo, float16, float32, float64, get_default_dtype, iinfo,  # noqa: F401,A004
+from ._dtype import (bfloat16, bool, dtype, finfo, float16, float32, float64, get_default_dtype, iinfo,  # noqa: F401,A004
                      int8, int16, int32, int64, promote_types, set_default_dtype, uint8)
 from ._device import device  # noqa: F401
 from ._tensor import Tensor# noqa: F401
@@ -31,11 +31,12 @@ short = int16
 int = int32  # noqa: A001
 long = int64
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402,F401 - the torch version ember follows (ember.version)
 
 # subpackages imported on first attribute access (torch.fft, torch.onnx, ... are not implemented:
 # they fall through to the AttributeError below, which says so)
 _LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "serialization", "compat", "profiler",
+                 "version",
                  "backends", "cuda", "safetensors", "random", "accelerator", "amp", "distributions", "testing",
                  "multiprocessing", "distributed", "special", "jit", "viz"}
 

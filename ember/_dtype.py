@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "dtype", "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64",
+    "dtype", "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32", "float64",
     "get_default_dtype", "set_default_dtype", "promote_types", "finfo", "iinfo",
 ]
 
@@ -67,7 +67,28 @@ float32 = dtype("float32", np.float32, 2, 7)
 float64 = dtype("float64", np.float64, 2, 8)
 
 ALL = (bool, uint8, int8, int16, int32, int64, float16, float32, float64)
-_BY_NAME = {d.name: d for d in ALL}
+
+
+class _NamedOnly(dtype):
+    """A torch dtype ember names but does not store (bfloat16): `torch.bfloat16` exists, so scripts that
+    mention it (`autocast(dtype=torch.bfloat16, enabled=False)`, dtype checks, finfo) run; making a tensor
+    of it raises a TypeError that says so. Checkpoints and safetensors files widen bf16 to float32."""
+
+    __slots__ = ()
+
+    def __init__(self, name, itemsize, kind, rank):
+        for k, v in (("name", name), ("itemsize", itemsize), ("is_floating_point", kind == 2),
+                     ("is_signed", True), ("_kind", kind), ("_rank", rank)):
+            object.__setattr__(self, k, v)
+
+    @property
+    def np(self):
+        raise TypeError(f"ember does not implement {self.name} tensors (NumPy has no such type): use float32 "
+                        f"(bfloat16 checkpoints and safetensors files load as float32)")
+
+
+bfloat16 = _NamedOnly("bfloat16", 2, 2, 6)
+_BY_NAME = {d.name: d for d in ALL + (bfloat16,)}
 # torch's aliases
 _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64)
 # numpy dtype -> ember dtype (numpy's builtin dtypes are singletons, so `is` lookups work)
@@ -140,7 +161,13 @@ PROMOTE = {(a, b): _promote_pair(a, b) for a in ALL for b in ALL}
 
 def promote_types(type1, type2) -> dtype:
     """The smallest dtype both can be cast to. Matches `torch.promote_types`."""
-    return PROMOTE[(to_dtype(type1), to_dtype(type2))]
+    a, b = to_dtype(type1), to_dtype(type2)
+    if a is bfloat16 or b is bfloat16:
+        other = b if a is bfloat16 else a
+        if other is bfloat16 or not other.is_floating_point:
+            return bfloat16
+        return float64 if other is float64 else float32     # with float16 or float32: float32 (torch)
+    return PROMOTE[(a, b)]
 
 
 def _combine(higher, lower):
@@ -212,6 +239,11 @@ class finfo:
         d = get_default_dtype() if type is None else to_dtype(type)
         if not d.is_floating_point:
             raise TypeError(f"torch.finfo() requires a floating point input type, got {d}")
+        if d is bfloat16:       # 8 exponent bits like float32, 7 stored mantissa bits
+            self.dtype, self.bits, self.eps, self.resolution = "bfloat16", 16, 2.0 ** -7, 0.01
+            self.max, self.min = 3.3895313892515355e38, -3.3895313892515355e38
+            self.tiny = self.smallest_normal = 2.0 ** -126
+            return
         f = np.finfo(d.np)
         self.dtype = d.name
         self.bits = f.bits

@@ -13,4 +13,6 @@ def __getattr__(name):
         return importlib.import_module(f"{__name__}.models")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}: '{name}' is not implemented in ember")
 
-__version__ = "0.1.0"
+from ..version import TorchVersion as _TorchVersion
+
+__version__ = _TorchVersion("0.28.0+ember0.1.0")   # the torchvision release matching torch 2.13
