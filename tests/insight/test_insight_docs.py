@@ -11,17 +11,20 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def test_insight_doc_blocks_run(tmp_path, monkeypatch, capsys):
     text = open(os.path.join(ROOT, "docs", "insight.md"), encoding="utf-8").read()
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-    assert len(blocks) == 4
+    assert len(blocks) == 6
     monkeypatch.chdir(tmp_path)
     ns = {"__name__": "insight_doc"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)       # ember.jit warns like torch 2.13
+        warnings.simplefilter("ignore", UserWarning)              # anomaly mode warns like torch
         for code in blocks:
             exec(compile(code, "docs/insight.md", "exec"), ns)
     out = capsys.readouterr().out
     table = re.search(r"```\n(=+\n.*?)\n```", text, flags=re.S).group(1)
     assert table in out                     # the summary table shown in the doc is what summary prints
     assert "TorchScript archives are not produced by ember" in out
+    assert "Function 'LogBackward0' returned nan values in its 0th output." in out
+    assert "Self CPU time total:" in out and "model_inference" in out
     for name in ("graph.svg", "graph.dot", "model.svg", "model.pt"):
         assert (tmp_path / name).stat().st_size > 0
     assert len(os.listdir(tmp_path / "runs" / "demo")) == 2     # the event file and the hparams run
