@@ -22,4 +22,5 @@ from . import _core as _c, _collectives as _cc
 
 __all__ = list(_c.__all__) + list(_cc.__all__)
 reduce_op = ReduceOp   # torch's deprecated alias
+_DEFAULT_FIRST_BUCKET_BYTES = 1024 * 1024   # DDP's first gradient bucket (torch's value and name)
 del _c, _cc

@@ -11,7 +11,6 @@ from ..modules.module import Module
 
 __all__ = ["DistributedDataParallel"]
 
-_FIRST_BUCKET_BYTES = 1024 * 1024      # torch's first bucket: 1 MiB, then bucket_cap_mb (default 25)
 
 _UNFINISHED = (
     "Expected to have finished reduction in the prior iteration before starting a new one. This error indicates "
@@ -54,7 +53,7 @@ def _assign_buckets(params, cap_bytes):
         cur = open_.setdefault(dt, [[], 0])
         cur[0].append(i)
         cur[1] += p._data.nbytes
-        limit = limit_of.get(dt, _FIRST_BUCKET_BYTES)
+        limit = limit_of.get(dt, dist._DEFAULT_FIRST_BUCKET_BYTES)
         if cur[1] >= limit:
             buckets.append((dt, cur[0]))
             del open_[dt]
