@@ -29,9 +29,11 @@ def env(**extra):
 def launch(script, *args, nproc=2, flags=(), limit=60, extra_env=None):
     """`ember-run --nproc-per-node N [flags] scripts/SCRIPT ARGS`; returns the CompletedProcess."""
     need_mpi()
-    path = script if os.path.isabs(script) else os.path.join(SCRIPTS, script)
+    path = script if os.path.isabs(script) or "-m" in flags else os.path.join(SCRIPTS, script)
     cmd = [sys.executable, "-m", "ember.distributed.run", "--nproc-per-node", str(nproc), *flags, path, *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=limit, cwd=ROOT, env=env(**(extra_env or {})))
+    e = env()
+    e.update(extra_env or {})
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=limit, cwd=ROOT, env=e)
 
 
 def ok(proc):

@@ -22,7 +22,8 @@ class DataParallel(Module):
 
 
 def data_parallel(module, inputs, device_ids=None, output_device=None, dim: int = 0, module_kwargs=None):
-    """Matches `torch.nn.parallel.data_parallel` without GPUs: `module(*inputs, **module_kwargs)`."""
+    """`torch.nn.parallel.data_parallel` on the CPU: `module(*inputs, **module_kwargs)` (torch raises "device
+    type could not be determined" without an accelerator; ember runs the module, as DataParallel does)."""
     if not isinstance(inputs, tuple):
         inputs = (inputs,) if inputs is not None else ()
     return module(*inputs, **(module_kwargs or {}))
