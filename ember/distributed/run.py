@@ -138,35 +138,43 @@ def _rank_command(args) -> list[str]:
     return cmd + [args.training_script] + list(args.training_script_args)
 
 
-class _Job:
-    """One attempt: mpiexec in its own process group, ended as a whole on timeout or on a signal to us."""
+class Job:
+    """One attempt: `main` (mpiexec) and helper processes, each in its own process group; the attempt ends
+    when `main` exits or any helper fails, and is ended as a whole on timeout or on a signal to us."""
 
-    def __init__(self, cmd, env):
-        self.proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    def __init__(self, main, helpers=()):
+        self.main = main
+        self.procs = [main, *helpers]
 
     def kill(self, sig=signal.SIGTERM):
-        try:
-            os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
-            pass
+        for p in self.procs:
+            try:
+                os.killpg(p.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
 
     def wait(self, deadline):
+        """The exit code, or None past the deadline."""
         while True:
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
+            code = self.main.poll()
+            if code is not None:
+                return code
+            for p in self.procs[1:]:
+                if p.poll() not in (None, 0):
+                    self.end()
+                    return p.returncode
+            if deadline is not None and time.monotonic() > deadline:
                 return None
-            try:
-                return self.proc.wait(timeout=0.2 if left is None else min(0.2, left))
-            except subprocess.TimeoutExpired:
-                continue
+            time.sleep(0.05)
 
     def end(self):
         self.kill(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self.kill(signal.SIGKILL)
-            self.proc.wait()
+        t = time.monotonic() + 2
+        while time.monotonic() < t and any(p.poll() is None for p in self.procs):
+            time.sleep(0.05)
+        self.kill(signal.SIGKILL)
+        for p in self.procs:
+            p.wait()
 
 
 def main(argv=None) -> int:
@@ -213,10 +221,10 @@ def main(argv=None) -> int:
     elif hosts:
         cmd += ["-hosts", ",".join(f"{h}:{n}" for h, n in hosts)]
     cmd += ["-n", str(sum(sizes))] + _rank_command(args)
-    return _attempts(lambda e: cmd, env, args)
+    return _attempts(lambda e: Job(subprocess.Popen(cmd, env=e, start_new_session=True)), env, args)
 
 
-def _attempts(make_cmd, env, args) -> int:
+def _attempts(start, env, args) -> int:
     """Run the job, again after a failure up to --max-restarts times; the whole run bounded by --timeout."""
     deadline = None if args.timeout is None else time.monotonic() + args.timeout
     job = None
@@ -228,7 +236,7 @@ def _attempts(make_cmd, env, args) -> int:
     try:
         for attempt in range(args.max_restarts + 1):
             env["TORCHELASTIC_RESTART_COUNT"] = str(attempt)
-            job = _Job(make_cmd(env), env)
+            job = start(env)
             code = job.wait(deadline)
             if code is None:
                 job.end()
