@@ -17,9 +17,14 @@ __all__ = ["all_reduce", "broadcast", "reduce", "all_gather", "all_gather_into_t
 _TAG_MONITOR = 32001
 
 
+_TENSOR = []
+
+
 def _tensor_type():
-    from .._tensor import Tensor
-    return Tensor
+    if not _TENSOR:
+        from .._tensor import Tensor
+        _TENSOR.append(Tensor)
+    return _TENSOR[0]
 
 
 def _check_tensor(t, param, op_name):
@@ -60,8 +65,19 @@ def _finish_all(bufs, extra=None):
 
 
 # ---- reductions ----------------------------------------------------------------------------------------
+_OPS: dict = {}
+
+
 def _mpi_op(op, dtype, pg, op_name):
     """The MPI op for a ReduceOp on a dtype, after torch's checks (AVG is SUM then a division)."""
+    key = (op, dtype.kind)
+    found = _OPS.get(key)
+    if found is None:
+        found = _OPS[key] = _find_op(op, dtype, pg, op_name)
+    return found
+
+
+def _find_op(op, dtype, pg, op_name):
     MPI = _core._MPI
     try:
         op = ReduceOp.RedOpType(int(op))
@@ -110,8 +126,15 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
     b = _Buf(tensor)
     mop = _mpi_op(op, b.arr.dtype, pg, "all_reduce")
     req = pg._comm.Iallreduce(_core._MPI.IN_PLACE, b.arr, mop)
-    extra = _avg(b.arr, pg.size()) if int(op) == ReduceOp.AVG else None
-    return _run([req], pg, "all_reduce", async_op, _finish_all([b], extra), [tensor])
+    avg = op == ReduceOp.AVG
+    if not async_op:        # the common case, without a work object
+        _wait([req], pg, "all_reduce")
+        if avg:
+            np.divide(b.arr, pg.size(), out=b.arr, casting="unsafe")
+        b.done()
+        return None
+    return _run([req], pg, "all_reduce", async_op, _finish_all([b], _avg(b.arr, pg.size()) if avg else None),
+                [tensor])
 
 
 def _root(pg, rank, group_rank, what, op_name):
