@@ -20,11 +20,12 @@ HERE = os.path.abspath(__file__)
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SIZES = [1 << 10, 64 << 10, 1 << 20, 10 << 20, 100 << 20]      # bytes of float32
 STEPS = 30
+ROUNDS = 15          # short timed rounds, alternating sides; the median of the rounds is reported
 
 
 def _time_reps(fn, barrier, size):
     """Seconds per call; the repeat count depends on the size only, so every rank runs the same collectives."""
-    n = max(3, min(1000, (200 << 20) // size))
+    n = max(2, min(200, (20 << 20) // size))
     barrier()
     fn()
     barrier()
@@ -46,7 +47,7 @@ def worker_allreduce(kind):
         for size in SIZES:
             t = torch.ones(size // 4)
             runs = []
-            for _ in range(5):
+            for _ in range(ROUNDS):
                 runs.append(_time_reps(lambda: dist.all_reduce(t), dist.barrier, size))
             res[size] = {"gloo": statistics.median(runs)}
         rank = dist.get_rank()
@@ -60,7 +61,7 @@ def worker_allreduce(kind):
             t = ember.ones(size // 4)
             raw = np.ones(size // 4, np.float32)
             e, m = [], []
-            for _ in range(5):                       # alternate ember and raw mpi4py on equal buffers
+            for _ in range(ROUNDS):                  # alternate ember and raw mpi4py on equal buffers
                 e.append(_time_reps(lambda: dist.all_reduce(t), dist.barrier, size))
                 m.append(_time_reps(lambda: comm.Allreduce(MPI.IN_PLACE, raw, MPI.SUM), comm.Barrier, size))
             res[size] = {"ember": statistics.median(e), "mpi4py": statistics.median(m)}
@@ -140,7 +141,7 @@ def _launch(kind, what, nproc):
 def run(ember=None, torch=None):
     ours = _launch("ember", "allreduce", 2)
     theirs = _launch("torch", "allreduce", 2)
-    print("distributed all_reduce, float32, 2 ranks: bandwidth = bytes / time (median of 5)")
+    print(f"distributed all_reduce, float32, 2 ranks: bandwidth = bytes / time (median of {ROUNDS} rounds)")
     for size in SIZES:
         e, m, g = ours[str(size)]["ember"], ours[str(size)]["mpi4py"], theirs[str(size)]["gloo"]
         label = f"{size >> 20} MB" if size >= 1 << 20 else f"{size >> 10} KB"

@@ -55,6 +55,29 @@ class _Buf:
         self.t._vc[0] += 1
 
 
+_NAMES = ["all_reduce", "broadcast", "reduce", "all_gather", "all_gather_into_tensor", "gather", "scatter",
+          "reduce_scatter", "reduce_scatter_tensor", "all_to_all_single"]
+
+
+def _fingerprint(pg, op_name, t):
+    """With TORCH_DISTRIBUTED_DEBUG=DETAIL (torch's switch for this check): every rank must be in the same
+    collective with the same dtype and shape; MPI itself would reduce mismatched sizes silently."""
+    row = np.full(12, -1, np.int64)
+    row[0] = _NAMES.index(op_name)
+    row[1] = t._data.dtype.num
+    row[2] = t._data.ndim
+    row[3:3 + min(t._data.ndim, 9)] = t._data.shape[:9]
+    rows = np.empty((pg.size(), 12), np.int64)
+    _wait([pg._comm.Iallgather(row, rows)], pg, op_name)
+    if (rows != rows[0]).any():
+        def say(r):
+            row = rows[r]
+            kind = next((d.name for d in map(np.dtype, "?BbhilqefdH") if d.num == row[1]), str(row[1]))
+            return f"rank {pg._ranks[r]}: {_NAMES[row[0]]} {kind} {row[3:3 + row[2]].tolist()}"
+        raise _fail(pg, op_name, RuntimeError, "Detected mismatch between collectives on ranks: " +
+                    "; ".join(say(r) for r in range(pg.size())))
+
+
 def _finish_all(bufs, extra=None):
     def finish():
         if extra is not None:
@@ -123,6 +146,8 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
     pg = _resolve(group)
     if not _in_group(pg, "all_reduce"):
         return None
+    if _core._DETAIL:
+        _fingerprint(pg, "all_reduce", tensor)
     b = _Buf(tensor)
     mop = _mpi_op(op, b.arr.dtype, pg, "all_reduce")
     req = pg._comm.Iallreduce(_core._MPI.IN_PLACE, b.arr, mop)
@@ -157,6 +182,8 @@ def broadcast(tensor, src=None, group=None, async_op: bool = False, group_src=No
     pg = _resolve(group)
     if not _in_group(pg, "broadcast"):
         return None
+    if _core._DETAIL:
+        _fingerprint(pg, "broadcast", tensor)
     root = _root(pg, src, group_src, "src", "broadcast")
     b = _Buf(tensor)
     req = pg._comm.Ibcast(b.arr, root=root)
@@ -169,6 +196,8 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op: bool = False
     pg = _resolve(group)
     if not _in_group(pg, "reduce"):
         return None
+    if _core._DETAIL:
+        _fingerprint(pg, "reduce", tensor)
     root = _root(pg, dst, group_dst, "dst", "reduce")
     b = _Buf(tensor)
     mop = _mpi_op(op, b.arr.dtype, pg, "reduce")
@@ -211,6 +240,8 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     pg = _resolve(group)
     if not _in_group(pg, "all_gather"):
         return None
+    if _core._DETAIL:
+        _fingerprint(pg, "all_gather", tensor)
     _count(pg, tensor_list, "all_gather", "tensor_list")
     _same(tensor_list, tensor, "all_gather", pg, "tensor_list")
     src = np.ascontiguousarray(tensor._data)
@@ -226,6 +257,8 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     pg = _resolve(group)
     if not _in_group(pg, "all_gather_into_tensor"):
         return None
+    if _core._DETAIL:
+        _fingerprint(pg, "all_gather_into_tensor", input_tensor)
     _sizes(output_tensor, input_tensor, pg, "all_gather_into_tensor", "output", "input")
     out = _Buf(output_tensor, read=False)
     req = pg._comm.Iallgather(np.ascontiguousarray(input_tensor._data), out.arr)
@@ -306,6 +339,8 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     pg = _resolve(group)
     if not _in_group(pg, "reduce_scatter_tensor"):
         return None
+    if _core._DETAIL:
+        _fingerprint(pg, "reduce_scatter_tensor", input)
     _sizes(input, output, pg, "reduce_scatter_tensor", "input", "output")
     return _reduce_scatter(output, np.ascontiguousarray(input._data), op, pg, "reduce_scatter_tensor", async_op)
 

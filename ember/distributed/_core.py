@@ -22,6 +22,7 @@ __all__ = ["Backend", "ReduceOp", "RedOpType", "DistError", "DistBackendError", 
            "get_node_local_rank", "get_process_group_ranks", "get_global_rank", "get_group_rank"]
 
 _DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)   # torch's default for gloo
+_DETAIL = False   # TORCH_DISTRIBUTED_DEBUG=DETAIL: check that ranks agree on each collective (read at init)
 
 
 class DistError(RuntimeError):
@@ -145,6 +146,7 @@ def _abort(code: int = 1) -> None:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
+        time.sleep(0.1)     # let mpiexec forward this rank's last output before the abort kills the job
     except Exception:  # pragma: no cover
         pass
     mpi = _MPI
@@ -288,6 +290,8 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
     if device_id is not None and getattr(device_id, "type", str(device_id)).split(":")[0] != "cpu":
         raise ValueError(f"device_id {device_id} is not a CPU device: ember runs on the CPU")
     seconds = _timeout_seconds(timeout)
+    global _DETAIL
+    _DETAIL = os.environ.get("TORCH_DISTRIBUTED_DEBUG", "").upper() == "DETAIL"
     MPI = _mpi()
     world = MPI.COMM_WORLD
     size, me = world.Get_size(), world.Get_rank()
@@ -445,8 +449,8 @@ def _wait(reqs, pg, op_name, timeout=None, statuses=None):
                     raise _fail(pg, op_name, DistBackendError,
                                 f"timed out after {limit:g} s waiting for the other ranks of {pg} "
                                 f"(one of them is hung, dead or did not call {op_name})")
-                if now - start > 0.002:
-                    os.sched_yield()      # a long wait leaves the core to busy ranks on a shared machine
+                # as MPICH's own blocking waits do: when ranks share a core, the peer we wait for gets to run
+                os.sched_yield()
     except MPI.Exception as e:
         raise _fail(pg, op_name, DistBackendError, f"MPI error: {e.Get_error_string()}") from None
 

@@ -26,9 +26,11 @@ def _gone(tmp_path, nproc=2):
     ("sys_exit", 5, "[rank 1] exited with code 5"),
     ("kill", 9, "signal 9"),
     ("hang", 1, "DistBackendError: all_reduce on rank 0: timed out after 2 s"),
+    ("mismatch", 1, "Detected mismatch between collectives on ranks: rank 0: all_reduce float32 [4]; "
+                    "rank 1: all_reduce float32 [5]"),
 ])
 def test_a_failing_rank_ends_the_job(tmp_path, mode, code, says):
-    proc = launch("faults.py", mode, str(tmp_path), limit=30)
+    proc = launch("faults.py", mode, str(tmp_path), limit=30, extra_env={"TORCH_DISTRIBUTED_DEBUG": "DETAIL"})
     assert proc.returncode == code, proc.stderr
     assert says in proc.stderr + proc.stdout, proc.stderr
     assert "finished" not in proc.stdout

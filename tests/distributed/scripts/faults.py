@@ -24,6 +24,8 @@ if dist.get_rank() == 1:
         os.kill(os.getpid(), signal.SIGKILL)
     if mode == "hang":
         time.sleep(120)
+if mode == "mismatch":     # run with TORCH_DISTRIBUTED_DEBUG=DETAIL
+    dist.all_reduce(torch.ones(4 + dist.get_rank()))
 if mode == "sleep":
     time.sleep(120)
 dist.all_reduce(torch.ones(4))
