@@ -86,3 +86,13 @@ def test_bad_flags_are_refused():
                         (["--nnodes", "2", "--node-rank", "2"], "outside 0..1")):
         proc = launch("restart.py", nproc=1, flags=flags)
         assert proc.returncode != 0 and says in proc.stderr, proc.stderr
+
+
+def test_hosts_and_hostfile_set_node_layout(tmp_path):
+    # both entries are this machine (Hydra starts local ranks without ssh): the layout comes from the list
+    out = ok(launch("two_hosts.py", flags=["--hosts", "localhost:1,localhost:2"]))
+    assert re.search(r"HOSTS \[\('[^']+', '0', '0'\), \('[^']+', '1', '0'\), \('[^']+', '1', '1'\)\] 6.0 3.0", out)
+    hostfile = tmp_path / "hosts"
+    hostfile.write_text("# comment\nlocalhost slots=2\n")
+    out = ok(launch("two_hosts.py", flags=["--hostfile", str(hostfile)]))
+    assert re.search(r"HOSTS \[\('[^']+', '0', '0'\), \('[^']+', '0', '1'\)\] 3.0 2.0", out)

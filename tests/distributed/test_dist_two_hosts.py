@@ -79,3 +79,24 @@ def test_two_hosts_torchrun_style(two_namespaces):
     time.sleep(0.2)
     for ns in names:
         assert _sh("ip", "netns", "pids", ns, check=False).stdout.split() == [], "processes left in " + ns
+
+
+def test_two_launchers_on_one_machine_restart_together():
+    """The torchrun-style multi-node route without namespaces (runs without root): node 1's rank fails on
+    the first attempt, and both nodes run the second attempt, handed out again by node 0."""
+    need_mpi()
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    script = os.path.join(SCRIPTS, "restart.py")
+    procs = [subprocess.Popen([sys.executable, "-m", "ember.distributed.run", "--nnodes", "2", "--node-rank", str(i),
+                               "--nproc-per-node", "1", "--master-addr", "127.0.0.1", "--master-port", str(port),
+                               "--rdzv-id", "onebox", "--max-restarts", "1", "--timeout", "60", script],
+                              cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in (1, 0)]
+    outs = [p.communicate(timeout=90) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert sorted(line for line in outs[1][0].splitlines() if line.startswith("attempt")) == \
+        ["attempt 1 rank 0 sum 2.0", "attempt 1 rank 1 sum 2.0"], outs
+    assert "first attempt fails" in outs[1][1] and "restarting it" in outs[1][1]
