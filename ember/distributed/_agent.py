@@ -45,6 +45,11 @@ def main(argv: list[str]) -> int:
         os.execvp(argv[0], argv)
     from . import _core
     from .. import compat
+    for stream in (sys.stdout, sys.stderr):
+        try:   # one write per line: mpiexec then never mixes two ranks' lines (and output shows up promptly)
+            stream.reconfigure(line_buffering=True, write_through=False)
+        except (AttributeError, ValueError):  # pragma: no cover - a replaced stream
+            pass
     _core.install_fault_handlers()
     compat.install()
     sys.argv = list(argv)
