@@ -24,7 +24,7 @@ ROUNDS = 15          # short timed rounds, alternating sides; the median of the 
 
 
 def _time_reps(fn, barrier, size):
-    """Seconds per call; the repeat count depends on the size only, so every rank runs the same collectives."""
+    """Seconds per call; the repeat count depends on the size only: every rank runs the same collectives."""
     n = max(2, min(200, (20 << 20) // size))
     barrier()
     fn()
@@ -127,11 +127,12 @@ def _launch(kind, what, nproc):
         cmd = [sys.executable, HERE, "--worker", what, kind]
     else:
         env = _env()
-        cmd = [sys.executable, "-m", "ember.distributed.run", "--nproc-per-node", str(nproc), HERE, "--worker",
-               what, kind]
+        cmd = [sys.executable, "-m", "ember.distributed.run", "--nproc-per-node", str(nproc), HERE,
+               "--worker", what, kind]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
     if out.returncode:       # seen once here: gloo aborting (SIGABRT) on a busy machine; try once more
-        print(f"  ({kind} {what} x{nproc} failed with exit code {out.returncode}; running it again)", flush=True)
+        print(f"  ({kind} {what} x{nproc} failed with exit code {out.returncode}; running it again)",
+              flush=True)
         out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
     if out.returncode:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stderr[-2000:]}")
@@ -145,8 +146,10 @@ def run(ember=None, torch=None):
     for size in SIZES:
         e, m, g = ours[str(size)]["ember"], ours[str(size)]["mpi4py"], theirs[str(size)]["gloo"]
         label = f"{size >> 20} MB" if size >= 1 << 20 else f"{size >> 10} KB"
-        print(f"  all_reduce {label:>7}: ember {size / e / 1e9:6.2f} GB/s  mpi4py {size / m / 1e9:6.2f} GB/s  "
-              f"gloo {size / g / 1e9:6.2f} GB/s   ember/mpi4py {m / e:5.2f}x   ember/gloo {g / e:5.2f}x", flush=True)
+        print(f"  all_reduce {label:>7}: ember {size / e / 1e9:6.2f} GB/s  mpi4py {size / m / 1e9:6.2f} "
+              f"GB/s  gloo {size / g / 1e9:6.2f} GB/s   ember/mpi4py {m / e:5.2f}x   "
+              f"ember/gloo {g / e:5.2f}x",
+              flush=True)
     runs = {"ember": [], "torch": [], "ember1": [], "plain": []}
     for _ in range(3):                                  # alternate so drift hits every side alike
         runs["ember"].append(_launch("ember", "ddp", 2)["steps_per_s"])
@@ -154,7 +157,8 @@ def run(ember=None, torch=None):
         runs["ember1"].append(_launch("ember", "ddp", 1)["steps_per_s"])
         runs["plain"].append(_launch("plain", "ddp", 1)["steps_per_s"])
     med = {k: statistics.median(v) for k, v in runs.items()}
-    print(f"DDP MLP 784-512-512-10, batch 128 per rank, 1 thread per rank (median of 3 runs of {STEPS} steps):")
+    print(f"DDP MLP 784-512-512-10, batch 128 per rank, 1 thread per rank "
+          f"(median of 3 runs of {STEPS} steps):")
     print(f"  2 ranks: ember {med['ember']:6.1f} steps/s   torch gloo {med['torch']:6.1f} steps/s   "
           f"ember/torch {med['ember'] / med['torch']:5.2f}x", flush=True)
     print(f"  1 rank: ember under ember-run (DDP) {med['ember1']:6.1f} steps/s   plain ember (no DDP) "

@@ -14,8 +14,8 @@ def _mpi_rank() -> int:
     for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MPI_RANKID"):
         if var in os.environ:
             return int(os.environ[var])
-    raise RuntimeError("ember.distributed._agent: no MPI rank in the environment (PMI_RANK); it is meant to be "
-                       "started by `python -m ember.distributed.run`")
+    raise RuntimeError("ember.distributed._agent: no MPI rank in the environment (PMI_RANK); it is meant "
+                       "to be started by `python -m ember.distributed.run`")
 
 
 def torchrun_env(rank: int, node_sizes: list[int]) -> dict[str, str]:

@@ -108,17 +108,21 @@ def _find_op(op, dtype, pg, op_name):
         raise _fail(pg, op_name, ValueError, f"unknown reduce op {op!r}") from None
     kind = dtype.kind
     if op in (ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR) and kind == "f":
-        raise _fail(pg, op_name, RuntimeError, f"Cannot use {_name(op)} with non-integral dtype (got {_dt(dtype)})")
+        raise _fail(pg, op_name, RuntimeError,
+                    f"Cannot use {_name(op)} with non-integral dtype (got {_dt(dtype)})")
     if op == ReduceOp.AVG and kind != "f":
         raise _fail(pg, op_name, RuntimeError,
-                    f"{_name(op)} needs a floating-point tensor, got {_dt(dtype)} (its mean is not an integer)")
+                    f"{_name(op)} needs a floating-point tensor, got {_dt(dtype)} "
+                    f"(its mean is not an integer)")
     if op in (RedOpType.PREMUL_SUM, RedOpType.UNUSED):
         raise _fail(pg, op_name, ValueError, f"{_name(op)} is not supported by ember's MPI backend")
     if kind == "b":   # MPI's C_BOOL takes only logical ops: torch's bool results are these
-        return {ReduceOp.SUM: MPI.LOR, ReduceOp.MAX: MPI.LOR, ReduceOp.BOR: MPI.LOR, ReduceOp.PRODUCT: MPI.LAND,
-                ReduceOp.MIN: MPI.LAND, ReduceOp.BAND: MPI.LAND, ReduceOp.BXOR: MPI.LXOR}[op]
+        return {ReduceOp.SUM: MPI.LOR, ReduceOp.MAX: MPI.LOR, ReduceOp.BOR: MPI.LOR,
+                ReduceOp.PRODUCT: MPI.LAND, ReduceOp.MIN: MPI.LAND, ReduceOp.BAND: MPI.LAND,
+                ReduceOp.BXOR: MPI.LXOR}[op]
     return {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD, ReduceOp.MIN: MPI.MIN,
-            ReduceOp.MAX: MPI.MAX, ReduceOp.BAND: MPI.BAND, ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR}[op]
+            ReduceOp.MAX: MPI.MAX, ReduceOp.BAND: MPI.BAND, ReduceOp.BOR: MPI.BOR,
+            ReduceOp.BXOR: MPI.BXOR}[op]
 
 
 def _name(op):
@@ -222,7 +226,8 @@ def _same(tensors, ref, op_name, pg, what):
 
 def _count(pg, lst, op_name, what):
     if len(lst) != pg.size():
-        raise _fail(pg, op_name, ValueError, f"{what} has {len(lst)} tensors, the group has {pg.size()} ranks")
+        raise _fail(pg, op_name, ValueError,
+                    f"{what} has {len(lst)} tensors, the group has {pg.size()} ranks")
 
 
 def _unstack(tmp, tensors):
@@ -270,8 +275,9 @@ def _sizes(big, small, pg, op_name, big_name, small_name):
         raise _fail(pg, op_name, TypeError, f"{big_name} dtype {big.dtype} differs from {small_name} dtype "
                     f"{small.dtype}")
     if big.numel() != small.numel() * pg.size():
-        raise _fail(pg, op_name, ValueError, f"{big_name} tensor of shape {tuple(big.shape)} must have world_size "
-                    f"({pg.size()}) times the elements of the {small_name} tensor of shape {tuple(small.shape)}")
+        raise _fail(pg, op_name, ValueError,
+                    f"{big_name} tensor of shape {tuple(big.shape)} must have world_size ({pg.size()}) "
+                    f"times the elements of the {small_name} tensor of shape {tuple(small.shape)}")
 
 
 def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
@@ -320,7 +326,7 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
 
 
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op: bool = False):
-    """Reduce `input_list[i]` across ranks into rank i's `output`. Matches `torch.distributed.reduce_scatter`."""
+    """Reduce `input_list[i]` across ranks into rank i's `output`. Matches torch's `reduce_scatter`."""
     _check_tensor(output, "output", "reduce_scatter")
     _check_list(input_list, "input_list", "reduce_scatter")
     pg = _resolve(group)
@@ -342,7 +348,8 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     if _core._DETAIL:
         _fingerprint(pg, "reduce_scatter_tensor", input)
     _sizes(input, output, pg, "reduce_scatter_tensor", "input", "output")
-    return _reduce_scatter(output, np.ascontiguousarray(input._data), op, pg, "reduce_scatter_tensor", async_op)
+    send = np.ascontiguousarray(input._data)
+    return _reduce_scatter(output, send, op, pg, "reduce_scatter_tensor", async_op)
 
 
 def _reduce_scatter(output, send, op, pg, op_name, async_op):
@@ -364,7 +371,8 @@ def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op: bool
     _count(pg, input_tensor_list, "all_to_all", "input_tensor_list")
     dts = {t.dtype for t in output_tensor_list} | {t.dtype for t in input_tensor_list}
     if len(dts) != 1:
-        raise _fail(pg, "all_to_all", TypeError, f"all tensors must have one dtype, got {sorted(map(str, dts))}")
+        raise _fail(pg, "all_to_all", TypeError,
+                    f"all tensors must have one dtype, got {sorted(map(str, dts))}")
     send = np.concatenate([np.ascontiguousarray(t._data).reshape(-1) for t in input_tensor_list])
     scounts = [t.numel() for t in input_tensor_list]
     rcounts = [t.numel() for t in output_tensor_list]
@@ -380,8 +388,8 @@ def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op: bool
     return _run([req], pg, "all_to_all", async_op, finish, output_tensor_list)
 
 
-def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=None, group=None,  # noqa: A002
-                      async_op: bool = False):
+def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=None,  # noqa: A002
+                      group=None, async_op: bool = False):
     """`all_to_all` on dim-0 slices of one tensor. Matches `torch.distributed.all_to_all_single`."""
     _check_tensor(output, "output", "all_to_all_single")
     _check_tensor(input, "input", "all_to_all_single")
@@ -389,19 +397,20 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
     if not _in_group(pg, "all_to_all_single"):
         return None
     if output.dtype != input.dtype:
-        raise _fail(pg, "all_to_all_single", TypeError, f"output dtype {output.dtype} != input dtype {input.dtype}")
+        raise _fail(pg, "all_to_all_single", TypeError,
+                    f"output dtype {output.dtype} != input dtype {input.dtype}")
     n = pg.size()
 
     def counts(t, splits, what):
         row = int(np.prod(t.shape[1:])) if t.dim() else 1
         if not splits:
             if t.shape[0] % n:
-                raise _fail(pg, "all_to_all_single", ValueError, f"{what} dim 0 ({t.shape[0]}) is not divisible "
-                            f"by the group size {n}; pass {what}_split_sizes")
+                raise _fail(pg, "all_to_all_single", ValueError, f"{what} dim 0 ({t.shape[0]}) is not "
+                            f"divisible by the group size {n}; pass {what}_split_sizes")
             return [t.shape[0] // n * row] * n
         if len(splits) != n or sum(splits) != t.shape[0]:
-            raise _fail(pg, "all_to_all_single", ValueError, f"{what}_split_sizes {list(splits)} must have {n} "
-                        f"entries adding up to {what}.shape[0] = {t.shape[0]}")
+            raise _fail(pg, "all_to_all_single", ValueError, f"{what}_split_sizes {list(splits)} must have "
+                        f"{n} entries adding up to {what}.shape[0] = {t.shape[0]}")
         return [int(s) * row for s in splits]
     scounts = counts(input, input_split_sizes, "input")
     rcounts = counts(output, output_split_sizes, "output")
@@ -451,7 +460,8 @@ def monitored_barrier(group=None, timeout=None, wait_all_ranks: bool = False):
                         f"failed to pass monitoredBarrier in {seconds * 1000:.0f} ms")
         raise _fail(pg, "monitored_barrier", _core.DistBackendError,
                     f"Rank {late[0]} failed to pass monitoredBarrier in {seconds * 1000:.0f} ms")
-    _wait([comm.Isend(np.zeros(1, np.uint8), r, _TAG_MONITOR) for r in reqs], pg, "monitored_barrier", seconds)
+    acks = [comm.Isend(np.zeros(1, np.uint8), r, _TAG_MONITOR) for r in reqs]
+    _wait(acks, pg, "monitored_barrier", seconds)
     return None
 
 
@@ -461,8 +471,8 @@ def _peer(pg, rank, group_rank, what, op_name):
     if r is None:
         raise ValueError(f"{op_name}: {what} must be given")
     if r == pg._rank:
-        raise ValueError(f"Invalid {what} rank: {what} rank should not be the same as the rank of the current "
-                         f"process (in {op_name}).")
+        raise ValueError(f"Invalid {what} rank: {what} rank should not be the same as the rank of the "
+                         f"current process (in {op_name}).")
     return r
 
 
@@ -518,8 +528,8 @@ class P2POp:
         if op not in (isend, irecv):
             raise ValueError("Invalid ``op``. Expected ``op`` to be of type ``torch.distributed.isend`` or "
                              "``torch.distributed.irecv``.")
-        self.op, self.tensor, self.peer, self.group, self.tag, self.group_peer = op, tensor, peer, group, tag, \
-            group_peer
+        self.op, self.tensor, self.peer, self.group = op, tensor, peer, group
+        self.tag, self.group_peer = tag, group_peer
 
 
 def batch_isend_irecv(p2p_op_list):
@@ -541,8 +551,8 @@ def all_gather_object(object_list, obj, group=None):
     if not _in_group(pg, "all_gather_object"):
         return None
     if len(object_list) != pg.size():
-        raise _fail(pg, "all_gather_object", ValueError, f"object_list has {len(object_list)} entries, the group "
-                    f"has {pg.size()} ranks")
+        raise _fail(pg, "all_gather_object", ValueError,
+                    f"object_list has {len(object_list)} entries, the group has {pg.size()} ranks")
     data = _pickle(obj)
     sizes = np.empty(pg.size(), np.int64)
     _wait([pg._comm.Iallgather(np.array([data.size], np.int64), sizes)], pg, "all_gather_object")

@@ -101,7 +101,7 @@ def _mpi():
 
 
 def is_available() -> bool:
-    """True when mpi4py can be imported (it is not imported here). Matches `torch.distributed.is_available`."""
+    """True when mpi4py can be imported (not imported here). Matches `torch.distributed.is_available`."""
     import importlib.util
     return importlib.util.find_spec("mpi4py") is not None
 
@@ -266,14 +266,16 @@ def _timeout_seconds(timeout) -> float:
         return timeout.total_seconds()
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
         return float(timeout)
-    raise TypeError(f"Expected timeout argument to be of type datetime.timedelta, got {type(timeout).__name__}")
+    raise TypeError(f"Expected timeout argument to be of type datetime.timedelta, "
+                    f"got {type(timeout).__name__}")
 
 
 _BACKENDS = {"gloo": "gloo", "cpu:gloo": "cpu:gloo", "mpi": "mpi", "cpu:mpi": "cpu:mpi"}
 
 
 def init_process_group(backend=None, init_method=None, timeout=None, world_size: int = -1, rank: int = -1,
-                       store=None, group_name: str = "", pg_options=None, device_id=None, _ranks=None) -> None:
+                       store=None, group_name: str = "", pg_options=None, device_id=None,
+                       _ranks=None) -> None:
     """Join the MPI world the launcher (or mpiexec) started. Matches `torch.distributed.init_process_group`.
 
     backend None, "gloo", "cpu:gloo" and "mpi" all use MPI; `init_method`/`store` are not needed (MPI did the
@@ -286,7 +288,8 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
         raise RuntimeError(f"Distributed package doesn't have {'NCCL' if 'nccl' in name else 'UCC'} built in "
                            f"(ember runs on the CPU; use backend='gloo')")
     if name not in _BACKENDS:
-        raise ValueError(f"Invalid backend: '{backend}' (ember supports 'gloo', 'cpu:gloo' and 'mpi', all on MPI)")
+        raise ValueError(f"Invalid backend: '{backend}' (ember supports 'gloo', 'cpu:gloo' and 'mpi', "
+                         f"all on MPI)")
     if device_id is not None and getattr(device_id, "type", str(device_id)).split(":")[0] != "cpu":
         raise ValueError(f"device_id {device_id} is not a CPU device: ember runs on the CPU")
     seconds = _timeout_seconds(timeout)
@@ -299,13 +302,14 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
     want_rank = rank if rank != -1 else int(os.environ.get("RANK", me))
     if want_size != size:
         raise RuntimeError(
-            f"init_process_group: world_size={want_size} but this process's MPI world has {size} process(es). "
-            f"ember's ranks are MPI processes: start the script with "
-            f"`python -m ember.distributed.run --nproc-per-node {want_size} SCRIPT` (or mpiexec -n {want_size}); "
-            f"mp.spawn-style rendezvous over init_method is not supported")
+            f"init_process_group: world_size={want_size} but this process's MPI world has {size} "
+            f"process(es). ember's ranks are MPI processes: start the script with "
+            f"`python -m ember.distributed.run --nproc-per-node {want_size} SCRIPT` "
+            f"(or mpiexec -n {want_size}); mp.spawn-style rendezvous over init_method is not supported")
     if want_rank != me:
-        raise RuntimeError(f"init_process_group: rank={want_rank} was asked but MPI gave this process rank {me}; "
-                           f"leave rank= unset (or take it from the RANK variable the launcher sets)")
+        raise RuntimeError(f"init_process_group: rank={want_rank} was asked but MPI gave this process "
+                           f"rank {me}; leave rank= unset (or take it from the RANK variable the launcher "
+                           f"sets)")
     comm = world.Dup()
     _State.default_pg = ProcessGroup(comm, range(size), name, seconds, group_name or "default_pg")
     _State.groups = [_State.default_pg]
@@ -344,8 +348,8 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local
         ranks = sorted(ranks)
     for r in ranks:
         if r < 0 or r >= world:
-            raise ValueError(f"The new group's rank should be within the world_size set by init_process_group; "
-                             f"got rank {r} for world_size {world}")
+            raise ValueError(f"The new group's rank should be within the world_size set by "
+                             f"init_process_group; got rank {r} for world_size {world}")
     if len(set(ranks)) != len(ranks):
         raise ValueError(f"new_group: ranks {ranks} has duplicates")
     MPI = _mpi()
@@ -369,8 +373,8 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local
 def _in_group(pg, op_name) -> bool:
     if pg is None or pg._comm is None:
         global_rank = -1 if _State.default_pg is None else _State.default_pg.rank()
-        warnings.warn(f"Running {op_name} on global rank {global_rank} which does not belong to the given group.",
-                      stacklevel=3)
+        warnings.warn(f"Running {op_name} on global rank {global_rank} which does not belong to the given "
+                      f"group.", stacklevel=3)
         return False
     return True
 
@@ -401,8 +405,8 @@ def get_node_local_rank(fallback_rank: int | None = None) -> int:
     if fallback_rank is not None:
         return int(fallback_rank)
     raise RuntimeError("LOCAL_RANK is not in the environment. Consider passing fallback_rank to allow "
-                       "`get_node_local_rank` to work, assuming you are not running in a multi-device context "
-                       "and want the code to run locally instead.")
+                       "`get_node_local_rank` to work, assuming you are not running in a multi-device "
+                       "context and want the code to run locally instead.")
 
 
 def get_process_group_ranks(group) -> list[int]:

@@ -70,7 +70,8 @@ class _Master:
         env = dict(env, MPIEXEC_PORT_RANGE=f"{self.port + 1}:{self.port + 1}")
         cmd = [self.mpiexec, "-launcher", "manual", "-localhost", self.addr, "-hosts", hosts,
                "-n", str(self.nnodes * self.nproc)] + self.rank_cmd
-        self.launch = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True)
+        self.launch = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True,
+                                       start_new_session=True)
         lines = []
         for line in self.launch.stdout:
             if line.startswith("HYDRA_LAUNCH_END"):
@@ -145,7 +146,8 @@ def _worker(args, mpiexec, env, addr, port, wait):
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    print(f"ember-run: could not reach node 0 at {addr}:{port} within {wait:g} s", file=sys.stderr)
+                    print(f"ember-run: could not reach node 0 at {addr}:{port} within {wait:g} s",
+                          file=sys.stderr)
                     return 1
                 time.sleep(0.2)
         with sock:

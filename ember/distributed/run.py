@@ -42,11 +42,11 @@ def get_args_parser() -> argparse.ArgumentParser:
     flag("standalone", action="store_true", help="single node, any free port")
     flag("rdzv-endpoint", default="", help="HOST:PORT of node 0 (same as --master-addr/--master-port)")
     flag("rdzv-id", default="none", help="job id (TORCHELASTIC_RUN_ID)")
-    flag("rdzv-backend", default="static", help="accepted for torchrun compatibility: MPI does the rendezvous")
+    flag("rdzv-backend", default="static", help="accepted as torchrun does; MPI does the rendezvous")
     flag("max-restarts", type=int, default=0, help="run the whole job again up to N times after a failure")
     flag("no-python", action="store_true", help="run PROGRAM directly instead of with python")
     p.add_argument("-m", "--module", action="store_true", help="PROGRAM is a Python module (python -m)")
-    flag("hosts", default=None, help="ember: HOST[:N],... start all nodes from here (ssh, or Slurm under Slurm)")
+    flag("hosts", default=None, help="ember: HOST[:N],... start all nodes from here (ssh or Slurm)")
     flag("hostfile", default=None, help="ember: file of 'HOST' or 'HOST:N' or 'HOST slots=N' lines")
     flag("timeout", type=float, default=None, help="ember: end the whole job after this many seconds")
     p.add_argument("training_script", help="the script (or module with -m, or program with --no-python)")
@@ -62,11 +62,13 @@ def _nproc(value: str) -> int:
     if value in ("auto", "cpu"):
         return os.cpu_count() or 1
     if value == "gpu":
-        raise SystemExit("ember-run: --nproc-per-node gpu: ember runs on the CPU (use a number, 'auto' or 'cpu')")
+        raise SystemExit("ember-run: --nproc-per-node gpu: ember runs on the CPU "
+                         "(use a number, 'auto' or 'cpu')")
     try:
         n = int(value)
     except ValueError:
-        raise SystemExit(f"ember-run: --nproc-per-node must be a number, 'auto' or 'cpu', got {value!r}") from None
+        raise SystemExit(f"ember-run: --nproc-per-node must be a number, 'auto' or 'cpu', "
+                         f"got {value!r}") from None
     if n < 1:
         raise SystemExit(f"ember-run: --nproc-per-node must be at least 1, got {n}")
     return n
@@ -240,7 +242,8 @@ def _attempts(start, env, args) -> int:
             code = job.wait(deadline)
             if code is None:
                 job.end()
-                print(f"ember-run: the job ran past --timeout {args.timeout:g} s and was ended", file=sys.stderr)
+                print(f"ember-run: the job ran past --timeout {args.timeout:g} s and was ended",
+                      file=sys.stderr)
                 return 124
             if code == 0:
                 return 0

@@ -90,8 +90,9 @@ print(dist.is_initialized())
 def test_plain_python_is_a_world_of_one():
     import ember_launch
     ember_launch.need_mpi()
-    out = subprocess.run([sys.executable, "-c", _SINGLETON], capture_output=True, text=True, cwd=ROOT, env=env(),
-                         timeout=60)
+    out = subprocess.run([sys.executable, "-c", _SINGLETON], capture_output=True, text=True, cwd=ROOT,
+                         env=env(), timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split("\n")[:5] == ["refused nccl True", "refused cpu:nccl True", "refused world_size True",
-                                         "cpu:gloo 0 1 [1.0, 1.0, 1.0]", "False"], out.stdout
+    assert out.stdout.split("\n")[:5] == ["refused nccl True", "refused cpu:nccl True",
+                                         "refused world_size True", "cpu:gloo 0 1 [1.0, 1.0, 1.0]",
+                                         "False"], out.stdout

@@ -16,8 +16,9 @@ def _gone(tmp_path, nproc=2):
         f = tmp_path / f"pid{r}"
         if f.exists():
             pid = int(f.read_text())
-            assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower(), \
-                f"rank {r} (pid {pid}) is still running"
+            status = f"/proc/{pid}/status"
+            alive = os.path.exists(status) and "zombie" not in open(status).read().lower()
+            assert not alive, f"rank {r} (pid {pid}) is still running"
 
 
 @pytest.mark.parametrize("mode,code,says", [
@@ -57,7 +58,8 @@ def test_tutorial_trainer_resumes_from_its_snapshot(tmp_path):
     second = ok(launch("trainer.py", "4", snap))
     assert second.count("Resuming training from snapshot at Epoch 2") == 2
     assert not re.search(r"Epoch [01] \|", second) and len(re.findall(r"Epoch 3 \| Batches 4", second)) == 2
-    losses = [float(x) for x in re.findall(r"\[GPU0\] Epoch \d \| Batches 4 \| loss ([\d.]+)", first + second)]
+    losses = [float(x) for x in re.findall(r"\[GPU0\] Epoch \d \| Batches 4 \| loss ([\d.]+)",
+                                           first + second)]
     assert len(losses) == 4 and losses[-1] < losses[0]
 
 
@@ -76,7 +78,8 @@ def test_module_no_python_and_omp_warning():
     proc = subprocess.run([sys.executable, "-m", "ember.distributed.run", "--nproc_per_node=2", "--no-python",
                            "sh", "-c", 'echo "rank=$RANK local=$LOCAL_RANK omp=$OMP_NUM_THREADS"'],
                           capture_output=True, text=True, timeout=30, env=env, cwd=ROOT)
-    assert sorted(re.findall(r"rank=(\d) local=\d omp=1", proc.stdout)) == ["0", "1"], proc.stdout + proc.stderr
+    assert sorted(re.findall(r"rank=(\d) local=\d omp=1", proc.stdout)) == ["0", "1"], \
+        proc.stdout + proc.stderr
     assert "Setting OMP_NUM_THREADS environment variable for each process to be 1" in proc.stderr
 
 
@@ -91,7 +94,8 @@ def test_bad_flags_are_refused():
 def test_hosts_and_hostfile_set_node_layout(tmp_path):
     # both entries are this machine (Hydra starts local ranks without ssh): the layout comes from the list
     out = ok(launch("two_hosts.py", flags=["--hosts", "localhost:1,localhost:2"]))
-    assert re.search(r"HOSTS \[\('[^']+', '0', '0'\), \('[^']+', '1', '0'\), \('[^']+', '1', '1'\)\] 6.0 3.0", out)
+    assert re.search(r"HOSTS \[\('[^']+', '0', '0'\), \('[^']+', '1', '0'\), \('[^']+', '1', '1'\)\] "
+                     r"6.0 3.0", out)
     hostfile = tmp_path / "hosts"
     hostfile.write_text("# comment\nlocalhost slots=2\n")
     out = ok(launch("two_hosts.py", flags=["--hostfile", str(hostfile)]))

@@ -59,8 +59,8 @@ def test_two_hosts_torchrun_style(two_namespaces):
     procs = []
     for i, ns in enumerate(names):
         inner = (f"hostname emberhost{i} && mount -t tmpfs tmpfs /dev/shm && exec {sys.executable} -m "
-                 f"ember.distributed.run --nnodes 2 --node-rank {i} --nproc-per-node 2 --master-addr {addrs[0]} "
-                 f"--master-port 29400 --rdzv-id twohosts --timeout 60 {script}")
+                 f"ember.distributed.run --nnodes 2 --node-rank {i} --nproc-per-node 2 "
+                 f"--master-addr {addrs[0]} --master-port 29400 --rdzv-id twohosts --timeout 60 {script}")
         procs.append(subprocess.Popen(["ip", "netns", "exec", ns, "unshare", "--uts", "--ipc", "--mount",
                                        "--propagation", "private", "sh", "-c", inner], cwd=ROOT, env=env(),
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
@@ -90,9 +90,10 @@ def test_two_launchers_on_one_machine_restart_together():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     script = os.path.join(SCRIPTS, "restart.py")
-    procs = [subprocess.Popen([sys.executable, "-m", "ember.distributed.run", "--nnodes", "2", "--node-rank", str(i),
-                               "--nproc-per-node", "1", "--master-addr", "127.0.0.1", "--master-port", str(port),
-                               "--rdzv-id", "onebox", "--max-restarts", "1", "--timeout", "60", script],
+    flags = ["--nproc-per-node", "1", "--master-addr", "127.0.0.1", "--master-port", str(port),
+             "--rdzv-id", "onebox", "--max-restarts", "1", "--timeout", "60"]
+    procs = [subprocess.Popen([sys.executable, "-m", "ember.distributed.run", "--nnodes", "2",
+                               "--node-rank", str(i), *flags, script],
                               cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for i in (1, 0)]
     outs = [p.communicate(timeout=90) for p in procs]

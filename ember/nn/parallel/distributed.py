@@ -12,18 +12,18 @@ from ..modules.module import Module
 __all__ = ["DistributedDataParallel"]
 
 
-_UNFINISHED = (
-    "Expected to have finished reduction in the prior iteration before starting a new one. This error indicates "
-    "that your module has parameters that were not used in producing loss. You can enable unused parameter "
-    "detection by passing the keyword argument `find_unused_parameters=True` to "
+_UNFINISHED = (     # torch's text, word for word (scripts and tests match on it)
+    "Expected to have finished reduction in the prior iteration before starting a new one. This error "
+    "indicates that your module has parameters that were not used in producing loss. You can enable unused "
+    "parameter detection by passing the keyword argument `find_unused_parameters=True` to "
     "`torch.nn.parallel.DistributedDataParallel`, and by \nmaking sure all `forward` function outputs "
-    "participate in calculating loss. \nIf you already have done the above, then the distributed data parallel "
-    "module wasn't able to locate the output tensors in the return value of your module's `forward` function. "
-    "Please include the loss function and the structure of the return value of `forward` of your module when "
-    "reporting this issue (e.g. list, dict, iterable).\nParameter indices which did not receive grad for rank "
-    "{rank}: {indices}\n In addition, you can set the environment variable TORCH_DISTRIBUTED_DEBUG to either "
-    "INFO or DETAIL to print out information about which particular parameters did not receive gradient on this "
-    "rank as part of this error")
+    "participate in calculating loss. \nIf you already have done the above, then the distributed data "
+    "parallel module wasn't able to locate the output tensors in the return value of your module's `forward` "
+    "function. Please include the loss function and the structure of the return value of `forward` of your "
+    "module when reporting this issue (e.g. list, dict, iterable).\nParameter indices which did not receive "
+    "grad for rank {rank}: {indices}\n In addition, you can set the environment variable "
+    "TORCH_DISTRIBUTED_DEBUG to either INFO or DETAIL to print out information about which particular "
+    "parameters did not receive gradient on this rank as part of this error")
 
 
 class _Bucket:
@@ -102,14 +102,16 @@ class DistributedDataParallel(Module):
     `torch.nn.parallel.DistributedDataParallel` (CPU: `device_ids` must be None; `mixed_precision`,
     `device_mesh` and comm hooks are not implemented; `static_graph=True` detects unused parameters)."""
 
-    def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=None, init_sync=True,
-                 process_group=None, bucket_cap_mb=None, find_unused_parameters=False, check_reduction=False,
+    def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=None,
+                 init_sync=True, process_group=None, bucket_cap_mb=None, find_unused_parameters=False,
+                 check_reduction=False,
                  gradient_as_bucket_view=False, static_graph=False, delay_all_reduce_named_params=None,
                  param_to_hook_all_reduce=None, mixed_precision=None, device_mesh=None,
                  skip_all_reduce_unused_params=False, bucket_cap_mb_list=None, batched_grad_copy=False,
                  forward_sync_buffers=None):
         super().__init__()
-        for name, value, default in (("mixed_precision", mixed_precision, None), ("device_mesh", device_mesh, None),
+        for name, value, default in (("mixed_precision", mixed_precision, None),
+                                     ("device_mesh", device_mesh, None),
                                      ("delay_all_reduce_named_params", delay_all_reduce_named_params, None),
                                      ("param_to_hook_all_reduce", param_to_hook_all_reduce, None),
                                      ("bucket_cap_mb_list", bucket_cap_mb_list, None),
@@ -119,8 +121,8 @@ class DistributedDataParallel(Module):
                 raise NotImplementedError(f"DistributedDataParallel({name}=...) is not implemented in ember")
         params = [p for _, p in module.named_parameters()]
         if not any(p.requires_grad for p in params):
-            raise RuntimeError("DistributedDataParallel is not needed when a module doesn't have any parameter "
-                               "that requires a gradient.")
+            raise RuntimeError("DistributedDataParallel is not needed when a module doesn't have any "
+                               "parameter that requires a gradient.")
         if device_ids is not None and len(device_ids) > 1:
             raise ValueError("device_ids can only be None or contain a single element.")
         if device_ids or output_device:
@@ -173,13 +175,13 @@ class DistributedDataParallel(Module):
         me = self.process_group.rank()
         for r, theirs in enumerate(everyone):
             if len(theirs) != len(mine):
-                raise RuntimeError(f"DDP expects same model across all ranks, but Rank {me} has {len(mine)} params, "
-                                   f"while rank {r} has inconsistent {len(theirs)} params.")
+                raise RuntimeError(f"DDP expects same model across all ranks, but Rank {me} has {len(mine)} "
+                                   f"params, while rank {r} has inconsistent {len(theirs)} params.")
             for i, (a, b) in enumerate(zip(mine, theirs)):
                 if a != b:
-                    raise RuntimeError(f"DDP expects same model across all ranks, but Rank {me} has parameter {i} of "
-                                       f"shape {list(a[0])} and dtype {a[1]}, while rank {r} has inconsistent shape "
-                                       f"{list(b[0])} and dtype {b[1]}.")
+                    raise RuntimeError(f"DDP expects same model across all ranks, but Rank {me} has "
+                                       f"parameter {i} of shape {list(a[0])} and dtype {a[1]}, while rank "
+                                       f"{r} has inconsistent shape {list(b[0])} and dtype {b[1]}.")
 
     def _broadcast(self, tensors, src):
         """Copy `src`'s tensors into everyone's, one broadcast per dtype (coalesced)."""
@@ -247,9 +249,9 @@ class DistributedDataParallel(Module):
 
     def _mark_ready(self, i):
         if self._marked[i]:
-            raise RuntimeError(f"Expected to mark a variable ready only once. Parameter {i} was marked twice in one "
-                               f"iteration on rank {self.process_group.rank()} (a reentrant backward or a second "
-                               f"backward without a forward?)")
+            raise RuntimeError(f"Expected to mark a variable ready only once. Parameter {i} was marked twice "
+                               f"in one iteration on rank {self.process_group.rank()} (a reentrant backward "
+                               f"or a second backward without a forward?)")
         if self._fired == 0 and (self.find_unused_parameters or self.static_graph):
             self._fired += 1
             self._exchange_used()

@@ -9,8 +9,8 @@ import torch.distributed as dist
 dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=30))
 R, W = dist.get_rank(), dist.get_world_size()
 count = 0
-DTYPES = [torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.float16, torch.float32,
-          torch.float64]
+DTYPES = [torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.float16,
+          torch.float32, torch.float64]
 
 
 def data(r, n, dt):
@@ -43,7 +43,8 @@ def raises(exc, fn, *words):
 
 
 REDUCE = {
-    "SUM": lambda s: s.sum(0), "PRODUCT": lambda s: s.prod(0), "MIN": lambda s: s.min(0), "MAX": lambda s: s.max(0),
+    "SUM": lambda s: s.sum(0), "PRODUCT": lambda s: s.prod(0), "MIN": lambda s: s.min(0),
+    "MAX": lambda s: s.max(0),
     "BAND": lambda s: np.bitwise_and.reduce(s, 0), "BOR": lambda s: np.bitwise_or.reduce(s, 0),
     "BXOR": lambda s: np.bitwise_xor.reduce(s, 0), "AVG": lambda s: s.sum(0) / W,
 }
@@ -108,7 +109,8 @@ for dt in (torch.float32, torch.int64, torch.bool):
         for r in range(W):
             check(gl[r], data(r, 5, dt), f"gather {dt}")
     got = torch.empty(5, dtype=dt)
-    dist.scatter(got, [torch.from_numpy(data(10 + r, 5, dt)) for r in range(W)] if R == W - 1 else None, src=W - 1)
+    parts = [torch.from_numpy(data(10 + r, 5, dt)) for r in range(W)]
+    dist.scatter(got, parts if R == W - 1 else None, src=W - 1)
     check(got, data(10 + R, 5, dt), f"scatter {dt}")
 ins = [torch.full((r + 1,), float(R * 10 + r)) for r in range(W)]        # uneven sizes
 outs = [torch.empty(R + 1) for _ in range(W)]
@@ -118,7 +120,8 @@ for r in range(W):
 single_in = torch.arange(W * 2, dtype=torch.int64) + 100 * R
 single_out = torch.empty(W * 2, dtype=torch.int64)
 dist.all_to_all_single(single_out, single_in)
-check(single_out, np.concatenate([np.arange(R * 2, R * 2 + 2) + 100 * r for r in range(W)]), "all_to_all_single")
+check(single_out, np.concatenate([np.arange(R * 2, R * 2 + 2) + 100 * r for r in range(W)]),
+      "all_to_all_single")
 rs_out = torch.empty(2)
 dist.reduce_scatter(rs_out, [torch.full((2,), float(R + k)) for k in range(W)])
 check(rs_out, np.full(2, sum(r + R for r in range(W)), np.float32), "reduce_scatter")
@@ -167,7 +170,8 @@ count += 4
 # ---- bad input: torch's exception types, messages name the rank ----
 raises(TypeError, lambda: dist.all_reduce(np.zeros(3)), "torch.Tensor")
 raises(ValueError, lambda: dist.all_gather([torch.empty(2)], torch.empty(2)), "ranks", f"rank {R}")
-raises(ValueError, lambda: dist.all_gather_into_tensor(torch.empty(3), torch.empty(2)), "world_size", f"rank {R}")
+raises(ValueError, lambda: dist.all_gather_into_tensor(torch.empty(3), torch.empty(2)), "world_size",
+       f"rank {R}")
 raises(TypeError, lambda: dist.all_gather([torch.empty(2, dtype=torch.int64)] * W, torch.empty(2)), "dtype")
 raises(ValueError, lambda: dist.broadcast(torch.empty(1), src=W + 5), "not part of group")
 dist.barrier()

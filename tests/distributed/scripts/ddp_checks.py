@@ -30,7 +30,8 @@ def same_everywhere(tensors):
 
 
 def close(a, b, rtol=1e-5, atol=1e-6):
-    return all(np.allclose(p.detach().numpy(), q.detach().numpy(), rtol=rtol, atol=atol) for p, q in zip(a, b))
+    return all(np.allclose(p.detach().numpy(), q.detach().numpy(), rtol=rtol, atol=atol)
+               for p, q in zip(a, b))
 
 
 # 1. 2 ranks x batch B == one process on batch 2B, for 20 Adam steps; tiny buckets (several of them)

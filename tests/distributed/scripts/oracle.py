@@ -14,16 +14,19 @@ torch.set_num_threads(1)
 dist.init_process_group("gloo")
 R, W = dist.get_rank(), dist.get_world_size()
 out = {}
-env_keys = ["RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "GROUP_RANK", "GROUP_WORLD_SIZE", "ROLE_RANK",
-            "ROLE_NAME", "ROLE_WORLD_SIZE", "TORCHELASTIC_RESTART_COUNT", "TORCHELASTIC_MAX_RESTARTS",
+env_keys = ["RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "GROUP_RANK", "GROUP_WORLD_SIZE",
+            "ROLE_RANK", "ROLE_NAME", "ROLE_WORLD_SIZE", "TORCHELASTIC_RESTART_COUNT",
+            "TORCHELASTIC_MAX_RESTARTS",
             "OMP_NUM_THREADS"]
 out["env"] = {k: os.environ.get(k) for k in env_keys}
 out["env_set"] = [k for k in ("MASTER_ADDR", "MASTER_PORT", "TORCHELASTIC_RUN_ID") if os.environ.get(k)]
-out["api"] = [dist.is_available(), dist.is_initialized(), dist.is_torchelastic_launched(), str(dist.get_backend()),
-              dist.get_rank(), dist.get_world_size(), dist.group.WORLD is not None, dist.get_node_local_rank(),
-              dist.get_process_group_ranks(dist.group.WORLD), dist.is_gloo_available(), dist.is_nccl_available()]
+out["api"] = [dist.is_available(), dist.is_initialized(), dist.is_torchelastic_launched(),
+              str(dist.get_backend()), dist.get_rank(), dist.get_world_size(), dist.group.WORLD is not None,
+              dist.get_node_local_rank(), dist.get_process_group_ranks(dist.group.WORLD),
+              dist.is_gloo_available(), dist.is_nccl_available()]
 
-DTYPES = [torch.bool, torch.uint8, torch.int8, torch.int32, torch.int64, torch.float16, torch.float32, torch.float64]
+DTYPES = [torch.bool, torch.uint8, torch.int8, torch.int32, torch.int64, torch.float16, torch.float32,
+          torch.float64]
 OPS = ["SUM", "PRODUCT", "MIN", "MAX", "AVG", "BAND", "BOR", "BXOR"]
 table = {}
 for dt in DTYPES:
@@ -79,7 +82,8 @@ t = torch.tensor([R + 1.0])
 dist.all_reduce(t, group=sub)
 out["group"] = [t.tolist(), dist.get_rank(sub), dist.get_world_size(sub)]
 
-out["sampler"] = [list(DistributedSampler(range(11), shuffle=False)), DistributedSampler(range(11)).num_samples]
+out["sampler"] = [list(DistributedSampler(range(11), shuffle=False)),
+                  DistributedSampler(range(11)).num_samples]
 
 
 def model(seed_shift=0):
