@@ -7,7 +7,7 @@ VPY := $(VENV)/bin/python
 
 $(VENV)/.ok-test: pyproject.toml
 	test -x $(VPY) || $(PY) -m venv $(VENV)
-	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test,distributed]'
 	touch $@
 
 $(VENV)/.ok-examples: pyproject.toml

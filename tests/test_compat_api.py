@@ -297,8 +297,8 @@ def test_multiprocessing_distributed_checkpoint(tmp_path):
     with pytest.raises(mp.ProcessExitedException):
         mp.spawn(_fail, nprocs=1, start_method="fork")
     assert mp.Queue is not None and mp.cpu_count() >= 1
-    assert dist.is_available() is False and dist.is_initialized() is False
-    with pytest.raises(RuntimeError):
+    assert dist.is_initialized() is False
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):   # as torch
         dist.get_rank()
     x = ember.ones(2, requires_grad=True)
     checkpoint(lambda a, b: a * b, x, 3.0, use_reentrant=False).sum().backward()

@@ -11,26 +11,28 @@ from .sampler import Sampler
 __all__ = ["DistributedSampler"]
 
 
-def _world_default(what: str):
-    # ember has no process groups yet: without explicit rank/num_replicas there is nothing to ask.
-    raise RuntimeError(f"DistributedSampler: {what} was not given and the default process group has not been "
-                       f"initialized; pass num_replicas= and rank= explicitly")
+def _world_default(what: str) -> int:
+    # as torch: ask the default process group (ValueError when it was not initialized)
+    from ... import distributed as dist
+    if not dist.is_available():
+        raise RuntimeError("Requires distributed package to be available")
+    return dist.get_world_size() if what == "num_replicas" else dist.get_rank()
 
 
 class DistributedSampler(Sampler):
     """Rank `rank`'s slice (every `num_replicas`-th index) of a per-epoch permutation, padded by repetition
     (or truncated with `drop_last`) so all ranks get the same count.
 
-    Matches `torch.utils.data.distributed.DistributedSampler`; needs no process group when `num_replicas`
-    and `rank` are given. Call `set_epoch(epoch)` before each epoch to get a new order.
+    Matches `torch.utils.data.distributed.DistributedSampler`: `num_replicas`/`rank` default to the default
+    process group's world size and rank. Call `set_epoch(epoch)` before each epoch to get a new order.
     """
 
     def __init__(self, dataset, num_replicas: int | None = None, rank: int | None = None,
                  shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
         if num_replicas is None:
-            _world_default("num_replicas")
+            num_replicas = _world_default("num_replicas")
         if rank is None:
-            _world_default("rank")
+            rank = _world_default("rank")
         if rank >= num_replicas or rank < 0:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
         self.dataset = dataset
