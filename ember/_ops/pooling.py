@@ -17,9 +17,9 @@ from .conv import _tup
 from .spatial import AxisMaps, _like_layout, _offsets, _pad_fill, adaptive_avg_matrix
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
-           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d",
-           "lp_pool1d", "lp_pool2d"]
+           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
+           "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+           "max_unpool1d", "max_unpool2d", "lp_pool1d", "lp_pool2d"]
 
 
 # ---- kernels ---------------------------------------------------------------------------------

@@ -1118,7 +1118,8 @@ def _repeat_heads(x, rep):
 
 
 # the nn op families of ember/_ops: functions, checks and kernels in one module each
-from .._ops import conv as _conv, normalization as _normalization, pooling as _pooling, spatial as _spatial  # noqa: E402
+from .._ops import conv as _conv, normalization as _normalization  # noqa: E402
+from .._ops import pooling as _pooling, spatial as _spatial  # noqa: E402
 from .._ops.conv import *  # noqa: E402,F401,F403
 from .._ops.normalization import *  # noqa: E402,F401,F403
 from .._ops.pooling import *  # noqa: E402,F401,F403
