@@ -40,9 +40,20 @@ _LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "serial
                  "backends", "cuda", "safetensors", "random", "accelerator", "amp", "distributions", "testing",
                  "multiprocessing", "distributed", "special", "jit", "viz"}
 
-_NN_ALIASES = {"conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
-               "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "pixel_shuffle", "pixel_unshuffle",
-               "layer_norm", "group_norm", "instance_norm"}
+# torch.* names of the nn op families (ember/_ops/<family>.py, loaded on first use): name -> (family,
+# function); the same function object as the F.* form unless torch's top-level signature differs
+_NN_ALIASES = {
+    "conv1d": ("conv", "conv1d"), "conv2d": ("conv", "conv2d"),
+    "conv_transpose1d": ("conv", "conv_transpose1d"), "conv_transpose2d": ("conv", "conv_transpose2d"),
+    "max_pool1d": ("pooling", "max_pool1d"), "max_pool2d": ("pooling", "max_pool2d"),
+    "max_pool1d_with_indices": ("pooling", "max_pool1d_with_indices"),
+    "avg_pool1d": ("pooling", "avg_pool1d"), "adaptive_avg_pool1d": ("pooling", "adaptive_avg_pool1d"),
+    "adaptive_max_pool1d": ("pooling", "torch_adaptive_max_pool1d"),
+    "pixel_shuffle": ("spatial", "pixel_shuffle"), "pixel_unshuffle": ("spatial", "pixel_unshuffle"),
+    "layer_norm": ("normalization", "layer_norm"), "group_norm": ("normalization", "group_norm"),
+    "rms_norm": ("normalization", "rms_norm"), "batch_norm": ("normalization", "torch_batch_norm"),
+    "instance_norm": ("normalization", "torch_instance_norm"),
+}
 
 
 def __getattr__(name):
@@ -57,9 +68,11 @@ def __getattr__(name):
     if name == "set_anomaly_enabled":
         from .autograd import anomaly_mode
         return anomaly_mode.set_detect_anomaly
-    if name in _NN_ALIASES:    # torch.conv2d, torch.max_pool2d, ... (same as the F.* forms)
-        from .nn import _functional_conv
-        return getattr(_functional_conv, name)
+    if name in _NN_ALIASES:    # torch.conv2d, torch.max_pool2d, ...
+        family, fn = _NN_ALIASES[name]
+        fn = getattr(_importlib.import_module(f"{__name__}._ops.{family}"), fn)
+        globals()[name] = fn       # found by the module lookup from now on
+        return fn
     raise AttributeError(f"module 'ember' has no attribute '{name}' (not implemented in ember)")
 
 

@@ -2,8 +2,8 @@
 
 Each function normalises and validates its arguments (torch's exception types and wording), then
 calls one fused kernel from `ember._ops.nn` where the op is hot, or composes differentiable ember
-ops. Convolution, pooling, normalisation, padding and resampling live in `_functional_conv.py`
-(star-imported at the end).
+ops. Convolution, pooling, normalisation, padding and resampling are the op families
+`ember._ops.conv`, `pooling`, `normalization` and `spatial`, re-exported at the end.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from ..random import _gen
 
 __all__ = [
     "linear", "bilinear", "identity",
-    "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "rrelu", "rrelu_", "rms_norm", "gumbel_softmax", "affine_grid", "grid_sample", "prelu", "elu", "elu_", "selu", "selu_", "celu",
+    "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "rrelu", "rrelu_", "gumbel_softmax", "prelu", "elu", "elu_", "selu", "selu_", "celu",
     "celu_", "gelu", "silu", "mish", "hardswish", "hardsigmoid", "hardtanh", "hardtanh_", "softplus", "softsign",
     "tanh", "sigmoid", "logsigmoid", "softmax", "log_softmax", "softmin", "threshold", "threshold_", "glu",
     "tanhshrink", "softshrink", "hardshrink",
@@ -147,27 +147,6 @@ def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool 
     return _apply_mask(input, mask, None, inplace)
 
 
-def rms_norm(input, normalized_shape, weight=None, eps=None):
-    """x / sqrt(mean(x^2 over the trailing dims) + eps) * weight. Matches `torch.nn.functional.rms_norm`
-    (eps None = the dtype's machine epsilon)."""
-    if isinstance(normalized_shape, (int, np.integer)):
-        normalized_shape = (int(normalized_shape),)
-    ns = tuple(int(s) for s in normalized_shape)
-    k = len(ns)
-    if k == 0 or input._data.ndim < k or tuple(input.shape[input._data.ndim - k:]) != ns:
-        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape [*"
-                           f"{', '.join(map(str, ns))}], but got input of size{list(input.shape)}")
-    if weight is not None and tuple(weight.shape) != ns:
-        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
-                           f"{list(weight.shape)} and normalized_shape = {list(ns)}")
-    _check_float(input, "rms_norm")
-    if eps is None:
-        eps = float(np.finfo(input._data.dtype).eps)
-    dims = tuple(range(input._data.ndim - k, input._data.ndim))
-    out = input * (input * input).mean(dims, keepdim=True).add(eps).rsqrt()
-    return out if weight is None else out * weight
-
-
 def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1):
     """Sample from the Gumbel-softmax distribution (straight-through one-hot when `hard`). Matches torch;
     the noise is drawn from ember's default generator."""
@@ -180,68 +159,6 @@ def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-1
     hard_arr = np.zeros_like(y_soft._data)
     np.put_along_axis(hard_arr, np.expand_dims(idx, dim), 1, axis=dim)
     return _wrap(hard_arr) - y_soft.detach() + y_soft
-
-
-def affine_grid(theta, size, align_corners=None):
-    """Sampling grid (N, H, W, 2) of the 2-D affine maps `theta` (N, 2, 3). Matches
-    `torch.nn.functional.affine_grid` (4-D sizes); differentiable in theta."""
-    if align_corners is None:
-        align_corners = False
-    if not theta.is_floating_point():
-        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
-    size = tuple(int(s) for s in size)
-    if len(size) != 4:
-        raise NotImplementedError("ember: affine_grid supports 4-D sizes (N, C, H, W) only")
-    if theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3):
-        raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {list(size)}. Got "
-                         f"{list(theta.shape)}.")
-    if theta.shape[0] != size[0]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{size[0]}, 3] but got: "
-                           f"[{theta.shape[0]}, 3].")
-    N, _, H, W = size
-    dt = theta._data.dtype
-
-    def lin(n):
-        # torch's linspace (symmetric halves) and its `* (n - 1) / n`, op for op, so that points on the
-        # border land exactly where torch's do
-        if n <= 1:
-            return np.zeros(n, dt)
-        step = float(dt.type(2) / dt.type(n - 1))
-        i = np.arange(n, dtype=np.float64)      # products exact in float64, one rounding: torch's fused multiply-add
-        v = np.where(i < n // 2, -1.0 + i * step, 1.0 - (n - 1 - i) * step).astype(dt)
-        return v if align_corners else (v * dt.type(n - 1)) / dt.type(n)
-    base = np.empty((H, W, 3), dt)
-    base[..., 0] = lin(W)
-    base[..., 1] = lin(H)[:, None]
-    base[..., 2] = 1
-    grid = _wrap(base.reshape(1, H * W, 3)) @ theta.transpose(1, 2)      # (N, H*W, 2)
-    return grid.reshape(N, H, W, 2)
-
-
-def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros", align_corners=None):
-    """Sample `input` (N, C, H, W) at the normalised locations `grid` (N, Ho, Wo, 2). Matches
-    `torch.nn.functional.grid_sample` for 4-D inputs, modes bilinear/nearest, padding zeros/border/reflection."""
-    if mode not in ("bilinear", "nearest", "bicubic"):
-        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
-                         f"got: '{mode}'")
-    if padding_mode not in ("zeros", "border", "reflection"):
-        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
-                         f"'reflection', but got: '{padding_mode}'")
-    if mode == "bicubic":
-        raise NotImplementedError("ember: grid_sample mode='bicubic' is not supported")
-    if align_corners is None:
-        align_corners = False
-    if input.ndim != 4:
-        raise NotImplementedError("ember: grid_sample supports 4-D inputs only")
-    if grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
-        raise RuntimeError(f"grid_sampler(): expected grid to have size 2 in last dimension and the same batch size "
-                           f"as input, but got input with sizes {list(input.shape)} and grid with sizes "
-                           f"{list(grid.shape)}")
-    _check_float(input, "grid_sampler_2d_cpu")
-    if grid._data.dtype != input._data.dtype:
-        raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but input has "
-                           f"{input.dtype} and grid has {grid.dtype}")
-    return _apply(K.GridSample2d, (input, grid), mode, padding_mode, bool(align_corners))
 
 
 def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False):
@@ -1200,7 +1117,12 @@ def _repeat_heads(x, rep):
     return x.reshape(*shape[:-3], shape[-3] * rep, *shape[-2:])
 
 
-from ._functional_conv import *  # noqa: E402,F401,F403
-from . import _functional_conv as _fc  # noqa: E402
+# the nn op families of ember/_ops: functions, checks and kernels in one module each
+from .._ops import conv as _conv, normalization as _normalization  # noqa: E402
+from .._ops import pooling as _pooling, spatial as _spatial  # noqa: E402
+from .._ops.conv import *  # noqa: E402,F401,F403
+from .._ops.normalization import *  # noqa: E402,F401,F403
+from .._ops.pooling import *  # noqa: E402,F401,F403
+from .._ops.spatial import *  # noqa: E402,F401,F403
 
-__all__ = __all__ + [n for n in getattr(_fc, "__all__", []) if n not in __all__]
+__all__ = __all__ + _conv.__all__ + _pooling.__all__ + _normalization.__all__ + _spatial.__all__

@@ -244,11 +244,36 @@ def test_depthwise_conv_vs_torch(torch, rng, mult, kw):
     assert gradcheck(lambda x, w: F.conv2d(x, w, groups=4, **kw), (xd, wd))
 
 
-@pytest.mark.parametrize("name", ["conv2d", "max_pool2d", "layer_norm", "pixel_shuffle", "conv_transpose1d"])
+@pytest.mark.parametrize("name", ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
+                                  "max_pool2d", "max_pool1d_with_indices", "avg_pool1d",
+                                  "adaptive_avg_pool1d", "pixel_shuffle", "pixel_unshuffle", "layer_norm",
+                                  "group_norm", "rms_norm"])
 def test_top_level_aliases_like_torch(torch, name):
     # torch exposes these at top level too (torch.conv2d, torch.max_pool2d, ...)
     assert hasattr(torch, name)
     assert getattr(ember, name) is getattr(F, name)
+
+
+# torch.* forms that differ from the F.* forms: ATen's argument order, or always returning indices
+TOP_LEVEL_FORMS = [
+    ("batch_norm", lambda T, x, w, b: T.batch_norm(x, w, b, None, None, True, 0.1, 1e-5, False)),
+    ("batch_norm_eval", lambda T, x, w, b: T.batch_norm(x, w, b, T.zeros(3) + 0.5, T.ones(3) * 2, False, 0.1,
+                                                         1e-5, False)),
+    ("instance_norm", lambda T, x, w, b: T.instance_norm(x, w, b, None, None, True, 0.1, 1e-5, False)),
+    ("adaptive_max_pool1d", lambda T, x, w, b: T.adaptive_max_pool1d(x * w[:, None] + b[:, None], 3)),
+    ("max_pool1d_with_indices", lambda T, x, w, b: T.max_pool1d_with_indices(x * w[:, None] + b[:, None], 2)),
+]
+
+
+@pytest.mark.parametrize("name,fn", TOP_LEVEL_FORMS, ids=[f[0] for f in TOP_LEVEL_FORMS])
+def test_top_level_forms_vs_torch(torch, rng, name, fn):
+    arrays = [rand(rng, 2, 3, 7), rand(rng, 3), rand(rng, 3)]
+    out_index = 0 if "pool" in name else None
+    check(torch, lambda *a: fn(ember, *a), lambda *a: fn(torch, *a), arrays, out_index=out_index)
+    re, rt = fn(ember, *map(ember.tensor, arrays)), fn(torch, *map(torch.tensor, arrays))
+    assert isinstance(re, tuple) == isinstance(rt, tuple)
+    if isinstance(rt, tuple):
+        np.testing.assert_array_equal(re[1].numpy(), rt[1].numpy())
 
 
 def test_conv_batch_chunking_matches_unchunked(torch, rng, monkeypatch):

@@ -58,6 +58,8 @@ def test_identity_sampling_reproduces_input():
     lambda lib: lib.nn.functional.grid_sample(lib.ones(1, 1, 3, 3), lib.zeros(1, 2, 2, 2), mode="cubic"),
     lambda lib: lib.nn.functional.grid_sample(lib.ones(1, 1, 3, 3), lib.zeros(1, 2, 2, 2), padding_mode="wrap"),
     lambda lib: lib.nn.functional.affine_grid(lib.zeros(2, 2, 3), (1, 1, 3, 3), align_corners=False),
+    lambda lib: lib.nn.functional.grid_sample(lib.ones(1, 1, 3, 3, dtype=lib.long),
+                                              lib.zeros(1, 2, 2, 2, dtype=lib.long), align_corners=False),
 ])
 def test_grid_sample_errors_match_torch(torch, call):
     types = []

@@ -149,7 +149,27 @@ NORM_ERRORS = [
     (lambda T, F_: T.nn.BatchNorm2d(3)(T.ones(2, 3)), ValueError, "expected 4D input"),
     (lambda T, F_: T.nn.BatchNorm1d(3)(T.ones(2, 3, 4, 5)), ValueError, "expected 2D or 3D input"),
     (lambda T, F_: T.nn.GroupNorm(3, 4), ValueError, "^num_channels \\(4\\) must be divisible by num_groups \\(3\\)$"),
+    # integer input: torch's kernels have no integer version
+    (lambda T, F_: F_.batch_norm(T.ones(2, 3, dtype=T.long), None, None, training=True), NotImplementedError,
+     "\"batch_norm\" not implemented for 'Long'"),
+    (lambda T, F_: F_.instance_norm(T.ones(2, 3, 4, dtype=T.long)), NotImplementedError,
+     "\"batch_norm\" not implemented for 'Long'"),
+    (lambda T, F_: F_.layer_norm(T.ones(2, 3, dtype=T.int32), (3,)), NotImplementedError,
+     "\"LayerNormKernelImpl\" not implemented for 'Int'"),
+    (lambda T, F_: F_.group_norm(T.ones(2, 4, 3, dtype=T.long), 2), NotImplementedError,
+     "\"GroupNormKernelImpl\" not implemented for 'Long'"),
+    (lambda T, F_: F_.rms_norm(T.ones(2, 3, dtype=T.long), (3,)), NotImplementedError,
+     "\"rms_norm\" not implemented for 'Long'"),
 ]
+
+
+@pytest.mark.parametrize("kw", [dict(bias=True), dict(weight=True), dict(weight=True, bias=True)], ids=str)
+def test_instance_norm_affine_arguments_vs_torch(torch, rng, kw):
+    # a bias without a weight still shifts the output (as in torch)
+    x, w, b = rand(rng, 2, 3, 5), rand(rng, 3), rand(rng, 3)
+    args = [x, w if kw.get("weight") else None, b if kw.get("bias") else None]
+    check(torch, lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+          lambda x, w, b: torch.nn.functional.instance_norm(x, weight=w, bias=b), args)
 
 
 @pytest.mark.parametrize("i", range(len(NORM_ERRORS)))

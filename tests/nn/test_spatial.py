@@ -152,6 +152,7 @@ DOUBLE = [
     ("pad_reflect", lambda F_, x: F_.pad(x, (1, 2, 2, 1), mode="reflect")),
     ("pad_constant", lambda F_, x: F_.pad(x, (1, -1, 2, 0))),
     ("unfold", lambda F_, x: F_.unfold(x, 2, padding=1)),
+    ("fold", lambda F_, x: F_.fold(x.reshape(2, 4, 15), (4, 6), 2)),
 ]
 
 

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from .. import _functional_conv as F
+from .. import functional as F
 from .. import init
 from ..parameter import Parameter, _factory_dtype
 from .module import Module

@@ -7,8 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._tensor_base import _wrap
-from .. import _functional_conv as F
-from .. import functional as _NF
+from .. import functional as F
 from .. import init
 from ..parameter import Parameter, _factory_dtype
 from .module import Module
@@ -222,7 +221,7 @@ class RMSNorm(Module):
             init.ones_(self.weight)
 
     def forward(self, x):
-        return _NF.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:
         return "{normalized_shape}, eps={eps}, elementwise_affine={elementwise_affine}".format(**self.__dict__)

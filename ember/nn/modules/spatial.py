@@ -1,7 +1,7 @@
 """Resampling and padding layers: Upsample, PixelShuffle/Unshuffle, the padding layers, Fold/Unfold."""
 from __future__ import annotations
 
-from .. import _functional_conv as F
+from .. import functional as F
 from .module import Module
 
 __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",

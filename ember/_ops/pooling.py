@@ -1,0 +1,532 @@
+"""Pooling: max, average, power-average (lp) and adaptive pooling in 1-d and 2-d, max_unpool, and the
+`*_with_indices` forms. Kernels, the `torch.nn.functional` functions and their checks.
+
+Pools take cfg = (kh, kw, sh, sw, pt, pb, pl, pr, dh, dw) with pb/pr already holding ceil_mode's
+extra rows, and the output size; 1-d forms run the 2-d kernels on a height-1 view. A pool is one
+strided slice per kernel offset over the padded input (`spatial._offsets`), never a loop over
+pixels. Max pooling records its gradient as a MaxUnpool2d scatter; adaptive average pooling is
+the separable AxisMaps of spatial.py unless the windows tile the input.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor_base import _apply, _unary, _wrap
+from ._base import Op, is_array
+from .conv import _tup
+from .spatial import AxisMaps, _like_layout, _offsets, _pad_fill, adaptive_avg_matrix
+
+__all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
+           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
+           "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+           "max_unpool1d", "max_unpool2d", "lp_pool1d", "lp_pool2d"]
+
+
+# ---- kernels ---------------------------------------------------------------------------------
+
+def _lowest(dt):
+    return -np.inf if dt.kind == "f" else (np.iinfo(dt).min if dt.kind in "iu" else False)
+
+
+def max_pool_forward(x, cfg, osz, with_indices=False):
+    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = cfg
+    xp = _pad_fill(x, pt, pb, pl, pr, _lowest(x.dtype))
+    offs = _offsets(cfg, osz)
+    out = idx = None
+    for k, (a, b) in enumerate(offs):
+        v = xp[:, :, a, b]
+        if out is None:
+            out = v.copy()
+            if with_indices:
+                idx = np.zeros(out.shape, np.int64)
+        elif with_indices:
+            upd = (v > out) | (v != v)
+            np.copyto(out, v, where=upd)
+            np.copyto(idx, k, where=upd)
+        else:
+            np.maximum(out, v, out=out)
+    if not with_indices:
+        return out, None
+    # window offset k -> flat index into the (unpadded) input plane
+    W = x.shape[3]
+    ki, kj = np.divmod(idx, kw)
+    OH, OW = osz
+    rows = np.arange(OH).reshape(-1, 1) * sh - pt + ki * dh
+    cols = np.arange(OW) * sw - pl + kj * dw
+    return out, rows * W + cols
+
+
+def max_pool_backward(x, out, g, cfg, osz):
+    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = cfg
+    xp = _pad_fill(x, pt, pb, pl, pr, _lowest(x.dtype))
+    disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
+    # windows that tile the padded input exactly write every element: no zero fill needed
+    tiles = (disjoint and dh == 1 and dw == 1 and sh == kh and sw == kw
+             and osz[0] * sh == xp.shape[2] and osz[1] * sw == xp.shape[3])
+    gxp = _like_layout(xp.shape, g, None if tiles else 0)
+    nan = np.isnan(out).any() if out.dtype.kind == "f" else False
+    taken = None
+    offs = _offsets(cfg, osz)
+    last = len(offs) - 1
+    for k, (a, b) in enumerate(offs):
+        v = xp[:, :, a, b]
+        m = v == out
+        if nan:
+            m |= (v != v) & (out != out)
+        if taken is None:
+            taken = m
+        else:
+            np.greater(m, taken, out=m)          # m & ~taken, in place
+            if k < last:
+                taken |= m
+        if disjoint:
+            np.multiply(g, m, out=gxp[:, :, a, b])
+        else:
+            gxp[:, :, a, b] += g * m
+    H, W = x.shape[2], x.shape[3]
+    return gxp[:, :, pt:pt + H, pl:pl + W]
+
+
+class MaxPool2d(Op):
+    saves = ("x0", "out", "c", "c")
+    bw_name = "MaxPool2DWithIndicesBackward0"
+
+    @staticmethod
+    def forward(x, cfg, osz):
+        out, _ = max_pool_forward(x, cfg, osz)
+        return out, (x, out, cfg, osz)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, out, cfg, osz = saved
+        if not is_array(g):
+            # the rule is a scatter of g to the argmax positions: record it as MaxUnpool2d
+            xa = x._data if hasattr(x, "_data") else x
+            idx = max_pool_forward(xa, cfg, osz, with_indices=True)[1]
+            return (_apply(MaxUnpool2d, (g,), idx, tuple(xa.shape)),)
+        return (max_pool_backward(x, out, g, cfg, osz),)
+
+
+def avg_divisor(H, W, cfg, osz, count_include_pad, divisor_override):
+    """Per-output divisor: a float, or an (OH, OW) array where windows differ (torch's rules:
+    padding counts when count_include_pad, ceil_mode's overflow never does)."""
+    if divisor_override:
+        return float(divisor_override)
+    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = cfg
+
+    def counts(no, k, s, p, n):
+        start = np.arange(no) * s - p
+        end = np.minimum(start + k, n + p)
+        if count_include_pad:
+            return end - start
+        return np.minimum(end, n) - np.maximum(start, 0)
+
+    d = counts(osz[0], kh, sh, pt, H)[:, None] * counts(osz[1], kw, sw, pl, W)[None, :]
+    if (d == kh * kw).all():
+        return float(kh * kw)
+    return d.astype(np.float64)
+
+
+def avg_pool_forward(x, cfg, osz, div):
+    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = cfg
+    xp = _pad_fill(x, pt, pb, pl, pr, 0)
+    out = None
+    for a, b in _offsets(cfg, osz):
+        v = xp[:, :, a, b]
+        if out is None:
+            out = v.copy()
+        else:
+            out += v
+    if out.dtype.kind != "f":       # integer pooling truncates like torch's integer division
+        return np.trunc(out / div).astype(out.dtype)
+    if type(div) is float:
+        out *= np.asarray(1.0 / div, out.dtype)
+    else:
+        out /= div.astype(out.dtype)
+    return out
+
+
+def avg_pool_backward(g, x_shape, cfg, osz, div):
+    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = cfg
+    N, C, H, W = x_shape
+    gd = g * np.asarray(1.0 / div, g.dtype) if type(div) is float else g / div.astype(g.dtype)
+    disjoint = sh >= kh and sw >= kw
+    tiles = sh == kh and sw == kw and osz[0] * sh == H + pt + pb and osz[1] * sw == W + pl + pr
+    gxp = _like_layout((N, C, H + pt + pb, W + pl + pr), g, None if tiles else 0)
+    for a, b in _offsets(cfg, osz):
+        if disjoint:
+            gxp[:, :, a, b] = gd
+        else:
+            gxp[:, :, a, b] += gd
+    return gxp[:, :, pt:pt + H, pl:pl + W]
+
+
+class AvgPool2d(Op):
+    saves = ("c", "c", "c", "c")
+    bw_name = "AvgPool2DBackward0"
+
+    @staticmethod
+    def forward(x, cfg, osz, div):
+        return avg_pool_forward(x, cfg, osz, div), (x.shape, cfg, osz, div)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x_shape, cfg, osz, div = saved
+        if not is_array(g):
+            return (_apply(AvgPool2dBackward, (g,), x_shape, cfg, osz, div),)
+        return (avg_pool_backward(g, x_shape, cfg, osz, div),)
+
+
+class AvgPool2dBackward(Op):
+    saves = ("c", "c", "c")
+
+    @staticmethod
+    def forward(g, x_shape, cfg, osz, div):
+        return np.ascontiguousarray(avg_pool_backward(g, x_shape, cfg, osz, div)), (cfg, osz, div)
+
+    @staticmethod
+    def backward(saved, c, needs):
+        cfg, osz, div = saved
+        if not is_array(c):
+            return (_apply(AvgPool2d, (c,), cfg, osz, div),)
+        return (avg_pool_forward(c, cfg, osz, div),)
+
+
+class AdaptiveMaxPool2d(Op):
+    """Variable windows gathered through index arrays (a window is padded by repeating its last
+    element, which cannot change a max); the gradient is scattered by flat index."""
+    saves = ("c", "c")
+    bw_name = "AdaptiveMaxPool2DBackward0"
+
+    @staticmethod
+    def forward(x, osz):
+        out, idx = adaptive_max_pool(x, osz)
+        return out, (x.shape, idx)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        shape, idx = saved
+        if not is_array(g):
+            return (_apply(MaxUnpool2d, (g,), idx, tuple(shape)),)
+        return (MaxUnpool2d.forward(g, idx, tuple(shape))[0],)
+
+
+def _adaptive_windows(n, o):
+    i = np.arange(o)
+    start = (i * n) // o
+    end = -((-(i + 1) * n) // o)
+    k = int((end - start).max())
+    win = np.minimum(start[:, None] + np.arange(k), end[:, None] - 1)
+    return win, k
+
+
+def adaptive_max_pool(x, osz):
+    N, C, H, W = x.shape
+    OH, OW = osz
+    wh, kh = _adaptive_windows(H, OH)
+    ww, kw = _adaptive_windows(W, OW)
+    flat = (wh[:, None, :, None] * W + ww[None, :, None, :]).reshape(OH, OW, kh * kw)
+    v = x.reshape(N, C, H * W)[:, :, flat]                  # (N, C, OH, OW, kh*kw)
+    a = np.argmax(v, axis=-1)[..., None]
+    if v.dtype.kind == "f":
+        nanpos = np.isnan(v)
+        if nanpos.any():
+            a = np.where(nanpos.any(-1, keepdims=True), np.argmax(nanpos, axis=-1)[..., None], a)
+    out = np.take_along_axis(v, a, -1)[..., 0]
+    idx = np.take_along_axis(np.broadcast_to(flat, v.shape), a, -1)[..., 0]
+    return out, idx
+
+
+class MaxUnpool2d(Op):
+    """Scatter-add of x into zeros of out_shape at flat plane indices idx (also the max pools'
+    gradient scatter). Duplicate indices accumulate."""
+    saves = ("c",)
+    bw_name = "MaxUnpool2DBackward0"
+
+    @staticmethod
+    def forward(x, idx, out_shape):
+        N, C = x.shape[0], x.shape[1]
+        plane = int(np.prod(out_shape[2:]))
+        out = np.zeros((N * C * plane,), x.dtype)
+        base = (np.arange(N * C, dtype=np.int64) * plane).reshape((N, C) + (1,) * (idx.ndim - 2))
+        np.add.at(out, (idx + base).ravel(), x.ravel())
+        return out.reshape(out_shape), (idx,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        (idx,) = saved
+        if not is_array(g):
+            return (_apply(PlaneGather, (g,), idx),)
+        return (PlaneGather.forward(g, idx)[0],)
+
+
+class PlaneGather(Op):
+    """out[n, c, ...] = x[n, c].flat[idx[n, c, ...]] (the adjoint of MaxUnpool2d)."""
+    saves = ("c", "c")
+
+    @staticmethod
+    def forward(x, idx):
+        N, C = x.shape[0], x.shape[1]
+        f = x.reshape(N, C, -1)
+        out = np.take_along_axis(f, idx.reshape(N, C, -1), 2).reshape(idx.shape)
+        return out, (idx, x.shape)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        idx, shape = saved
+        if not is_array(g):
+            return (_apply(MaxUnpool2d, (g,), idx, tuple(shape)),)
+        return (MaxUnpool2d.forward(g, idx, tuple(shape))[0],)
+
+
+# ---- public functions ------------------------------------------------------------------------
+
+def _pool_out(n, k, s, p, d, ceil_mode):
+    num = n + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)
+    o = num // s + 1
+    if ceil_mode and (o - 1) * s >= n + p:
+        o -= 1
+    return o
+
+
+def _pool_setup(name, input, kernel_size, stride, padding, dilation, ceil_mode, nd, is_max):
+    if input._data.ndim not in (nd + 1, nd + 2) or input._data.size == 0 and input._data.ndim == nd + 1:
+        raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
+    ks = _tup(kernel_size, nd, "kernel_size")
+    st = ks if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _tup(stride, nd, "stride")
+    p = _tup(padding, nd, "padding")
+    dil = _tup(dilation, nd, "dilation")
+    if min(ks) <= 0:
+        raise RuntimeError(f"kernel_size must be greater than zero, but got kernel_size={list(ks)}")
+    if min(st) <= 0:
+        raise RuntimeError(f"stride must be greater than zero, but got stride={list(st)}")
+    if min(dil) <= 0:
+        raise RuntimeError(f"dilation must be greater than zero, but got dilation={list(dil)}")
+    for k, a, d in zip(ks, p, dil):
+        if is_max and a > (d * (k - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={a}, "
+                               f"kernel_size={k} and dilation={d}")
+        if not is_max and a > k // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={a}, "
+                               f"kernel_size={k} and dilation={d}")
+    batched = input._data.ndim == nd + 2
+    x = input if batched else input.unsqueeze(0)
+    sp = x.shape[2:]
+    osz = tuple(_pool_out(n, k, s, a, d, ceil_mode) for n, k, s, a, d in zip(sp, ks, st, p, dil))
+    if min(osz) < 1:
+        raise RuntimeError(f"Given input size: ({'x'.join(map(str, (x.shape[1],) + tuple(sp)))}). Calculated output "
+                           f"size: ({'x'.join(map(str, (x.shape[1],) + osz))}). Output size is too small")
+    # bottom/right padding actually read by the windows (ceil_mode may run past the padding)
+    ends = tuple(max((o - 1) * s + d * (k - 1) + 1 - (n + a), 0)
+                 for o, s, d, k, n, a in zip(osz, st, dil, ks, sp, p))
+    if nd == 1:
+        x = x.unsqueeze(2)
+        cfg = (1, ks[0], 1, st[0], 0, 0, p[0], ends[0], 1, dil[0])
+        osz = (1, osz[0])
+    else:
+        cfg = (ks[0], ks[1], st[0], st[1], p[0], ends[0], p[1], ends[1], dil[0], dil[1])
+    return x, cfg, osz, batched
+
+
+def _finish(out, nd, batched):
+    if nd == 1:
+        out = out.squeeze(2)
+    return out if batched else out.squeeze(0)
+
+
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd):
+    x, cfg, osz, batched = _pool_setup(f"max_pool{nd}d", input, kernel_size, stride, padding, dilation,
+                                       ceil_mode, nd, True)
+    out = _unary(MaxPool2d, x, cfg, osz)
+    if not return_indices:
+        return _finish(out, nd, batched)
+    _, idx = max_pool_forward(x._data, cfg, osz, with_indices=True)
+    return _finish(out, nd, batched), _finish(_wrap(idx), nd, batched)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Matches `torch.nn.functional.max_pool1d`."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Matches `torch.nn.functional.max_pool2d` (first maximum wins ties, as in torch)."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, True, 1)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, True, 2)
+
+
+def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd):
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    x, cfg, osz, batched = _pool_setup(f"avg_pool{nd}d", input, kernel_size, stride, padding, 1, ceil_mode, nd,
+                                       False)
+    div = avg_divisor(x.shape[2], x.shape[3], cfg, osz, count_include_pad, divisor_override)
+    return _finish(_unary(AvgPool2d, x, cfg, osz, div), nd, batched)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Matches `torch.nn.functional.avg_pool1d`."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Matches `torch.nn.functional.avg_pool2d`."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling. Matches `torch.nn.functional.lp_pool2d`."""
+    kh, kw = _tup(kernel_size, 2)
+    out = avg_pool2d(input.pow(norm_type), (kh, kw), stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kh * kw).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Matches `torch.nn.functional.lp_pool1d`."""
+    out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kernel_size).pow(1.0 / norm_type)
+
+
+def _adaptive_setup(name, input, output_size, nd):
+    if input._data.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {list(input.shape)}")
+    if isinstance(output_size, (int, np.integer)) or output_size is None:
+        output_size = (output_size,) * nd
+    output_size = tuple(output_size)
+    if len(output_size) != nd:
+        raise RuntimeError(f"{name}: output_size must be {nd}")
+    sp = input.shape[-nd:]
+    osz = tuple(int(n if o is None else o) for o, n in zip(output_size, sp))
+    if any(o < 0 for o in osz):
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0 but received "
+                           f"{list(osz)}")
+    for i in range(1, input._data.ndim):
+        if input.shape[i] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input "
+                               f"has sizes {list(input.shape)} with dimension {i} being empty")
+    batched = input._data.ndim == nd + 2
+    x = input if batched else input.unsqueeze(0)
+    if nd == 1:
+        x = x.unsqueeze(2)
+        osz = (1,) + osz
+    return x, osz, batched
+
+
+def _adaptive_avg(input, output_size, nd):
+    x, osz, batched = _adaptive_setup(f"adaptive_avg_pool{nd}d", input, output_size, nd)
+    H, W = x.shape[2], x.shape[3]
+    OH, OW = osz
+    if OH and OW and H % OH == 0 and W % OW == 0:
+        kh, kw = H // OH, W // OW
+        if kh == 1 and kw == 1:
+            out = x * 1.0 if x._rg else _wrap(x._data.copy())
+        else:
+            cfg = (kh, kw, kh, kw, 0, 0, 0, 0, 1, 1)
+            out = _unary(AvgPool2d, x, cfg, osz, float(kh * kw))
+    else:
+        maps = ((2, adaptive_avg_matrix(H, OH)), (3, adaptive_avg_matrix(W, OW)))
+        out = _unary(AxisMaps, x, maps)
+    return _finish(out, nd, batched)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Matches `torch.nn.functional.adaptive_avg_pool1d`."""
+    return _adaptive_avg(input, output_size, 1)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Matches `torch.nn.functional.adaptive_avg_pool2d` (None keeps that size)."""
+    return _adaptive_avg(input, output_size, 2)
+
+
+def _adaptive_max(input, output_size, return_indices, nd):
+    x, osz, batched = _adaptive_setup(f"adaptive_max_pool{nd}d", input, output_size, nd)
+    out = _unary(AdaptiveMaxPool2d, x, osz)
+    if not return_indices:
+        return _finish(out, nd, batched)
+    if out._node is not None:
+        idx = out._node.saved[1]
+    else:
+        idx = adaptive_max_pool(x._data, osz)[1]
+    return _finish(out, nd, batched), _finish(_wrap(idx), nd, batched)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Matches `torch.nn.functional.adaptive_max_pool1d`."""
+    return _adaptive_max(input, output_size, return_indices, 1)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Matches `torch.nn.functional.adaptive_max_pool2d`."""
+    return _adaptive_max(input, output_size, return_indices, 2)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    return _adaptive_max(input, output_size, True, 1)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    return _adaptive_max(input, output_size, True, 2)
+
+
+def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
+    ks = _tup(kernel_size, nd, "kernel_size")
+    st = ks if stride is None else _tup(stride, nd, "stride")
+    p = _tup(padding, nd, "padding")
+    if input._data.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Input to max_unpooling{nd}d should be a {nd + 1}d or {nd + 2}d Tensor, but got a tensor "
+                           f"with {input._data.ndim} dimensions.")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) "
+                           f"but got indices tensor with shape: {list(indices.shape)}")
+    if indices._data.dtype != np.int64:
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype}")
+    sp = input.shape[-nd:]
+    default = tuple((n - 1) * s - 2 * a + k for n, s, a, k in zip(sp, st, p, ks))
+    if output_size is None:
+        out_sp = default
+    else:
+        out_sp = tuple(int(v) for v in output_size)[-nd:]
+        if len(out_sp) != nd:
+            raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} elements, but it has a "
+                             f"length of '{len(tuple(output_size))}'")
+        for o, d, s in zip(out_sp, default, st):
+            if o < d - s or o > d + s:
+                raise ValueError(f"invalid output_size \"{list(out_sp)}\" (dim {len(out_sp) - 1} must be between "
+                                 f"{d - s} and {d + s})")
+    batched = input._data.ndim == nd + 2
+    x = input if batched else input.unsqueeze(0)
+    idx = indices._data if batched else indices._data[None]
+    plane = int(np.prod(out_sp))
+    if idx.size and (idx.min() < 0 or idx.max() >= plane):
+        raise RuntimeError(f"Found an invalid max index: {int(idx.max())} (output volumes are of size "
+                           f"{'x'.join(map(str, out_sp))}")
+    out = _apply(MaxUnpool2d, (x,), idx, (x.shape[0], x.shape[1]) + out_sp)
+    return out if batched else out.squeeze(0)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Matches `torch.nn.functional.max_unpool1d`."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Matches `torch.nn.functional.max_unpool2d`."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2)
+
+
+# ---- torch.* forms whose behaviour differs from the F.* forms --------------------------------
+
+def torch_adaptive_max_pool1d(input, output_size):
+    """`torch.adaptive_max_pool1d`: always returns (values, indices), unlike `F.adaptive_max_pool1d`."""
+    return _adaptive_max(input, output_size, True, 1)

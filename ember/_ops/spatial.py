@@ -1,0 +1,673 @@
+"""Padding and resampling: pad, interpolate/upsample*, pixel_shuffle/unshuffle, unfold/fold (the public
+im2col), affine_grid and grid_sample. Kernels, the `torch.nn.functional` functions and their checks.
+
+Pads by reflection, replication or wrapping, nearest/linear/cubic interpolation and adaptive
+average pooling are one separable kernel, AxisMaps: along each axis, a gather by index or a small
+matrix product; its gradient applies the transposes (NOTE [ Adjoint ops ] in conv.py). The sliding
+window helpers (`_pad_fill`, `_offsets`) serve unfold/fold here and the pools (pooling.py).
+Pools and unfold take cfg = (kh, kw, sh, sw, pt, pb, pl, pr, dh, dw) and the output size.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .._tensor_base import _apply, _unary, _wrap
+from ._base import Op, b_matmul, b_transpose, is_array
+from .conv import _check_float, _tup
+
+__all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
+           "pixel_unshuffle", "unfold", "fold", "affine_grid", "grid_sample"]
+
+
+# ---- kernels ---------------------------------------------------------------------------------
+
+def _like_layout(shape, like, fill):
+    """An array of NCHW `shape` filled with `fill` (uninitialised for None), channels-last in memory
+    if `like` is."""
+    make = np.empty if fill is None else (np.zeros if fill == 0 else lambda s, d: np.full(s, fill, d))
+    if like.ndim == 4 and not like.flags.c_contiguous and like.transpose(0, 2, 3, 1).flags.c_contiguous:
+        N, C, H, W = shape
+        return make((N, H, W, C), like.dtype).transpose(0, 3, 1, 2)
+    return make(shape, like.dtype)
+
+
+def _pad_fill(x, pt, pb, pl, pr, fill):
+    if not (pt or pb or pl or pr):
+        return x
+    N, C, H, W = x.shape
+    xp = _like_layout((N, C, H + pt + pb, W + pl + pr), x, fill)
+    xp[:, :, pt:pt + H, pl:pl + W] = x
+    return xp
+
+
+def _offsets(cfg, osz):
+    """(slice_h, slice_w) of the padded input seen by each kernel offset, in row-major order."""
+    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = cfg
+    OH, OW = osz
+    he, we = sh * (OH - 1) + 1, sw * (OW - 1) + 1
+    return [(slice(i * dh, i * dh + he, sh), slice(j * dw, j * dw + we, sw))
+            for i in range(kh) for j in range(kw)]
+
+
+def unfold_forward(x, cfg, osz):
+    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = cfg
+    xp = _pad_fill(x, pt, pb, pl, pr, 0)
+    xp = np.ascontiguousarray(xp)
+    N, C = x.shape[0], x.shape[1]
+    OH, OW = osz
+    s0, s1, s2, s3 = xp.strides
+    win = as_strided(xp, (N, C, kh, kw, OH, OW), (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw))
+    return win.reshape(N, C * kh * kw, OH * OW)
+
+
+def fold_forward(cols, cfg, osz, out_hw):
+    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = cfg
+    N = cols.shape[0]
+    C = cols.shape[1] // (kh * kw)
+    H, W = out_hw
+    OH, OW = osz
+    c6 = cols.reshape(N, C, kh, kw, OH, OW)
+    out = np.zeros((N, C, H + pt + pb, W + pl + pr), cols.dtype)
+    for k, (a, b) in enumerate(_offsets(cfg, osz)):
+        out[:, :, a, b] += c6[:, :, k // kw, k % kw]
+    return out[:, :, pt:pt + H, pl:pl + W]
+
+
+class Im2col(Op):
+    saves = ("c", "c", "c")
+    bw_name = "Im2ColBackward0"
+
+    @staticmethod
+    def forward(x, cfg, osz):
+        return unfold_forward(x, cfg, osz), (cfg, osz, (x.shape[2], x.shape[3]))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        cfg, osz, hw = saved
+        if not is_array(g):
+            return (_apply(Fold, (g,), cfg, osz, hw),)
+        return (fold_forward(g, cfg, osz, hw),)
+
+
+class Fold(Op):
+    saves = ("c", "c")
+    bw_name = "Col2ImBackward0"
+
+    @staticmethod
+    def forward(cols, cfg, osz, out_hw):
+        return np.ascontiguousarray(fold_forward(cols, cfg, osz, out_hw)), (cfg, osz)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        cfg, osz = saved
+        if not is_array(g):
+            return (_apply(Im2col, (g,), cfg, osz),)
+        return (unfold_forward(g, cfg, osz),)
+
+
+def _crop_pad_slices(shape, pads):
+    """pads: ((lo, hi), ...) for the last len(pads) dims; negative values crop."""
+    lead = len(shape) - len(pads)
+    src, dst, out_shape = [slice(None)] * lead, [slice(None)] * lead, list(shape[:lead])
+    for (lo, hi), n in zip(pads, shape[lead:]):
+        m = n + lo + hi
+        out_shape.append(m)
+        src.append(slice(max(-lo, 0), n - max(-hi, 0)))
+        dst.append(slice(max(lo, 0), m - max(hi, 0)))
+    return tuple(src), tuple(dst), tuple(out_shape)
+
+
+class PadConstant(Op):
+    saves = ("c",)
+    bw_name = "ConstantPadNdBackward0"
+
+    @staticmethod
+    def forward(x, pads, value):
+        src, dst, shape = _crop_pad_slices(x.shape, pads)
+        out = np.full(shape, value, x.dtype)
+        out[dst] = x[src]
+        return out, (pads,)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        neg = tuple((-lo, -hi) for lo, hi in saved[0])
+        if not is_array(g):
+            return (_unary(PadConstant, g, neg, 0),)
+        return (PadConstant.forward(g, neg, 0)[0],)
+
+
+def _apply_map(x, axis, m):
+    """Apply along `axis` either an index map (ints: gather) or a matrix (out, in)."""
+    if m.dtype.kind == "i":
+        return np.take(x, m, axis=axis)
+    xm = np.moveaxis(x, axis, -1)
+    return np.moveaxis(np.matmul(xm, m.T.astype(x.dtype, copy=False)), -1, axis)
+
+
+def _map_matrix(m, n):
+    if m.dtype.kind != "i":
+        return m
+    p = np.zeros((m.shape[0], n), np.float64)
+    p[np.arange(m.shape[0]), m] = 1
+    return p
+
+
+class AxisMaps(Op):
+    """Separable linear resampling: along each listed axis, gather by index (pads by reflection,
+    replication or wrapping; nearest interpolation) or multiply by a small matrix (linear
+    interpolation, adaptive average pooling). The gradient applies the transposes."""
+    saves = ("c", "c")
+    bw_name = "UpsampleBackward0"
+
+    @staticmethod
+    def forward(x, maps):
+        out = x
+        for axis, m in maps:
+            out = _apply_map(out, axis, m)
+        return np.ascontiguousarray(out), (maps, x.shape)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        maps, shape = saved
+        for axis, m in reversed(maps):
+            mt = _map_matrix(m, shape[axis])
+            if not is_array(g):
+                nd = g.ndim
+                perm = list(range(nd))
+                perm[axis], perm[-1] = perm[-1], perm[axis]
+                perm = tuple(perm)
+                g = b_transpose(b_matmul(b_transpose(g, perm), mt.astype(g._data.dtype)), perm)
+            else:
+                g = np.moveaxis(np.matmul(np.moveaxis(g, axis, -1), mt.astype(g.dtype, copy=False)), -1, axis)
+        return (g,)
+
+
+def pad_index(n, lo, hi, mode):
+    """Source index of each output position along one axis for reflect/replicate/circular pads."""
+    i = np.arange(-lo, n + hi)
+    if mode == "replicate":
+        return np.clip(i, 0, n - 1)
+    if mode == "circular":
+        return np.mod(i, n)
+    # reflect (edge not repeated); pads are < n, so one fold suffices
+    i = np.abs(i)
+    return np.where(i > n - 1, 2 * (n - 1) - i, i)
+
+
+def interp_map(n_in, n_out, mode, align_corners, scale):
+    """Index map (nearest) or (n_out, n_in) weight matrix (linear) for one axis; `scale` is the
+    user's scale_factor when it sets the sampling step, else None."""
+    o = np.arange(n_out, dtype=np.float32)
+    if mode == "nearest" and n_out == 2 * n_in:     # torch's shortcut, whatever the scale
+        return np.arange(n_out) // 2
+    if mode in ("nearest", "nearest-exact"):
+        step = np.float32(1.0 / scale) if scale else np.float32(n_in / n_out)
+        src = np.floor((o + 0.5) * step) if mode == "nearest-exact" else np.floor(o * step)
+        return np.minimum(src.astype(np.int64), n_in - 1)
+    if mode == "cubic":
+        return _cubic_matrix(n_in, n_out, align_corners, scale)
+    if align_corners:
+        src = o * np.float32((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros_like(o)
+    else:
+        step = np.float32(1.0 / scale) if scale else np.float32(n_in / n_out)
+        src = np.maximum((o + np.float32(0.5)) * step - np.float32(0.5), np.float32(0))
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    lam = (src - i0).astype(np.float64)
+    m = np.zeros((n_out, n_in), np.float64)
+    r = np.arange(n_out)
+    np.add.at(m, (r, i0), 1 - lam)
+    np.add.at(m, (r, i1), lam)
+    return m
+
+
+def _cubic_matrix(n_in, n_out, align_corners, scale):
+    """torch's bicubic (Keys, A = -0.75) weights for one axis; taps outside are clamped to the edge."""
+    o = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        src = o * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros_like(o)
+    else:
+        step = np.float32(1.0 / scale) if scale else np.float32(n_in / n_out)
+        src = (o + 0.5) * float(step) - 0.5           # not clamped at 0 for cubic (as torch)
+    i0 = np.floor(src)
+    t = src - i0
+    A = -0.75
+
+    def near(d):   # |d| <= 1
+        return ((A + 2) * d - (A + 3)) * d * d + 1
+
+    def far(d):    # 1 < |d| < 2
+        return ((A * d - 5 * A) * d + 8 * A) * d - 4 * A
+
+    w = np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=1)
+    idx = np.clip(i0.astype(np.int64)[:, None] + np.arange(-1, 3), 0, n_in - 1)
+    m = np.zeros((n_out, n_in), np.float64)
+    np.add.at(m, (np.repeat(np.arange(n_out), 4), idx.ravel()), w.ravel())
+    return m
+
+
+def adaptive_avg_matrix(n, o):
+    i = np.arange(o)
+    start = (i * n) // o
+    end = -((-(i + 1) * n) // o)
+    j = np.arange(n)
+    inside = (j >= start[:, None]) & (j < end[:, None])
+    return inside / (end - start)[:, None]
+
+
+# grid_sample (spatial transformer)
+
+def _gs_unnormalize(c, size, align_corners):
+    # [-1, 1] -> pixel coordinates; returns (coords, d coords / d normalized)
+    # the same operation order as torch, so points on a border land exactly where torch's do
+    if align_corners:
+        return ((c + 1) / 2) * (size - 1), (size - 1) / 2
+    return ((c + 1) * size - 1) / 2, size / 2
+
+
+def _gs_reflect(c, lo2, hi2):
+    # reflect c into [lo2/2, hi2/2]; returns (coords, d out / d in = +-1)
+    if lo2 == hi2:
+        return np.zeros_like(c), np.zeros_like(c)
+    mn = lo2 / 2
+    span = (hi2 - lo2) / 2
+    x = c - mn
+    sign = np.where(x < 0, -1.0, 1.0).astype(c.dtype)
+    x = np.abs(x)
+    flips = np.floor(x / span)
+    extra = x - flips * span
+    even = (flips % 2) == 0
+    out = np.where(even, extra + mn, span - extra + mn)
+    d = np.where(even, sign, -sign)
+    return out.astype(c.dtype, copy=False), d
+
+
+def _gs_coords(c, size, padding_mode, align_corners):
+    """Pixel coordinates for one axis after padding-mode handling, and d coords / d grid."""
+    x, scale = _gs_unnormalize(c, size, align_corners)
+    d = np.full_like(x, scale)
+    if padding_mode == "border":
+        inside = (x > 0) & (x < size - 1)     # torch: the borders themselves get no gradient
+        x = np.clip(x, 0, size - 1)
+        d = d * inside
+    elif padding_mode == "reflection":
+        if align_corners:
+            x, dr = _gs_reflect(x, 0, 2 * (size - 1))
+        else:
+            x, dr = _gs_reflect(x, -1, 2 * size - 1)
+        d = d * dr
+        inside = (x > 0) & (x < size - 1)     # torch: the borders themselves get no gradient
+        x = np.clip(x, 0, size - 1)
+        d = d * inside
+    return x, d
+
+
+class GridSample2d(Op):
+    """out[n, c, i, j] = input[n, c] sampled at grid[n, i, j] = (x, y) in [-1, 1] (bilinear or nearest)."""
+    saves = ("x0", "x1", "c")
+    bw_name = "GridSampler2DBackward0"
+
+    @staticmethod
+    def _corners(shape, gx, gy, mode, padding_mode, align_corners):
+        N, C, H, W = shape
+        x, dx = _gs_coords(gx, W, padding_mode, align_corners)
+        y, dy = _gs_coords(gy, H, padding_mode, align_corners)
+        if mode == "nearest":
+            xs, ys = np.rint(x), np.rint(y)
+            corners = [(ys, xs, np.ones_like(x))]
+            return corners, None
+        x0, y0 = np.floor(x), np.floor(y)
+        wx1, wy1 = x - x0, y - y0
+        wx0, wy0 = 1 - wx1, 1 - wy1
+        corners = [(y0, x0, wy0 * wx0), (y0, x0 + 1, wy0 * wx1), (y0 + 1, x0, wy1 * wx0), (y0 + 1, x0 + 1, wy1 * wx1)]
+        # d weight / d x and d weight / d y of each corner
+        dw = [(-wx0, -wy0), (-wx1, wy0), (wx0, -wy1), (wx1, wy1)]     # (d w / d y, d w / d x) per corner
+        return corners, (dw, dx, dy)
+
+    @staticmethod
+    def _gather(inp, yy, xx):
+        N, C, H, W = inp.shape
+        valid = (xx >= 0) & (xx <= W - 1) & (yy >= 0) & (yy <= H - 1)
+        idx = (np.clip(yy, 0, H - 1) * W + np.clip(xx, 0, W - 1)).astype(np.intp)       # (N, Ho, Wo)
+        flat = inp.reshape(N, C, H * W)
+        v = np.take_along_axis(flat, idx.reshape(N, 1, -1), axis=2).reshape((N, C) + idx.shape[1:])
+        return v, valid, idx
+
+    @staticmethod
+    def forward(inp, grid, mode, padding_mode, align_corners):
+        gx, gy = grid[..., 0], grid[..., 1]
+        corners, _ = GridSample2d._corners(inp.shape, gx, gy, mode, padding_mode, align_corners)
+        out = None
+        for yy, xx, w in corners:
+            v, valid, _ = GridSample2d._gather(inp, yy, xx)
+            term = v * (w * valid)[:, None].astype(inp.dtype, copy=False)
+            out = term if out is None else out + term
+        return out.astype(inp.dtype, copy=False), (inp, grid, (mode, padding_mode, align_corners))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        inp, grid, (mode, padding_mode, align_corners) = saved
+        if not is_array(g):
+            raise NotImplementedError("ember: double backward (create_graph=True) through grid_sample is not "
+                                      "implemented")
+        N, C, H, W = inp.shape
+        gx, gy = grid[..., 0], grid[..., 1]
+        corners, deriv = GridSample2d._corners(inp.shape, gx, gy, mode, padding_mode, align_corners)
+        gi = np.zeros((N * H * W, C), inp.dtype) if needs[0] else None
+        ggx = np.zeros(gx.shape, inp.dtype) if needs[1] and deriv is not None else None
+        ggy = np.zeros(gy.shape, inp.dtype) if ggx is not None else None
+        base = (np.arange(N) * (H * W)).reshape(N, 1, 1)
+        for k, (yy, xx, w) in enumerate(corners):
+            v, valid, idx = GridSample2d._gather(inp, yy, xx)
+            if gi is not None:
+                vals = g * (w * valid)[:, None]                      # (N, C, Ho, Wo)
+                np.add.at(gi, (idx + base).reshape(-1), vals.transpose(0, 2, 3, 1).reshape(-1, C))
+            if ggx is not None:
+                s = (g * v).sum(1) * valid                           # (N, Ho, Wo)
+                dwy, dwx = deriv[0][k]
+                ggx += s * dwx
+                ggy += s * dwy
+        ginp = gi.reshape(N, H, W, C).transpose(0, 3, 1, 2) if gi is not None else None
+        ggrid = None
+        if needs[1]:
+            if ggx is None:
+                ggrid = np.zeros(grid.shape, grid.dtype)
+            else:
+                ggrid = np.stack([ggx * deriv[1], ggy * deriv[2]], axis=-1).astype(grid.dtype, copy=False)
+        return ginp, ggrid
+
+
+# ---- public functions ------------------------------------------------------------------------
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last len(pad)//2 dims (last dim first); constant pads may be negative (crop).
+    Matches `torch.nn.functional.pad`."""
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    n = len(pad) // 2
+    nd = input._data.ndim
+    if n > nd:
+        raise RuntimeError("Padding length should be less than or equal to two times the input dimension but got "
+                           f"padding length {len(pad)} and input of dimension {nd}")
+    pads = tuple((pad[2 * i], pad[2 * i + 1]) for i in range(n))[::-1]     # outermost padded dim first
+    if mode == "constant":
+        shape = input.shape
+        for (lo, hi), s in zip(pads, shape[nd - n:]):
+            if s + lo + hi < 0:
+                raise RuntimeError(f"The input size {s}, plus negative padding {lo} and {hi} resulted in a negative "
+                                   f"output size, which is invalid. Check dimension {nd - n} of your input.")
+        return _unary(PadConstant, input, pads, 0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise ValueError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    if not ((n == 1 and nd in (2, 3)) or (n == 2 and nd in (3, 4)) or (n == 3 and nd in (4, 5))):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {nd}D input tensor.\nSupported combinations for "
+            "non-constant padding:\n  - 2D or 3D input: padding size = 2 (pads last dimension)\n  - 3D or 4D input: "
+            "padding size = 4 (pads last 2 dimensions)\n  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    maps = []
+    for i, (lo, hi) in enumerate(pads):
+        axis = nd - n + i
+        s = input.shape[axis]
+        if mode == "reflect" and (lo >= s or hi >= s):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
+                               f"but got: padding ({lo}, {hi}) at dimension {axis} of input {list(input.shape)}")
+        if mode == "circular" and (lo > s or hi > s):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if mode == "replicate" and s == 0:
+            raise RuntimeError(f"Expected input to have non-zero size for dimension {axis}")
+        if lo or hi:
+            if lo < 0 or hi < 0:
+                raise RuntimeError(f"negative padding is not supported for mode {mode}")
+            maps.append((axis, pad_index(s, lo, hi, mode)))
+    if not maps:
+        return input * 1 if input._rg else _wrap(input._data.copy())
+    return _unary(AxisMaps, input, tuple(maps))
+
+
+_INTERP_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resample the spatial dims: modes nearest, nearest-exact, linear, bilinear, bicubic (with
+    align_corners), area; antialias is not supported. Matches `torch.nn.functional.interpolate`."""
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating modes: "
+                             "linear | bilinear | bicubic | trilinear")
+    elif mode in _INTERP_DIMS:
+        if align_corners is None:
+            align_corners = False
+    else:
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+                                  f"{input._data.ndim}D) for the modes: nearest | linear | bilinear | bicubic | "
+                                  f"trilinear | area | nearest-exact (got {mode})")
+    if antialias:
+        raise NotImplementedError(f"ember: interpolate(mode={mode!r}, antialias=True) is not implemented")
+    nd = input._data.ndim - 2
+    if nd < 1:
+        raise ValueError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input._data.ndim}D) for the "
+                         f"modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact "
+                         f"(got {mode})")
+    if mode in _INTERP_DIMS and _INTERP_DIMS[mode] != nd:
+        raise NotImplementedError(f"Got {input._data.ndim}D input, but {mode} mode needs {_INTERP_DIMS[mode] + 2}D "
+                                  f"input")
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    sp = tuple(input.shape[2:])
+    scales = [None] * nd
+    if size is not None:
+        if isinstance(size, (list, tuple)):
+            if len(size) != nd:
+                raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input "
+                                 f"with spatial dimensions of {list(sp)} and output size of {list(size)}. Please "
+                                 f"provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, "
+                                 f"...,oK) format.")
+            out = tuple(int(s) for s in size)
+        else:
+            out = (int(size),) * nd
+    elif scale_factor is not None:
+        sf = tuple(float(s) for s in scale_factor) if isinstance(scale_factor, (list, tuple)) else \
+            (float(scale_factor),) * nd
+        if len(sf) != nd:
+            raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input "
+                             f"with spatial dimensions of {list(sp)} and scale_factor of shape {list(sf)}. Please "
+                             f"provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, "
+                             f"...,sK) format.")
+        out = tuple(int(math.floor(n * s)) for n, s in zip(sp, sf))
+        if not recompute_scale_factor:
+            scales = list(sf)
+    else:
+        raise ValueError("either size or scale_factor should be defined")
+    if min(out) <= 0:
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({', '.join(map(str, sp))}) "
+                           f"and output ({', '.join(map(str, out))})")
+    maps = []
+    for i, (n, o) in enumerate(zip(sp, out)):
+        if mode == "area":
+            maps.append((2 + i, adaptive_avg_matrix(n, o)))
+        elif n == o and (mode == "nearest" or scales[i] in (None, 1.0)):
+            continue
+        else:
+            kind = mode if mode in ("nearest", "nearest-exact") else ("cubic" if mode == "bicubic" else "linear")
+            maps.append((2 + i, interp_map(n, o, kind, align_corners, scales[i])))
+    if not maps:
+        return input * 1 if input._rg else _wrap(input._data.copy())
+    return _unary(AxisMaps, input, tuple(maps))
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def _shuffle_factor(input, factor, fname, argname):
+    """pixel_(un)shuffle's checks of the input rank and of the factor; the factor as an int."""
+    r = int(factor)
+    if input._data.ndim < 3:
+        raise RuntimeError(f"{fname} expects input to have at least 3 dimensions, but got input with "
+                           f"{input._data.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"{fname} expects a positive {argname}, but got {r}")
+    return r
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C*r*r, H, W) -> (*, C, H*r, W*r). Matches `torch.nn.functional.pixel_shuffle`."""
+    r = _shuffle_factor(input, upscale_factor, "pixel_shuffle", "upscale_factor")
+    *lead, C, H, W = input.shape
+    if C % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+                           f"upscale_factor, but input.size(-3)={C} is not divisible by {r * r}")
+    nl = len(lead)
+    x = input.reshape(*lead, C // (r * r), r, r, H, W)
+    perm = tuple(range(nl)) + tuple(nl + i for i in (0, 3, 1, 4, 2))
+    return x.permute(*perm).reshape(*lead, C // (r * r), H * r, W * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H*r, W*r) -> (*, C*r*r, H, W). Matches `torch.nn.functional.pixel_unshuffle`."""
+    r = _shuffle_factor(input, downscale_factor, "pixel_unshuffle", "downscale_factor")
+    *lead, C, H, W = input.shape
+    if H % r or W % r:
+        which, val = ("height", H) if H % r else ("width", W)
+        raise RuntimeError(f"pixel_unshuffle expects {which} to be divisible by downscale_factor, but input.size(-"
+                           f"{2 if H % r else 1})={val} is not divisible by {r}")
+    nl = len(lead)
+    x = input.reshape(*lead, C, H // r, r, W // r, r)
+    perm = tuple(range(nl)) + tuple(nl + i for i in (0, 2, 4, 1, 3))
+    return x.permute(*perm).reshape(*lead, C * r * r, H // r, W // r)
+
+
+def _im2col_cfg(kernel_size, dilation, padding, stride):
+    ks = _tup(kernel_size, 2, "kernel_size")
+    d = _tup(dilation, 2, "dilation")
+    p = _tup(padding, 2, "padding")
+    s = _tup(stride, 2, "stride")
+    if min(ks) <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {ks[0]} kernel_width: "
+                           f"{ks[1]}")
+    if min(s) <= 0:
+        raise RuntimeError(f"stride should be greater than zero, but got stride_height: {s[0]} stride_width: {s[1]}")
+    if min(d) <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilation_height: {d[0]} dilation_width: "
+                           f"{d[1]}")
+    if min(p) < 0:
+        raise RuntimeError(f"padding should be non-negative, but got pad_height: {p[0]} pad_width: {p[1]}")
+    return ks, d, p, s
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Sliding local blocks: (N, C, H, W) -> (N, C*kh*kw, L). Matches `torch.nn.functional.unfold`."""
+    if input._data.ndim not in (3, 4):
+        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input._data.ndim}D)")
+    ks, d, p, s = _im2col_cfg(kernel_size, dilation, padding, stride)
+    batched = input._data.ndim == 4
+    x = input if batched else input.unsqueeze(0)
+    H, W = x.shape[2], x.shape[3]
+    osz = tuple((n + 2 * a - dd * (k - 1) - 1) // ss + 1 for n, a, dd, k, ss in zip((H, W), p, d, ks, s))
+    if min(osz) < 1:
+        raise RuntimeError(f"Given input with spatial size ({H}, {W}), kernel_size=({ks[0]}, {ks[1]}), "
+                           f"dilation=({d[0]}, {d[1]}), padding=({p[0]}, {p[1]}), calculated shape of the array of "
+                           f"sliding blocks as ({osz[0]}, {osz[1]}), but its components must be at least one.")
+    cfg = (ks[0], ks[1], s[0], s[1], p[0], p[0], p[1], p[1], d[0], d[1])
+    out = _unary(Im2col, x, cfg, osz)
+    return out if batched else out.squeeze(0)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Sum sliding local blocks back into an image (the adjoint of unfold). Matches `torch.nn.functional.fold`."""
+    if input._data.ndim not in (2, 3):
+        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
+                                  f"(got {input._data.ndim}D)")
+    ks, d, p, s = _im2col_cfg(kernel_size, dilation, padding, stride)
+    oh, ow = _tup(output_size, 2, "output_size")
+    batched = input._data.ndim == 3
+    x = input if batched else input.unsqueeze(0)
+    osz = tuple((n + 2 * a - dd * (k - 1) - 1) // ss + 1 for n, a, dd, k, ss in zip((oh, ow), p, d, ks, s))
+    if x.shape[1] % (ks[0] * ks[1]):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
+                           f"got input.size(1)={x.shape[1]} and kernel_size=({ks[0]}, {ks[1]})")
+    if x.shape[2] != osz[0] * osz[1]:
+        raise RuntimeError(f"Given output_size=({oh}, {ow}), kernel_size=({ks[0]}, {ks[1]}), dilation=({d[0]}, {d[1]}),"
+                           f" padding=({p[0]}, {p[1]}), stride=({s[0]}, {s[1]}), expected size of input's dimension 2 "
+                           f"to match the calculated number of sliding blocks {osz[0]} * {osz[1]} = "
+                           f"{osz[0] * osz[1]}, but got input.size(2)={x.shape[2]}.")
+    cfg = (ks[0], ks[1], s[0], s[1], p[0], p[0], p[1], p[1], d[0], d[1])
+    out = _unary(Fold, x, cfg, osz, (oh, ow))
+    return out if batched else out.squeeze(0)
+
+
+def affine_grid(theta, size, align_corners=None):
+    """Sampling grid (N, H, W, 2) of the 2-D affine maps `theta` (N, 2, 3). Matches
+    `torch.nn.functional.affine_grid` (4-D sizes); differentiable in theta."""
+    if align_corners is None:
+        align_corners = False
+    if not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = tuple(int(s) for s in size)
+    if len(size) != 4:
+        raise NotImplementedError("ember: affine_grid supports 4-D sizes (N, C, H, W) only")
+    if theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3):
+        raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {list(size)}. Got "
+                         f"{list(theta.shape)}.")
+    if theta.shape[0] != size[0]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{size[0]}, 3] but got: "
+                           f"[{theta.shape[0]}, 3].")
+    N, _, H, W = size
+    dt = theta._data.dtype
+
+    def lin(n):
+        # torch's linspace (symmetric halves) and its `* (n - 1) / n`, op for op, so that points on the
+        # border land exactly where torch's do
+        if n <= 1:
+            return np.zeros(n, dt)
+        step = float(dt.type(2) / dt.type(n - 1))
+        i = np.arange(n, dtype=np.float64)      # products exact in float64, one rounding: torch's fused multiply-add
+        v = np.where(i < n // 2, -1.0 + i * step, 1.0 - (n - 1 - i) * step).astype(dt)
+        return v if align_corners else (v * dt.type(n - 1)) / dt.type(n)
+    base = np.empty((H, W, 3), dt)
+    base[..., 0] = lin(W)
+    base[..., 1] = lin(H)[:, None]
+    base[..., 2] = 1
+    grid = _wrap(base.reshape(1, H * W, 3)) @ theta.transpose(1, 2)      # (N, H*W, 2)
+    return grid.reshape(N, H, W, 2)
+
+
+def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros", align_corners=None):
+    """Sample `input` (N, C, H, W) at the normalised locations `grid` (N, Ho, Wo, 2). Matches
+    `torch.nn.functional.grid_sample` for 4-D inputs, modes bilinear/nearest, padding zeros/border/reflection."""
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
+                         f"got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+                         f"'reflection', but got: '{padding_mode}'")
+    if mode == "bicubic":
+        raise NotImplementedError("ember: grid_sample mode='bicubic' is not supported")
+    if align_corners is None:
+        align_corners = False
+    if input.ndim != 4:
+        raise NotImplementedError("ember: grid_sample supports 4-D inputs only")
+    if grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size 2 in last dimension and the same batch size "
+                           f"as input, but got input with sizes {list(input.shape)} and grid with sizes "
+                           f"{list(grid.shape)}")
+    _check_float(input, "grid_sampler_2d_cpu_kernel_impl")
+    if grid._data.dtype != input._data.dtype:
+        raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but input has "
+                           f"{input.dtype} and grid has {grid.dtype}")
+    return _apply(GridSample2d, (input, grid), mode, padding_mode, bool(align_corners))
