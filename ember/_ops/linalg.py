@@ -770,7 +770,7 @@ def linalg_matrix_exp(A):
     s = max(0, int(np.ceil(np.log2(norm1 / 5.371920351148152)))) if norm1 > 0 else 0
     X = A / (2.0 ** s) if s else A
     b = _PADE13
-    I = _eye(n, A._data.dtype)  # noqa: E741
+    I = _eye(n, A._data.dtype)
     X2 = X @ X
     X4 = X2 @ X2
     X6 = X4 @ X2

@@ -384,15 +384,17 @@ def _check_same_type(a, b):
 
 def matmul(input, other, *, out=None):
     """Matrix product with broadcast batch dims (1-D operands act as vectors). Matches `torch.matmul`."""
-    _need_tensor(input, "matmul", "input", 1)
-    _need_tensor(other, "matmul", "other", 1)
+    if not (isinstance(input, TensorBase) and isinstance(other, TensorBase)):
+        _need_tensor(input, "matmul", "input", 1)
+        _need_tensor(other, "matmul", "other", 1)
     r = _matmul(input, other, None)
     return r if out is None else write_out(r, out)
 
 
 def mm(input, mat2, *, out=None):
     """Product of two matrices (no broadcasting). Matches `torch.mm`."""
-    _need_tensor(mat2, "mm", "mat2")
+    if not isinstance(mat2, TensorBase):
+        _need_tensor(mat2, "mm", "mat2")
     if input._data.ndim != 2:
         raise RuntimeError(f"self must be a matrix, got {input._data.ndim}-D tensor")
     if mat2._data.ndim != 2:
@@ -403,7 +405,8 @@ def mm(input, mat2, *, out=None):
 
 def bmm(input, mat2, *, out=None):
     """Batched product of two 3-D tensors. Matches `torch.bmm`."""
-    _need_tensor(mat2, "bmm", "mat2")
+    if not isinstance(mat2, TensorBase):
+        _need_tensor(mat2, "bmm", "mat2")
     if input._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2._data.ndim != 3:
@@ -417,7 +420,8 @@ def bmm(input, mat2, *, out=None):
 
 def mv(input, vec, *, out=None):
     """Matrix-vector product. Matches `torch.mv`."""
-    _need_tensor(vec, "mv", "vec")
+    if not isinstance(vec, TensorBase):
+        _need_tensor(vec, "mv", "vec")
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
     if input._data.shape[1] != vec._data.shape[0]:

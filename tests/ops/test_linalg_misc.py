@@ -253,3 +253,16 @@ def test_namespaces_and_methods_alias_one_function():
     assert ember.Tensor.svd is ember.svd and ember.Tensor.cross is ember.cross
     assert ember.Tensor.addmm_ is not None and not hasattr(ember.Tensor, "inner_dot")
     assert LA.vector_norm is ember.linalg.vector_norm and ember.renorm is ember.Tensor.renorm
+
+
+def test_api_surface_matches_torch(torch):
+    """Every function of the two families is at top level, and Tensor has the method (and in-place) forms
+    torch has; every ember.linalg name exists in torch.linalg."""
+    from ember._ops import linalg as fam_linalg
+    from ember._ops import matmul as fam_matmul
+    names = fam_matmul.__all__ + fam_linalg.__all__
+    assert [n for n in names if not hasattr(ember, n) or not hasattr(torch, n)] == []
+    missing = [n for n in names if hasattr(torch.Tensor, n) and not hasattr(ember.Tensor, n)]
+    missing += [n + "_" for n in names if hasattr(torch.Tensor, n + "_") and not hasattr(ember.Tensor, n + "_")]
+    assert missing == []
+    assert [n for n in LA.__all__ if not hasattr(torch.linalg, n)] == []
