@@ -14,6 +14,8 @@ from ._ops.arith import *  # noqa: F401,F403
 from ._ops.unary import *  # noqa: F401,F403
 from ._ops.binary import *  # noqa: F401,F403
 from ._ops.special import *  # noqa: F401,F403
+from ._ops.matmul import *  # noqa: F401,F403
+from ._ops.linalg import *  # noqa: F401,F403
 from ._methods.pointwise import PointwiseMixin as _PM
 
 relu, relu_ = _PM.relu, _PM.relu_
@@ -25,7 +27,6 @@ from ._functional_shape import *  # noqa
 # ---------------------------------------------------------------------------------------------
 # Runtime settings, constants and small helpers that everyday scripts call at top level.
 # ---------------------------------------------------------------------------------------------
-import builtins as _builtins
 import math as _math
 import os as _os
 
@@ -289,38 +290,6 @@ def is_autocast_enabled(device_type=None) -> bool:
     return False
 
 
-# ---- older linear-algebra spellings (torch.svd returns V, not Vh) ----
-def svd(input, some=True, compute_uv=True, *, out=None):
-    """(U, S, V) with input = U diag(S) V^T. Matches `torch.svd` (some=False: square U and V)."""
-    from . import linalg
-    if not compute_uv:
-        S = linalg.svdvals(input)
-        m, n = input.shape[-2:]
-        zu = _wrap(np.zeros(tuple(input.shape[:-2]) + (m, m if not some else min(m, n)), input._data.dtype))
-        zv = _wrap(np.zeros(tuple(input.shape[:-2]) + (n, n if not some else min(m, n)), input._data.dtype))
-        return _SVD(zu, S, zv)
-    U, S, Vh = linalg.svd(input, full_matrices=not some)
-    return _SVD(U, S, Vh.mT)
-
-
-def _svd_type():
-    from collections import namedtuple
-    return namedtuple("torch_return_types_svd", ["U", "S", "V"])
-
-
-_SVD = _svd_type()
-
-
-def qr(input, some=True, *, out=None):
-    from . import linalg
-    return linalg.qr(input, mode="reduced" if some else "complete")
-
-
-def pinverse(input, rcond=1e-15):
-    from . import linalg
-    return linalg.pinv(input, rtol=rcond)
-
-
 # ---- window functions ----
 def _window(name, window_length, periodic, dtype, requires_grad, fn):
     if window_length < 0:
@@ -434,42 +403,3 @@ def typename(obj) -> str:
 
 def is_storage(obj) -> bool:
     return False
-
-
-def matrix_exp(input):
-    from . import linalg
-    return linalg.matrix_exp(input)
-
-
-def cholesky_solve(input, input2, upper=False, *, out=None):
-    """Solve A X = B given B (`input`) and the Cholesky factor of A (`input2`). Matches `torch.cholesky_solve`."""
-    from . import linalg
-    L = input2.mT if upper else input2
-    y = linalg.solve_triangular(L, input, upper=False)
-    return linalg.solve_triangular(L.mT, y, upper=True)
-
-
-def cholesky_inverse(input, upper=False, *, out=None):
-    """Inverse of A from its Cholesky factor. Matches `torch.cholesky_inverse`."""
-    from ._creation import eye
-    n = input.shape[-1]
-    ident = eye(n, dtype=input.dtype).expand(*input.shape)
-    return cholesky_solve(ident, input, upper)
-
-
-def renorm(input, p, dim, maxnorm, *, out=None):
-    """Rescale each slice along `dim` whose p-norm exceeds `maxnorm` to norm `maxnorm`. Matches `torch.renorm`."""
-    from . import linalg
-    x = _t(input)
-    nd = x.dim()
-    if nd <= 1:
-        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {nd} dimensions")
-    if p <= 0:
-        raise RuntimeError("renorm: non-positive-norm not supported")
-    if maxnorm < 0:
-        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
-    d = dim % nd
-    others = tuple(i for i in _builtins.range(nd) if i != d)
-    norms = linalg.vector_norm(x, p, dim=others, keepdim=True)
-    factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
-    return x * factor

@@ -8,7 +8,6 @@ engine (`backward`) and registers the class with the recording hooks (NOTE [ The
 from __future__ import annotations
 
 from . import _tensor_base
-from ._methods.linalg import LinalgMixin
 from ._methods.misc import MiscMixin
 from ._methods.pointwise import PointwiseMixin
 from ._methods.reduction import ReductionMixin
@@ -16,6 +15,8 @@ from ._methods.shape import ShapeMixin
 from ._ops.arith import ArithMethods
 from ._ops.binary import BinaryMethods
 from ._ops.convert import ConvertMethods
+from ._ops.linalg import LinalgMethods
+from ._ops.matmul import MatmulMethods
 from ._ops.special import SpecialMethods
 from ._ops.unary import UnaryMethods
 from ._tensor_base import Size, TensorBase
@@ -25,7 +26,7 @@ __all__ = ["Tensor", "Size"]
 
 
 class Tensor(TensorBase, ConvertMethods, ArithMethods, UnaryMethods, BinaryMethods, SpecialMethods, PointwiseMixin,
-             ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin):
+             ReductionMixin, ShapeMixin, MatmulMethods, LinalgMethods, MiscMixin):
     """A multi-dimensional array that records the operations applied to it. Matches `torch.Tensor`.
 
     `Tensor(data)` copies `data` as float32 (torch's legacy constructor); `Tensor(2, 3)` makes an

@@ -5,7 +5,7 @@ import collections
 
 __all__ = ["max", "min", "median", "nanmedian", "mode", "kthvalue", "topk", "sort", "cummax", "cummin", "aminmax",
            "frexp", "histogram", "svd", "qr", "linalg_svd", "linalg_slogdet", "linalg_qr", "linalg_eigh",
-           "linalg_inv_ex", "linalg_cholesky_ex", "linalg_lstsq"]
+           "linalg_inv_ex", "linalg_cholesky_ex", "linalg_lstsq", "slogdet"]
 
 
 def _rt(name, fields=("values", "indices")):
@@ -38,3 +38,4 @@ linalg_eigh = _rt("linalg_eigh", ("eigenvalues", "eigenvectors"))
 linalg_inv_ex = _rt("linalg_inv_ex", ("inverse", "info"))
 linalg_cholesky_ex = _rt("linalg_cholesky_ex", ("L", "info"))
 linalg_lstsq = _rt("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
+slogdet = _rt("slogdet", ("sign", "logabsdet"))

@@ -260,10 +260,6 @@ class ReductionMixin:
         src = _float_of(self)
         return _unary(R.Logsumexp, src, _axes(dim, src._data.ndim), keepdim)
 
-    # ---- norms -------------------------------------------------------------------------------------
-    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        return _F().norm(self, p, dim, keepdim, dtype=dtype)
-
     # ---- boolean reductions --------------------------------------------------------------------------
     def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts

@@ -78,11 +78,11 @@ def B(name, dom0=ANY, dom1=ANY, **kw):
 
 
 def _vn(L):
-    return L.linalg.vector_norm if L.__name__ == "torch" else L._functional_math._vector_norm
+    return L.linalg.vector_norm
 
 
 def _mn(L):
-    return L.linalg.matrix_norm if L.__name__ == "torch" else L._functional_math._matrix_norm
+    return L.linalg.matrix_norm
 
 
 R3 = unary_samples(ANY, [(3, 4, 5)])

@@ -294,4 +294,7 @@ SPECS = [
     Spec("matrix_exp", lambda m, a: m.linalg.matrix_exp(a), [(r(3, 3),), (r(2, 2, 2) * 4,)], atol=1e-4,
          rtol=1e-4),
     Spec("multi_dot", lambda m, a, b, c: m.linalg.multi_dot([a, b, c]), [(r(3), r(3, 4), r(4, 2))]),
+    Spec("renorm", lambda m, x: m.renorm(x, 2, 0, 1.5), [(r(3, 4),), (r(2, 3, 2),)], atol=1e-4, rtol=1e-4),
+    Spec("renorm_p_inf", lambda m, x: x.renorm(float("inf"), 1, 1.0), [(r(3, 4),)], atol=1e-4, rtol=1e-4),
+    Spec("renorm_p3", lambda m, x: m.renorm(x, 3, -1, 0.7), [(r(2, 3, 2),)], atol=1e-4, rtol=1e-4),
 ]

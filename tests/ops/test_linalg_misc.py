@@ -119,7 +119,7 @@ def test_einsum_double_backward(torch):
 
 @pytest.mark.parametrize("name", ["inv", "det", "solve", "gather", "index_select", "diagonal", "unfold", "flip",
                                   "repeat", "cat", "cross", "tril", "einsum", "scatter_add", "masked_scatter",
-                                  "index_put", "take_along_dim", "diag_embed"])
+                                  "index_put", "take_along_dim", "diag_embed", "renorm"])
 def test_double_backward(name, torch):
     """gradgradcheck for ops whose backward is written with differentiable ops."""
     fns = {
@@ -141,6 +141,7 @@ def test_double_backward(name, torch):
         "index_put": lambda m, x: x.index_put((m.tensor([0, 2]),), x[1] ** 2) ** 2,
         "take_along_dim": lambda m, x: m.take_along_dim(x, m.tensor([[1], [0], [2]]), 1) ** 3,
         "diag_embed": lambda m, x: x.diag_embed(1) ** 2,
+        "renorm": lambda m, x: m.renorm(x, 3, 0, 1.0) ** 2,
     }
     x = ember.tensor(SQ, requires_grad=True)
     assert ember.autograd.gradgradcheck(lambda t: fns[name](ember, t), (x,))
@@ -164,3 +165,104 @@ def test_out_argument_is_written_like_torch(fn, torch):
         assert r is out
         res.append(out.numpy().copy())
     np.testing.assert_array_equal(res[1], res[0])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m, out: m.cholesky_solve(m.eye(3, dtype=m.float64), m.tensor(SQ).tril() + 4 * m.eye(3, dtype=m.float64),
+                                    out=out),
+    lambda m, out: m.cholesky_inverse(m.tensor(SQ).triu() + 4 * m.eye(3, dtype=m.float64), True, out=out),
+    lambda m, out: m.renorm(m.tensor(A[0]), 2, 0, 1.0, out=out),
+    lambda m, out: m.linalg.multi_dot([m.tensor(SQ[0]), m.tensor(SQ), m.tensor(SQ)], out=out),
+    lambda m, out: m.linalg.matrix_power(m.tensor(SQ), 3, out=out),
+    lambda m, out: m.addmv(m.tensor(SQ[0]), m.tensor(SQ), m.tensor(SQ[1]), beta=0.5, out=out),
+])
+def test_out_argument_of_linalg_functions(fn, torch):
+    res = []
+    for m in (torch, ember):
+        out = m.empty(0, dtype=m.float64)
+        assert fn(m, out) is out
+        res.append(out.numpy().copy())
+    np.testing.assert_allclose(res[1], res[0], rtol=1e-10, atol=1e-12)
+
+
+def test_result_types_are_torchs(torch):
+    spd = SQ @ SQ.T + 3 * np.eye(3)
+    calls = [lambda m, x: m.svd(x), lambda m, x: m.linalg.svd(x), lambda m, x: m.slogdet(x),
+             lambda m, x: m.linalg.slogdet(x), lambda m, x: m.qr(x), lambda m, x: m.linalg.qr(x),
+             lambda m, x: m.linalg.eigh(x), lambda m, x: m.linalg.inv_ex(x), lambda m, x: m.linalg.cholesky_ex(x),
+             lambda m, x: m.linalg.lstsq(x, x), lambda m, x: x.svd(), lambda m, x: x.slogdet(), lambda m, x: x.qr()]
+    for f in calls:
+        e, t = f(ember, ember.tensor(spd)), f(torch, torch.tensor(spd))
+        assert type(e).__name__ == type(t).__name__ and len(e) == len(t), (e, t)
+        assert all(getattr(t, f) is t[i] for i, f in enumerate(e._fields)), (e._fields, t)
+
+
+def test_decomposition_grad_fn_names_are_torchs(torch):
+    spd = SQ @ SQ.T + 3 * np.eye(3)
+    calls = [lambda m, x: m.linalg.svd(x).U, lambda m, x: m.linalg.svd(x).S, lambda m, x: m.linalg.svdvals(x),
+             lambda m, x: m.linalg.qr(x).Q, lambda m, x: m.linalg.qr(x).R, lambda m, x: m.linalg.qr(x, mode="r").R,
+             lambda m, x: m.linalg.cholesky(x), lambda m, x: m.linalg.eigh(x).eigenvectors,
+             lambda m, x: m.linalg.slogdet(x).logabsdet, lambda m, x: m.linalg.inv(x), lambda m, x: m.det(x),
+             lambda m, x: m.linalg.vector_norm(x), lambda m, x: m.linalg.cross(x, x.flip(0)),
+             lambda m, x: m.renorm(x, 2, 1, 1.0)]
+    for f in calls:
+        e = f(ember, ember.tensor(spd, requires_grad=True))
+        t = f(torch, torch.tensor(spd, requires_grad=True))
+        assert e.grad_fn.name() == t.grad_fn.name()
+
+
+@pytest.mark.parametrize("name", ["matrix_exp", "cholesky_solve", "cholesky_inverse", "addmv_"])
+def test_method_and_function_forms_torch_has(name, torch):
+    spd = SQ @ SQ.T + 3 * np.eye(3)
+    fns = {"matrix_exp": lambda m, x: x.matrix_exp(),
+           "cholesky_solve": lambda m, x: (x[:, :2] + 1).cholesky_solve(m.linalg.cholesky(x)),
+           "cholesky_inverse": lambda m, x: m.linalg.cholesky(x).cholesky_inverse(),
+           "addmv_": lambda m, x: m.addmv_(x[0].clone(), x, x[1], alpha=2.0)}
+    e = fns[name](ember, ember.tensor(spd))
+    t = fns[name](torch, torch.tensor(spd))
+    np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["addmm_", "addmv_", "baddbmm_", "addbmm_", "addr_", "renorm_"])
+def test_inplace_forms_keep_retain_grad(name, torch):
+    """The in-place forms go through the one in-place entry point: a retained gradient follows the tensor."""
+    a = np.random.default_rng(5).standard_normal((3, 3))
+    fns = {"addmm_": lambda m, y, w: y.addmm_(w, w, beta=0.5),
+           "addmv_": lambda m, y, w: y[0].addmv_(w, w[1]),
+           "baddbmm_": lambda m, y, w: y.unsqueeze(0).baddbmm_(w.unsqueeze(0), w.unsqueeze(0)),
+           "addbmm_": lambda m, y, w: y.addbmm_(w.unsqueeze(0), w.unsqueeze(0), alpha=2),
+           "addr_": lambda m, y, w: y.addr_(w[0], w[1]),
+           "renorm_": lambda m, y, w: y.renorm_(2, 0, 1.0)}
+    res = []
+    for m in (torch, ember):
+        x = m.tensor(a, requires_grad=True)
+        w = m.tensor(a[::-1].copy(), requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        fns[name](m, y, w)
+        (y * 3).sum().backward()
+        res.append([y.detach().numpy().copy(), y.grad.numpy(), x.grad.numpy()] +
+                   ([] if w.grad is None else [w.grad.numpy()]))
+    assert len(res[1]) == len(res[0])
+    for e, t in zip(res[1], res[0]):
+        np.testing.assert_allclose(e, t, rtol=1e-10, atol=1e-12)
+
+
+def test_namespaces_and_methods_alias_one_function():
+    assert ember.Tensor.matmul is ember.matmul is ember.linalg.matmul
+    assert ember.Tensor.svd is ember.svd and ember.Tensor.cross is ember.cross
+    assert ember.Tensor.addmm_ is not None and not hasattr(ember.Tensor, "inner_dot")
+    assert LA.vector_norm is ember.linalg.vector_norm and ember.renorm is ember.Tensor.renorm
+
+
+def test_api_surface_matches_torch(torch):
+    """Every function of the two families is at top level, and Tensor has the method (and in-place) forms
+    torch has; every ember.linalg name exists in torch.linalg."""
+    from ember._ops import linalg as fam_linalg
+    from ember._ops import matmul as fam_matmul
+    names = fam_matmul.__all__ + fam_linalg.__all__
+    assert [n for n in names if not hasattr(ember, n) or not hasattr(torch, n)] == []
+    missing = [n for n in names if hasattr(torch.Tensor, n) and not hasattr(ember.Tensor, n)]
+    missing += [n + "_" for n in names if hasattr(torch.Tensor, n + "_") and not hasattr(ember.Tensor, n + "_")]
+    assert missing == []
+    assert [n for n in LA.__all__ if not hasattr(torch.linalg, n)] == []
