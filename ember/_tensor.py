@@ -16,6 +16,9 @@ from ._methods.shape import ShapeMixin
 from ._ops.arith import ArithMethods
 from ._ops.binary import BinaryMethods
 from ._ops.convert import ConvertMethods
+from ._ops.reduction import ReductionMethods
+from ._ops.sampling import SamplingMethods
+from ._ops.sort import SortMethods
 from ._ops.special import SpecialMethods
 from ._ops.unary import UnaryMethods
 from ._tensor_base import Size, TensorBase
@@ -24,8 +27,8 @@ from .autograd.engine import backward as _backward
 __all__ = ["Tensor", "Size"]
 
 
-class Tensor(TensorBase, ConvertMethods, ArithMethods, UnaryMethods, BinaryMethods, SpecialMethods, PointwiseMixin,
-             ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin):
+class Tensor(TensorBase, ConvertMethods, ArithMethods, UnaryMethods, BinaryMethods, SpecialMethods, ReductionMethods,
+             SortMethods, SamplingMethods, PointwiseMixin, ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin):
     """A multi-dimensional array that records the operations applied to it. Matches `torch.Tensor`.
 
     `Tensor(data)` copies `data` as float32 (torch's legacy constructor); `Tensor(2, 3)` makes an
