@@ -14,7 +14,8 @@ from .. import _dtype as D
 from .. import return_types
 from .._inplace import write_out
 from .._tensor_base import TensorBase, _tensor_of, _unary, _wrap
-from ._base import Op, b_broadcast_to, b_exp, b_unsqueeze_like, data_of, normalize_dim, normalize_dims
+from ._base import (Op, b_broadcast_to, b_exp, b_unsqueeze_like, data_of, is_array, normalize_dim,
+                    normalize_dims)
 from .binary import maximum, minimum
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "var", "std", "var_mean", "std_mean", "max", "min",
@@ -40,7 +41,7 @@ def _keep(g, shape, axes, keepdim):
 
 
 def _mean_keep(x, axes):
-    if hasattr(x, "_data"):
+    if isinstance(x, TensorBase):
         return x.mean(dim=axes, keepdim=True) if axes is not None else x.mean().reshape((1,) * x.ndim)
     return x.mean(axis=axes, keepdims=True)
 
@@ -241,7 +242,7 @@ class TakeAlong(Op):
     @staticmethod
     def backward(saved, g, needs):
         shape, idx, dim, squeeze, unique = saved
-        if hasattr(g, "_data"):
+        if not is_array(g):
             return (_unary(ScatterAlong, g, idx, dim, squeeze, shape, unique),)
         return (ScatterAlong.forward(g, idx, dim, squeeze, shape, unique)[0],)
 
@@ -269,7 +270,7 @@ class ScatterAlong(Op):
     @staticmethod
     def backward(saved, g, needs):
         idx, dim, squeeze = saved
-        if hasattr(g, "_data"):
+        if not is_array(g):
             return (_unary(TakeAlong, g, idx, dim, squeeze),)
         return (TakeAlong.forward(g, idx, dim, squeeze)[0],)
 
@@ -349,7 +350,7 @@ class Norm(Op):
                 r = x * abs(x) ** (p - 2) / out ** (p - 1)
         zero = od == 0
         if zero.any():
-            r = r * ~zero if hasattr(r, "_data") else np.where(zero, 0, r)
+            r = r * ~zero if isinstance(r, TensorBase) else np.where(zero, 0, r)
         return (g * r,)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from .. import return_types
 from .._inplace import write_out
 from .._tensor_base import TensorBase, _tensor_of, _unary, _wrap
-from ._base import Op, b_exp, data_of, normalize_dim
+from ._base import Op, b_exp, data_of, is_array, normalize_dim
 from .binary import where
 from .reduction import TakeAlong, _acc_input, _check_nonempty, _copy_of, _float_of, _zero_index
 
@@ -87,7 +87,7 @@ class Cummin(_TakeAlongSavingInput):
 
 def _rev_cumsum(g, dim):
     # sum_{j >= i} g_j = total - cumsum + g (only cumsum and elementwise ops: works on Tensors)
-    if hasattr(g, "_data"):
+    if not is_array(g):
         return g.sum(dim, keepdim=True) - g.cumsum(dim) + g
     return np.flip(np.cumsum(np.flip(g, dim), axis=dim), dim)
 
@@ -119,7 +119,7 @@ class Cumprod(Op):
         if not (xd == 0).any():
             return (_rev_cumsum(g * out, dim) / x,)
         # zeros: grad_k = sum_{j >= k} g_j prod_{i <= j, i != k} x_i, with an n x n triangle per row
-        if hasattr(g, "_data"):
+        if not is_array(g):
             raise RuntimeError("ember: double backward of cumprod through zeros is not implemented")
         a = np.moveaxis(xd, dim, -1)
         gg = np.moveaxis(g, dim, -1)
@@ -146,7 +146,7 @@ class Logcumsumexp(Op):
     def backward(saved, g, needs):
         x, out, dim = saved
         # grad_k = sum_{j >= k} g_j exp(x_k - out_j)
-        if hasattr(g, "_data"):
+        if not is_array(g):
             return (_rev_cumsum(g * b_exp(-out), dim) * b_exp(x),)
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             gp = np.where(g > 0, g, 0)
