@@ -23,6 +23,7 @@ from ._creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatT
                         IntTensor, LongTensor, ShortTensor)
 from ._functional import *  # noqa: F401,F403
 from ._functional import abs, pow, sum  # noqa: F401,A004 - torch's names shadow builtins here, as in torch
+from . import return_types  # noqa: F401 - torch.return_types (the named tuples of max, sort, ...)
 
 half = float16
 float = float32  # noqa: A001

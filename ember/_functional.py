@@ -14,6 +14,9 @@ from ._ops.arith import *  # noqa: F401,F403
 from ._ops.unary import *  # noqa: F401,F403
 from ._ops.binary import *  # noqa: F401,F403
 from ._ops.special import *  # noqa: F401,F403
+from ._ops.reduction import *  # noqa: F401,F403
+from ._ops.sort import *  # noqa: F401,F403
+from ._ops.sampling import *  # noqa: F401,F403
 from ._ops.matmul import *  # noqa: F401,F403
 from ._ops.linalg import *  # noqa: F401,F403
 from ._methods.pointwise import PointwiseMixin as _PM
@@ -174,65 +177,6 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     return _t(input).diff(n, dim, prepend, append)
 
 
-def _searchsorted_np(seq, vals, right, side, sorter):
-    if side is not None:
-        if side not in ("left", "right"):
-            raise RuntimeError(f"side can only be 'left' or 'right' but got {side}")
-        if right and side == "left":
-            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of "
-                               "left while right was True")
-        right = side == "right"
-    how = "right" if right else "left"
-    if seq.ndim <= 1:
-        s = seq if sorter is None else seq[sorter]
-        return np.searchsorted(s, vals, side=how)
-    if seq.shape[:-1] != vals.shape[:-1]:
-        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
-                           f"dimensions of boundaries tensor and input value tensor must match, but we got "
-                           f"boundaries tensor {list(seq.shape)} and input value tensor {list(vals.shape)}")
-    if sorter is not None:
-        seq = np.take_along_axis(seq, sorter, -1)
-    flat_s = seq.reshape(-1, seq.shape[-1])
-    flat_v = vals.reshape(-1, vals.shape[-1])
-    # offset every row into its own range so one searchsorted call handles all rows
-    lo = np.minimum(flat_s.min(initial=0), flat_v.min(initial=0)).astype(np.float64)
-    span = float(np.maximum(flat_s.max(initial=0), flat_v.max(initial=0)) - lo) + 1.0
-    offs = (np.arange(flat_s.shape[0], dtype=np.float64) * span)[:, None]
-    s2 = (flat_s - lo + offs).reshape(-1)
-    v2 = (flat_v - lo + offs).reshape(-1)
-    idx = np.searchsorted(s2, v2, side=how).reshape(flat_v.shape) - (np.arange(flat_s.shape[0]) * seq.shape[-1])[:, None]
-    return idx.reshape(vals.shape)
-
-
-def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None, out=None):
-    """Indices where `input` values would be inserted to keep each row sorted. Matches `torch.searchsorted`."""
-    seq = _t(sorted_sequence)._data
-    scalar = not isinstance(input, Tensor)
-    vals = np.asarray(input) if scalar else input._data
-    if seq.ndim > 1 and scalar:
-        raise RuntimeError("torch.searchsorted(): input value can be a scalar only when boundaries tensor "
-                           "dimension is 1")
-    idx = _searchsorted_np(seq, vals, right, side, None if sorter is None else _t(sorter)._data)
-    return _wrap(np.asarray(idx, dtype=np.int32 if out_int32 else np.int64))
-
-
-def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
-    """Bucket index of each value for 1-D `boundaries`. Matches `torch.bucketize`."""
-    b = _t(boundaries)._data
-    if b.ndim != 1:
-        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({b.ndim})")
-    vals = input._data if isinstance(input, Tensor) else np.asarray(input)
-    idx = np.searchsorted(b, vals, side="right" if right else "left")
-    return _wrap(np.asarray(idx, dtype=np.int32 if out_int32 else np.int64))
-
-
-def isin(elements, test_elements, *, assume_unique=False, invert=False):
-    """Whether each element of `elements` is in `test_elements`. Matches `torch.isin`."""
-    a = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
-    b = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
-    return _wrap(np.asarray(np.isin(a, b, assume_unique=assume_unique, invert=invert)))
-
-
 def unravel_index(indices, shape):
     """Tuple of coordinate tensors for flat indices into `shape`. Matches `torch.unravel_index`."""
     idx = _t(indices)._data
@@ -330,48 +274,6 @@ def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, de
 def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, requires_grad=False):
     return _window("bartlett_window", window_length, periodic, dtype, requires_grad,
                    lambda k, n: 1 - np.abs(2 * k / (n - 1) - 1))
-
-
-# ---- trapezoid rule (differentiable: composed of ember ops) ----
-def _trap_parts(y, x, dx, dim):
-    y = _t(y)
-    d = dim if dim >= 0 else dim + y.dim()
-    m = y.shape[d]
-    avg = (y.narrow(d, 1, m - 1) + y.narrow(d, 0, m - 1)) / 2 if m > 0 else y
-    if x is not None:
-        x = _t(x)
-        if x.dim() == 1:
-            shp = [1] * y.dim()
-            shp[d] = m
-            x = x.reshape(*shp)
-        w = x.diff(dim=d)
-    else:
-        w = 1.0 if dx is None else dx
-    return avg, w, d, m
-
-
-def trapezoid(y, x=None, *, dx=None, dim=-1):
-    """Integral of y along dim by the trapezoid rule (spacing x, or constant dx). Matches `torch.trapezoid`."""
-    if x is not None and not isinstance(x, Tensor):
-        raise TypeError(f"trapezoid(): argument 'x' must be Tensor, not {type(x).__name__} (use dx= for a constant "
-                        f"spacing)")
-    avg, w, d, m = _trap_parts(y, x, dx, dim)
-    if m == 0:
-        return _t(y).sum(d)
-    return (avg * w).sum(d)
-
-
-trapz = trapezoid
-
-
-def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
-    if x is not None and not isinstance(x, Tensor):
-        raise TypeError(f"cumulative_trapezoid(): argument 'x' must be Tensor, not {type(x).__name__} (use dx= for "
-                        f"a constant spacing)")
-    avg, w, d, m = _trap_parts(y, x, dx, dim)
-    if m == 0:
-        return _t(y)
-    return (avg * w).cumsum(d)
 
 
 def range(start, end, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):

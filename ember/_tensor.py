@@ -17,6 +17,9 @@ from ._ops.binary import BinaryMethods
 from ._ops.convert import ConvertMethods
 from ._ops.linalg import LinalgMethods
 from ._ops.matmul import MatmulMethods
+from ._ops.reduction import ReductionMethods
+from ._ops.sampling import SamplingMethods
+from ._ops.sort import SortMethods
 from ._ops.special import SpecialMethods
 from ._ops.unary import UnaryMethods
 from ._tensor_base import Size, TensorBase
@@ -25,8 +28,9 @@ from .autograd.engine import backward as _backward
 __all__ = ["Tensor", "Size"]
 
 
-class Tensor(TensorBase, ConvertMethods, ArithMethods, UnaryMethods, BinaryMethods, SpecialMethods, PointwiseMixin,
-             ReductionMixin, ShapeMixin, MatmulMethods, LinalgMethods, MiscMixin):
+class Tensor(TensorBase, ConvertMethods, ArithMethods, UnaryMethods, BinaryMethods, SpecialMethods, ReductionMethods,
+             SortMethods, SamplingMethods, MatmulMethods, LinalgMethods, PointwiseMixin, ReductionMixin, ShapeMixin,
+             MiscMixin):
     """A multi-dimensional array that records the operations applied to it. Matches `torch.Tensor`.
 
     `Tensor(data)` copies `data` as float32 (torch's legacy constructor); `Tensor(2, 3)` makes an

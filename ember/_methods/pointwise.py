@@ -1,4 +1,4 @@
-"""Leftover pointwise methods (relu, dist) until their families move."""
+"""Leftover pointwise methods (relu) until their families move."""
 from __future__ import annotations
 
 from .._inplace import inplace_op as _inplace
@@ -14,7 +14,3 @@ class PointwiseMixin:
 
     def relu_(self):
         return _inplace(P.Relu, self)
-
-    def dist(self, other, p=2):
-        from .. import _functional_math
-        return _functional_math.dist(self, other, p)

@@ -1,9 +1,49 @@
-"""Reduction kernels. `axes` arrive normalised (a tuple of non-negative ints, or None for all)."""
+"""Reductions: sums and means, products, variances, extremes and their indices, logsumexp, boolean
+reductions, the vector-norm kernel, dist, cov/corrcoef and the trapezoid rule. Kernels, the public
+functions (`ember.sum`, ...) and the Tensor methods (`x.sum()`, ...). Matches torch's.
+
+`axes` reach the kernels normalised: a tuple of non-negative ints, or None for all dims.
+"""
 from __future__ import annotations
+
+import builtins
 
 import numpy as np
 
-from ._base import Op, b_broadcast_to, b_unsqueeze_like
+from .. import _dtype as D
+from .. import return_types
+from .._inplace import write_out
+from .._tensor_base import TensorBase, _tensor_of, _unary, _wrap
+from ._base import (Op, b_broadcast_to, b_exp, b_unsqueeze_like, data_of, is_array, normalize_dim,
+                    normalize_dims)
+from .binary import maximum, minimum
+
+__all__ = ["sum", "mean", "nansum", "nanmean", "prod", "var", "std", "var_mean", "std_mean", "max", "min",
+           "amax", "amin", "aminmax", "argmax", "argmin", "logsumexp", "all", "any", "count_nonzero", "dist", "cov",
+           "corrcoef", "trapezoid", "trapz", "cumulative_trapezoid"]
+
+
+# ---- kernels -------------------------------------------------------------------------------------
+
+def _numel(shape, axes):
+    n = 1
+    if axes is None:
+        for s in shape:
+            n *= s
+    else:
+        for a in axes:
+            n *= shape[a]
+    return n
+
+
+def _keep(g, shape, axes, keepdim):
+    return g if keepdim else b_unsqueeze_like(g, shape, axes)
+
+
+def _mean_keep(x, axes):
+    if isinstance(x, TensorBase):
+        return x.mean(dim=axes, keepdim=True) if axes is not None else x.mean().reshape((1,) * x.ndim)
+    return x.mean(axis=axes, keepdims=True)
 
 
 class Sum(Op):
@@ -44,14 +84,7 @@ class Mean(Op):
     @staticmethod
     def backward(saved, g, needs):
         shape, axes, keepdim = saved
-        if axes is None:
-            n = 1
-            for s in shape:
-                n *= s
-        else:
-            n = 1
-            for a in axes:
-                n *= shape[a]
+        n = _numel(shape, axes)
         if not keepdim:
             g = b_unsqueeze_like(g, shape, axes)
         return (b_broadcast_to(g / n if n else g * np.nan, shape),)
@@ -66,41 +99,6 @@ class MeanDim(Mean):
     bw_name = "MeanBackward1"
 
 
-# =================================================================================================
-# Issue 3: more reductions, scans and value-selecting reductions (softmax kernels live in _ops/nn.py).
-# Rules use operators and b_* helpers (arrays or Tensors) where practical; the few that need
-# scatter/gather on Tensors call the TakeAlong/ScatterAlong ops below, which are each other's rule.
-# =================================================================================================
-from ._base import b_exp  # noqa: E402
-
-builtin_max = max
-
-
-def _data(x):
-    return x._data if hasattr(x, "_data") else x
-
-
-def _numel(shape, axes):
-    n = 1
-    if axes is None:
-        for s in shape:
-            n *= s
-    else:
-        for a in axes:
-            n *= shape[a]
-    return n
-
-
-def _keep(g, shape, axes, keepdim):
-    return g if keepdim else b_unsqueeze_like(g, shape, axes)
-
-
-def _mean_keep(x, axes):
-    if hasattr(x, "_data"):
-        return x.mean(dim=axes, keepdim=True) if axes is not None else x.mean().reshape((1,) * x.ndim)
-    return x.mean(axis=axes, keepdims=True)
-
-
 class NanSum(Op):
     saves = ("x0", "c", "c")
     bw_name = "NansumBackward0"
@@ -113,7 +111,7 @@ class NanSum(Op):
     def backward(saved, g, needs):
         x, axes, keepdim = saved
         g = _keep(g, x.shape, axes, keepdim)
-        return (g * ~np.isnan(_data(x)),)
+        return (g * ~np.isnan(data_of(x)),)
 
 
 class Prod(Op):
@@ -130,7 +128,7 @@ class Prod(Op):
         axes = None if axis is None else (axis,)
         g = _keep(g, x.shape, axes, keepdim)
         out = _keep(out, x.shape, axes, keepdim)
-        xd = _data(x)
+        xd = data_of(x)
         if not (xd == 0).any():
             return (g * out / x,)
         # zeros present: product of all the other elements via exclusive prefix/suffix products
@@ -157,7 +155,7 @@ class Var(Op):
         np.multiply(d, d, out=d)
         out = np.add.reduce(d, axis=axes, keepdims=keepdim)
         # torch divides by max(0, n - correction): inf (or nan for 0/0) when nothing is left
-        out = out / x.dtype.type(builtin_max(0, n - correction))
+        out = out / x.dtype.type(builtins.max(0, n - correction))
         return out, (x, axes, correction, keepdim)
 
     @staticmethod
@@ -200,8 +198,8 @@ class Amax(Op):
     @staticmethod
     def backward(saved, g, needs):
         x, out, axes, keepdim = saved
-        xd = _data(x)
-        od = _keep(_data(out), xd.shape, axes, keepdim)
+        xd = data_of(x)
+        od = _keep(data_of(out), xd.shape, axes, keepdim)
         m = xd == od
         cnt = m.sum(axis=axes, keepdims=True)
         return (_keep(g, xd.shape, axes, keepdim) * (m / cnt).astype(xd.dtype, copy=False),)
@@ -214,11 +212,20 @@ class Amin(Amax):
         return out, (x, out, axes, keepdim)
 
 
+class MaxAll(Amax):
+    bw_name = "MaxBackward1"
+
+
+class MinAll(Amin):
+    bw_name = "MinBackward1"
+
+
 class TakeAlong(Op):
-    """out = x gathered at `idx` along `dim` (values of max/min/sort/topk/median/...).
+    """out = x gathered at `idx` along `dim` (the values of max/min/sort/topk/median/...).
 
     idx has x's rank; with `squeeze` the (size-1) dim is dropped from the result.
-    The rule scatters g back (adding where indices repeat, e.g. cummax).
+    The rule scatters g back (adding where indices repeat, e.g. cummax). TakeAlong and
+    ScatterAlong are each other's backward rule, so double backward records through them.
     """
     saves = ("c", "c", "c", "c", "c")
     bw_name = "GatherBackward0"
@@ -235,8 +242,7 @@ class TakeAlong(Op):
     @staticmethod
     def backward(saved, g, needs):
         shape, idx, dim, squeeze, unique = saved
-        if hasattr(g, "_data"):
-            from ember._tensor_base import _unary
+        if not is_array(g):
             return (_unary(ScatterAlong, g, idx, dim, squeeze, shape, unique),)
         return (ScatterAlong.forward(g, idx, dim, squeeze, shape, unique)[0],)
 
@@ -264,8 +270,7 @@ class ScatterAlong(Op):
     @staticmethod
     def backward(saved, g, needs):
         idx, dim, squeeze = saved
-        if hasattr(g, "_data"):
-            from ember._tensor_base import _unary
+        if not is_array(g):
             return (_unary(TakeAlong, g, idx, dim, squeeze),)
         return (TakeAlong.forward(g, idx, dim, squeeze)[0],)
 
@@ -277,75 +282,6 @@ class MaxDim(TakeAlong):
 
 class MinDim(TakeAlong):
     bw_name = "MinBackward0"
-
-
-class Sort(TakeAlong):
-    bw_name = "SortBackward0"
-
-
-class Topk(TakeAlong):
-    bw_name = "TopkBackward0"
-
-
-class Kthvalue(TakeAlong):
-    bw_name = "KthvalueBackward0"
-
-
-class Median(TakeAlong):
-    bw_name = "MedianBackward1"
-
-
-class _TakeAlongSavingInput(TakeAlong):
-    # torch also saves the input (and for full medians the result), so an in-place change to
-    # them before backward is a version error; the rule itself does not read them
-    saves = TakeAlong.saves + ("x0",)
-
-    @staticmethod
-    def forward(x, idx, dim, squeeze, unique=True, vals=None):
-        out, saved = TakeAlong.forward(x, idx, dim, squeeze, unique, vals)
-        return out, saved + (x,)
-
-    @staticmethod
-    def backward(saved, g, needs):
-        return TakeAlong.backward(saved[:5], g, needs)
-
-
-class MedianAll(_TakeAlongSavingInput):
-    saves = TakeAlong.saves + ("x0", "out")
-    bw_name = "MedianBackward0"
-
-    @staticmethod
-    def forward(x, idx, dim, squeeze, unique=True, vals=None):
-        out, saved = TakeAlong.forward(x, idx, dim, squeeze, unique, vals)
-        return out, saved + (x, out)
-
-
-class NanmedianAll(MedianAll):
-    bw_name = "NanmedianBackward0"
-
-
-class Nanmedian(TakeAlong):
-    bw_name = "NanmedianBackward1"
-
-
-class Mode(TakeAlong):
-    bw_name = "ModeBackward0"
-
-
-class Cummax(_TakeAlongSavingInput):
-    bw_name = "CummaxBackward0"
-
-
-class Cummin(_TakeAlongSavingInput):
-    bw_name = "CumminBackward0"
-
-
-class MaxAll(Amax):
-    bw_name = "MaxBackward1"
-
-
-class MinAll(Amin):
-    bw_name = "MinBackward1"
 
 
 class Logsumexp(Op):
@@ -371,83 +307,8 @@ class Logsumexp(Op):
         return (g * b_exp(x - out),)
 
 
-def _rev_cumsum(g, dim):
-    # sum_{j >= i} g_j = total - cumsum + g (only cumsum and elementwise ops: works on Tensors)
-    if hasattr(g, "_data"):
-        return g.sum(dim, keepdim=True) - g.cumsum(dim) + g
-    return np.flip(np.cumsum(np.flip(g, dim), axis=dim), dim)
-
-
-class Cumsum(Op):
-    saves = ("c",)
-
-    @staticmethod
-    def forward(x, dim, np_dtype=None):
-        return np.cumsum(x, axis=dim, dtype=np_dtype), (dim,)
-
-    @staticmethod
-    def backward(saved, g, needs):
-        return (_rev_cumsum(g, saved[0]),)
-
-
-class Cumprod(Op):
-    saves = ("x0", "out", "c")
-
-    @staticmethod
-    def forward(x, dim, np_dtype=None):
-        out = np.cumprod(x, axis=dim, dtype=np_dtype)
-        return out, (x, out, dim)
-
-    @staticmethod
-    def backward(saved, g, needs):
-        x, out, dim = saved
-        xd = _data(x)
-        if not (xd == 0).any():
-            return (_rev_cumsum(g * out, dim) / x,)
-        # zeros: grad_k = sum_{j >= k} g_j prod_{i <= j, i != k} x_i, with an n x n triangle per row
-        if hasattr(g, "_data"):
-            raise RuntimeError("ember: double backward of cumprod through zeros is not implemented")
-        a = np.moveaxis(xd, dim, -1)
-        gg = np.moveaxis(g, dim, -1)
-        n = a.shape[-1]
-        k = np.arange(n)
-        # P[..., k, j] = prod_{i <= j, i != k} x_i (0 for j < k)
-        rep = np.broadcast_to(a[..., None, :], a.shape[:-1] + (n, n)).copy()
-        rep[..., k, k] = 1
-        P = np.cumprod(rep, axis=-1)
-        P = P * (k[None, :] >= k[:, None])
-        gx = (P * gg[..., None, :]).sum(-1)
-        return (np.moveaxis(gx, -1, dim),)
-
-
-class Logcumsumexp(Op):
-    saves = ("x0", "out", "c")
-
-    @staticmethod
-    def forward(x, dim):
-        out = np.logaddexp.accumulate(x, axis=dim)
-        return out, (x, out, dim)
-
-    @staticmethod
-    def backward(saved, g, needs):
-        x, out, dim = saved
-        # grad_k = sum_{j >= k} g_j exp(x_k - out_j)
-        if hasattr(g, "_data"):
-            return (_rev_cumsum(g * b_exp(-out), dim) * b_exp(x),)
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            gp = np.where(g > 0, g, 0)
-            gn = np.where(g < 0, -g, 0)
-            res = 0
-            for part, sign in ((gp, 1), (gn, -1)):
-                lg = np.log(part) - out
-                # reversed logcumsumexp of lg, then shift by x
-                r = np.flip(np.logaddexp.accumulate(np.flip(lg, dim), axis=dim), dim)
-                res = res + sign * np.exp(r + x)
-        return (np.nan_to_num(res, nan=0.0).astype(x.dtype, copy=False),)
-
-
 class Norm(Op):
-    """vector_norm(x, ord, dim, keepdim)."""
+    """vector_norm(x, ord, dim, keepdim) (also dist and the Frobenius matrix norm)."""
     saves = ("x0", "out", "c", "c", "c")
     bw_name = "LinalgVectorNormBackward0"
 
@@ -470,10 +331,10 @@ class Norm(Op):
     @staticmethod
     def backward(saved, g, needs):
         x, out, p, axes, keepdim = saved
-        xd = _data(x)
+        xd = data_of(x)
         g = _keep(g, xd.shape, axes, keepdim)
         out = _keep(out, xd.shape, axes, keepdim)
-        od = _data(out)
+        od = data_of(out)
         if p == 0:
             return (g * 0,)
         sgn = np.sign(xd)
@@ -489,5 +350,419 @@ class Norm(Op):
                 r = x * abs(x) ** (p - 2) / out ** (p - 1)
         zero = od == 0
         if zero.any():
-            r = r * ~zero if hasattr(r, "_data") else np.where(zero, 0, r)
+            r = r * ~zero if isinstance(r, TensorBase) else np.where(zero, 0, r)
         return (g * r,)
+
+
+# ---- public functions ------------------------------------------------------------------------------
+
+def _axes(dim, ndim):
+    """None (reduce all) for dim None or empty; otherwise a tuple of non-negative dims."""
+    if dim is None:
+        return None
+    if type(dim) is int:
+        return (normalize_dim(dim, ndim),)
+    if len(dim) == 0:
+        return None
+    return normalize_dims(dim, ndim)
+
+
+def _acc_dtype(x, dtype):
+    """The NumPy dtype sum/prod/cumsum accumulate in: `dtype` if given, int64 for bool/integers (torch)."""
+    if dtype is not None:
+        return D.to_dtype(dtype).np
+    if x.dtype.kind in "biu":
+        return np.dtype(np.int64)
+    return None
+
+
+def _acc_input(input, dtype):
+    """`input` cast to its accumulation dtype (see _acc_dtype), or itself."""
+    npd = _acc_dtype(input._data, dtype)
+    if npd is not None and npd != input._data.dtype:
+        return input.to(D.from_numpy_dtype(npd))
+    return input
+
+
+def _check_nonempty(x, axes, name):
+    if x.size == 0:
+        if axes is None:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        for a in axes:
+            if x.shape[a] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+
+
+def _float_of(t):
+    """`t`, or `t` converted to the default float dtype when it is not floating point."""
+    if t._data.dtype.kind != "f":
+        return t.to(D.get_default_dtype())
+    return t
+
+
+def _zero_index():
+    return _wrap(np.zeros((), np.int64))
+
+
+def _copy_of(t):
+    """A result equal to `t` (a 0-d input of a selecting reduction) that keeps the graph."""
+    return t * 1 if t._rg else t.clone()
+
+
+def _write_out(res, out):
+    """write_out for a single result or a (values, indices) named tuple written into a tuple `out`."""
+    if out is None:
+        return res
+    if isinstance(res, tuple):
+        return type(res)(write_out(res[0], out[0]), write_out(res[1], out[1]))
+    return write_out(res, out)
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
+    """Sum over `dim` (all dims by default); bool/integer inputs sum as int64. Matches `torch.sum`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    if not isinstance(input, TensorBase):
+        input = _tensor_of(input)
+    x = input._data
+    axes = _axes(dim, x.ndim)
+    op = Sum if dim is None else SumDim   # torch: SumBackward0 / SumBackward1
+    npd = _acc_dtype(x, dtype)
+    if npd is not None and npd != x.dtype:
+        input = input.to(D.from_numpy_dtype(npd))
+    r = _unary(op, input, axes, keepdim)
+    return r if out is None else write_out(r, out)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
+    """Mean over `dim` (all dims by default) of a floating-point input. Matches `torch.mean`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    if not isinstance(input, TensorBase):
+        input = _tensor_of(input)
+    src = input if dtype is None else input.to(dtype)
+    if src._data.dtype.kind != "f":
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
+            f"dtype. Got: {D.scalar_type_name(input._data.dtype)}")
+    r = _unary(Mean if dim is None else MeanDim, src, _axes(dim, src._data.ndim), keepdim)
+    return r if out is None else write_out(r, out)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """Sum treating NaN as zero. Matches `torch.nansum`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    input = _tensor_of(input)
+    return _unary(NanSum, _acc_input(input, dtype), _axes(dim, input._data.ndim), keepdim)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
+    """Mean of the non-NaN elements. Matches `torch.nanmean`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    input = _tensor_of(input)
+    src = input.to(dtype) if dtype is not None else input
+    if src._data.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{D.scalar_type_name(src._data.dtype)}")
+    axes = _axes(dim, src._data.ndim)
+    cnt = (~np.isnan(src._data)).sum(axis=axes, keepdims=keepdim).astype(src._data.dtype)
+    return write_out(nansum(src, dim, keepdim) / _wrap(cnt), out)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """Product over one dim (all elements by default). Matches `torch.prod`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    input = _tensor_of(input)
+    src = _acc_input(input, dtype)
+    if dim is None:
+        return _unary(Prod, src, None, keepdim)
+    return _unary(ProdDim, src, normalize_dim(dim, input._data.ndim), keepdim)
+
+
+def _var(input, dim, unbiased, keepdim, correction, op, name):
+    input = _tensor_of(input)
+    if isinstance(dim, bool):          # legacy var(unbiased)
+        unbiased, dim = dim, None
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}(): input dtype should be either floating point or complex. Got "
+                           f"{D.scalar_type_name(input._data.dtype)} instead.")
+    return _unary(op, input, _axes(dim, input._data.ndim), correction, keepdim)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None, axis=None,
+        keepdims=None):
+    """Variance over `dim` with Bessel's `correction` (1 by default). Matches `torch.var`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    return write_out(_var(input, dim, unbiased, keepdim, correction, Var, "var"), out)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None, axis=None,
+        keepdims=None):
+    """Standard deviation over `dim` with Bessel's `correction` (1 by default). Matches `torch.std`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    return write_out(_var(input, dim, unbiased, keepdim, correction, Std, "std"), out)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over `dim`. Matches `torch.var_mean`."""
+    input = _tensor_of(input)
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over `dim`. Matches `torch.std_mean`."""
+    input = _tensor_of(input)
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def _extreme(input, dim, keepdim, name):
+    """(values, indices) of max/min along `dim`."""
+    x = input._data
+    d = normalize_dim(dim, x.ndim)
+    rt = return_types.max if name == "max" else return_types.min
+    if x.ndim == 0:
+        return rt(_copy_of(input), _zero_index())
+    _check_nonempty(x, (d,), name)
+    if name == "max":
+        idx, vals = np.argmax(x, axis=d, keepdims=True), np.max(x, axis=d, keepdims=keepdim)
+    else:
+        idx, vals = np.argmin(x, axis=d, keepdims=True), np.min(x, axis=d, keepdims=keepdim)
+    return rt(_unary(MaxDim if name == "max" else MinDim, input, idx, d, not keepdim, True, vals),
+              _wrap(idx if keepdim else idx.squeeze(d)))
+
+
+def max(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
+    """The largest element; (values, indices) along `dim`; or `maximum(input, other)` given a tensor.
+    Matches `torch.max`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    input = _tensor_of(input)
+    if dim is None:
+        _check_nonempty(input._data, None, "max")
+        r = _unary(MaxAll, input, None, False)
+    elif isinstance(dim, TensorBase):
+        r = maximum(input, dim)
+    else:
+        r = _extreme(input, dim, keepdim, "max")
+    return r if out is None else _write_out(r, out)
+
+
+def min(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
+    """The smallest element; (values, indices) along `dim`; or `minimum(input, other)` given a tensor.
+    Matches `torch.min`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    input = _tensor_of(input)
+    if dim is None:
+        _check_nonempty(input._data, None, "min")
+        r = _unary(MinAll, input, None, False)
+    elif isinstance(dim, TensorBase):
+        r = minimum(input, dim)
+    else:
+        r = _extreme(input, dim, keepdim, "min")
+    return r if out is None else _write_out(r, out)
+
+
+def amax(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
+    """The largest values over `dim` (all dims by default); ties share the gradient. Matches `torch.amax`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    input = _tensor_of(input)
+    axes = _axes(dim, input._data.ndim)
+    _check_nonempty(input._data, axes, "amax")
+    return write_out(_unary(Amax, input, axes, keepdim), out)
+
+
+def amin(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
+    """The smallest values over `dim` (all dims by default); ties share the gradient. Matches `torch.amin`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    input = _tensor_of(input)
+    axes = _axes(dim, input._data.ndim)
+    _check_nonempty(input._data, axes, "amin")
+    return write_out(_unary(Amin, input, axes, keepdim), out)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) over `dim` (all dims by default). Matches `torch.aminmax`."""
+    d = () if dim is None else dim
+    return return_types.aminmax(amin(input, d, keepdim), amax(input, d, keepdim))
+
+
+def _argext(input, dim, keepdim, f, name):
+    input = _tensor_of(input)
+    x = input._data
+    if x.dtype.kind == "b":
+        raise RuntimeError(f"{name}(): does not support bool input")
+    if dim is None:
+        if x.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        r = np.asarray(f(x.reshape(-1)), dtype=np.int64)
+        return _wrap(r.reshape((1,) * x.ndim) if keepdim else r)
+    d = normalize_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return _zero_index()
+    _check_nonempty(x, (d,), name)
+    return _wrap(f(x, axis=d, keepdims=keepdim).astype(np.int64, copy=False))
+
+
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the (first) largest element, over all elements or along `dim`. Matches `torch.argmax`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    return _argext(input, dim, keepdim, np.argmax, "argmax")
+
+
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the (first) smallest element, over all elements or along `dim`. Matches `torch.argmin`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    return _argext(input, dim, keepdim, np.argmin, "argmin")
+
+
+def logsumexp(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
+    """log(sum(exp(input))) over `dim`, computed stably. Matches `torch.logsumexp`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    src = _float_of(_tensor_of(input))
+    return write_out(_unary(Logsumexp, src, _axes(dim, src._data.ndim), keepdim), out)
+
+
+def _bool_reduce(f, input, dim, keepdim, out):
+    x = _tensor_of(input)._data
+    r = f(x, axis=_axes(dim, x.ndim), keepdims=keepdim)
+    return write_out(_wrap(r.astype(np.uint8) if x.dtype == np.uint8 else r), out)
+
+
+def all(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
+    """Whether every element (along `dim`) is nonzero; uint8 stays uint8. Matches `torch.all`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    return _bool_reduce(np.all, input, dim, keepdim, out)
+
+
+def any(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
+    """Whether some element (along `dim`) is nonzero; uint8 stays uint8. Matches `torch.any`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    return _bool_reduce(np.any, input, dim, keepdim, out)
+
+
+def count_nonzero(input, dim=None):
+    """The number of nonzero elements (along `dim`), as int64. Matches `torch.count_nonzero`."""
+    x = _tensor_of(input)._data
+    return _wrap(np.asarray(np.count_nonzero(x, axis=_axes(dim, x.ndim)), dtype=np.int64))
+
+
+def dist(input, other, p=2):
+    """p-norm of input - other (broadcast). Matches `torch.dist`."""
+    x = _tensor_of(input) - other
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {x.dtype.name.capitalize()}")
+    if isinstance(p, str):
+        raise RuntimeError(f"linalg.vector_norm: Expected a number as ord, got the string {p!r}")
+    p = float(p)
+    if x._data.size == 0 and (p < 0 or p == np.inf):
+        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
+                           "operation does not have an identity")
+    return _unary(Norm, x, p, None, False)
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """Covariance of the rows (variables) over the columns (observations). Matches `torch.cov`
+    (without fweights/aweights)."""
+    x = _tensor_of(input)
+    nd = x._data.ndim
+    if fweights is not None or aweights is not None:
+        raise NotImplementedError("ember: torch.cov with fweights/aweights is not implemented")
+    if nd > 2:
+        raise ValueError(f"cov(): expected input to have two or fewer dimensions but got an input with {nd} "
+                         f"dimensions")
+    if nd < 2:
+        x = x.reshape(1, -1)
+    if x._data.dtype.kind != "f":
+        x = x.float()
+    n = x._data.shape[1]
+    xm = x - x.mean(1, keepdim=True)
+    c = xm.matmul(xm.transpose(0, 1)) / builtins.max(0, n - correction)
+    return c.reshape(()) if nd < 2 else c
+
+
+def corrcoef(input):
+    """Pearson correlation coefficients of the rows (variables). Matches `torch.corrcoef`."""
+    c = cov(input)
+    if c._data.ndim == 0:
+        return c / c
+    d = _wrap(np.sqrt(np.diagonal(c._data)).copy()) if not c._rg else None
+    if d is None:
+        s = _tensor_of(input)
+        d = (s if s._data.dtype.kind == "f" else s.float()).var(1).sqrt()
+    r = c / d.unsqueeze(1) / d.unsqueeze(0)
+    return r.clamp(-1, 1)
+
+
+def _trap_parts(y, x, dx, dim):
+    y = _tensor_of(y)
+    d = dim if dim >= 0 else dim + y.dim()
+    m = y.shape[d]
+    avg = (y.narrow(d, 1, m - 1) + y.narrow(d, 0, m - 1)) / 2 if m > 0 else y
+    if x is not None:
+        x = _tensor_of(x)
+        if x.dim() == 1:
+            shp = [1] * y.dim()
+            shp[d] = m
+            x = x.reshape(*shp)
+        w = x.diff(dim=d)
+    else:
+        w = 1.0 if dx is None else dx
+    return avg, w, d, m
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """Integral of y along dim by the trapezoid rule (spacing x, or constant dx).
+    Matches `torch.trapezoid`."""
+    if x is not None and not isinstance(x, TensorBase):
+        raise TypeError(f"trapezoid(): argument 'x' must be Tensor, not {type(x).__name__} (use dx= for a "
+                        f"constant spacing)")
+    avg, w, d, m = _trap_parts(y, x, dx, dim)
+    if m == 0:
+        return sum(_tensor_of(y), d)
+    return sum(avg * w, d)
+
+
+trapz = trapezoid
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """Running integrals of y along dim by the trapezoid rule. Matches `torch.cumulative_trapezoid`."""
+    if x is not None and not isinstance(x, TensorBase):
+        raise TypeError(f"cumulative_trapezoid(): argument 'x' must be Tensor, not {type(x).__name__} "
+                        f"(use dx= for a constant spacing)")
+    avg, w, d, m = _trap_parts(y, x, dx, dim)
+    if m == 0:
+        return _tensor_of(y)
+    return (avg * w).cumsum(d)
+
+
+# ---- the Tensor methods ------------------------------------------------------------------------------
+
+class ReductionMethods:
+    __slots__ = ()
+
+    sum, mean, nansum, nanmean, prod, var, std = sum, mean, nansum, nanmean, prod, var, std
+    max, min, amax, amin, aminmax, argmax, argmin = max, min, amax, amin, aminmax, argmax, argmin
+    logsumexp, all, any, count_nonzero = logsumexp, all, any, count_nonzero
+    dist, cov, corrcoef = dist, cov, corrcoef

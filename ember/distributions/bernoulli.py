@@ -55,7 +55,7 @@ class Bernoulli(Distribution):
         return Bernoulli(logits=self.logits.expand(*batch_shape), validate_args=False)
 
     def sample(self, sample_shape=()):
-        from .._functional_math import bernoulli
+        from .._ops.sampling import bernoulli
         shape = self._extended_shape(sample_shape)
         with no_grad():
             return bernoulli(self.probs.expand(*shape))

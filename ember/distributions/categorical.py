@@ -91,7 +91,7 @@ class Categorical(Distribution):
         return type(self)(logits=self.logits.expand(*shape), validate_args=False)
 
     def sample(self, sample_shape=Size()):
-        from .._functional_math import multinomial
+        from .._ops.sampling import multinomial
         if not isinstance(sample_shape, (tuple, list)):
             sample_shape = (int(sample_shape),)
         sample_shape = tuple(sample_shape)

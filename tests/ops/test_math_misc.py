@@ -244,6 +244,42 @@ def test_return_types_and_predicates(torch):
     assert mm.min.tolist() == [1.0, 0.0] and mm.max.tolist() == [5.0, 7.0]
 
 
+
+def test_return_types_module(torch):
+    import ember.return_types as rt
+    assert ember.return_types is rt
+    x = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], dtype=np.float32)
+    calls = {"max": lambda L, t: L.max(t, 1), "min": lambda L, t: t.min(1), "sort": lambda L, t: t.sort(),
+             "topk": lambda L, t: t.topk(2), "kthvalue": lambda L, t: t.kthvalue(1),
+             "median": lambda L, t: t.median(1), "mode": lambda L, t: t.mode(), "cummax": lambda L, t: t.cummax(1),
+             "cummin": lambda L, t: t.cummin(0),
+             "aminmax": lambda L, t: L.aminmax(t), "histogram": lambda L, t: L.histogram(t, 3)}
+    for name, f in calls.items():
+        e, t = f(ember, ember.tensor(x)), f(torch, torch.tensor(x))
+        assert type(e) is getattr(rt, name) and type(t) is getattr(torch.return_types, name), name
+        assert type(e)._fields == type(t).__match_args__, name
+
+
+def test_out_of_max_min_all_any_searchsorted(torch):
+    # out= is honoured (a (values, indices) pair for max/min along a dim), as torch does
+    x = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], dtype=np.float32)
+    for L in (ember, torch):
+        t = L.tensor(x)
+        v, i = L.empty(0), L.empty(0, dtype=L.int64)
+        r = L.max(t, 1, out=(v, i))
+        assert r[0] is v and r[1] is i and v.tolist() == [5.0, 7.0] and i.tolist() == [1, 0]
+        r = L.min(t, 0, keepdim=True, out=(v, i))
+        assert r[0] is v and v.tolist() == [[1.0, 0.0, 2.0]] and i.tolist() == [[0, 1, 0]]
+        o = L.empty(0)
+        assert L.max(t, out=o) is o and o.item() == 7.0
+        b = L.empty(0, dtype=L.bool)
+        assert L.all(t > 0, 1, out=b) is b and b.tolist() == [True, False]
+        assert L.any(t > 6, out=b) is b and b.item() is True
+        o = L.empty(0, dtype=L.int64)
+        seq = L.tensor([1.0, 2.0, 3.0])
+        assert L.searchsorted(seq, L.tensor([2.5, 0.0]), out=o) is o and o.tolist() == [2, 0]
+        assert L.bucketize(L.tensor([2.5, 4.0]), seq, out=o) is o and o.tolist() == [2, 3]
+
 def test_new_constructors_and_fill_diagonal(torch):
     for L in (ember, torch):
         x = L.ones(2, 3, dtype=L.float64)
@@ -322,6 +358,33 @@ def test_uniform_on_leaf_requires_no_grad():
     assert w.requires_grad and w.grad_fn is None
 
 
+
+@pytest.mark.parametrize("name, args", [("uniform_", ()), ("normal_", ()), ("bernoulli_", ()),
+                                        ("bernoulli_", ("p",)), ("random_", ()), ("random_", (5,)),
+                                        ("random_", (2, 5)), ("exponential_", ()), ("geometric_", (0.5,)),
+                                        ("log_normal_", ()), ("cauchy_", ())])
+def test_random_fill_in_a_graph(name, args, torch):
+    # a fill of a non-leaf is recorded under torch's node name; the overwritten values get a zero gradient
+    for L in (ember, torch):
+        a = L.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        b = a * 2
+        fill_args = tuple(L.tensor([0.0, 1.0, 1.0]) if x == "p" else x for x in args)
+        r = getattr(b, name)(*fill_args)
+        assert r is b and b._version == 1
+        (b * L.tensor([1.0, 2.0, 3.0])).sum().backward()
+        if L is ember:
+            got = (b.grad_fn.name(), a.grad.numpy().tolist())
+        else:
+            want = (b.grad_fn.name(), a.grad.numpy().tolist())
+    assert got == want
+
+
+def test_random_fill_of_overlapping_memory_raises(torch):
+    for L in (ember, torch):
+        x = L.zeros(3).expand(2, 3)
+        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+            x.uniform_()
+
 # ---- hypothesis properties --------------------------------------------------------------------------------
 
 hyp = require("hypothesis")
@@ -390,8 +453,10 @@ def test_random_int_ranges():
 
 def test_api_surface_matches_torch(torch):
     """Every math function in ember's table exists, and Tensor has a method/in-place form wherever torch does."""
-    from ember._functional_math import __all__ as names
-    public = [n for n in names if not n.startswith("_") and n != "return_types"]
+    from ember import _functional_math
+    from ember._ops import reduction, sampling, sort
+    names = reduction.__all__ + sort.__all__ + sampling.__all__ + _functional_math.__all__
+    public = [n for n in names if not n.startswith("_")]
     assert [n for n in public if not hasattr(ember, n)] == []
     missing = [n for n in public if hasattr(torch.Tensor, n) and not hasattr(ember.Tensor, n)]
     missing += [n + "_" for n in public if hasattr(torch.Tensor, n + "_") and not hasattr(ember.Tensor, n + "_")]
