@@ -13,7 +13,6 @@ from . import _dtype as D
 from ._ops import pointwise as P
 from ._ops import reduction as R
 from ._ops._base import normalize_dim
-from ._methods.reduction import _axes
 from ._tensor import Tensor
 from ._tensor_base import _KIND, _apply, _binary, _result_np, _scalar_np, _unary, _wrap
 from ._inplace import can_cast as _can_cast
