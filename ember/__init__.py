@@ -42,6 +42,13 @@ _LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "serial
 _NN_ALIASES = {"conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
                "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "pixel_shuffle", "pixel_unshuffle",
                "layer_norm", "group_norm", "instance_norm"}
+# torch.* forms of nn functions, by the op family (ember/_ops/<family>.py) that defines them; they load
+# on first use (the activations torch has at top level are imported by _functional.py)
+_NN_FAMILY_ALIASES = {"dropout": "dropout", "alpha_dropout": "dropout", "feature_alpha_dropout": "dropout",
+                      "bilinear": "linear", "cosine_similarity": "distance", "pairwise_distance": "distance",
+                      "binary_cross_entropy_with_logits": "loss", "kl_div": "loss", "cosine_embedding_loss": "loss",
+                      "margin_ranking_loss": "loss", "hinge_embedding_loss": "loss", "triplet_margin_loss": "loss",
+                      "poisson_nll_loss": "loss"}
 
 
 def __getattr__(name):
@@ -53,6 +60,8 @@ def __getattr__(name):
     if name in _NN_ALIASES:    # torch.conv2d, torch.max_pool2d, ... (same as the F.* forms)
         from .nn import _functional_conv
         return getattr(_functional_conv, name)
+    if name in _NN_FAMILY_ALIASES:    # torch.dropout, torch.kl_div, ... (same as the F.* forms)
+        return getattr(_importlib.import_module(f"{__name__}._ops.{_NN_FAMILY_ALIASES[name]}"), name)
     raise AttributeError(f"module 'ember' has no attribute '{name}' (not implemented in ember)")
 
 

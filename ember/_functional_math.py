@@ -11,7 +11,6 @@ import math
 import numpy as np
 
 from . import _dtype as D
-from ._ops import pointwise as P
 from ._ops import reduction as R
 from ._ops._base import normalize_dim
 from ._methods.reduction import _axes
@@ -25,7 +24,7 @@ __all__ = [
     "std_mean", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin",
     "logsumexp", "logcumsumexp", "norm", "cumsum", "cumprod", "cummax", "cummin", "all",
     "any", "count_nonzero", "median", "mode", "kthvalue", "topk", "sort", "argsort",
-    "msort", "unique", "bincount", "histc", "softmax", "log_softmax", "normal", "bernoulli",
+    "msort", "unique", "bincount", "histc", "normal", "bernoulli",
     "multinomial", "poisson", "dist", "quantile", "nanquantile", "nanmedian", "cov", "corrcoef",
     "histogram", "unique_consecutive", "fill_diagonal_", "_vector_norm", "_matrix_norm", "return_types",
 ]
@@ -474,14 +473,6 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 def msort(input):
     return _t(input).msort()
-
-
-def softmax(input, dim=None, dtype=None):
-    return _t(input).softmax(dim, dtype)
-
-
-def log_softmax(input, dim=None, dtype=None):
-    return _t(input).log_softmax(dim, dtype)
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):

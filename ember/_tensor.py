@@ -13,6 +13,7 @@ from ._methods.misc import MiscMixin
 from ._methods.pointwise import PointwiseMixin
 from ._methods.reduction import ReductionMixin
 from ._methods.shape import ShapeMixin
+from ._ops.activation import ActivationMethods
 from ._ops.arith import ArithMethods
 from ._ops.binary import BinaryMethods
 from ._ops.convert import ConvertMethods
@@ -25,7 +26,7 @@ __all__ = ["Tensor", "Size"]
 
 
 class Tensor(TensorBase, ConvertMethods, ArithMethods, UnaryMethods, BinaryMethods, SpecialMethods, PointwiseMixin,
-             ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin):
+             ReductionMixin, ShapeMixin, LinalgMixin, ActivationMethods, MiscMixin):
     """A multi-dimensional array that records the operations applied to it. Matches `torch.Tensor`.
 
     `Tensor(data)` copies `data` as float32 (torch's legacy constructor); `Tensor(2, 3)` makes an

@@ -19,14 +19,6 @@ class MiscMixin:
         from .._functional import pinverse
         return pinverse(self, rcond)
 
-    def hardshrink(self, lambd=0.5):
-        from ..nn.functional import hardshrink
-        return hardshrink(self, lambd)
-
-    def prelu(self, weight):
-        from ..nn.functional import prelu
-        return prelu(self, weight)
-
     def renorm(self, p, dim, maxnorm):
         from .._functional import renorm
         return renorm(self, p, dim, maxnorm)

@@ -401,13 +401,6 @@ class ReductionMixin:
     def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
         return _F().nanquantile(self, q, dim, keepdim, interpolation=interpolation)
 
-    # ---- softmax family ------------------------------------------------------------------------------
-    def softmax(self, dim=None, dtype=None):
-        return _softmax(self, dim, dtype, "softmax")
-
-    def log_softmax(self, dim=None, dtype=None):
-        return _softmax(self, dim, dtype, "log_softmax")
-
     # ---- misc: histogram-like ---------------------------------------------------------------------------
     def bincount(self, weights=None, minlength=0):
         return _F().bincount(self, weights, minlength)
@@ -513,29 +506,6 @@ def _var(self, dim, unbiased, keepdim, correction, op, name):
         raise RuntimeError(f"{name}(): input dtype should be either floating point or complex. Got "
                            f"{_short(self)} instead.")
     return _unary(op, self, _axes(dim, self._data.ndim), correction, keepdim)
-
-
-_SOFTMAX = {}
-
-
-def _softmax(self, dim, dtype, name):
-    op = _SOFTMAX.get(name)
-    if op is None:
-        from .._ops import nn as K      # the fused kernels shared with nn.functional
-        op = _SOFTMAX[name] = K.Softmax if name == "softmax" else K.LogSoftmax
-    src = self.to(dtype) if dtype is not None else self
-    if src._data.dtype.kind != "f":
-        raise NotImplementedError(f"\"{name}_lastdim_kernel_impl\" not implemented for '{_short(src)}'")
-    nd = src._data.ndim
-    if dim is None:
-        dim = 0 if nd in (0, 1, 3) else 1   # torch's legacy implicit dim
-    if nd == 0:
-        normalize_dim(dim, 0)
-        return _unary(op, src.reshape(1), 0).reshape(())
-    d = normalize_dim(dim, nd)
-    if src._data.size == 0:
-        return src.clone()          # nothing to normalise (the kernel's max() needs a non-empty dim)
-    return _unary(op, src, d)
 
 
 def _short(t):
