@@ -537,12 +537,6 @@ def _warn_size(input, target, name):
                       "same size.", stacklevel=3)
 
 
-def _as_tensor_like(v, like):
-    if isinstance(v, TensorBase):
-        return v
-    return _wrap(np.asarray(v, dtype=like._data.dtype))
-
-
 def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None):
     """Mean squared error. Matches `torch.nn.functional.mse_loss`."""
     reduction = _legacy_reduction(size_average, reduce, reduction)

@@ -5,17 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Op
-
-_ndarray = np.ndarray
-
-
-def _nd(g):
-    return type(g) is _ndarray
-
-
-def _tensor_grad_unsupported(name):
-    raise NotImplementedError(f"ember: double backward (create_graph=True) through {name} is not implemented")
+from ._base import Op, is_array as _nd
+from .activation import _tensor_grad_unsupported
 
 
 # ---- grid_sample (spatial transformer) -----------------------------------------------------------------
