@@ -55,6 +55,13 @@ _NN_ALIASES = {
     "rms_norm": ("normalization", "rms_norm"), "batch_norm": ("normalization", "torch_batch_norm"),
     "instance_norm": ("normalization", "torch_instance_norm"),
 }
+# torch.* forms of nn functions, by the op family (ember/_ops/<family>.py) that defines them; they load
+# on first use (the activations torch has at top level are imported by _functional.py)
+_NN_FAMILY_ALIASES = {"dropout": "dropout", "alpha_dropout": "dropout", "feature_alpha_dropout": "dropout",
+                      "bilinear": "linear", "cosine_similarity": "distance", "pairwise_distance": "distance",
+                      "binary_cross_entropy_with_logits": "loss", "kl_div": "loss", "cosine_embedding_loss": "loss",
+                      "margin_ranking_loss": "loss", "hinge_embedding_loss": "loss", "triplet_margin_loss": "loss",
+                      "poisson_nll_loss": "loss"}
 
 
 def __getattr__(name):
@@ -73,6 +80,10 @@ def __getattr__(name):
         family, fn = _NN_ALIASES[name]
         fn = getattr(_importlib.import_module(f"{__name__}._ops.{family}"), fn)
         globals()[name] = fn       # found by the module lookup from now on
+        return fn
+    if name in _NN_FAMILY_ALIASES:    # torch.dropout, torch.kl_div, ... (same as the F.* forms)
+        fn = getattr(_importlib.import_module(f"{__name__}._ops.{_NN_FAMILY_ALIASES[name]}"), name)
+        globals()[name] = fn
         return fn
     raise AttributeError(f"module 'ember' has no attribute '{name}' (not implemented in ember)")
 

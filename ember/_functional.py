@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype as D
-from ._ops import pointwise as P
 from ._tensor import Tensor
 from ._tensor_base import _apply, _binary, _result_np, _scalar_np, _tensor_of as _t, _wrap
 
@@ -19,9 +18,9 @@ from ._ops.sort import *  # noqa: F401,F403
 from ._ops.sampling import *  # noqa: F401,F403
 from ._ops.matmul import *  # noqa: F401,F403
 from ._ops.linalg import *  # noqa: F401,F403
-from ._methods.pointwise import PointwiseMixin as _PM
-
-relu, relu_ = _PM.relu, _PM.relu_
+# the activations torch also has at top level (the rest of the family is torch.nn.functional's)
+from ._ops.activation import (celu, celu_, hardshrink, log_softmax, prelu, relu, relu_, selu, selu_,  # noqa: F401
+                              softmax, threshold, threshold_)
 from ._functional_math import *  # noqa
 
 from ._functional_shape import *  # noqa
@@ -198,30 +197,6 @@ def unravel_index(indices, shape):
         rest = np.floor_divide(rest, size)
     coords.reverse()
     return tuple(_wrap(c.astype(np.int64)) for c in coords)
-
-
-# nn.functional forms that torch also exposes at top level (same signatures)
-_F_ALIASES = ("cosine_similarity", "pairwise_distance", "dropout", "alpha_dropout", "feature_alpha_dropout",
-              "selu", "celu", "prelu", "threshold", "hardshrink", "binary_cross_entropy_with_logits", "kl_div",
-              "cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss", "triplet_margin_loss",
-              "poisson_nll_loss", "bilinear")
-
-
-def _f_alias(name):
-    def fn(*args, **kwargs):
-        from .nn import functional as F
-        f = getattr(F, name, None)
-        if f is None:
-            raise AttributeError(f"module 'ember' has no attribute '{name}' (not implemented in ember)")
-        return f(*args, **kwargs)
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Same as `ember.nn.functional.{name}`."
-    return fn
-
-
-for _n in _F_ALIASES:
-    globals()[_n] = _f_alias(_n)
-del _n
 
 
 def autocast(device_type="cpu", dtype=None, enabled=True, cache_enabled=None):

@@ -10,7 +10,6 @@ import math
 import numpy as np
 
 from . import _dtype as D
-from ._ops import pointwise as P
 from ._ops import reduction as R
 from ._ops._base import normalize_dim
 from ._tensor import Tensor
@@ -18,7 +17,7 @@ from ._tensor_base import _KIND, _apply, _binary, _result_np, _scalar_np, _unary
 from ._inplace import can_cast as _can_cast
 from .autograd.grad_mode import STATE
 
-__all__ = ["softmax", "log_softmax", "fill_diagonal_"]
+__all__ = ["fill_diagonal_"]
 
 
 def _t(x):
@@ -151,16 +150,6 @@ def _out(res, out):
 
 
 
-
-def softmax(input, dim=None, dtype=None):
-    return _t(input).softmax(dim, dtype)
-
-
-def log_softmax(input, dim=None, dtype=None):
-    return _t(input).log_softmax(dim, dtype)
-
-
-# ---- norms --------------------------------------------------------------------------------------------
 
 def fill_diagonal_(self, fill_value, wrap=False):
     x = self._data

@@ -8,10 +8,9 @@ engine (`backward`) and registers the class with the recording hooks (NOTE [ The
 from __future__ import annotations
 
 from . import _tensor_base
-from ._methods.misc import MiscMixin
-from ._methods.pointwise import PointwiseMixin
 from ._methods.reduction import ReductionMixin
 from ._methods.shape import ShapeMixin
+from ._ops.activation import ActivationMethods
 from ._ops.arith import ArithMethods
 from ._ops.binary import BinaryMethods
 from ._ops.convert import ConvertMethods
@@ -29,8 +28,7 @@ __all__ = ["Tensor", "Size"]
 
 
 class Tensor(TensorBase, ConvertMethods, ArithMethods, UnaryMethods, BinaryMethods, SpecialMethods, ReductionMethods,
-             SortMethods, SamplingMethods, MatmulMethods, LinalgMethods, PointwiseMixin, ReductionMixin, ShapeMixin,
-             MiscMixin):
+             SortMethods, SamplingMethods, MatmulMethods, LinalgMethods, ActivationMethods, ReductionMixin, ShapeMixin):
     """A multi-dimensional array that records the operations applied to it. Matches `torch.Tensor`.
 
     `Tensor(data)` copies `data` as float32 (torch's legacy constructor); `Tensor(2, 3)` makes an

@@ -2,7 +2,7 @@
 op families' functions)."""
 from __future__ import annotations
 
-from ._functional_math import log_softmax, softmax  # noqa: F401
+from ._ops.activation import log_softmax, softmax  # noqa: F401
 from ._ops.reduction import logsumexp  # noqa: F401
 from ._ops.special import (digamma, entr, erf, erfc, erfinv, log_ndtr, mvlgamma, ndtr, ndtri, polygamma,  # noqa: F401
                            sinc, xlog1py, xlogy)

@@ -18,11 +18,17 @@ in-place op would clobber.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 OPS: dict[str, type] = {}   # every kernel by class name, filled at import; read by tests and docs, never for dispatch
 
 _ndarray = np.ndarray
+
+# NOTE: torch computes log(-1) = nan, 1/0 = inf silently. NumPy warns; np.errstate would cost ~1 us
+# per op, so instead ignore NumPy's RuntimeWarnings raised from inside ember's kernels (zero cost).
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\._ops\.")
 
 
 class Op:

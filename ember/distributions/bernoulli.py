@@ -61,7 +61,7 @@ class Bernoulli(Distribution):
             return bernoulli(self.probs.expand(*shape))
 
     def log_prob(self, value):
-        from ..nn.functional import binary_cross_entropy_with_logits
+        from .._ops.loss import binary_cross_entropy_with_logits
         if self._validate_args:
             self._validate_sample(value)
         if not isinstance(value, Tensor):
@@ -70,7 +70,7 @@ class Bernoulli(Distribution):
         return -binary_cross_entropy_with_logits(logits, value, reduction="none")
 
     def entropy(self):
-        from ..nn.functional import binary_cross_entropy_with_logits
+        from .._ops.loss import binary_cross_entropy_with_logits
         return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
     def enumerate_support(self, expand=True):

@@ -153,7 +153,7 @@ class OneHotCategorical(Distribution):
 
     @property
     def mode(self):
-        from ..nn.functional import one_hot
+        from .._ops.embedding import one_hot
         return one_hot(self.probs.argmax(-1), self._categorical._num_events).to(self.probs.dtype)
 
     @property
@@ -162,7 +162,7 @@ class OneHotCategorical(Distribution):
         return p * (1 - p)
 
     def sample(self, sample_shape=Size()):
-        from ..nn.functional import one_hot
+        from .._ops.embedding import one_hot
         idx = self._categorical.sample(sample_shape)
         return one_hot(idx, self._categorical._num_events).to(self.probs.dtype)
 

@@ -67,7 +67,7 @@ def _kl_onehot_onehot(p, q):
 
 @register_kl(Bernoulli, Bernoulli)
 def _kl_bernoulli_bernoulli(p, q):
-    from ..nn.functional import softplus
+    from .._ops.activation import softplus
     t1 = p.probs * (softplus(-q.logits) - softplus(-p.logits))
     t1 = _inf_where(t1, q.probs == 0, math.inf)
     t1 = _inf_where(t1, p.probs == 0, 0.0)

@@ -77,9 +77,9 @@ def _erfinv(y):
     y = np.asarray(y, dtype=np.float64)
     w = -np.log((1.0 - y) * (1.0 + y))
     x = np.where(w < 5.0, _erfinv_small(w - 2.5), _erfinv_big(np.sqrt(np.maximum(w, 5.0)) - 3.0)) * y
-    from .._ops.nn import _erf_for
+    from .._ops.special import _erf_np
     for _ in range(2):
-        err = _erf_for(x) - y
+        err = _erf_np(x) - y
         x = x - err / (2.0 / math.sqrt(math.pi) * np.exp(-x * x))
     return x
 

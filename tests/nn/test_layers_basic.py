@@ -288,6 +288,14 @@ ACT_ERRORS = [
     ("softmax_dim", lambda L: L.nn.functional.softmax(L.zeros(2, 3), 2)),
     ("prelu_channels", lambda L: L.nn.functional.prelu(L.zeros(2, 3), L.ones(2))),
     ("dropout_p", lambda L: L.nn.functional.dropout(L.zeros(2), -0.1)),
+    # torch.softmax and Tensor.softmax require dim (only the F.* forms infer one)
+    ("softmax_method_no_dim", lambda L: L.zeros(2, 3).softmax()),
+    ("softmax_method_dim_none", lambda L: L.zeros(2, 3).softmax(None)),
+    ("log_softmax_method_no_dim", lambda L: L.zeros(2, 3).log_softmax()),
+    ("softmax_fn_no_dim", lambda L: L.softmax(L.zeros(2, 3))),
+    ("log_softmax_fn_dim_none", lambda L: L.log_softmax(L.zeros(2, 3), dim=None)),
+    ("special_softmax_no_dim", lambda L: L.special.softmax(L.zeros(2, 3))),
+    ("softmax_dim_str", lambda L: L.softmax(L.zeros(2, 3), "a")),
 ]
 
 
@@ -309,6 +317,52 @@ def test_softmax_edge_shapes(torch, shape, dim):
         t = getattr(torch.nn.functional, fn)(torch.tensor(a), dim)
         assert tuple(e.shape) == tuple(t.shape)
         np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 3, 4), (2, 3, 4, 5)])
+def test_implicit_softmax_dim_like_torch(torch, fn, shape):
+    # F.* without dim: torch's legacy dim choice, its deprecation warning naming the function, reported at the caller
+    import warnings
+    a = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    res = []
+    for lib in (ember, torch):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            y = getattr(lib.nn.functional, fn)(lib.tensor(a))
+        res.append((y.numpy(), [(str(m.message), m.category, m.filename) for m in w]))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-6, atol=1e-7)
+    assert res[0][1] == res[1][1] and len(res[1][1]) == 1 and res[1][1][0][2] == __file__
+
+
+@pytest.mark.parametrize("name", ["dropout", "alpha_dropout", "feature_alpha_dropout", "dropout2d", "rrelu"])
+def test_inplace_random_activation_retains_grad(torch, name):
+    # y.retain_grad() follows y to its value after the in-place write (torch's rule): y.grad is d(3y)/dy
+    out = []
+    for lib in (ember, torch):
+        x = lib.ones(2, 3, 4, 5, requires_grad=True)
+        y = x * -2
+        y.retain_grad()
+        f = getattr(lib.nn.functional, name)
+        r = f(y, training=True, inplace=True) if name == "rrelu" else f(y, 0.5, True, inplace=True)
+        assert r is y
+        (y * 3).sum().backward()
+        out.append(y.grad.numpy())
+    np.testing.assert_array_equal(out[0], out[1])
+
+
+def test_rrelu_training_node_and_normalize_out(torch):
+    names = [lib.nn.functional.rrelu(lib.ones(3, requires_grad=True) * -1, training=True).grad_fn.name()
+             for lib in (ember, torch)]
+    assert names[0] == names[1]
+    a = np.random.default_rng(2).standard_normal((2, 3)).astype(np.float32)
+    res = []
+    for lib in (ember, torch):
+        out = lib.zeros(2, 3)
+        r = lib.nn.functional.normalize(lib.tensor(a), dim=1, out=out)
+        assert r is out
+        res.append(out.numpy())
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["gelu", "silu", "mish", "elu", "softplus", "logsigmoid", "hardswish", "softmax",

@@ -1,6 +1,8 @@
 """Loss modules: each stores its configuration and calls the matching `F.*_loss`. Match torch's."""
 from __future__ import annotations
 
+from ..._ops.binary import clamp_min, where
+from ..._ops.loss import _legacy_reduction, _reduce
 from .. import functional as F
 from .module import Module
 
@@ -14,7 +16,7 @@ class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
         if size_average is not None or reduce is not None:
-            self.reduction = F._legacy_reduction(size_average, reduce, reduction)
+            self.reduction = _legacy_reduction(size_average, reduce, reduction)
         else:
             self.reduction = reduction
 
@@ -211,8 +213,8 @@ class TripletMarginWithDistanceLoss(_Loss):
         d_an = d(anchor, negative)
         if self.swap:
             d_pn = d(positive, negative)
-            d_an = F._where(d_pn < d_an, d_pn, d_an)
-        return F._reduce(F._clamp_min(self.margin + d_ap - d_an, 0.0), self.reduction)
+            d_an = where(d_pn < d_an, d_pn, d_an)
+        return _reduce(clamp_min(self.margin + d_ap - d_an, 0.0), self.reduction)
 
 
 class CTCLoss(_Loss):

@@ -960,7 +960,7 @@ class _BackwardHookState:
 
     @classmethod
     def wrap_inputs(cls, module, hooks, args):
-        from ..._ops.nn import Identity
+        from ..._ops.linear import Identity
         from ..._tensor_base import _unary
         state = cls(module, hooks, len(args))
         new = list(args)

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ..._ops import nn as K
+from ..._ops import recurrent as K
 from ..._tensor import Tensor
 from ..._tensor_base import _apply, _wrap
 from .. import functional as F

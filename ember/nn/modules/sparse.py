@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._ops.embedding import _norm_padding_idx
 from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init
@@ -34,7 +35,7 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        self.padding_idx = F._norm_padding_idx(padding_idx, num_embeddings)
+        self.padding_idx = _norm_padding_idx(padding_idx, num_embeddings)
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
@@ -92,7 +93,7 @@ class EmbeddingBag(Module):
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        self.padding_idx = F._norm_padding_idx(padding_idx, num_embeddings, "padding_idx must be within num_embeddings")
+        self.padding_idx = _norm_padding_idx(padding_idx, num_embeddings, "padding_idx must be within num_embeddings")
         _init_weight(self, _weight, num_embeddings, embedding_dim, device, dtype, True)
         self.mode = mode
         self.sparse = sparse
