@@ -1,7 +1,7 @@
 """The parts of ember and what each may import (read by test_layering.py; docs/ARCHITECTURE.md explains).
 
-Parts are listed bottom-up. A file belongs to the first part with a matching path prefix (a folder
-ends in "/"). A file may import files of its own part and of the parts named in its `uses`; every
+Parts are listed bottom-up. A file belongs to the part with the longest path prefix that matches it (a
+file named on its own beats its folder). A file may import files of its own part and of the parts named in its `uses`; every
 import statement counts, including those inside functions. No file imports the package face
 `ember/__init__.py`, and the import graph of all files has no cycle.
 """
@@ -34,6 +34,9 @@ PARTS = [
     ("tools", ["ember/utils/", "ember/viz", "ember/jit"], ["base", "record", "ops", "core", "nn", "optim", "data"]),
     ("vision", ["ember/vision/"], ["base", "record", "ops", "core", "nn", "data"]),
     ("compat", ["ember/compat.py"], ["base", "record", "ops", "core", "nn", "optim", "data", "vision", "tools"]),
+    # the torchrun-style launcher: it starts scripts written for torch, with `import torch` mapped to ember
+    ("launch", ["ember/distributed/run.py", "ember/distributed/_agent.py", "ember/distributed/_multinode.py",
+                "ember/distributed/_job.py"], ["base", "record", "ops", "core", "distributed", "compat"]),
     ("face", ["ember/__init__.py"], ["base", "record", "ops", "core", "nn", "optim", "data", "vision", "tools",
                                      "distributed", "compat"]),
 ]

@@ -65,11 +65,15 @@ def imports(path, files):
 
 
 def part_of(path):
+    """The part whose path prefix matches `path` most specifically (a file's own entry beats its folder's)."""
+    best, best_len = None, -1
     for name, prefixes, _ in PARTS:
-        if any(path == p or (p.endswith("/") and path.startswith(p)) or (not p.endswith(".py") and
-                                                                           path.startswith(p)) for p in prefixes):
-            return name
-    raise AssertionError(f"{path} belongs to no part of tests/layers.py: add it there")
+        for p in prefixes:
+            if (path == p or (not p.endswith(".py") and path.startswith(p))) and len(p) > best_len:
+                best, best_len = name, len(p)
+    if best is None:
+        raise AssertionError(f"{path} belongs to no part of tests/layers.py: add it there")
+    return best
 
 
 def graph():

@@ -13,6 +13,8 @@ import sys
 import threading
 import time
 
+from ._job import Job
+
 _HELLO = "ember-node"
 
 
@@ -65,7 +67,6 @@ class _Master:
 
     def _start(self, env):
         """One attempt: the manual mpiexec, the proxy commands handed out, proxy 0 started here."""
-        from .run import Job
         hosts = ",".join(f"ember-node-{i}:{self.nproc}" for i in range(self.nnodes))
         env = dict(env, MPIEXEC_PORT_RANGE=f"{self.port + 1}:{self.port + 1}")
         cmd = [self.mpiexec, "-launcher", "manual", "-localhost", self.addr, "-hosts", hosts,

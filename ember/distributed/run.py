@@ -20,6 +20,8 @@ import sys
 import time
 import uuid
 
+from ._job import Job
+
 __all__ = ["main", "get_args_parser", "parse_args"]
 
 _OMP_WARNING = ("\n*****************************************\n"
@@ -138,45 +140,6 @@ def _rank_command(args) -> list[str]:
     elif args.module:
         cmd.append("-m")
     return cmd + [args.training_script] + list(args.training_script_args)
-
-
-class Job:
-    """One attempt: `main` (mpiexec) and helper processes, each in its own process group; the attempt ends
-    when `main` exits or any helper fails, and is ended as a whole on timeout or on a signal to us."""
-
-    def __init__(self, main, helpers=()):
-        self.main = main
-        self.procs = [main, *helpers]
-
-    def kill(self, sig=signal.SIGTERM):
-        for p in self.procs:
-            try:
-                os.killpg(p.pid, sig)
-            except (ProcessLookupError, PermissionError):
-                pass
-
-    def wait(self, deadline):
-        """The exit code, or None past the deadline."""
-        while True:
-            code = self.main.poll()
-            if code is not None:
-                return code
-            for p in self.procs[1:]:
-                if p.poll() not in (None, 0):
-                    self.end()
-                    return p.returncode
-            if deadline is not None and time.monotonic() > deadline:
-                return None
-            time.sleep(0.05)
-
-    def end(self):
-        self.kill(signal.SIGTERM)
-        t = time.monotonic() + 2
-        while time.monotonic() < t and any(p.poll() is None for p in self.procs):
-            time.sleep(0.05)
-        self.kill(signal.SIGKILL)
-        for p in self.procs:
-            p.wait()
 
 
 def main(argv=None) -> int:

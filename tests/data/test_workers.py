@@ -234,9 +234,9 @@ def test_shm_batch_read_without_mmap_when_mappings_run_out(monkeypatch):
 
     import numpy as np
 
-    from ember.utils.data._utils import worker as W
-    monkeypatch.setattr(W, "_shm_prefix", f"ember_dl_test_{os.getpid()}_")
-    arr = W._shm_empty((4, 5), np.float32)
+    from ember.utils.data._utils import shm
+    monkeypatch.setattr(shm, "_prefix", f"ember_dl_test_{os.getpid()}_")
+    arr = shm.empty((4, 5), np.float32)
     arr[...] = np.arange(20, dtype=np.float32).reshape(4, 5)
     path = arr.base.path
     del arr
@@ -244,6 +244,6 @@ def test_shm_batch_read_without_mmap_when_mappings_run_out(monkeypatch):
     def no_more_maps(*args, **kwargs):
         raise OSError(12, "Cannot allocate memory")
     monkeypatch.setattr(mmap, "mmap", no_more_maps)
-    t = W._rebuild_shm(path, (4, 5), "<f4")
+    t = shm.rebuild(path, (4, 5), "<f4")
     assert t.tolist() == np.arange(20, dtype=np.float32).reshape(4, 5).tolist()
     assert not os.path.exists(path)

@@ -30,8 +30,9 @@ from ember.random import _gen
 from ._utils import ExceptionWrapper
 from ._utils.collate import default_collate, default_convert
 from ._utils.fetch import _create_fetcher
+from ._utils import shm
 from ._utils.worker import (_big_pipe, _IndexQueue, _IterableDatasetStopIteration, _recv_result,
-                            _ResumeIteration, _shm_cleanup, _worker_loop)
+                            _ResumeIteration, _worker_loop)
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler
 
@@ -549,7 +550,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             for conn in self._result_readers:
                 conn.close()
             if sys.platform.startswith("linux") and getattr(self, "_shm_prefix", None):
-                _shm_cleanup(self._shm_prefix)  # batches sent but never read
+                shm.cleanup(self._shm_prefix)  # batches sent but never read
         except Exception:  # pragma: no cover - best effort during interpreter teardown
             pass
 

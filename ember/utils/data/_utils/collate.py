@@ -13,6 +13,7 @@ from ember._tensor_base import _wrap
 from ember._dtype import from_numpy_dtype
 
 from ..dataset import _StackedBatch
+from . import shm
 
 __all__ = ["default_collate", "default_convert", "collate", "default_collate_fn_map"]
 
@@ -48,15 +49,10 @@ def _shape_error(arrays):
     return None
 
 
-# In a DataLoader worker with shared memory available: worker._shm_empty, so that large batch fields are
-# stacked straight into /dev/shm (NOTE [ Shared memory for large batches ]); None elsewhere.
-_shm_empty = None
-_SHM_MIN_BYTES = 1 << 19  # as worker._SHM_MIN_BYTES
-
-
 def _stack(arrays):
     # One np.stack per batch field, then one Tensor: never a Tensor per sample.
-    if _shm_empty is not None and arrays[0].nbytes * len(arrays) >= _SHM_MIN_BYTES:
+    # in a DataLoader worker, large batch fields are stacked straight into /dev/shm (see _utils/shm.py)
+    if shm.enabled() and arrays[0].nbytes * len(arrays) >= shm.MIN_BYTES:
         out = _stack_shm(arrays)
         if out is not None:
             return out
@@ -80,14 +76,13 @@ def _stack_shm(arrays):
         from_numpy_dtype(dtype)
     except TypeError:
         return None
-    out = _shm_empty((len(arrays),) + a0.shape, dtype)
+    out = shm.empty((len(arrays),) + a0.shape, dtype)
     if out is None:
         return None
     try:
         np.stack(arrays, out=out)
     except Exception:  # shapes differ, ...: release and let the ordinary path raise its clear error
-        from .worker import _shm_release
-        _shm_release(out)
+        shm.release(out)
         return None
     return _wrap(out)
 

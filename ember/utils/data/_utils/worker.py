@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import faulthandler
 import io
-import itertools
-import mmap
 import os
 import pickle
 import queue
@@ -19,6 +17,7 @@ import numpy as np
 from multiprocessing.reduction import ForkingPickler as _ForkingPickler
 
 from . import ExceptionWrapper
+from . import shm
 from .fetch import _create_fetcher
 
 # How often an idle worker wakes up to check that its parent is still alive (seconds).
@@ -232,117 +231,20 @@ class _ParentWatchdog:
         return self.alive
 
 
-# NOTE [ Shared memory for large batches ]
-#
-# A batch field of at least `_SHM_MIN_BYTES` does not travel through the result pipe. In a worker,
-# default_collate stacks it straight into a file on /dev/shm (tmpfs),
-# mapped with mmap; the pickled Tensor is then just the file's path, shape and dtype. The main process maps
-# the file and unlinks it at once, so the memory lives exactly as long as the batch Tensor (munmap on
-# garbage collection) and nothing is left in /dev/shm whatever happens next. Measured on the 2-core box
-# (one worker, ms per batch field, pipe vs shm): 0.2 MB 0.39 vs 0.31, 0.8 MB 1.6 vs 0.7, 3 MB 7.6 vs 2.1,
-# 38 MB (64x3x224x224 float32) 4.5x faster (those pipe figures are for the old pickled transport).
-# Since results go out of band through the pipe (NOTE [ Result pipes ]: one copy in, one copy out), the pipe
-# costs less CPU than a fresh tmpfs file below about a megabyte (page faults on every new page dominate):
-# 64x1x28x28 float32 (200 KB) batches, 2 workers, CPU s per epoch of 313 batches, workers/main: shm
-# 0.102/0.030, pipe 0.068/0.035; 3 MiB batches: shm 0.32/0.028, pipe 0.14/0.115. The main process's CPU is
-# the one a training loop competes for, so large batch fields still use shared memory; the threshold is
-# 512 KiB so that a worker's `prefetch_factor`=2 batches in flight fit in its 1 MiB result pipe and the
-# worker never waits for the main process to read (it would stop preparing the next batch).
-#   * Space is reserved with posix_fallocate, so a full /dev/shm (Docker's 64 MB default) makes us fall back
-#     to the pipe instead of killing the worker with SIGBUS when it touches an unbacked page.
-#   * File names are `ember_dl_<main pid>_<iterator id>_<worker id>_<n>`: the main process removes its
-#     iterator's leftovers (results never read, a killed worker's files) at shutdown, and a worker whose
-#     parent died removes its own.
-#   * If the main process cannot map one more file (vm.max_map_count, when a program keeps tens of
-#     thousands of batches alive), the batch is read into ordinary memory instead.
-#   * Linux only (other platforms use the pipe); EMBER_DATALOADER_SHM=0 turns it off.
-_SHM_DIR = "/dev/shm"
-_SHM_MIN_BYTES = 1 << 19
-_shm_prefix = None  # set in a worker when shared memory is usable
-_shm_counter = itertools.count()
 
 
-class _ShmBuffer(mmap.mmap):
-    __slots__ = ("path",)
 
 
-def _shm_usable() -> bool:
-    return (sys.platform.startswith("linux") and os.environ.get("EMBER_DATALOADER_SHM", "1") != "0"
-            and os.path.isdir(_SHM_DIR) and os.access(_SHM_DIR, os.W_OK))
 
 
-def _shm_empty(shape, dtype):
-    """A new array backed by a /dev/shm file (worker side), or None when shared memory is unavailable."""
-    prefix = _shm_prefix
-    if prefix is None:
-        return None
-    dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if nbytes == 0:
-        return None
-    path = os.path.join(_SHM_DIR, f"{prefix}{next(_shm_counter)}")
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError:
-        return None
-    try:
-        os.posix_fallocate(fd, 0, nbytes)
-        buf = _ShmBuffer(fd, nbytes)
-    except OSError:  # /dev/shm is full: use the pipe
-        _unlink(path)
-        return None
-    finally:
-        os.close(fd)
-    buf.path = path
-    return np.ndarray(shape, dtype, buffer=buf)
 
 
-def _shm_release(arr) -> None:
-    buf = arr.base
-    if type(buf) is _ShmBuffer:
-        _unlink(buf.path)
 
 
-def _unlink(path) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
-def _shm_cleanup(prefix: str) -> None:
-    # remove files of this iterator (or worker) that were never picked up
-    try:
-        names = os.listdir(_SHM_DIR)
-    except OSError:
-        return
-    for name in names:
-        if name.startswith(prefix):
-            _unlink(os.path.join(_SHM_DIR, name))
 
 
-def _rebuild_shm(path, shape, dtype):
-    # main-process side: map, unlink at once (the mapping keeps the memory), wrap without copying
-    from ember._tensor_base import _wrap
-    dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    try:
-        fd = os.open(path, os.O_RDWR)
-    except OSError as e:
-        raise RuntimeError(f"DataLoader: the shared-memory batch file {path} disappeared before it was read "
-                           f"({e})") from None
-    try:
-        try:
-            buf = mmap.mmap(fd, nbytes)
-        except OSError:  # out of mappings: copy into ordinary memory
-            arr = np.empty(shape, dtype)
-            with os.fdopen(os.dup(fd), "rb", buffering=0) as f:
-                f.readinto(memoryview(arr).cast("B"))
-            return _wrap(arr)
-    finally:
-        os.close(fd)
-        _unlink(path)
-    return _wrap(np.ndarray(shape, dtype, buffer=buf))
 
 
 def _reduce_tensor(t):
@@ -351,15 +253,15 @@ def _reduce_tensor(t):
     if t._rg or getattr(t, "_grad", None) is not None:
         return t.__reduce_ex__(4)
     data = t._data
-    if data.nbytes >= _SHM_MIN_BYTES and _shm_prefix is not None:
+    if data.nbytes >= shm.MIN_BYTES and shm.enabled():
         buf = data.base
-        if not (type(buf) is _ShmBuffer and data.flags.c_contiguous and data.nbytes == len(buf)):
-            shm = _shm_empty(data.shape, data.dtype)  # e.g. a custom collate_fn's output: one copy, no pipe
-            if shm is not None:
-                shm[...] = data
-                data, buf = shm, shm.base
-        if type(buf) is _ShmBuffer:
-            return _rebuild_shm, (buf.path, data.shape, data.dtype.str)
+        if not (type(buf) is shm.ShmBuffer and data.flags.c_contiguous and data.nbytes == len(buf)):
+            copy = shm.empty(data.shape, data.dtype)  # e.g. a custom collate_fn's output: one copy, no pipe
+            if copy is not None:
+                copy[...] = data
+                data, buf = copy, copy.base
+        if type(buf) is shm.ShmBuffer:
+            return shm.rebuild, (buf.path, data.shape, data.dtype.str)
     if not (data.flags.c_contiguous or data.flags.f_contiguous):
         data = np.ascontiguousarray(data)
     return _rebuild_tensor, (data,)
@@ -372,12 +274,10 @@ def _rebuild_tensor(data):
 
 def _worker_loop(is_iterable, dataset, index_queue, result_conn, done_event, auto_collation, collate_fn,
                  drop_last, base_seed, init_fn, worker_id, num_workers, shm_prefix=None):
-    global _worker_info, _shm_prefix
+    global _worker_info
     watchdog = _ParentWatchdog()
-    if shm_prefix is not None and _shm_usable():
-        _shm_prefix = f"{shm_prefix}{worker_id}_"
-        from . import collate
-        collate._shm_empty = _shm_empty
+    if shm_prefix is not None and shm.usable():
+        shm.enable(f"{shm_prefix}{worker_id}_")
     try:
         # Ctrl-C reaches the whole process group; the main process owns the shutdown (NOTE [ Shutdown ]).
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -443,5 +343,5 @@ def _worker_loop(is_iterable, dataset, index_queue, result_conn, done_event, aut
         result_conn.close()
     except OSError:
         pass
-    if _shm_prefix is not None and not watchdog.is_alive():
-        _shm_cleanup(_shm_prefix)  # nobody will map our pending batches: free them
+    if shm.enabled() and not watchdog.is_alive():
+        shm.cleanup(shm.prefix())  # nobody will map our pending batches: free them
