@@ -14,6 +14,10 @@ from ._ops.arith import *  # noqa: F401,F403
 from ._ops.unary import *  # noqa: F401,F403
 from ._ops.binary import *  # noqa: F401,F403
 from ._ops.special import *  # noqa: F401,F403
+from ._ops.views import *  # noqa: F401,F403
+from ._ops.indexing import *  # noqa: F401,F403
+from ._ops.scatter import *  # noqa: F401,F403
+from ._ops.join import *  # noqa: F401,F403
 from ._methods.pointwise import PointwiseMixin as _PM
 
 relu, relu_ = _PM.relu, _PM.relu_
@@ -165,14 +169,6 @@ def detach(input):
     return input.detach()
 
 
-def ravel(input):
-    return _t(input).ravel()
-
-
-def diff(input, n=1, dim=-1, prepend=None, append=None):
-    return _t(input).diff(n, dim, prepend, append)
-
-
 def _searchsorted_np(seq, vals, right, side, sorter):
     if side is not None:
         if side not in ("left", "right"):
@@ -230,29 +226,6 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     a = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
     b = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
     return _wrap(np.asarray(np.isin(a, b, assume_unique=assume_unique, invert=invert)))
-
-
-def unravel_index(indices, shape):
-    """Tuple of coordinate tensors for flat indices into `shape`. Matches `torch.unravel_index`."""
-    idx = _t(indices)._data
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"expected 'indices' to be integer dtype, but got {D._FROM_NP[idx.dtype]}")
-    if isinstance(shape, int):
-        shape = (shape,)
-    shape = tuple(int(s) for s in shape)
-    if [s for s in shape if s < 0]:
-        raise ValueError("'shape' cannot have negative values, but got " + str(shape))
-    # like torch: no bounds check, every coordinate is taken modulo its size (floor semantics)
-    coords = []
-    rest = idx.astype(np.int64)
-    for size in reversed(shape):
-        if size == 0:
-            coords.append(np.zeros_like(rest))
-            continue
-        coords.append(np.mod(rest, size))
-        rest = np.floor_divide(rest, size)
-    coords.reverse()
-    return tuple(_wrap(c.astype(np.int64)) for c in coords)
 
 
 # nn.functional forms that torch also exposes at top level (same signatures)

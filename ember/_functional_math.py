@@ -27,7 +27,7 @@ __all__ = [
     "any", "count_nonzero", "median", "mode", "kthvalue", "topk", "sort", "argsort",
     "msort", "unique", "bincount", "histc", "softmax", "log_softmax", "normal", "bernoulli",
     "multinomial", "poisson", "dist", "quantile", "nanquantile", "nanmedian", "cov", "corrcoef",
-    "histogram", "unique_consecutive", "fill_diagonal_", "_vector_norm", "_matrix_norm", "return_types",
+    "histogram", "unique_consecutive", "_vector_norm", "_matrix_norm", "return_types",
 ]
 
 
@@ -784,22 +784,3 @@ def _random_fill(self, kind, args, generator):
     np.copyto(x, r, casting="unsafe")
     self._vc[0] += 1
     return self
-
-
-def fill_diagonal_(self, fill_value, wrap=False):
-    x = self._data
-    if x.ndim < 2:
-        raise RuntimeError("dimensions must larger than 1")
-    if x.ndim > 2 and len(set(x.shape)) != 1:
-        raise RuntimeError("all dimensions of input must be of equal length")
-    if STATE.enabled and (self._rg or self._node is not None):
-        mask = np.zeros(x.shape, bool)
-        np.fill_diagonal(mask, True, wrap=wrap)
-        from ._functional import where
-        val = _wrap(np.asarray(fill_value, dtype=x.dtype))
-        return self.copy_(where(_wrap(mask), val, self.clone()))
-    np.fill_diagonal(x, fill_value, wrap=wrap)
-    self._vc[0] += 1
-    return self
-
-

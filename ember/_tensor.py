@@ -12,12 +12,15 @@ from ._methods.linalg import LinalgMixin
 from ._methods.misc import MiscMixin
 from ._methods.pointwise import PointwiseMixin
 from ._methods.reduction import ReductionMixin
-from ._methods.shape import ShapeMixin
 from ._ops.arith import ArithMethods
 from ._ops.binary import BinaryMethods
 from ._ops.convert import ConvertMethods
+from ._ops.indexing import IndexingMethods
+from ._ops.join import JoinMethods
+from ._ops.scatter import ScatterMethods
 from ._ops.special import SpecialMethods
 from ._ops.unary import UnaryMethods
+from ._ops.views import ViewMethods
 from ._tensor_base import Size, TensorBase
 from .autograd.engine import backward as _backward
 
@@ -25,7 +28,7 @@ __all__ = ["Tensor", "Size"]
 
 
 class Tensor(TensorBase, ConvertMethods, ArithMethods, UnaryMethods, BinaryMethods, SpecialMethods, PointwiseMixin,
-             ReductionMixin, ShapeMixin, LinalgMixin, MiscMixin):
+             ReductionMixin, ViewMethods, IndexingMethods, ScatterMethods, JoinMethods, LinalgMixin, MiscMixin):
     """A multi-dimensional array that records the operations applied to it. Matches `torch.Tensor`.
 
     `Tensor(data)` copies `data` as float32 (torch's legacy constructor); `Tensor(2, 3)` makes an

@@ -238,8 +238,9 @@ def cross(input, other, *, dim=-1, out=None):
     try:
         shape = np.broadcast_shapes(input._data.shape, other._data.shape)
     except ValueError:
-        from ._methods.shape import _broadcast_error
-        _broadcast_error(input._data.shape, other._data.shape)
+        from ._tensor_base import _check_broadcast
+        _check_broadcast(input._data.shape, other._data.shape)
+        raise
     return _out(_cross(input, other, dim, shape, "linalg.cross"), out)
 
 

@@ -53,8 +53,8 @@ def _check_matmul(a, b):
 
 
 def _short(t):
-    from .shape import _short as s
-    return s(t)
+    from .._dtype import scalar_type_name
+    return scalar_type_name(t._data.dtype)
 
 
 def _need_tensor(x, name, arg):

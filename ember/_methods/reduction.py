@@ -1,5 +1,5 @@
-"""Reductions, scans, sorting and the softmax family as Tensor methods (plus new_* constructors,
-fill_diagonal_ and the in-place random fills)."""
+"""Reductions, scans, sorting and the softmax family as Tensor methods (plus new_* constructors
+and the in-place random fills)."""
 from __future__ import annotations
 
 import collections
@@ -423,9 +423,6 @@ class ReductionMixin:
 
 
 
-
-    def fill_diagonal_(self, fill_value, wrap=False):
-        return _F().fill_diagonal_(self, fill_value, wrap)
 
     # ---- in-place random fills (draw from ember's generator) --------------------------------------------
     def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
