@@ -21,9 +21,11 @@ from ._ops.linalg import *  # noqa: F401,F403
 # the activations torch also has at top level (the rest of the family is torch.nn.functional's)
 from ._ops.activation import (celu, celu_, hardshrink, log_softmax, prelu, relu, relu_, selu, selu_,  # noqa: F401
                               softmax, threshold, threshold_)
-from ._functional_math import *  # noqa
+from ._ops.views import *  # noqa: F401,F403
+from ._ops.indexing import *  # noqa: F401,F403
+from ._ops.scatter import *  # noqa: F401,F403
+from ._ops.join import *  # noqa: F401,F403
 
-from ._functional_shape import *  # noqa
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,35 +170,36 @@ def detach(input):
     return input.detach()
 
 
-def ravel(input):
-    return _t(input).ravel()
 
 
-def diff(input, n=1, dim=-1, prepend=None, append=None):
-    return _t(input).diff(n, dim, prepend, append)
 
 
-def unravel_index(indices, shape):
-    """Tuple of coordinate tensors for flat indices into `shape`. Matches `torch.unravel_index`."""
-    idx = _t(indices)._data
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"expected 'indices' to be integer dtype, but got {D._FROM_NP[idx.dtype]}")
-    if isinstance(shape, int):
-        shape = (shape,)
-    shape = tuple(int(s) for s in shape)
-    if [s for s in shape if s < 0]:
-        raise ValueError("'shape' cannot have negative values, but got " + str(shape))
-    # like torch: no bounds check, every coordinate is taken modulo its size (floor semantics)
-    coords = []
-    rest = idx.astype(np.int64)
-    for size in reversed(shape):
-        if size == 0:
-            coords.append(np.zeros_like(rest))
-            continue
-        coords.append(np.mod(rest, size))
-        rest = np.floor_divide(rest, size)
-    coords.reverse()
-    return tuple(_wrap(c.astype(np.int64)) for c in coords)
+
+
+
+
+# nn.functional forms that torch also exposes at top level (same signatures)
+_F_ALIASES = ("cosine_similarity", "pairwise_distance", "dropout", "alpha_dropout", "feature_alpha_dropout",
+              "selu", "celu", "prelu", "threshold", "hardshrink", "binary_cross_entropy_with_logits", "kl_div",
+              "cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss", "triplet_margin_loss",
+              "poisson_nll_loss", "bilinear")
+
+
+def _f_alias(name):
+    def fn(*args, **kwargs):
+        from .nn import functional as F
+        f = getattr(F, name, None)
+        if f is None:
+            raise AttributeError(f"module 'ember' has no attribute '{name}' (not implemented in ember)")
+        return f(*args, **kwargs)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Same as `ember.nn.functional.{name}`."
+    return fn
+
+
+for _n in _F_ALIASES:
+    globals()[_n] = _f_alias(_n)
+del _n
 
 
 def autocast(device_type="cpu", dtype=None, enabled=True, cache_enabled=None):

@@ -8,19 +8,21 @@ engine (`backward`) and registers the class with the recording hooks (NOTE [ The
 from __future__ import annotations
 
 from . import _tensor_base
-from ._methods.reduction import ReductionMixin
-from ._methods.shape import ShapeMixin
 from ._ops.activation import ActivationMethods
 from ._ops.arith import ArithMethods
 from ._ops.binary import BinaryMethods
 from ._ops.convert import ConvertMethods
+from ._ops.indexing import IndexingMethods
+from ._ops.join import JoinMethods
 from ._ops.linalg import LinalgMethods
 from ._ops.matmul import MatmulMethods
 from ._ops.reduction import ReductionMethods
 from ._ops.sampling import SamplingMethods
+from ._ops.scatter import ScatterMethods
 from ._ops.sort import SortMethods
 from ._ops.special import SpecialMethods
 from ._ops.unary import UnaryMethods
+from ._ops.views import ViewMethods
 from ._tensor_base import Size, TensorBase
 from .autograd.engine import backward as _backward
 
@@ -28,7 +30,8 @@ __all__ = ["Tensor", "Size"]
 
 
 class Tensor(TensorBase, ConvertMethods, ArithMethods, UnaryMethods, BinaryMethods, SpecialMethods, ReductionMethods,
-             SortMethods, SamplingMethods, MatmulMethods, LinalgMethods, ActivationMethods, ReductionMixin, ShapeMixin):
+             SortMethods, SamplingMethods, ViewMethods, IndexingMethods, ScatterMethods, JoinMethods, MatmulMethods,
+             LinalgMethods, ActivationMethods):
     """A multi-dimensional array that records the operations applied to it. Matches `torch.Tensor`.
 
     `Tensor(data)` copies `data` as float32 (torch's legacy constructor); `Tensor(2, 3)` makes an

@@ -780,7 +780,7 @@ def _view(op, a, *args):
         base = getattr(a, "_base", None)
         t._base = root = a if base is None else base
         if root._rg and root._node is not None and STATE.enabled:
-            _register_view(t)   # see NOTE [ Views taken before an in-place write ] in _methods/shape.py
+            _register_view(t)   # see NOTE [ Views taken before an in-place write ] in _inplace.py
     return t
 
 

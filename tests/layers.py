@@ -20,7 +20,7 @@ PARTS = [
     # function of each op, and the family's Tensor method mixin
     ("ops", ["ember/_ops/"], ["base", "record"]),
     # the public Tensor class, creation, autograd API, namespaces (linalg, special, ...), files
-    ("core", ["ember/_functional_math.py", "ember/_functional_shape.py", "ember/_methods/", "ember/_tensor.py", "ember/_creation.py", "ember/_functional.py", "ember/autograd/",
+    ("core", ["ember/_tensor.py", "ember/_creation.py", "ember/_functional.py", "ember/autograd/",
               "ember/linalg.py", "ember/special.py", "ember/fft.py", "ember/testing.py", "ember/serialization",
               "ember/safetensors.py", "ember/_unpickler.py", "ember/amp.py", "ember/cuda.py", "ember/backends.py",
               "ember/accelerator.py", "ember/multiprocessing.py", "ember/distributions/", "ember/utils/__init__.py",

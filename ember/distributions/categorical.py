@@ -106,7 +106,7 @@ class Categorical(Distribution):
             return samples_2d.reshape(*(sample_shape + tuple(self._batch_shape)))
 
     def log_prob(self, value):
-        from .._functional_shape import broadcast_tensors
+        from .._ops.views import broadcast_tensors
         if self._validate_args:
             self._validate_sample(value)
         value = value.long().unsqueeze(-1)

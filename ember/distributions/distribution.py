@@ -14,7 +14,7 @@ __all__ = ["Distribution"]
 def broadcast_all(*values):
     """Python numbers become default-dtype tensors; everything is broadcast to one shape."""
     from .. import _dtype as D
-    from .._functional_shape import broadcast_tensors
+    from .._ops.views import broadcast_tensors
     ref = next((v for v in values if isinstance(v, Tensor)), None)
     dt = ref.dtype if ref is not None and ref.is_floating_point() else D.get_default_dtype()
     ts = [v if isinstance(v, Tensor) else C.tensor(float(v), dtype=dt) for v in values]

@@ -93,7 +93,7 @@ def _kl_independent_independent(p, q):
 @register_kl(MultivariateNormal, MultivariateNormal)
 def _kl_mvn_mvn(p, q):
     from .. import linalg
-    from .._functional_shape import broadcast_shapes
+    from .._ops.views import broadcast_shapes
     if p.event_shape != q.event_shape:
         raise ValueError("KL-divergence between two Multivariate Normals with different event shapes cannot "
                          "be computed")

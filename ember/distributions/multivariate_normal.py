@@ -19,7 +19,7 @@ class MultivariateNormal(Distribution):
     has_rsample = True
 
     def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None, validate_args=None):
-        from .._functional_shape import broadcast_shapes
+        from .._ops.views import broadcast_shapes
         if loc.dim() < 1:
             raise ValueError("loc must be at least one-dimensional.")
         if (covariance_matrix is not None) + (scale_tril is not None) + (precision_matrix is not None) != 1:
@@ -80,7 +80,7 @@ class MultivariateNormal(Distribution):
         return self._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
 
     def log_prob(self, value):
-        from .._functional_shape import broadcast_shapes
+        from .._ops.views import broadcast_shapes
         if self._validate_args:
             self._validate_sample(value)
         diff = value - self.loc

@@ -21,6 +21,11 @@ def _i(L, a):
     return L.tensor(a)
 
 
+def _setitem(y, key, value):
+    y[key] = value
+    return y
+
+
 # expression(L, x, v, b) -> a tensor whose grad_fn.name() must equal torch's
 NAMES = {
     "x@v": lambda L, x, v, b: x @ v,
@@ -103,6 +108,10 @@ NAMES = {
     "masked_select": lambda L, x, v, b: x.masked_select(_i(L, MASK)),
     "index_fill": lambda L, x, v, b: x.index_fill(0, _i(L, IDX), 1.0),
     "take": lambda L, x, v, b: x.take(_i(L, IDX)),
+    "setitem": lambda L, x, v, b: _setitem(x * 2, (0, slice(None)), 1.0),
+    "setitem_tensor": lambda L, x, v, b: _setitem(x * 2, (slice(None), 0), v),
+    "setitem_mask": lambda L, x, v, b: _setitem(x * 2, _i(L, MASK), 1.0),
+    "setitem_idx_tensor": lambda L, x, v, b: _setitem(x * 2, _i(L, IDX), v),
     "view": lambda L, x, v, b: x.view(-1),
     "reshape_view": lambda L, x, v, b: x.reshape(2, 8),
     "reshape_copy": lambda L, x, v, b: x.t().reshape(-1),

@@ -1,1 +1,0 @@
-"""Tensor methods grouped by family. Each method is a short call into a `_tensor` hook."""
