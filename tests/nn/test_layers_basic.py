@@ -420,3 +420,75 @@ def test_layer_factory_device_and_dtype(i):
     assert all(p.dtype == ember.float64 for p in m.parameters())
     with pytest.raises(RuntimeError, match="device 'cuda' is not available"):
         FACTORY_LAYERS[i](device="cuda")
+
+
+# ---- numerics of log_softmax and dropout, RReLU, distance modules, gumbel_softmax ------------------------------
+
+_X = np.random.default_rng(0).standard_normal((6, 5, 3, 2)).astype(np.float32)
+
+
+def _log_softmax_big(lib):
+    F = lib.nn.functional
+    x = lib.tensor(np.array([[1e4, 0, -1e4], [1e4, 1e4 - 1, 3]], np.float32), requires_grad=True)
+    y = F.log_softmax(x, dim=1)
+    (y * lib.tensor(np.arange(6, dtype=np.float32).reshape(2, 3))).sum().backward()
+    return y, x.grad, F.softmax(x, dim=0)
+
+
+def _dropout_eval(lib):
+    d = lib.nn.Dropout(0.5)
+    d.eval()
+    x = lib.tensor(_X, requires_grad=True)
+    y = d(x)
+    (y * 3).sum().backward()
+    return y, x.grad, lib.nn.functional.dropout(x, 0.5, training=False)
+
+
+@pytest.mark.parametrize("case", ["log_softmax_1e4", "dropout_eval"])
+def test_activation_numerics_match_torch(same, case):
+    same({"log_softmax_1e4": _log_softmax_big, "dropout_eval": _dropout_eval}[case], rtol=1e-5, atol=1e-6)
+
+
+def test_rrelu_matches_torch(torch):
+    x = np.linspace(-2, 2, 20001, dtype=np.float32)
+    for lib in (torch, ember):
+        m = lib.nn.RReLU(0.1, 0.3)
+        xt = lib.tensor(x, requires_grad=True)
+        y = m(xt)
+        y.sum().backward()
+        neg = x < 0
+        slope = y.detach().numpy()[neg] / x[neg]
+        assert 0.1 <= slope.min() and slope.max() <= 0.3 and abs(slope.mean() - 0.2) < 0.005
+        np.testing.assert_allclose(xt.grad.numpy()[neg], slope, rtol=1e-5)
+        np.testing.assert_array_equal(y.detach().numpy()[~neg], x[~neg])
+    outs = [lib.nn.RReLU(0.1, 0.3).eval()(lib.tensor(x)).numpy() for lib in (torch, ember)]
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-6)
+    assert repr(ember.nn.RReLU(inplace=True)) == repr(torch.nn.RReLU(inplace=True))
+
+
+def _distance(lib):
+    a = lib.tensor(_X[:, :, 0, 0], requires_grad=True)
+    b = lib.tensor(_X[::-1, :, 1, 0].copy(), requires_grad=True)
+    y1 = lib.nn.PairwiseDistance(p=3, keepdim=True)(a, b)
+    y2 = lib.nn.CosineSimilarity(dim=1)(a, b)
+    (y1.sum() + y2.sum()).backward()
+    return [y1, y2, a.grad, b.grad, repr(lib.nn.PairwiseDistance()) + repr(lib.nn.CosineSimilarity(0))]
+
+
+def test_distance_modules_match_torch(same):
+    same(_distance, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_gumbel_softmax(hard):
+    ember.manual_seed(0)
+    logits = ember.tensor(np.log(np.array([[0.1, 0.2, 0.7]] * 4000, np.float32)), requires_grad=True)
+    y = ember.nn.functional.gumbel_softmax(logits, tau=0.5, hard=hard)
+    yn = y.detach().numpy()
+    np.testing.assert_allclose(yn.sum(1), 1, rtol=1e-5)
+    if hard:
+        assert set(np.unique(yn)) <= {0.0, 1.0}
+    # Gumbel-max: argmax frequencies follow softmax(logits)
+    np.testing.assert_allclose(np.bincount(yn.argmax(1), minlength=3) / 4000, [0.1, 0.2, 0.7], atol=0.03)
+    (y * ember.tensor(np.array([1.0, 2.0, 3.0], np.float32))).sum().backward()
+    assert logits.grad is not None and np.isfinite(logits.grad.numpy()).all()

@@ -190,3 +190,54 @@ def test_norm_double_backward_vs_torch(torch, rng, name, fn):
         if gt is None:
             continue
         np.testing.assert_allclose(ge, gt, rtol=2e-3, atol=2e-3)
+
+
+# ---- BatchNorm over several steps (momentum None / 0.3); RMSNorm ---------------------------------------------
+
+_BN_X = [np.random.default_rng(i).standard_normal((4, 3, 2, 2)).astype(np.float32) * (i + 1) + i for i in range(5)]
+
+
+def _bn(momentum):
+    def f(lib):
+        m = lib.nn.BatchNorm2d(3, momentum=momentum)
+        out = []
+        for i in range(4):
+            x = lib.tensor(_BN_X[i], requires_grad=True)
+            y = m(x)
+            (y * y).sum().backward()
+            out.append(x.grad)
+        m.eval()
+        return out + [m(lib.tensor(_BN_X[4])), m.running_mean, m.running_var, m.num_batches_tracked]
+    return f
+
+
+@pytest.mark.parametrize("momentum", [None, 0.3], ids=["bn_momentum_none", "bn_momentum_0.3"])
+def test_batchnorm_steps_match_torch(same, momentum):
+    same(_bn(momentum), rtol=1e-5, atol=1e-6)
+
+
+def _rms(kw, shape_arg, x_shape, with_weight=True):
+    def f(lib):
+        x = lib.tensor(np.sin(np.arange(np.prod(x_shape), dtype=np.float32)).reshape(x_shape) * 3, requires_grad=True)
+        m = lib.nn.RMSNorm(shape_arg, **kw)
+        if m.weight is not None:
+            with lib.no_grad():
+                m.weight.copy_(lib.tensor(np.linspace(0.5, 2, m.weight.numel(), dtype=np.float32).reshape(
+                    tuple(m.weight.shape))))
+        y = m(x)
+        (y * lib.tensor(np.cos(np.arange(y.numel(), dtype=np.float32)).reshape(x_shape))).sum().backward()
+        return [y, x.grad] + ([m.weight.grad] if m.weight is not None else []) + [repr(m)]
+    return f
+
+
+RMS_CASES = {"rms_default_eps": _rms({}, 5, (2, 3, 5)), "rms_eps_2d": _rms({"eps": 1e-3}, (3, 5), (2, 3, 5)),
+             "rms_no_affine": _rms({"elementwise_affine": False}, [5], (4, 5))}
+
+
+@pytest.mark.parametrize("case", list(RMS_CASES))
+def test_rms_norm_matches_torch(same, case):
+    same(RMS_CASES[case], rtol=1e-5, atol=1e-6)
+
+
+def test_rms_norm_shape_error_matches_torch(same):
+    same(lambda lib: lib.nn.functional.rms_norm(lib.ones(2, 3), (4,)), exc="message")
