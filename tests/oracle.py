@@ -106,43 +106,42 @@ def _blank(msg):
     return str(msg).replace("torch", "X").replace("ember", "X")
 
 
-def _expect_raise(want, call, exc):
+def _expect_raise(want, call, exc, path="result"):
     """`call()` must raise like `want` (torch's exception); returns ember's exception."""
     try:
         call()
     except Exception as got:   # noqa: BLE001 - the oracle's exception type is the expectation
+        said = f"{path}: torch raised {type(want).__name__}({want}), ember {type(got).__name__}({got})"
         if exc == "subclass":
-            assert isinstance(got, type(want)), \
-                f"torch raised {type(want).__name__}({want}), ember {type(got).__name__}({got})"
+            assert isinstance(got, type(want)), said
         else:
-            assert type(got).__name__ == type(want).__name__, \
-                f"torch raised {type(want).__name__}({want}), ember {type(got).__name__}({got})"
+            assert type(got).__name__ == type(want).__name__, said
             if exc == "message":
-                assert _blank(got) == _blank(want), f"messages differ:\n torch: {want}\n ember: {got}"
+                assert _blank(got) == _blank(want), f"{path}: messages differ:\n torch: {want}\n ember: {got}"
         return got
-    raise AssertionError(f"torch raised {type(want).__name__}({want}); ember did not raise")
+    raise AssertionError(f"{path}: torch raised {type(want).__name__}({want}); ember did not raise")
 
 
-def run_both(torch, f, rtol=1e-5, atol=1e-6, *, exc="subclass", **same_kw):
+def run_both(torch, f, rtol=1e-5, atol=1e-6, *, exc="subclass", path="result", **same_kw):
     """`f(lib)` for torch then ember: equal results (`assert_same`), or ember raises what torch raises.
     Returns torch's result, or torch's exception."""
     try:
         want = f(torch)
     except Exception as err:   # noqa: BLE001 - the oracle's exception type is the expectation
-        _expect_raise(err, lambda: f(ember), exc)
+        _expect_raise(err, lambda: f(ember), exc, path)
         return err
     got = f(ember)
-    assert_same(got, want, rtol, atol, **same_kw)
+    assert_same(got, want, rtol, atol, path=path, **same_kw)
     return want
 
 
-def raises_like(torch, f, exc="subclass"):
+def raises_like(torch, f, exc="subclass", path="result"):
     """`f(lib)` raises on torch (asserted) and the same exception type on ember; returns ember's exception."""
     try:
         f(torch)
     except Exception as err:   # noqa: BLE001 - the oracle's exception type is the expectation
-        return _expect_raise(err, lambda: f(ember), exc)
-    raise AssertionError("the oracle (torch) did not raise")
+        return _expect_raise(err, lambda: f(ember), exc, path)
+    raise AssertionError(f"{path}: the oracle (torch) did not raise")
 
 
 def _wrap(lib, a, grad):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import ember
+from oracle import check, run_both
 from ember import linalg as LA
 
 A = np.random.default_rng(0).standard_normal((2, 4, 3)).astype(np.float64)
@@ -164,3 +165,59 @@ def test_out_argument_is_written_like_torch(fn, torch):
         assert r is out
         res.append(out.numpy().copy())
     np.testing.assert_array_equal(res[1], res[0])
+
+
+# ---- the matmul family (fused addmm/addmv/baddbmm, vector and batched products) and trace ----------------
+
+def _r(*shape):
+    return np.random.default_rng(len(shape) * 7 + shape[-1]).standard_normal(shape).astype(np.float32)
+
+
+MATMUL = {
+    "addmm": (lambda L, i, a, b: L.addmm(i, a, b), (_r(3, 5), _r(3, 4), _r(4, 5))),
+    "addmm_bcast_ab": (lambda L, i, a, b: L.addmm(i, a, b, beta=0.5, alpha=-2.0), (_r(5), _r(3, 4), _r(4, 5))),
+    "addmm_beta0": (lambda L, i, a, b: L.addmm(i, a, b, beta=0), (_r(1, 5), _r(3, 4), _r(4, 5))),
+    "addmv": (lambda L, i, a, b: L.addmv(i, a, b, alpha=3), (_r(3), _r(3, 4), _r(4))),
+    "baddbmm": (lambda L, i, a, b: L.baddbmm(i, a, b, beta=2, alpha=0.5), (_r(3, 5), _r(2, 3, 4), _r(2, 4, 5))),
+    "mv": (lambda L, a, b: a @ b, (_r(3, 4), _r(4))),
+    "dot": (lambda L, a, b: a.dot(b), (_r(4), _r(4))),
+    "vec_mat": (lambda L, a, b: a @ b, (_r(4), _r(4, 5))),
+    "mat_batch": (lambda L, a, b: a @ b, (_r(3, 4), _r(2, 4, 5))),
+    "bmm": (lambda L, a, b: a.bmm(b), (_r(2, 3, 4), _r(2, 4, 5))),
+    "trace": (lambda L, a: a.trace(), (_r(3, 4),)),
+}
+
+
+@pytest.mark.parametrize("name", list(MATMUL))
+def test_matmul_family_matches_torch(torch, name):
+    f, arrays = MATMUL[name]
+    check(torch, lambda *a: f(ember, *a), lambda *a: f(torch, *a), arrays, rtol=1e-5, atol=1e-5, grad_atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "uint8", "float64"])
+def test_trace_dtype(same, dtype):
+    a = (np.arange(12).reshape(3, 4) % 7).astype(dtype)
+    same(lambda L: L.tensor(a).trace(), rtol=0, atol=0)
+
+
+def test_addmm_inplace_and_int_fallback(same):
+    def f(L):
+        x = L.tensor(_r(3, 5), requires_grad=True)
+        y = x * 1
+        y.addmm_(L.tensor(_r(3, 4)), L.tensor(_r(4, 5)), beta=0.5)
+        y.sum().backward()
+        i = L.tensor(np.arange(6).reshape(2, 3)).addmm(L.tensor(np.ones((2, 2), np.int64)),
+                                                       L.tensor(np.ones((2, 3), np.int64)), alpha=2)
+        return y.grad_fn.name(), y, x.grad, i
+    same(f, rtol=1e-5, atol=0)
+    same(lambda L: f(L)[2], rtol=1e-7, atol=0)     # the gradient to the default tolerance of assert_allclose
+
+
+def test_addmm_double_backward(same):
+    def f(L):
+        i, a, b = (L.tensor(x, requires_grad=True) for x in (_r(3, 5), _r(3, 4), _r(4, 5)))
+        out = L.addmm(i, a, b, beta=0.5, alpha=2.0)
+        ga, = L.autograd.grad((out ** 2).sum(), a, create_graph=True)
+        ga.sum().backward()
+        return ga.detach(), i.grad, b.grad
+    same(f, rtol=1e-4, atol=1e-4)
