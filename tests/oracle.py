@@ -2,10 +2,11 @@
 
 - `assert_same(got, want)`: an ember result against torch's (or another ember result): tensors by class
   name, dtype, shape, requires_grad and values; `Size`, dtypes, ndarrays, numbers, strings and None; tuples,
-  named tuples, lists and dicts item by item.
+  lists and dicts item by item (the same container class; named tuples: the same field names).
 - `run_both(torch, f)`: `f(lib)` for torch, then for ember: the same results, or the exception torch
   raises (ember's may be a subclass; `exc="same"` wants the same class name, `exc="message"` also the
-  same message once "torch"/"ember" are blanked out).
+  same message once "torch"/"ember" are blanked out, `exc="runtime"` takes any RuntimeError where torch
+  raises one of its subclasses such as NotImplementedError).
 - `raises_like(torch, f)`: torch must raise; ember must raise the same type. Returns ember's exception.
 - `check(torch, fe, ft, arrays)`: the same NumPy inputs as tensors on both sides (float inputs require
   grad), outputs compared with `assert_same`, then the gradients of every float input and of every module
@@ -88,9 +89,12 @@ def assert_same(got, want, rtol=1e-5, atol=1e-6, *, path="result", requires_grad
             assert_same(got[k], want[k], rtol, atol, path=f"{path}[{k!r}]", requires_grad=requires_grad,
                         equal_nan=equal_nan)
     elif isinstance(want, (tuple, list)):
-        # plain tuple/list, or a named tuple such as torch.return_types.max: the class name must agree
-        assert type(got).__name__ == tname and len(got) == len(want), \
-            f"{path}: {type(got).__name__} of {len(got)} != {tname} of {len(want)}: {got!r} vs {want!r}"
+        if type(want) in (tuple, list):
+            assert type(got) is type(want), f"{path}: {type(got).__name__} != {tname}: {got!r} vs {want!r}"
+        else:   # a named tuple such as torch.return_types.max: the same field names
+            assert isinstance(got, tuple) and _fields(got) == _fields(want), \
+                f"{path}: {type(got).__name__}{_fields(got)} != {tname}{_fields(want)}"
+        assert len(got) == len(want), f"{path}: {len(got)} items != {len(want)}: {got!r} vs {want!r}"
         for i, (a, b) in enumerate(zip(got, want)):
             assert_same(a, b, rtol, atol, path=f"{path}[{i}]", requires_grad=requires_grad, equal_nan=equal_nan)
     elif isinstance(want, float):
@@ -100,6 +104,10 @@ def assert_same(got, want, rtol=1e-5, atol=1e-6, *, path="result", requires_grad
         assert type(got) is type(want) and got == want, f"{path}: {got!r} != {want!r}"
     else:
         assert got == want, f"{path}: {got!r} != {want!r}"
+
+
+def _fields(t):
+    return getattr(type(t), "__match_args__", None) or getattr(t, "_fields", None)
 
 
 def _blank(msg):
@@ -114,6 +122,8 @@ def _expect_raise(want, call, exc, path="result"):
         said = f"{path}: torch raised {type(want).__name__}({want}), ember {type(got).__name__}({got})"
         if exc == "subclass":
             assert isinstance(got, type(want)), said
+        elif exc == "runtime":
+            assert isinstance(got, RuntimeError if isinstance(want, RuntimeError) else type(want)), said
         else:
             assert type(got).__name__ == type(want).__name__, said
             if exc == "message":
@@ -145,19 +155,23 @@ def raises_like(torch, f, exc="subclass", path="result"):
 
 
 def _wrap(lib, a, grad):
+    """A NumPy array as a tensor of its own copy, with the array's layout (a transposed array stays a
+    non-contiguous tensor)."""
     if not isinstance(a, np.ndarray):
         return a
-    return lib.tensor(a.copy(), requires_grad=grad) if grad else lib.tensor(a.copy())
+    t = lib.from_numpy(np.array(a))
+    return t.requires_grad_(True) if grad else t
 
 
 def check(torch, fe, ft, arrays, rtol=1e-5, atol=1e-6, *, grad=True, grad_rtol=None, grad_atol=None, seed=0,
-          requires_grad=None, exc="subclass"):
+          requires_grad=None, exc="subclass", path="result"):
     """`fe(*inputs)` (ember) against `ft(*inputs)` (torch) on the same NumPy `arrays` (anything else passes
-    through unchanged). Float arrays require grad (or per `requires_grad`, a list of bools). Outputs must be
-    the same (`assert_same`, rtol/atol) or raise alike; then, unless `grad=False`, every output that requires
-    grad gets a random cotangent and the gradients of the inputs, and of the parameters of `fe`/`ft` when
-    they are modules (compared by name, then reset to None), must agree within grad_rtol (default rtol) and
-    grad_atol (default 10 * atol). Returns (ember output, torch output)."""
+    through unchanged; each array keeps its layout). Float arrays require grad (or per `requires_grad`, a
+    list of bools). Outputs must be the same (`assert_same`, rtol/atol) or raise alike; then, unless
+    `grad=False`, every output that requires grad gets a random cotangent and the gradients of the inputs,
+    and of the parameters of `fe`/`ft` when they are modules (compared by name, then reset to None), must
+    agree within grad_rtol (default rtol) and grad_atol (default 10 * atol). Returns (ember output, torch
+    output), or torch's exception twice."""
     if requires_grad is None:
         requires_grad = [grad and isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in arrays]
     te = [_wrap(ember, a, r) for a, r in zip(arrays, requires_grad)]
@@ -165,10 +179,10 @@ def check(torch, fe, ft, arrays, rtol=1e-5, atol=1e-6, *, grad=True, grad_rtol=N
     try:
         ot = ft(*tt)
     except Exception as err:   # noqa: BLE001 - the oracle's exception type is the expectation
-        _expect_raise(err, lambda: fe(*te), exc)
+        _expect_raise(err, lambda: fe(*te), exc, path)
         return err, err
     oe = fe(*te)
-    assert_same(oe, ot, rtol, atol)
+    assert_same(oe, ot, rtol, atol, path=path)
     if not grad:
         return oe, ot
     grad_rtol = rtol if grad_rtol is None else grad_rtol
@@ -182,12 +196,12 @@ def check(torch, fe, ft, arrays, rtol=1e-5, atol=1e-6, *, grad=True, grad_rtol=N
     ember.autograd.backward([e for e, _ in pairs], [ember.from_numpy(c.copy()) for c in cots])
     for i, r in enumerate(requires_grad):
         if r:
-            _same_grad(te[i].grad, tt[i].grad, grad_rtol, grad_atol, f"gradient of input {i}")
+            _same_grad(te[i].grad, tt[i].grad, grad_rtol, grad_atol, f"{path}: gradient of input {i}")
     if hasattr(ft, "named_parameters"):
         pe, pt = dict(fe.named_parameters()), dict(ft.named_parameters())
-        assert list(pe) == list(pt), f"parameters {list(pe)} != {list(pt)}"
+        assert list(pe) == list(pt), f"{path}: parameters {list(pe)} != {list(pt)}"
         for name in pt:
-            _same_grad(pe[name].grad, pt[name].grad, grad_rtol, grad_atol, f"gradient of {name}")
+            _same_grad(pe[name].grad, pt[name].grad, grad_rtol, grad_atol, f"{path}: gradient of {name}")
             pe[name].grad = pt[name].grad = None
     return oe, ot
 
