@@ -12,7 +12,8 @@ import ember.nn as nn
 import ember.nn.functional as F
 from ember.autograd import gradcheck
 
-from _conv_helpers import check, rand
+from ember_testutil import rand
+from oracle import check
 
 CONV2D_CASES = [
     dict(),

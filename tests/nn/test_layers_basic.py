@@ -7,6 +7,7 @@ import pytest
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
+from oracle import check, raises_like, run_both
 
 RTOL, ATOL = 1e-5, 1e-6
 
@@ -67,15 +68,6 @@ def _copy_weights(tm, em):
     em.load_state_dict({k: v.detach().numpy().copy() for k, v in tm.state_dict().items()})
 
 
-def _run(lib, module, arrays, cot, torch_mod=False):
-    xs = [lib.tensor(a, requires_grad=True) for a in arrays]
-    out = module(*xs)
-    (out * lib.tensor(cot)).sum().backward()
-    grads = [x.grad.numpy() for x in xs]
-    pgrads = {n: p.grad.numpy() for n, p in module.named_parameters()}
-    return out.detach().numpy(), grads, pgrads
-
-
 @pytest.mark.parametrize("mode", ["train", "eval"])
 @pytest.mark.parametrize("name,factory,shapes,scale", LAYERS, ids=[row[0] for row in LAYERS])
 def test_layer_matches_torch(torch, name, factory, shapes, scale, mode):
@@ -86,17 +78,7 @@ def test_layer_matches_torch(torch, name, factory, shapes, scale, mode):
     _copy_weights(tm, em)
     getattr(tm, mode)(), getattr(em, mode)()
     arrays = [(rng.standard_normal(s) * scale).astype(np.float32) for s in shapes]
-    t_out = tm(*[torch.tensor(a) for a in arrays])
-    cot = rng.standard_normal(tuple(t_out.shape)).astype(np.float32)
-    eo, eg, epg = _run(ember, em, arrays, cot)
-    to, tg, tpg = _run(torch, tm, arrays, cot)
-    assert eo.dtype == to.dtype and eo.shape == to.shape
-    np.testing.assert_allclose(eo, to, rtol=RTOL, atol=ATOL)
-    for a, b in zip(eg, tg):
-        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
-    assert epg.keys() == tpg.keys()
-    for k in tpg:
-        np.testing.assert_allclose(epg[k], tpg[k], rtol=RTOL, atol=1e-5, err_msg=k)
+    check(torch, em, tm, arrays, RTOL, ATOL, grad_atol=ATOL)
 
 
 def test_float64_linear_and_dtype_errors(torch):
@@ -210,23 +192,12 @@ FUNCS = [
 @pytest.mark.parametrize("name,fn,shape", FUNCS, ids=[f[0] for f in FUNCS])
 def test_functional_matches_torch(torch, name, fn, shape):
     if shape is None:
-        e, t = fn(ember, None), fn(torch, None)
-        assert e.dtype.name == str(t.dtype).split(".")[1]
-        np.testing.assert_array_equal(e.numpy(), t.numpy())
+        run_both(torch, lambda L: fn(L, None), rtol=0, atol=0)
         return
-    a = np.random.default_rng(5).standard_normal(shape).astype(np.float32)
-    xe, xt = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
     if name == "cosine_similarity":
-        fe = lambda L, x: L.nn.functional.cosine_similarity(x, x * x - 0.5, dim=1)  # noqa: E731
-        e, t = fe(ember, xe), fe(torch, xt)
-    else:
-        e, t = fn(ember, xe), fn(torch, xt)
-    assert tuple(e.shape) == tuple(t.shape) and e.dtype.name == str(t.dtype).split(".")[1]
-    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-5, atol=1e-6)
-    cot = np.random.default_rng(6).standard_normal(tuple(t.shape))
-    (e * ember.tensor(cot.astype(e.detach().numpy().dtype))).sum().backward()
-    (t * torch.tensor(cot.astype(t.detach().numpy().dtype))).sum().backward()
-    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-5)
+        fn = lambda L, x: L.nn.functional.cosine_similarity(x, x * x - 0.5, dim=1)  # noqa: E731
+    a = np.random.default_rng(5).standard_normal(shape).astype(np.float32)
+    check(torch, lambda x: fn(ember, x), lambda x: fn(torch, x), [a], 1e-5, 1e-6, grad_atol=1e-5, seed=6)
 
 
 def test_one_hot_errors():
@@ -293,12 +264,7 @@ ACT_ERRORS = [
 
 @pytest.mark.parametrize("name,call", ACT_ERRORS, ids=[e[0] for e in ACT_ERRORS])
 def test_error_types_match_torch(torch, name, call):
-    with pytest.raises(Exception) as te:
-        call(torch)
-    with pytest.raises(type(te.value)) as ee:
-        call(ember)
-    if name.endswith("_int"):
-        assert str(ee.value) == str(te.value)
+    raises_like(torch, call, exc="message" if name.endswith("_int") else "subclass")
 
 
 @pytest.mark.parametrize("shape,dim", [((0, 3), 0), ((0, 3), 1), ((), 0), ((5,), -1)])
