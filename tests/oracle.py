@@ -1,6 +1,6 @@
 """The test oracle: run one case through torch and ember on the same NumPy data and compare everything.
 
-- `assert_same(got, want)`: an ember result against torch's (or another ember result): tensors by class
+- `assert_same(got, want)`: an ember result against torch's (or any two results): tensors by class
   name, dtype, shape, requires_grad and values; `Size`, dtypes, ndarrays, numbers, strings and None; tuples,
   lists and dicts item by item (the same container class; named tuples: the same field names).
 - `run_both(torch, f)`: `f(lib)` for torch, then for ember: the same results, or the exception torch
@@ -66,7 +66,7 @@ def assert_same(got, want, rtol=1e-5, atol=1e-6, *, path="result", requires_grad
     (rtol=atol=0: exact), everything else exactly."""
     tname = type(want).__name__
     if is_tensor(want):
-        assert isinstance(got, ember.Tensor), f"{path}: expected a Tensor, got {type(got).__name__}"
+        assert is_tensor(got), f"{path}: expected a Tensor, got {type(got).__name__}"
         assert type(got).__name__ == tname, f"{path}: {type(got).__name__} != {tname}"
         assert str(got.dtype) == str(want.dtype), f"{path}: dtype {got.dtype} != {want.dtype}"
         assert tuple(got.shape) == tuple(want.shape), f"{path}: shape {tuple(got.shape)} != {tuple(want.shape)}"
