@@ -10,9 +10,8 @@ import functools
 import os
 
 import numpy as np
-import pytest
-
 import oracle
+import pytest
 
 try:
     from hypothesis import settings as _hsettings

@@ -200,9 +200,9 @@ def check(torch, fe, ft, arrays, rtol=1e-5, atol=1e-6, *, grad=True, grad_rtol=N
     if hasattr(ft, "named_parameters"):
         pe, pt = dict(fe.named_parameters()), dict(ft.named_parameters())
         assert list(pe) == list(pt), f"{path}: parameters {list(pe)} != {list(pt)}"
-        for name in pt:
-            _same_grad(pe[name].grad, pt[name].grad, grad_rtol, grad_atol, f"{path}: gradient of {name}")
-            pe[name].grad = pt[name].grad = None
+        for name, p in pt.items():
+            _same_grad(pe[name].grad, p.grad, grad_rtol, grad_atol, f"{path}: gradient of {name}")
+            pe[name].grad = p.grad = None
     return oe, ot
 
 

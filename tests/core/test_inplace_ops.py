@@ -15,14 +15,14 @@ Random fills (`normal_`, ...) compare structure and gradients only, never values
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pytest
+from oracle import run_both
 
 import ember
-from oracle import run_both
 
 # Methods ending in "_" that do not write the tensor's values, so they have no row (explicit, checked below):
 NOT_VALUE_WRITES = {

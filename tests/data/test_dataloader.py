@@ -9,13 +9,20 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from oracle import assert_same, raises_like, run_both
 
 import ember
 import ember.utils.data as edata
-from ember.utils.data import (BatchSampler, DataLoader, Dataset, IterableDataset, RandomSampler,
-                              SequentialSampler, get_worker_info)
+from ember.utils.data import (
+    BatchSampler,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    RandomSampler,
+    SequentialSampler,
+    get_worker_info,
+)
 from ember.utils.data.distributed import DistributedSampler
-from oracle import assert_same, raises_like, run_both
 
 
 class Squares(Dataset):
@@ -412,7 +419,6 @@ def DS(m):
 
 @pytest.mark.parametrize("name,fn", LOADER_CASES, ids=[c[0] for c in LOADER_CASES])
 def test_loader_options_match_torch(torch, name, fn):
-    import torch.utils.data  # noqa: F401 - L.utils.data below
     want = run_both(torch, lambda L: fn(L, L.utils.data), rtol=0, atol=0, exc="message")
     if name == "index_loader":
         assert isinstance(want, TypeError)
@@ -422,7 +428,6 @@ def test_loader_options_match_torch(torch, name, fn):
     (10, 3, False, True, 2), (10, 3, True, True, 2), (7, 2, False, False, 2), (10, None, False, True, 2),
 ])
 def test_iterable_dataset_with_workers_matches_torch(torch, n, bs, drop_last, shard, nw):
-    import torch.utils.data  # noqa: F401 - L.utils.data below
     run_both(torch, lambda L: _lists(L.utils.data.DataLoader(_stream(L.utils.data, n, shard), batch_size=bs,
                                                              drop_last=drop_last, num_workers=nw, timeout=20)),
              rtol=0, atol=0)

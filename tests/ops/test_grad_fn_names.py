@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from oracle import run_both
-
 
 _NAMES = [
     "x + y", "x + 2", "x - y", "x - 2", "2 - x", "torch.rsub(x, 2)", "torch.rsub(x, y)", "x * y", "x * 2",

@@ -5,8 +5,8 @@ gradients with a random cotangent, and float64 gradcheck (no torch needed)."""
 from __future__ import annotations
 
 import os
-import zlib
 import sys
+import zlib
 
 import numpy as np
 import pytest
@@ -14,8 +14,8 @@ import pytest
 import ember
 
 sys.path.insert(0, os.path.dirname(__file__))
-from opdb_math import OPS  # noqa: E402
-from oracle import check, flatten  # noqa: E402
+from opdb_math import OPS
+from oracle import check, flatten
 
 
 def _cases(spec, rng):

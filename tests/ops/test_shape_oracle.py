@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from opdb_shape import SPECS
+from oracle import check, flatten, run_both
 
 import ember
 from ember.autograd import gradcheck
-from oracle import check, flatten, run_both
-
-from opdb_shape import SPECS
 
 CASES = [(s, i) for s in SPECS for i in range(len(s.samples))]
 IDS = [f"{s.name}-{i}" for s, i in CASES]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from oracle import check
 
 import ember
-from oracle import check, run_both
 
 VIEWS = [
     ("view", lambda x: x.view(6, 4)),
