@@ -7,7 +7,7 @@
   raises (ember's may be a subclass; `exc="same"` wants the same class name, `exc="message"` also the
   same message once "torch"/"ember" are blanked out, `exc="runtime"` takes any RuntimeError where torch
   raises one of its subclasses such as NotImplementedError).
-- `raises_like(torch, f)`: torch must raise; ember must raise the same type. Returns ember's exception.
+- `raises_like(torch, f)`: torch must raise, and ember alike (`exc` as above). Returns ember's exception.
 - `check(torch, fe, ft, arrays)`: the same NumPy inputs as tensors on both sides (float inputs require
   grad), outputs compared with `assert_same`, then the gradients of every float input and of every module
   parameter under a RANDOM cotangent (a `.sum()` seeds all ones and hides transposes and permutations).
@@ -69,7 +69,8 @@ def assert_same(got, want, rtol=1e-5, atol=1e-6, *, path="result", requires_grad
         assert is_tensor(got), f"{path}: expected a Tensor, got {type(got).__name__}"
         assert type(got).__name__ == tname, f"{path}: {type(got).__name__} != {tname}"
         assert str(got.dtype) == str(want.dtype), f"{path}: dtype {got.dtype} != {want.dtype}"
-        assert tuple(got.shape) == tuple(want.shape), f"{path}: shape {tuple(got.shape)} != {tuple(want.shape)}"
+        assert tuple(got.shape) == tuple(want.shape), \
+            f"{path}: shape {tuple(got.shape)} != {tuple(want.shape)}"
         if requires_grad:
             assert got.requires_grad == want.requires_grad, \
                 f"{path}: requires_grad {got.requires_grad} != {want.requires_grad}"
@@ -96,7 +97,8 @@ def assert_same(got, want, rtol=1e-5, atol=1e-6, *, path="result", requires_grad
                 f"{path}: {type(got).__name__}{_fields(got)} != {tname}{_fields(want)}"
         assert len(got) == len(want), f"{path}: {len(got)} items != {len(want)}: {got!r} vs {want!r}"
         for i, (a, b) in enumerate(zip(got, want)):
-            assert_same(a, b, rtol, atol, path=f"{path}[{i}]", requires_grad=requires_grad, equal_nan=equal_nan)
+            assert_same(a, b, rtol, atol, path=f"{path}[{i}]", requires_grad=requires_grad,
+                        equal_nan=equal_nan)
     elif isinstance(want, float):
         assert type(got) is float, f"{path}: {type(got).__name__} != float"
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=equal_nan, err_msg=path)
@@ -146,7 +148,8 @@ def run_both(torch, f, rtol=1e-5, atol=1e-6, *, exc="subclass", path="result", *
 
 
 def raises_like(torch, f, exc="subclass", path="result"):
-    """`f(lib)` raises on torch (asserted) and the same exception type on ember; returns ember's exception."""
+    """`f(lib)` raises on torch (asserted) and alike on ember (`exc` as in `run_both`); returns ember's
+    exception."""
     try:
         f(torch)
     except Exception as err:   # noqa: BLE001 - the oracle's exception type is the expectation

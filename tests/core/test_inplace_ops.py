@@ -79,7 +79,8 @@ def _scalar(*a, **kw):
 
 UNARY = {  # method: (lo, hi) of the values it is applied to
     "abs_": (-2, 2), "absolute_": (-2, 2), "acos_": (-0.9, 0.9), "arccos_": (-0.9, 0.9), "acosh_": (1.2, 3),
-    "arccosh_": (1.2, 3), "asin_": (-0.9, 0.9), "arcsin_": (-0.9, 0.9), "asinh_": (-2, 2), "arcsinh_": (-2, 2),
+    "arccosh_": (1.2, 3), "asin_": (-0.9, 0.9), "arcsin_": (-0.9, 0.9), "asinh_": (-2, 2),
+    "arcsinh_": (-2, 2),
     "atan_": (-2, 2), "arctan_": (-2, 2), "atanh_": (-0.9, 0.9), "arctanh_": (-0.9, 0.9), "ceil_": (-2, 2),
     "conj_physical_": (-2, 2), "cos_": (-2, 2), "cosh_": (-2, 2), "deg2rad_": (-2, 2), "digamma_": (0.5, 3),
     "erf_": (-2, 2), "erfc_": (-2, 2), "erfinv_": (-0.9, 0.9), "exp2_": (-2, 2), "exp_": (-2, 2),
@@ -103,7 +104,8 @@ BINARY = {  # method: (lo, hi) of y, (lo, hi) of the other operand (same shape a
     "less_equal_": ((-2, 2), (-2, 2)), "greater_": ((-2, 2), (-2, 2)), "greater_equal_": ((-2, 2), (-2, 2)),
     "logical_and_": ((-2, 2), (-2, 2)), "logical_or_": ((-2, 2), (-2, 2)), "logical_xor_": ((-2, 2), (-2, 2)),
     "__iadd__": ((-2, 2), (-2, 2)), "__isub__": ((-2, 2), (-2, 2)), "__imul__": ((-2, 2), (-2, 2)),
-    "__itruediv__": ((-2, 2), (0.5, 2)), "__ifloordiv__": ((-2, 2), (0.5, 2)), "__imod__": ((-2, 2), (0.5, 2)),
+    "__itruediv__": ((-2, 2), (0.5, 2)), "__ifloordiv__": ((-2, 2), (0.5, 2)),
+    "__imod__": ((-2, 2), (0.5, 2)),
     "__ipow__": ((0.5, 2), (0.5, 2)),
 }
 # torch has no derivative for these in-place forms (NotImplementedError), while ember differentiates them:
@@ -139,11 +141,12 @@ BUGS = {
                     "MulBackward0); torch differentiates it", *GRAD_SITUATIONS),
     "nextafter_": _bug("ember bug: other.grad is None after y.nextafter_(other); torch gives zeros",
                        *GRAD_SITUATIONS),
-    "conj_physical_": _bug("ember bug: conj_physical_ on a real tensor is a no-op that neither records a node "
-                           "(hooks) nor bumps the version counter nor refuses a leaf that requires grad; "
-                           "torch does all three", "b", "d", "e"),
-    **{m: _bug(f"ember refuses {m} on a leaf that requires grad (the leaf error); torch lets it write (the op is "
-               "not differentiable)", "d") for m in ("logical_and_", "logical_or_", "logical_xor_", "logical_not_")},
+    "conj_physical_": _bug("ember bug: conj_physical_ on a real tensor is a no-op that neither records a "
+                           "node (hooks) nor bumps the version counter nor refuses a leaf that requires "
+                           "grad; torch does all three", "b", "d", "e"),
+    **{m: _bug(f"ember refuses {m} on a leaf that requires grad (the leaf error); torch lets it write (the "
+               "op is not differentiable)", "d")
+       for m in ("logical_and_", "logical_or_", "logical_xor_", "logical_not_")},
     "put_": _bug("ember bug: put_ refuses a non-contiguous tensor ('put_ needs a contiguous tensor'); torch "
                  "writes through the transposed view", "c-t"),
 }
@@ -151,7 +154,8 @@ BUGS = {
 INTEGER = {  # integer-only ops on int64 tensors: method -> (lo, hi) of the other operand (None: unary)
     "bitwise_and_": (0, 16), "bitwise_or_": (0, 16), "bitwise_xor_": (0, 16), "bitwise_not_": None,
     "bitwise_left_shift_": (0, 4), "bitwise_right_shift_": (0, 4), "gcd_": (1, 16), "lcm_": (1, 16),
-    "__iand__": (0, 16), "__ior__": (0, 16), "__ixor__": (0, 16), "__ilshift__": (0, 4), "__irshift__": (0, 4),
+    "__iand__": (0, 16), "__ior__": (0, 16), "__ixor__": (0, 16), "__ilshift__": (0, 4),
+    "__irshift__": (0, 4),
 }
 
 
@@ -180,7 +184,8 @@ ROWS += [
     Row("lerp_", lambda s, r, dt: ((_u(r, s, dt=dt), _u(r, s, 0, 1, dt)), {}), variant="tensor-weight"),
     Row("addcdiv_", lambda s, r, dt: ((_u(r, s, dt=dt), _u(r, s, 0.5, 2, dt)), {"value": 0.5})),
     Row("addcmul_", lambda s, r, dt: ((_u(r, s, dt=dt), _u(r, s, dt=dt)), {"value": -1.5})),
-    Row("addmm_", lambda s, r, dt: ((_u(r, (s[0], 2), dt=dt), _u(r, (2, s[1]), dt=dt)), {"beta": 0.5, "alpha": 2})),
+    Row("addmm_", lambda s, r, dt: ((_u(r, (s[0], 2), dt=dt), _u(r, (2, s[1]), dt=dt)),
+                                    {"beta": 0.5, "alpha": 2})),
     Row("addr_", lambda s, r, dt: ((_u(r, s[:1], dt=dt), _u(r, s[1:], dt=dt)), {"alpha": 3})),
     Row("addbmm_", lambda s, r, dt: ((_u(r, (2, s[0], 3), dt=dt), _u(r, (2, 3, s[1]), dt=dt)), {})),
     Row("addmv_", lambda s, r, dt: ((_u(r, (s[0], 3), dt=dt), _u(r, (3,), dt=dt)), {"beta": 2}), shape=(4,)),
@@ -217,7 +222,8 @@ ROWS += [
                                         {"accumulate": True}), variant="accumulate"),
     Row("index_put_", lambda s, r, dt: (((r.random(s) > 0.5,), np.array(7.0, dt)), {}), variant="mask"),
     Row("masked_fill_", lambda s, r, dt: ((r.random(s) > 0.5, 0.5), {})),
-    Row("masked_fill_", lambda s, r, dt: ((r.random(s[-1:]) > 0.5, np.array(-2.0, dt)), {}), variant="tensor"),
+    Row("masked_fill_", lambda s, r, dt: ((r.random(s[-1:]) > 0.5, np.array(-2.0, dt)), {}),
+        variant="tensor"),
     Row("masked_scatter_", lambda s, r, dt: ((r.random(s) > 0.5, _u(r, s, dt=dt)), {})),
     Row("put_", lambda s, r, dt: ((_idx(r, int(np.prod(s)), 3), _u(r, (3,), dt=dt)), {})),
     Row("put_", lambda s, r, dt: ((np.array([0, 5, 0]), _u(r, (3,), dt=dt)), {"accumulate": True}),
@@ -228,9 +234,11 @@ ROWS += [
 ]
 ROWS += [Row("scatter_reduce_", lambda s, r, dt, red=red, inc=inc: (
     (1, r.integers(0, s[1], (s[0], 5)), _u(r, (s[0], 5), 0.5, 2, dt), red), {"include_self": inc}),
-    lo=0.5, variant=f"{red}-{inc}") for red, inc in [("sum", True), ("mean", False), ("amax", True), ("prod", True)]]
+    lo=0.5, variant=f"{red}-{inc}")
+    for red, inc in [("sum", True), ("mean", False), ("amax", True), ("prod", True)]]
 ROWS += [Row(m, _scalar(*a), random=True) for m, a in [
-    ("bernoulli_", (0.5,)), ("cauchy_", ()), ("exponential_", ()), ("geometric_", (0.5,)), ("log_normal_", ()),
+    ("bernoulli_", (0.5,)), ("cauchy_", ()), ("exponential_", ()), ("geometric_", (0.5,)),
+    ("log_normal_", ()),
     ("normal_", (0.0, 2.0)), ("random_", (0, 10)), ("uniform_", (-1.0, 1.0))]]
 # Python callables: refused on tensors that require grad (torch's error), value writes otherwise. torch's
 # apply_/map_ write behind the version counter's back; ember counts them like every other write (a tensor
@@ -259,12 +267,12 @@ def test_table_covers_every_inplace_method(torch):
     covered = {row.method for row in ROWS}
     assert not covered & set(NOT_VALUE_WRITES), "a method is both excluded and in the table"
     missing = methods - covered - set(NOT_VALUE_WRITES)
-    assert not missing, f"in-place methods without a row in ROWS (or a NOT_VALUE_WRITES entry): {sorted(missing)}"
+    assert not missing, f"in-place methods without a row in ROWS (or in NOT_VALUE_WRITES): {sorted(missing)}"
     assert not covered - methods, f"rows for methods ember.Tensor lacks: {sorted(covered - methods)}"
     assert not covered - set(dir(torch.Tensor)), "rows for methods torch lacks"
 
 
-# ---- building one case on one library -------------------------------------------------------------------
+# ---- building one case on one library ----------------------------------------------------------------------
 
 def _data(row, shape=None):
     """(values of x, NumPy args for the full target, for y[1:] and for the transposed view, cotangent)."""
@@ -365,7 +373,7 @@ def test_retain_grad_then_write(torch, row, sit):
     _both(torch, _retain(row), exc="same")
 
 
-# ---- (b) tensor hooks registered before and after the write -------------------------------------------------
+# ---- (b) tensor hooks registered before and after the write ------------------------------------------------
 
 def _hooks(row):
     x_np, args, cot = _data(row)
@@ -388,7 +396,7 @@ def test_hooks_stay_with_the_old_version(torch, row, sit):
     _both(torch, _hooks(row), exc="same")
 
 
-# ---- (c) writes through a view of a non-leaf ------------------------------------------------------------------
+# ---- (c) writes through a view of a non-leaf ---------------------------------------------------------------
 
 def _through_view(row, kind):
     x_np, args, cot = _data(row)
@@ -414,7 +422,7 @@ def test_write_through_view_of_non_leaf(torch, row, sit):
     _both(torch, _through_view(row, sit[2:]), exc="same")
 
 
-# ---- (d) leaves that require grad ------------------------------------------------------------------------------
+# ---- (d) leaves that require grad --------------------------------------------------------------------------
 
 def _on_leaf(row, kind):
     x_np, args, _ = _data(row)
@@ -446,7 +454,7 @@ def test_write_on_leaf_that_requires_grad(torch, row, sit):
         _both(torch, _on_leaf(row, "no_grad"), exc="same")
 
 
-# ---- (e) version counters ---------------------------------------------------------------------------------------
+# ---- (e) version counters ----------------------------------------------------------------------------------
 
 def _versions(row, torch_bumps=True):
     x_np, args, _ = _data(row)

@@ -45,7 +45,8 @@ def test_bool_operand_arithmetic_matches_torch(torch, name):
     for a, b in _PAIRS:
         if a.startswith("p") and name in _TENSOR_FIRST:
             continue
-        _same(torch, lambda L, a=a, b=b: fn(L, _operand(L, a), _operand(L, b)), f"{name}({a}, {b})")
+        _same(torch, lambda L, a=a, b=b: fn(L, _operand(L, a), _operand(L, b)),
+              f"{name}({a}, {b})")
 
 
 _INPLACE = ["sub_", "add_", "mul_", "div_", "pow_", "remainder_", "fmod_", "floor_divide_", "__isub__", "__imod__",
@@ -58,7 +59,8 @@ def test_bool_operand_inplace_matches_torch(torch, name):
         for b in _KINDS:
             if "b" not in a + b:
                 continue
-            _same(torch, lambda L, a=a, b=b: getattr(_operand(L, a), name)(_operand(L, b)), f"{a}.{name}({b})")
+            _same(torch, lambda L, a=a, b=b: getattr(_operand(L, a), name)(_operand(L, b)),
+                  f"{a}.{name}({b})")
 
 
 def test_bool_subtraction_messages(torch):

@@ -40,7 +40,8 @@ def test_inplace_after_use_matches_torch(torch, code):
     for mutate in ("x.add_(1)", "y.add_(1)", "w.add_(1)", "with torch.no_grad(): x.mul_(2)"):
         if mutate.startswith("w.") and "w" not in code:
             continue
-        run_both(torch, lambda L, m=mutate: _saved_run(L, code, m), rtol=1e-5, atol=1e-6, path=f"{code}; {mutate}")
+        run_both(torch, lambda L, m=mutate: _saved_run(L, code, m), rtol=1e-5, atol=1e-6,
+                 path=f"{code}; {mutate}")
 
 
 def test_scalar_div_values_and_double_backward(same):
