@@ -1,8 +1,8 @@
 """Shared test fixtures.
 
 `torch` is the oracle: tests that compare against PyTorch take the `torch` fixture and compare through
-`tests/oracle.py` (`same` below is its `run_both`). When torch
-is missing they fail if the CI variable is set (CI must run them), and skip otherwise.
+`tests/oracle.py` (`same` below is its `run_both`). When torch is missing they fail if the CI variable is
+set (CI must run them), and skip otherwise.
 """
 from __future__ import annotations
 
