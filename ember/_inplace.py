@@ -16,7 +16,7 @@ import numpy as np
 from . import _dtype as D
 from ._ops._base import Op
 from ._tensor_base import _PY_SCALARS, TensorBase, _binary, _edge, _unary, _wrap
-from .autograd.engine import check_versions, fix_array, fix_tensor, saved_as_tensors, vers_codes
+from .autograd.engine import check_versions, fix_array, fix_tensor, saved_as_tensors
 from .autograd.graph import RetainGrad, new_node
 from .autograd.grad_mode import STATE
 
@@ -49,27 +49,16 @@ def inplace(a, fn, *args):
     out = fn(*args)
     if out is NotImplemented:
         return out
-    src, dst = out._data, a._data
     node = out._node
-    if src is not dst:
-        if src.dtype is not dst.dtype and not can_cast(src.dtype, dst.dtype):
-            raise RuntimeError(f"result type {D.scalar_type_name(src.dtype)} can't be cast to the desired "
-                               f"output type {D.scalar_type_name(dst.dtype)}")
-        if src.shape != dst.shape:
-            raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the broadcast shape "
-                               f"{list(src.shape)}")
+    if out._data is not a._data:
+        _check_result(a, out)
         if node is not None and node.next[0] is not before and getattr(a, "_base", None) is not None:
             # rebasing a view needs the write's input 0 to be the old view: record a plain copy instead
             return a.copy_(out)
     old = a._vc[0]
     if node is not None:
         _protect_saved(node, a, old)
-    if src is not dst:
-        try:
-            np.copyto(dst, src, casting="unsafe")
-        except ValueError:
-            raise RuntimeError(_OVERLAP) from None
-    a._vc[0] = old + 1
+    _store(a, out)
     if node is not None:
         v = node.vers
         if v is not None:
@@ -82,6 +71,39 @@ def inplace(a, fn, *args):
             node.vers = tuple(nv)
         become_output(a, node)
     return a
+
+
+def write_untracked(a, fn, *args):
+    """A write autograd does not see: for the ops torch gives no derivative (logical_and_, ...), whose result
+    carries no gradient. The values and the version counter change, the graph does not, and a leaf that
+    requires grad may be written, as in torch."""
+    out = fn(*args)
+    if out is NotImplemented:
+        return out
+    _check_result(a, out)
+    _store(a, out)
+    return a
+
+
+def _check_result(a, out):
+    src, dst = out._data, a._data
+    if src.dtype is not dst.dtype and not can_cast(src.dtype, dst.dtype):
+        raise RuntimeError(f"result type {D.scalar_type_name(src.dtype)} can't be cast to the desired "
+                           f"output type {D.scalar_type_name(dst.dtype)}")
+    if src.shape != dst.shape:
+        raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the broadcast shape "
+                           f"{list(src.shape)}")
+
+
+def _store(a, out):
+    """Copy the result into a's memory (unless it was written there directly) and bump the version."""
+    src, dst = out._data, a._data
+    if src is not dst:
+        try:
+            np.copyto(dst, src, casting="unsafe")
+        except ValueError:
+            raise RuntimeError(_OVERLAP) from None
+    a._vc[0] += 1
 
 
 def _protect_saved(node, a, old):

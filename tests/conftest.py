@@ -1,13 +1,16 @@
 """Shared test fixtures.
 
-`torch` is the oracle: tests that compare against PyTorch take the `torch` fixture. When torch
-is missing they fail if the CI variable is set (CI must run them), and skip otherwise.
+`torch` is the oracle: tests that compare against PyTorch take the `torch` fixture and compare through
+`tests/oracle.py` (`same` below is its `run_both`). When torch is missing they fail if the CI variable is
+set (CI must run them), and skip otherwise.
 """
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
+import oracle
 import pytest
 
 try:
@@ -37,6 +40,12 @@ def torch():
     if t is None:
         pytest.skip("torch (the oracle) is not installed; CI fails instead of skipping")
     return t
+
+
+@pytest.fixture
+def same(torch):
+    """`oracle.run_both` bound to the oracle: `same(lambda L: ..., rtol=..., atol=...)`."""
+    return functools.partial(oracle.run_both, torch)
 
 
 @pytest.fixture

@@ -10,3 +10,9 @@ def require(module_name):
     if os.environ.get("CI"):
         return importlib.import_module(module_name)
     return pytest.importorskip(module_name)
+
+
+def rand(rng, *shape, dtype=None):
+    """Standard-normal test data of the given shape (float32 unless `dtype` says otherwise)."""
+    import numpy as np
+    return rng.standard_normal(shape).astype(dtype or np.float32)

@@ -12,7 +12,7 @@ import builtins
 import numpy as np
 
 from .. import _dtype as D
-from .._inplace import inplace, inplace_op, write_out
+from .._inplace import inplace, inplace_op, write_out, write_untracked
 from .._tensor_base import TensorBase, _as_operand, _binary, _result_np, _tensor_of, _unary, _wrap
 from ._base import Op, b_log, b_sign, b_trunc, b_where, data_of
 
@@ -264,7 +264,21 @@ class BitwiseXor(_NoGrad):
     forward = _cmp(np.bitwise_xor)
 
 
-class FloorDivide(_NoGrad):
+class _GradNotImplemented(Op):
+    """Ops torch gives no derivative: they still record a node (torch::autograd::NotImplemented), and a
+    backward that reaches it raises torch's error naming the operator (`aten`)."""
+    bw_name = "torch::autograd::NotImplemented"
+    aten = ""
+
+    @classmethod
+    def backward(cls, saved, g, needs):
+        raise RuntimeError(f"derivative for aten::{cls.aten} is not implemented")
+
+
+class FloorDivide(_GradNotImplemented):
+    bw_name = "torch::autograd::NotImplemented"
+    aten = "floor_divide"
+
     @staticmethod
     def forward(x, y):
         if x.dtype.kind == "b":   # both operands bool (after promotion)
@@ -273,6 +287,69 @@ class FloorDivide(_NoGrad):
             if np.any(np.asarray(y) == 0):
                 raise RuntimeError("ZeroDivisionError")
         return np.floor_divide(x, y), None
+
+
+class FloorDivideInplace(FloorDivide):
+    bw_name = "torch::autograd::NotImplemented"
+    aten = "floor_divide_"
+
+
+class Heaviside(_GradNotImplemented):
+    bw_name = "torch::autograd::NotImplemented"
+    aten = "heaviside"
+
+    @staticmethod
+    def forward(x, v):
+        return np.where(x == 0, v, (x > 0).astype(x.dtype)).astype(x.dtype, copy=False), None
+
+
+class HeavisideInplace(Heaviside):
+    bw_name = "torch::autograd::NotImplemented"
+    aten = "heaviside_"
+
+
+class _CompareInplace(Op):
+    """x.eq_(y), ...: the comparison written in x's dtype; torch records it with a zero gradient."""
+    scalar_array = False
+
+    @staticmethod
+    def backward(saved, g, needs):
+        z = g * 0
+        return (z if needs[0] else None), (z if needs[1] else None)
+
+
+def _cmp_inplace(fn):
+    return staticmethod(lambda x, y: (fn(x, y).astype(x.dtype), None))
+
+
+class EqInplace(_CompareInplace):
+    bw_name = "EqBackward0"
+    forward = _cmp_inplace(np.equal)
+
+
+class NeInplace(_CompareInplace):
+    bw_name = "NeBackward0"
+    forward = _cmp_inplace(np.not_equal)
+
+
+class LtInplace(_CompareInplace):
+    bw_name = "LtBackward0"
+    forward = _cmp_inplace(np.less)
+
+
+class LeInplace(_CompareInplace):
+    bw_name = "LeBackward0"
+    forward = _cmp_inplace(np.less_equal)
+
+
+class GtInplace(_CompareInplace):
+    bw_name = "GtBackward0"
+    forward = _cmp_inplace(np.greater)
+
+
+class GeInplace(_CompareInplace):
+    bw_name = "GeBackward0"
+    forward = _cmp_inplace(np.greater_equal)
 
 
 class Remainder(Op):   # tensor % scalar: gradient 1, nothing saved (torch's RemainderBackward0)
@@ -621,7 +698,7 @@ def floor_divide(input, other, *, out=None):
 
 def floor_divide_(input, other):
     _no_bool_pair(input, other, "div_floor_cpu")
-    return inplace_op(FloorDivide, input, other)
+    return inplace_op(FloorDivideInplace, input, other)
 
 
 def remainder(input, other, *, out=None):
@@ -741,12 +818,14 @@ def reciprocal_(input):
 
 # ---- comparisons, logical and bitwise ----------------------------------------------------------------
 
-def _compare(op, name):
+def _compare(op, name, op_=None):
     def f(input, other, *, out=None):
         return write_out(_done(_binary(op, _tensor_of(input), other), name, other), out)
 
     def f_(input, other):
-        return inplace_op(op, input, other)
+        if op_ is None:             # logical ops: torch has no derivative, the write is not recorded
+            return write_untracked(input, _binary, op, input, other)
+        return inplace_op(op_, input, other)
     f.__name__ = f.__qualname__ = name
     f_.__name__ = f_.__qualname__ = name + "_"
     f.__doc__ = f"Elementwise `{name}` with broadcasting (a bool tensor). Matches `torch.{name}`."
@@ -754,12 +833,12 @@ def _compare(op, name):
 
 
 # NOTE: the comparisons share one wrapper; each is spelled out so that grep finds it.
-eq, eq_ = _compare(Eq, "eq")
-ne, ne_ = _compare(Ne, "ne")
-lt, lt_ = _compare(Lt, "lt")
-le, le_ = _compare(Le, "le")
-gt, gt_ = _compare(Gt, "gt")
-ge, ge_ = _compare(Ge, "ge")
+eq, eq_ = _compare(Eq, "eq", EqInplace)
+ne, ne_ = _compare(Ne, "ne", NeInplace)
+lt, lt_ = _compare(Lt, "lt", LtInplace)
+le, le_ = _compare(Le, "le", LeInplace)
+gt, gt_ = _compare(Gt, "gt", GtInplace)
+ge, ge_ = _compare(Ge, "ge", GeInplace)
 logical_and, logical_and_ = _compare(LogicalAnd, "logical_and")
 logical_or, logical_or_ = _compare(LogicalOr, "logical_or")
 logical_xor, logical_xor_ = _compare(LogicalXor, "logical_xor")
@@ -772,7 +851,7 @@ def logical_not(input, *, out=None):
 
 
 def logical_not_(input):
-    return inplace(input, logical_not, input)
+    return write_untracked(input, logical_not, input)
 
 
 def _bitwise_fn(op, name, kernel):
@@ -832,12 +911,11 @@ def heaviside(input, values, *, out=None):
     x, v = _tensor_of(input), _tensor_of(values)
     if x._data.dtype is not v._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
-    r = np.where(x._data == 0, v._data, (x._data > 0).astype(x._data.dtype))
-    return write_out(_wrap(r.astype(x._data.dtype, copy=False)), out)
+    return write_out(_binary(Heaviside, x, v), out)
 
 
 def heaviside_(input, values):
-    return inplace(input, heaviside, input, values)
+    return inplace_op(HeavisideInplace, input, _tensor_of(values))
 
 
 def _check_broadcastable(shapes, name):

@@ -325,6 +325,18 @@ class Where(Op):
         return (b_where(cond, g, zero) if needs[0] else None), (b_where(cond, zero, g) if needs[1] else None)
 
 
+class Nextafter(Op):
+    """torch's derivative: the gradient passes to input unchanged, other gets zeros."""
+
+    @staticmethod
+    def forward(x, y):
+        return np.nextafter(x, y), None
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return g, (g * 0 if needs[1] else None)
+
+
 # ---- public functions ------------------------------------------------------------------------------
 
 def _result_many(arrays):
@@ -577,13 +589,12 @@ def frexp(input, *, out=None):
 
 
 def nextafter(input, other, *, out=None):
-    a, b = _tensor_of(input), _tensor_of(other)
-    dt = _result_np(a._data, b._data)
-    return write_out(_wrap(np.nextafter(a._data.astype(dt), b._data.astype(dt))), out)
+    """The next float after input in the direction of other. Matches `torch.nextafter`."""
+    return write_out(_binary(Nextafter, _tensor_of(input), _tensor_of(other)), out)
 
 
 def nextafter_(input, other):
-    return inplace(input, nextafter, input, other)
+    return inplace_op(Nextafter, input, _tensor_of(other))
 
 
 # ---- the Tensor methods ------------------------------------------------------------------------------

@@ -581,8 +581,8 @@ def take(input, index):
 
 
 def _put_(input, index, source, accumulate=False):
-    if not input._data.flags.c_contiguous:
-        raise RuntimeError("ember: put_ needs a contiguous tensor")
+    if not input._data.flags.c_contiguous:       # no flat view of it: compute the result, then write it
+        return inplace(input, put, input, index, source, accumulate)
     flat = input.view(-1)
     n = flat._data.shape[0]
     idx = _index_arr(index, "put_", int64_only=True)

@@ -9,8 +9,8 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from .._inplace import inplace, inplace_op, write_out
-from .._tensor_base import TensorBase, _tensor_of, _unary, _wrap
+from .._inplace import inplace_op, write_out
+from .._tensor_base import _tensor_of, _unary, _wrap
 from ._base import Op, b_cos, b_cosh, b_mask, b_sin, b_sinh, b_sqrt, data_of
 
 __all__ = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square", "sin", "cos", "tan",
@@ -572,7 +572,24 @@ def conj(input):
     return input
 
 
-conj_physical = conj_physical_ = resolve_conj = resolve_neg = conj
+conj_physical = resolve_conj = resolve_neg = conj
+
+
+class ConjPhysical(Op):
+    """conj_physical_ of a real tensor: the values stay, but torch records the write (and bumps the version)."""
+    bw_name = "ConjPhysicalBackward1"
+
+    @staticmethod
+    def forward(x):
+        return x, None               # called through inplace(): x is the tensor's own memory
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (g,)
+
+
+def conj_physical_(input):
+    return inplace_op(ConjPhysical, input)
 
 
 def is_conj(input):

@@ -41,6 +41,8 @@ def user_stacklevel():
 
 def op_name(op):
     """torch's operator name for a kernel (`aten::mul` for Mul, from its grad_fn name MulBackward0)."""
+    if getattr(op, "aten", None):
+        return "aten::" + op.aten
     n = op.bw_name.rsplit("::", 1)[-1]
     n = n[: n.rfind("Backward")] if "Backward" in n else n
     out = []

@@ -1,4 +1,4 @@
-"""dtype promotion: ember.result_type / promote_types / binary ops vs torch, every dtype pair."""
+"""dtype promotion: ember.result_type / promote_types / can_cast / binary ops vs torch, every dtype pair."""
 from __future__ import annotations
 
 import itertools
@@ -113,6 +113,11 @@ def test_comparison_dtype_is_bool(torch, name):
     for f in (lambda x: x == 2, lambda x: x < 3, lambda x: x >= x, lambda x: x != 1.5):
         assert repr(f(e).dtype) == repr(f(t).dtype) == "torch.bool"
         assert f(e).tolist() == f(t).tolist()
+
+
+
+def test_can_cast_every_pair(same):
+    same(lambda L: tuple(L.can_cast(getattr(L, a), getattr(L, b)) for a, b in PAIRS))
 
 
 def test_issue_examples():

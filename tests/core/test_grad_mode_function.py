@@ -176,6 +176,42 @@ def test_grad_mode_is_thread_local():
     assert seen == {"worker_start": True, "worker_inside": False, "main_inside": False, "main_after": True}
 
 
+def test_grad_mode_two_threads_concurrent():
+    """One thread records under no_grad while another trains: neither sees the other's mode."""
+    errors = []
+    barrier = threading.Barrier(2)
+
+    def no_grad_worker():
+        try:
+            w = ember.ones(8, requires_grad=True)
+            with ember.no_grad():
+                barrier.wait()
+                for _ in range(300):
+                    assert not (w * 2).requires_grad
+                    assert not ember.is_grad_enabled()
+        except Exception as e:   # noqa: BLE001
+            errors.append(e)
+
+    def grad_worker():
+        try:
+            w = ember.ones(8, requires_grad=True)
+            barrier.wait()
+            for _ in range(300):
+                (w * 2).tanh().sum().backward()
+                assert ember.is_grad_enabled()
+            np.testing.assert_allclose(w.grad.numpy(), 300 * 2 * (1 - np.tanh(2.0) ** 2), rtol=1e-4)
+        except Exception as e:   # noqa: BLE001
+            errors.append(e)
+
+    ts = [threading.Thread(target=no_grad_worker), threading.Thread(target=grad_worker)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not errors, errors
+    assert ember.is_grad_enabled()
+
+
 def test_no_grad_decorator_rejects_class():
     with pytest.raises(TypeError):
         @ember.no_grad()
@@ -577,3 +613,129 @@ def fn3_saved_output_modified(L):
                          ids=["dirty_and_saved", "saved_output_modified"])
 def test_custom_function_versions(same, case):
     same(case)
+
+
+# ---- autograd.Function: non-tensor outputs, gradient shapes and types, grad mode inside, a second backward ----
+
+def _fn_grad_mode_and_needs(L):
+    rec = []
+
+    class F(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k, w):
+            rec.append((L.is_grad_enabled(), ctx.needs_input_grad, (x * 2).requires_grad))
+            with L.enable_grad():
+                rec.append((x * 2).requires_grad)
+            return x * w * k
+
+        @staticmethod
+        def backward(ctx, g):
+            rec.append((L.is_grad_enabled(), ctx.needs_input_grad))
+            return g * 2, None, None
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    y = F.apply(x, 3, L.tensor([1.0, 1.0]))
+    y.sum().backward()
+    return rec, x.grad, y.requires_grad
+
+
+def _fn_nontensor_outputs(L):
+    # non-tensor outputs of a custom Function get None (not a zero tensor) in backward
+    class F(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            ctx.k = k
+            return x * k, "tag", 3
+
+        @staticmethod
+        def backward(ctx, g, g_tag, g_int):
+            assert g_tag is None and g_int is None
+            return g * ctx.k, None
+
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    a, tag, n = F.apply(x, 3.0)
+    a.sum().backward()
+    return x.grad, tag, n
+
+
+def _fn_grad_shape(shape):
+    def f(L):
+        class F(L.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return L.ones(shape)
+        x = L.tensor([[1.0, 2.0]], requires_grad=True)
+        F.apply(x).sum().backward()
+        return x.grad
+    return f
+
+
+def _fn_grad_for_nontensor(L):
+    class F(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    F.apply(x, 2.0).sum().backward()
+
+
+def _fn_grad_not_tensor(L):
+    class F(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return 3
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    F.apply(x).sum().backward()
+
+
+def _fn_twice(save):
+    # a second backward without retain_graph fails only when the Function saved tensors
+    def f(L):
+        class F(L.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                if save:
+                    ctx.save_for_backward(x)
+                ctx.k = 2.0
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                if save:
+                    ctx.saved_tensors
+                return g * ctx.k
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        z = F.apply(x).sum()
+        z.backward()
+        z.backward()
+        return x.grad
+    return f
+
+
+FUNCTION_CASES = {
+    "grad_mode_and_needs_input_grad": _fn_grad_mode_and_needs,
+    "nontensor_outputs": _fn_nontensor_outputs,
+    "grad_shape_scalar": _fn_grad_shape(()),
+    "grad_shape_wrong": _fn_grad_shape((3,)),
+    "grad_shape_expandable": _fn_grad_shape((3, 1, 2)),
+    "grad_for_nontensor_input": _fn_grad_for_nontensor,
+    "grad_not_a_tensor": _fn_grad_not_tensor,
+    "twice_nothing_saved": _fn_twice(False),
+    "twice_saved": _fn_twice(True),
+}
+
+
+@pytest.mark.parametrize("case", list(FUNCTION_CASES))
+def test_custom_function_outputs_and_grads(same, case):
+    same(FUNCTION_CASES[case])

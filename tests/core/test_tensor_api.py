@@ -1,5 +1,9 @@
-"""Creation functions, Tensor attributes/methods, operators and basic indexing vs torch."""
+"""Creation functions, seeds, Tensor attributes/methods (pickle and deepcopy included), operators and basic
+indexing vs torch."""
 from __future__ import annotations
+
+import copy
+import pickle
 
 import numpy as np
 import pytest
@@ -185,6 +189,44 @@ def test_random_ranges_and_reproducibility():
     assert ember.rand(3).tolist() == x.tolist()
 
 
+SEEDS = {
+    "manual_seed_overflow": lambda L: L.manual_seed(2 ** 64),
+    "generator_seed_overflow": lambda L: L.Generator().manual_seed(-2 ** 63 - 1),
+    "manual_seed_negative": lambda L: L.Generator().manual_seed(-1).initial_seed(),
+}
+
+
+@pytest.mark.parametrize("name", list(SEEDS))
+def test_seeds_vs_torch(same, name):
+    same(SEEDS[name])
+
+
+def _storage_offsets(L):
+    x = L.arange(12.0).reshape(3, 4)
+    return x.storage_offset(), x[1:].storage_offset(), x[1:, 2].storage_offset(), x.t()[1].storage_offset()
+
+
+def _pickle_drops_grad(L):
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    y = pickle.loads(pickle.dumps(x))
+    return y, y.grad
+
+
+def _deepcopy_keeps_grad(L):
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    y = copy.deepcopy(x)
+    return y, y.grad, y.grad is x.grad
+
+
+def _deepcopy_shared_storage(L):
+    x = L.arange(12.0).reshape(3, 4)
+    a, b, c = copy.deepcopy([x, x[1:, ::2], x.t()])
+    a[1, 0] = 100.0                         # the copies share one new storage, like the originals
+    return b, c, x
+
+
 ATTRS = {
     "size": lambda L: L.tensor([[1, 2, 3]]).size(),
     "size_dim": lambda L: L.tensor([[1, 2, 3]]).size(-1),
@@ -267,6 +309,10 @@ ATTRS = {
     "finfo_int": lambda L: L.finfo(L.int32),
     "new_factories": lambda L: (L.ones(2, dtype=L.float64).new_zeros(3), L.ones(2, dtype=L.int32).new_ones((2, 1)),
                                 L.ones(2).new_full((2,), 7), L.ones(2, dtype=L.float64).new_tensor([1, 2])),
+    "storage_offset": _storage_offsets,
+    "pickle_drops_grad": _pickle_drops_grad,
+    "deepcopy_keeps_grad": _deepcopy_keeps_grad,
+    "deepcopy_shared_storage": _deepcopy_shared_storage,
 }
 
 
@@ -297,6 +343,16 @@ def test_numpy_shares_memory_and_array_protocol():
 def _setitem(t, k, v):
     t[k] = v
     return t
+
+
+def _scalar_ops(L):
+    # Python scalars reach NumPy as cached 0-d arrays: same values, dtypes, signed zeros and NaNs
+    x = L.tensor([1.5, -2.0, 0.0], requires_grad=True)
+    h = L.tensor([1.5, -2.0, 0.0], dtype=L.float16)
+    outs = [x * 2.5, x + 1, x - 0.25, x / 3.0, 1.0 - x, x * -0.0, x * 0.0, x + float("nan"), x * True,
+            h * 2.5, h / 3.0, x.double() * 0.1, x * 1e-45]
+    sum(o.float().sum() for o in outs[:4]).backward()
+    return tuple(outs) + (x.grad,)
 
 
 OPERATORS = {
@@ -369,6 +425,7 @@ OPERATORS = {
     "zero_fill": lambda L: (L.ones(3).zero_(), L.ones(3).fill_(2.5)),
     "clamp_": lambda L: L.tensor(A23).clamp_(-1, 1),
     "copy_": lambda L: L.zeros(2, 3).copy_(L.tensor([1.0, 2.0, 3.0])),
+    "python_scalars": _scalar_ops,
 }
 
 

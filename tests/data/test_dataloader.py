@@ -9,10 +9,20 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from oracle import assert_same, raises_like, run_both
 
 import ember
-from ember.utils.data import (BatchSampler, DataLoader, Dataset, IterableDataset, RandomSampler,
-                              SequentialSampler, get_worker_info)
+import ember.utils.data as edata
+from ember.utils.data import (
+    BatchSampler,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    RandomSampler,
+    SequentialSampler,
+    get_worker_info,
+)
+from ember.utils.data.distributed import DistributedSampler
 
 
 class Squares(Dataset):
@@ -59,42 +69,30 @@ def _torch_stream(torch, n):
     return cls(n)
 
 
-def _np(obj):
-    if isinstance(obj, dict):
-        return {k: _np(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return (type(obj).__name__, [_np(v) for v in obj])
-    if type(obj).__name__ != "Tensor":
-        return (type(obj).__name__, obj)
-    return (str(obj.dtype).split(".")[-1], obj.numpy().tolist())
-
-
 @pytest.mark.parametrize("n,bs,drop_last", [(10, 3, False), (10, 3, True), (7, 7, False), (5, 1, True)])
 def test_batches_equal_torch_sequential(torch, n, bs, drop_last):
     ds = Squares(n)
-    got = [_np(b) for b in DataLoader(ds, batch_size=bs, drop_last=drop_last)]
-    want = [_np(b) for b in torch.utils.data.DataLoader(ds, batch_size=bs, drop_last=drop_last)]
-    assert got == want
+    assert_same(list(DataLoader(ds, batch_size=bs, drop_last=drop_last)),
+                list(torch.utils.data.DataLoader(ds, batch_size=bs, drop_last=drop_last)), rtol=0, atol=0)
 
 
 def test_batch_size_none_and_batch_sampler_equal_torch(torch):
     ds = Squares(4)
-    assert [_np(b) for b in DataLoader(ds, batch_size=None)] == \
-        [_np(b) for b in torch.utils.data.DataLoader(ds, batch_size=None)]
+    assert_same(list(DataLoader(ds, batch_size=None)), list(torch.utils.data.DataLoader(ds, batch_size=None)),
+                rtol=0, atol=0)
     bsamp = [[3, 0], [1], [2, 2]]
-    assert [_np(b) for b in DataLoader(ds, batch_sampler=bsamp)] == \
-        [_np(b) for b in torch.utils.data.DataLoader(ds, batch_sampler=bsamp)]
+    assert_same(list(DataLoader(ds, batch_sampler=bsamp)),
+                list(torch.utils.data.DataLoader(ds, batch_sampler=bsamp)), rtol=0, atol=0)
     seq = SequentialSampler(ds)
-    assert [_np(b) for b in DataLoader(ds, sampler=seq, batch_size=3)] == \
-        [_np(b) for b in torch.utils.data.DataLoader(ds, sampler=seq, batch_size=3)]
+    assert_same(list(DataLoader(ds, sampler=seq, batch_size=3)),
+                list(torch.utils.data.DataLoader(ds, sampler=seq, batch_size=3)), rtol=0, atol=0)
 
 
 def test_iterable_dataset_equal_torch(torch):
     for bs, dl in [(3, False), (3, True), (None, False)]:
-        got = [_np(b) for b in DataLoader(Stream(8), batch_size=bs, drop_last=dl)]
-        want = [_np(b) for b in torch.utils.data.DataLoader(_torch_stream(torch, 8), batch_size=bs,
-                                                                 drop_last=dl)]
-        assert got == want
+        assert_same(list(DataLoader(Stream(8), batch_size=bs, drop_last=dl)),
+                    list(torch.utils.data.DataLoader(_torch_stream(torch, 8), batch_size=bs, drop_last=dl)),
+                    rtol=0, atol=0)
 
 
 def _configs():
@@ -145,11 +143,7 @@ BAD_ARGS = [
 
 @pytest.mark.parametrize("kw", BAD_ARGS, ids=[str(k) for k in BAD_ARGS])
 def test_bad_arguments_match_torch(torch, kw):
-    with pytest.raises(Exception) as want:
-        torch.utils.data.DataLoader(Index(4), **kw)
-    with pytest.raises(type(want.value)) as got:
-        DataLoader(Index(4), **kw)
-    assert str(got.value) == str(want.value)
+    raises_like(torch, lambda L: L.utils.data.DataLoader(Index(4), **kw), exc="message")
 
 
 @pytest.mark.parametrize("kw", [dict(shuffle=True), dict(sampler=[0]), dict(batch_sampler=[[0]])])
@@ -304,17 +298,16 @@ def test_tensor_dataset_batches_equal_torch(torch):
     eds = ember.utils.data.TensorDataset(ember.from_numpy(x), ember.from_numpy(y))
     tds = torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
     for kw in (dict(batch_size=5), dict(batch_size=5, drop_last=True), dict(batch_size=None)):
-        want = [_np(b) for b in torch.utils.data.DataLoader(tds, **kw)]
-        assert [_np(b) for b in DataLoader(eds, **kw)] == want
+        assert_same(list(DataLoader(eds, **kw)), list(torch.utils.data.DataLoader(tds, **kw)), rtol=0, atol=0)
     # through a Subset (random_split), a custom collate_fn, and two workers
     sub = ember.utils.data.Subset(eds, [4, 0, 22])
     tsub = torch.utils.data.Subset(tds, [4, 0, 22])
-    assert [_np(b) for b in DataLoader(sub, batch_size=2)] == [_np(b) for b in torch.utils.data.DataLoader(
-        tsub, batch_size=2)]
+    assert_same(list(DataLoader(sub, batch_size=2)), list(torch.utils.data.DataLoader(tsub, batch_size=2)),
+                rtol=0, atol=0)
     seen = DataLoader(eds, batch_size=4, collate_fn=lambda b: [(type(s).__name__, len(s)) for s in b])
     assert next(iter(seen)) == [("tuple", 2)] * 4
-    two = [_np(b) for b in DataLoader(eds, batch_size=5, num_workers=2)]
-    assert two == [_np(b) for b in torch.utils.data.DataLoader(tds, batch_size=5)]
+    assert_same(list(DataLoader(eds, batch_size=5, num_workers=2)),
+                list(torch.utils.data.DataLoader(tds, batch_size=5)), rtol=0, atol=0)
     with pytest.raises(IndexError, match="out of bounds"):
         eds.__getitems__([0, 23])
 
@@ -332,3 +325,154 @@ def test_tensor_dataset_batch_list_edits_are_respected():
     out = default_collate(gb)[0]
     out.sum().backward()
     assert w.grad.tolist() == [[1.0, 1.0], [0.0, 0.0], [1.0, 1.0]]
+
+
+# ---- options, len() and argument conflicts, compared with torch.utils.data (the result, or the exception type
+# and message) --------------------------------------------------------------------------------------------------
+
+class Numbers:
+    def __len__(self):
+        return 10
+
+    def __getitem__(self, i):
+        return i
+
+
+def _stream(m, n, shard):
+    class Stream(m.IterableDataset):
+        def __iter__(self):
+            info = m.get_worker_info()
+            if shard and info is not None:
+                return iter(range(info.id, n, info.num_workers))
+            return iter(range(n))
+
+        def __len__(self):
+            return n
+
+    return Stream()
+
+
+def _lists(loader):
+    return [b.tolist() if hasattr(b, "tolist") else b for b in loader]
+
+
+def _seq_bs(m, bs=2):
+    return m.BatchSampler(m.SequentialSampler(Numbers()), bs, False)
+
+
+LOADER_CASES = [
+    ("index_loader", lambda L, m: m.DataLoader(Numbers())[0]),
+    ("next_iter", lambda L, m: next(iter(m.DataLoader(Numbers(), batch_size=4))).tolist()),
+    ("len_iterable", lambda L, m: len(m.DataLoader(_stream(m, 10, False), batch_size=3))),
+    ("len_iterable_drop_last", lambda L, m: len(m.DataLoader(_stream(m, 10, False), batch_size=3,
+                                                             drop_last=True))),
+    ("len_iterable_no_batching", lambda L, m: len(m.DataLoader(_stream(m, 10, False), batch_size=None))),
+    ("iterable_batches", lambda L, m: _lists(m.DataLoader(_stream(m, 10, False), batch_size=3))),
+    ("iterable_drop_last", lambda L, m: _lists(m.DataLoader(_stream(m, 10, False), batch_size=3,
+                                                            drop_last=True))),
+    ("iterable_no_batching", lambda L, m: _lists(m.DataLoader(_stream(m, 4, False), batch_size=None))),
+    ("len_drop_last", lambda L, m: len(m.DataLoader(Numbers(), batch_size=3, drop_last=True))),
+    ("len_keep_last", lambda L, m: len(m.DataLoader(Numbers(), batch_size=3))),
+    ("drop_last_batches", lambda L, m: _lists(m.DataLoader(Numbers(), batch_size=3, drop_last=True))),
+    ("iterator_len", lambda L, m: len(iter(m.DataLoader(Numbers(), batch_size=3)))),
+    ("no_batching_items", lambda L, m: [type(b).__name__ for b in m.DataLoader(Numbers(), batch_size=None)]),
+    ("no_batching_len", lambda L, m: len(m.DataLoader(Numbers(), batch_size=None))),
+    ("no_batching_drop_last", lambda L, m: m.DataLoader(Numbers(), batch_size=None, drop_last=True)),
+    ("sampler_and_shuffle", lambda L, m: m.DataLoader(Numbers(), sampler=m.SequentialSampler(Numbers()),
+                                                      shuffle=True)),
+    ("sampler_and_shuffle_false", lambda L, m: len(m.DataLoader(Numbers(), shuffle=False,
+                                                                sampler=m.SequentialSampler(Numbers())))),
+    ("batch_sampler_and_batch_size", lambda L, m: m.DataLoader(Numbers(), batch_sampler=_seq_bs(m),
+                                                               batch_size=3)),
+    ("batch_sampler_and_shuffle", lambda L, m: m.DataLoader(Numbers(), batch_sampler=_seq_bs(m),
+                                                            shuffle=True)),
+    ("batch_sampler_and_drop_last", lambda L, m: m.DataLoader(Numbers(), batch_sampler=_seq_bs(m),
+                                                              drop_last=True)),
+    ("batch_sampler_and_sampler", lambda L, m: m.DataLoader(Numbers(), batch_sampler=_seq_bs(m),
+                                                            sampler=[0])),
+    ("batch_sampler_len", lambda L, m: len(m.DataLoader(Numbers(), batch_sampler=_seq_bs(m, 3)))),
+    ("iterable_and_shuffle", lambda L, m: m.DataLoader(_stream(m, 4, False), shuffle=True)),
+    ("iterable_and_sampler", lambda L, m: m.DataLoader(_stream(m, 4, False), sampler=[0, 1])),
+    ("iterable_and_batch_sampler", lambda L, m: m.DataLoader(_stream(m, 4, False),
+                                                             batch_sampler=[[0, 1]])),
+    ("batch_size_zero", lambda L, m: m.DataLoader(Numbers(), batch_size=0)),
+    ("batch_size_bool", lambda L, m: m.DataLoader(Numbers(), batch_size=True)),
+    ("set_batch_size", lambda L, m: setattr(m.DataLoader(Numbers()), "batch_size", 3)),
+    ("random_sampler_num_samples", lambda L, m: m.RandomSampler(Numbers(), num_samples=0)),
+    ("random_sampler_len", lambda L, m: len(m.RandomSampler(Numbers(), num_samples=25))),
+    ("weighted_num_samples", lambda L, m: m.WeightedRandomSampler([1.0, 2.0], num_samples=0)),
+    ("distributed_lens", lambda L, m: [len(DS(m)(range(10), num_replicas=3, rank=r)) for r in range(3)]),
+    ("distributed_lens_drop_last", lambda L, m: [len(DS(m)(range(10), num_replicas=3, rank=r, drop_last=True))
+                                                 for r in range(3)]),
+    ("distributed_order", lambda L, m: [list(DS(m)(range(10), num_replicas=3, rank=r, shuffle=False))
+                                        for r in range(3)]),
+    ("distributed_bad_rank", lambda L, m: DS(m)(range(10), num_replicas=3, rank=3)),
+]
+
+
+def DS(m):
+    if m is edata:
+        return DistributedSampler
+    import torch.utils.data.distributed
+    return torch.utils.data.distributed.DistributedSampler
+
+
+@pytest.mark.parametrize("name,fn", LOADER_CASES, ids=[c[0] for c in LOADER_CASES])
+def test_loader_options_match_torch(torch, name, fn):
+    want = run_both(torch, lambda L: fn(L, L.utils.data), rtol=0, atol=0, exc="message")
+    if name == "index_loader":
+        assert isinstance(want, TypeError)
+
+
+@pytest.mark.parametrize("n,bs,drop_last,shard,nw", [
+    (10, 3, False, True, 2), (10, 3, True, True, 2), (7, 2, False, False, 2), (10, None, False, True, 2),
+])
+def test_iterable_dataset_with_workers_matches_torch(torch, n, bs, drop_last, shard, nw):
+    run_both(torch, lambda L: _lists(L.utils.data.DataLoader(_stream(L.utils.data, n, shard), batch_size=bs,
+                                                             drop_last=drop_last, num_workers=nw, timeout=20)),
+             rtol=0, atol=0)
+
+
+def test_generator_controls_shuffling():
+    def order(seed, nw=0):
+        g = ember.Generator().manual_seed(seed)
+        return _lists(edata.DataLoader(Numbers(), batch_size=4, shuffle=True, generator=g, num_workers=nw,
+                                       timeout=20 if nw else 0))
+
+    a = order(7)
+    assert a == order(7) and a != order(8)
+    assert sorted(sum(a, [])) == list(range(10))
+    assert order(7, nw=2) == a  # workers do not change the sampler's order
+    g = ember.Generator().manual_seed(7)
+    loader = edata.DataLoader(Numbers(), batch_size=4, shuffle=True, generator=g)
+    e1, e2 = _lists(loader), _lists(loader)
+    assert e1 == a and e2 != e1 and sorted(sum(e2, [])) == list(range(10))
+    ember.manual_seed(3)
+    b = _lists(edata.DataLoader(Numbers(), batch_size=4, shuffle=True))
+    ember.manual_seed(3)
+    assert _lists(edata.DataLoader(Numbers(), batch_size=4, shuffle=True)) == b
+
+
+def test_persistent_workers_follow_set_epoch():
+    class Twenty(Numbers):
+        def __len__(self):
+            return 20
+
+    sampler = DistributedSampler(Twenty(), num_replicas=2, rank=0, seed=3)
+    ref = DistributedSampler(Twenty(), num_replicas=2, rank=0, seed=3)
+    loader = edata.DataLoader(Twenty(), batch_size=3, sampler=sampler, num_workers=2, persistent_workers=True,
+                              timeout=20)
+    first = iter(loader)
+    seen = []
+    for epoch in range(3):
+        sampler.set_epoch(epoch)
+        ref.set_epoch(epoch)
+        got = sum(_lists(loader), [])
+        assert got == list(ref)
+        seen.append(got)
+    assert seen[0] != seen[1] != seen[2]
+    assert iter(loader) is first  # the same workers serve every epoch
+    it = iter(loader)
+    next(it)  # abandon an epoch early: its in-flight batches must not leak into the next one
+    assert sum(_lists(loader), []) == list(ref)
+    first._shutdown_workers()

@@ -9,7 +9,10 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pytest
+
+import ember
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_worker_scenarios.py")
 TIMEOUT = 40.0
@@ -247,3 +250,42 @@ def test_shm_batch_read_without_mmap_when_mappings_run_out(monkeypatch):
     t = shm.rebuild(path, (4, 5), "<f4")
     assert t.tolist() == np.arange(20, dtype=np.float32).reshape(4, 5).tolist()
     assert not os.path.exists(path)
+
+
+def test_result_transport_out_of_band_round_trip():
+    # NOTE [ Result pipes ]: arrays travel as raw out-of-band buffers; values, dtypes, layouts and
+    # writability must survive, and a writer that dies mid-batch must read as EOF, not block
+    import multiprocessing as mp
+    import threading
+
+    # internals on purpose: the transport functions of ember.utils.data._utils.worker
+    from ember.utils.data._utils import worker as W
+    W._ForkingPickler.register(ember.Tensor, W._reduce_tensor)
+    rng = np.random.default_rng(0)
+    batch = {"img": ember.from_numpy(rng.random((64, 3, 33, 31), dtype=np.float32)),  # 785 KB
+             "f": ember.from_numpy(np.asfortranarray(rng.random((50, 70)))),
+             "strided": ember.from_numpy(np.arange(600, dtype=np.int16).reshape(20, 30)[:, ::3]),
+             "label": ember.tensor([1, 2, 3]), "np": np.arange(10, dtype=np.uint8), "s": ["a", "b"],
+             "grad": ember.ones(3, requires_grad=True)}
+    r, w = W._big_pipe(mp.get_context())
+    sender = threading.Thread(target=W._send_result, args=(w, 1, 7, batch, "here"))
+    sender.start()
+    epoch, idx, got = W._recv_result(r)
+    sender.join()
+    assert (epoch, idx) == (1, 7)
+    for k in ("img", "f", "strided", "label", "grad"):
+        assert got[k].dtype == batch[k].dtype and got[k].shape == batch[k].shape
+        np.testing.assert_array_equal(got[k].detach().numpy(), batch[k].detach().numpy())
+    assert got["grad"].requires_grad
+    np.testing.assert_array_equal(got["np"], batch["np"])
+    assert got["s"] == ["a", "b"]
+    got["img"].add_(1)  # the received batch owns writable memory
+    # half a message, then the writer is gone
+    head, views = W._encode((1, 8, batch))
+    w.send_bytes(head)
+    import os
+    os.write(w.fileno(), views[0][:1000])
+    w.close()
+    with pytest.raises((EOFError, OSError)):
+        W._recv_result(r)
+    r.close()

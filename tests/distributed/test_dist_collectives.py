@@ -32,7 +32,8 @@ def test_torchrun_gloo_script_runs_unchanged_and_agrees_with_torch(torch):
     ours_proc = launch("oracle.py")
     ok(ours_proc)
     ours = _results(ours_proc)
-    assert sorted(ours) == sorted(theirs) == [0, 1]
+    assert sorted(theirs) == [0, 1], f"torchrun:\n{theirs_proc.stdout}\n{theirs_proc.stderr}"
+    assert sorted(ours) == [0, 1], f"ember-run:\n{ours_proc.stdout}\n{ours_proc.stderr}"
     for rank in (0, 1):
         a, b = theirs[rank], ours[rank]
         assert a.keys() == b.keys()

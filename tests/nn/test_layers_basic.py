@@ -7,6 +7,7 @@ import pytest
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
+from oracle import check, raises_like, run_both
 
 RTOL, ATOL = 1e-5, 1e-6
 
@@ -67,15 +68,6 @@ def _copy_weights(tm, em):
     em.load_state_dict({k: v.detach().numpy().copy() for k, v in tm.state_dict().items()})
 
 
-def _run(lib, module, arrays, cot, torch_mod=False):
-    xs = [lib.tensor(a, requires_grad=True) for a in arrays]
-    out = module(*xs)
-    (out * lib.tensor(cot)).sum().backward()
-    grads = [x.grad.numpy() for x in xs]
-    pgrads = {n: p.grad.numpy() for n, p in module.named_parameters()}
-    return out.detach().numpy(), grads, pgrads
-
-
 @pytest.mark.parametrize("mode", ["train", "eval"])
 @pytest.mark.parametrize("name,factory,shapes,scale", LAYERS, ids=[row[0] for row in LAYERS])
 def test_layer_matches_torch(torch, name, factory, shapes, scale, mode):
@@ -86,17 +78,7 @@ def test_layer_matches_torch(torch, name, factory, shapes, scale, mode):
     _copy_weights(tm, em)
     getattr(tm, mode)(), getattr(em, mode)()
     arrays = [(rng.standard_normal(s) * scale).astype(np.float32) for s in shapes]
-    t_out = tm(*[torch.tensor(a) for a in arrays])
-    cot = rng.standard_normal(tuple(t_out.shape)).astype(np.float32)
-    eo, eg, epg = _run(ember, em, arrays, cot)
-    to, tg, tpg = _run(torch, tm, arrays, cot)
-    assert eo.dtype == to.dtype and eo.shape == to.shape
-    np.testing.assert_allclose(eo, to, rtol=RTOL, atol=ATOL)
-    for a, b in zip(eg, tg):
-        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
-    assert epg.keys() == tpg.keys()
-    for k in tpg:
-        np.testing.assert_allclose(epg[k], tpg[k], rtol=RTOL, atol=1e-5, err_msg=k)
+    check(torch, em, tm, arrays, RTOL, ATOL, grad_atol=ATOL)
 
 
 def test_float64_linear_and_dtype_errors(torch):
@@ -210,23 +192,12 @@ FUNCS = [
 @pytest.mark.parametrize("name,fn,shape", FUNCS, ids=[f[0] for f in FUNCS])
 def test_functional_matches_torch(torch, name, fn, shape):
     if shape is None:
-        e, t = fn(ember, None), fn(torch, None)
-        assert e.dtype.name == str(t.dtype).split(".")[1]
-        np.testing.assert_array_equal(e.numpy(), t.numpy())
+        run_both(torch, lambda L: fn(L, None), rtol=0, atol=0)
         return
-    a = np.random.default_rng(5).standard_normal(shape).astype(np.float32)
-    xe, xt = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
     if name == "cosine_similarity":
-        fe = lambda L, x: L.nn.functional.cosine_similarity(x, x * x - 0.5, dim=1)  # noqa: E731
-        e, t = fe(ember, xe), fe(torch, xt)
-    else:
-        e, t = fn(ember, xe), fn(torch, xt)
-    assert tuple(e.shape) == tuple(t.shape) and e.dtype.name == str(t.dtype).split(".")[1]
-    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-5, atol=1e-6)
-    cot = np.random.default_rng(6).standard_normal(tuple(t.shape))
-    (e * ember.tensor(cot.astype(e.detach().numpy().dtype))).sum().backward()
-    (t * torch.tensor(cot.astype(t.detach().numpy().dtype))).sum().backward()
-    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-5)
+        fn = lambda L, x: L.nn.functional.cosine_similarity(x, x * x - 0.5, dim=1)  # noqa: E731
+    a = np.random.default_rng(5).standard_normal(shape).astype(np.float32)
+    check(torch, lambda x: fn(ember, x), lambda x: fn(torch, x), [a], 1e-5, 1e-6, grad_atol=1e-5, seed=6)
 
 
 def test_one_hot_errors():
@@ -301,12 +272,7 @@ ACT_ERRORS = [
 
 @pytest.mark.parametrize("name,call", ACT_ERRORS, ids=[e[0] for e in ACT_ERRORS])
 def test_error_types_match_torch(torch, name, call):
-    with pytest.raises(Exception) as te:
-        call(torch)
-    with pytest.raises(type(te.value)) as ee:
-        call(ember)
-    if name.endswith("_int"):
-        assert str(ee.value) == str(te.value)
+    raises_like(torch, call, exc="message" if name.endswith("_int") else "subclass")
 
 
 @pytest.mark.parametrize("shape,dim", [((0, 3), 0), ((0, 3), 1), ((), 0), ((5,), -1)])
@@ -474,3 +440,75 @@ def test_layer_factory_device_and_dtype(i):
     assert all(p.dtype == ember.float64 for p in m.parameters())
     with pytest.raises(RuntimeError, match="device 'cuda' is not available"):
         FACTORY_LAYERS[i](device="cuda")
+
+
+# ---- numerics of log_softmax and dropout, RReLU, distance modules, gumbel_softmax ------------------------------
+
+_X = np.random.default_rng(0).standard_normal((6, 5, 3, 2)).astype(np.float32)
+
+
+def _log_softmax_big(lib):
+    F = lib.nn.functional
+    x = lib.tensor(np.array([[1e4, 0, -1e4], [1e4, 1e4 - 1, 3]], np.float32), requires_grad=True)
+    y = F.log_softmax(x, dim=1)
+    (y * lib.tensor(np.arange(6, dtype=np.float32).reshape(2, 3))).sum().backward()
+    return y, x.grad, F.softmax(x, dim=0)
+
+
+def _dropout_eval(lib):
+    d = lib.nn.Dropout(0.5)
+    d.eval()
+    x = lib.tensor(_X, requires_grad=True)
+    y = d(x)
+    (y * 3).sum().backward()
+    return y, x.grad, lib.nn.functional.dropout(x, 0.5, training=False)
+
+
+@pytest.mark.parametrize("case", ["log_softmax_1e4", "dropout_eval"])
+def test_activation_numerics_match_torch(same, case):
+    same({"log_softmax_1e4": _log_softmax_big, "dropout_eval": _dropout_eval}[case], rtol=1e-5, atol=1e-6)
+
+
+def test_rrelu_matches_torch(torch):
+    x = np.linspace(-2, 2, 20001, dtype=np.float32)
+    for lib in (torch, ember):
+        m = lib.nn.RReLU(0.1, 0.3)
+        xt = lib.tensor(x, requires_grad=True)
+        y = m(xt)
+        y.sum().backward()
+        neg = x < 0
+        slope = y.detach().numpy()[neg] / x[neg]
+        assert 0.1 <= slope.min() and slope.max() <= 0.3 and abs(slope.mean() - 0.2) < 0.005
+        np.testing.assert_allclose(xt.grad.numpy()[neg], slope, rtol=1e-5)
+        np.testing.assert_array_equal(y.detach().numpy()[~neg], x[~neg])
+    outs = [lib.nn.RReLU(0.1, 0.3).eval()(lib.tensor(x)).numpy() for lib in (torch, ember)]
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-6)
+    assert repr(ember.nn.RReLU(inplace=True)) == repr(torch.nn.RReLU(inplace=True))
+
+
+def _distance(lib):
+    a = lib.tensor(_X[:, :, 0, 0], requires_grad=True)
+    b = lib.tensor(_X[::-1, :, 1, 0].copy(), requires_grad=True)
+    y1 = lib.nn.PairwiseDistance(p=3, keepdim=True)(a, b)
+    y2 = lib.nn.CosineSimilarity(dim=1)(a, b)
+    (y1.sum() + y2.sum()).backward()
+    return [y1, y2, a.grad, b.grad, repr(lib.nn.PairwiseDistance()) + repr(lib.nn.CosineSimilarity(0))]
+
+
+def test_distance_modules_match_torch(same):
+    same(_distance, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_gumbel_softmax(hard):
+    ember.manual_seed(0)
+    logits = ember.tensor(np.log(np.array([[0.1, 0.2, 0.7]] * 4000, np.float32)), requires_grad=True)
+    y = ember.nn.functional.gumbel_softmax(logits, tau=0.5, hard=hard)
+    yn = y.detach().numpy()
+    np.testing.assert_allclose(yn.sum(1), 1, rtol=1e-5)
+    if hard:
+        assert set(np.unique(yn)) <= {0.0, 1.0}
+    # Gumbel-max: argmax frequencies follow softmax(logits)
+    np.testing.assert_allclose(np.bincount(yn.argmax(1), minlength=3) / 4000, [0.1, 0.2, 0.7], atol=0.03)
+    (y * ember.tensor(np.array([1.0, 2.0, 3.0], np.float32))).sum().backward()
+    assert logits.grad is not None and np.isfinite(logits.grad.numpy()).all()

@@ -565,3 +565,215 @@ def test_iteration_api_matches_torch_with_shared_submodule(torch):
     ]
     for c in calls:
         assert c(em) == c(tm)
+
+
+# ---- Module semantics vs torch: assignment, deletion, loading, sharing, modes, hooks, pickling, repr ----
+
+def _small(lib):
+    nn = lib.nn
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 3)
+            self.register_buffer("b", lib.zeros(2))
+            self.register_buffer("tmp", lib.zeros(2), persistent=False)
+    return M()
+
+
+def _assign_param_tensor(lib):
+    m = _small(lib)
+    m.lin.weight = lib.zeros(3, 2)
+
+
+def _assign_none(lib):
+    m = _small(lib)
+    m.lin.weight = None
+    m.b = None
+    r1 = (list(m.state_dict()), [n for n, _ in m.named_parameters()], m.lin.weight, m.b)
+    m.lin = None
+    return r1, list(m.state_dict()), m.lin, repr(m)
+
+
+def _delete(lib):
+    m = _small(lib)
+    del m.lin.bias
+    del m.b
+    del m.lin
+    return list(m.state_dict()), hasattr(m, "lin"), hasattr(m, "b"), repr(m)
+
+
+def _nonstrict(lib):
+    m = _small(lib)
+    sd = {"lin.weight": lib.zeros(3, 2), "extra": lib.zeros(1), "lin.extra": lib.zeros(1), "foo.bar": lib.zeros(1),
+          "tmp": lib.zeros(2)}
+    return tuple(map(list, m.load_state_dict(sd, strict=False)))
+
+
+def _strict(lib):
+    _small(lib).load_state_dict({"lin.weight": lib.zeros(3, 2), "extra": lib.zeros(1)})
+
+
+def _mismatch(lib):
+    _small(lib).load_state_dict({"lin.weight": lib.zeros(2, 3), "lin.bias": lib.zeros(3), "b": lib.zeros(2)})
+
+
+def _assign(lib):
+    m = _small(lib)
+    w = lib.nn.Parameter(lib.ones(3, 2))
+    bias = lib.ones(3)
+    m.load_state_dict({"lin.weight": w, "lin.bias": bias, "b": lib.full((2,), 2.0)}, assign=True)
+    return (m.lin.weight is w, type(m.lin.bias).__name__, m.lin.bias.requires_grad, m.b.tolist(),
+            m.lin.bias.tolist())
+
+
+def _keep_vars(lib):
+    m = _small(lib)
+    a, b = m.state_dict(keep_vars=True), m.state_dict()
+    return (a["lin.weight"] is m.lin.weight, a["lin.weight"].requires_grad, b["lin.weight"].requires_grad,
+            type(b["lin.weight"]).__name__, list(a))
+
+
+def _shared(lib):
+    nn = lib.nn
+    a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+    b.weight = a.weight
+    s = nn.Sequential(a, b, a)
+    return (len(list(s.parameters())), list(s.state_dict()), [n for n, _ in s.named_parameters()],
+            [n for n, _ in s.named_parameters(remove_duplicate=False)],
+            [n for n, _ in s.named_modules(remove_duplicate=False)], [n for n, _ in s.named_modules()],
+            len(list(s.children())))
+
+
+def _train_eval(lib):
+    nn = lib.nn
+    s = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.Dropout(), nn.BatchNorm1d(2)))
+    s.eval()
+    a = [x.training for x in s.modules()]
+    s[1].train()
+    return a, [x.training for x in s.modules()]
+
+
+def _hooks(lib):
+    nn = lib.nn
+    calls = []
+    lin = nn.Linear(2, 2)
+    lin.register_forward_hook(lambda m, i, o: calls.append("f1"))
+    h2 = lin.register_forward_hook(lambda m, i, o: calls.append("f2"), prepend=True)
+    lin.register_forward_pre_hook(lambda m, i: calls.append("p1"))
+    h4 = lin.register_forward_pre_hook(lambda m, i, k: calls.append("p2"), with_kwargs=True, prepend=True)
+    lin.register_forward_hook(lambda m, i, k, o: calls.append("fk"), with_kwargs=True)
+    x = lib.ones(1, 2)
+    lin(x)
+    calls.append("|")
+    h2.remove()
+    h4.remove()
+    h2.remove()
+    lin(x)
+    calls.append("|")
+    with lin.register_forward_hook(lambda m, i, o: calls.append("ctx")):
+        lin(x)
+    calls.append("|")
+    lin(x)
+    return calls
+
+
+def _to64_train(lib):
+    nn = lib.nn
+    lib.manual_seed(0)
+    m = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    m.load_state_dict({k: lib.tensor(np.linspace(-1, 1, v.numel(), dtype=np.float32).reshape(tuple(v.shape)))
+                       if v.is_floating_point() else v for k, v in m.state_dict().items()})
+    m.to(lib.float64)
+    x = lib.tensor(np.arange(15, dtype=np.float64).reshape(5, 3) / 7)
+    opt = lib.optim.SGD(m.parameters(), lr=0.1)
+    for _ in range(2):
+        opt.zero_grad()
+        m(x).pow(2).sum().backward()
+        opt.step()
+    return ([str(p.dtype)[-7:] for p in m.parameters()], [str(b.dtype)[-7:] for b in m.buffers()],
+            str(m[0].weight.grad.dtype)[-7:], np.round(m(x).detach().numpy(), 10).tolist())
+
+
+def _freeze(lib):
+    nn = lib.nn
+    m = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+    m[0].requires_grad_(False)
+    m(lib.ones(1, 2)).sum().backward()
+    return m[0].weight.grad, m[1].weight.grad is not None, [p.requires_grad for p in m.parameters()]
+
+
+def _zero_grad(lib):
+    lin = lib.nn.Linear(2, 2)
+    lin(lib.ones(1, 2)).sum().backward()
+    lin.zero_grad()
+    a = lin.weight.grad
+    lin(lib.ones(1, 2)).sum().backward()
+    lin.zero_grad(set_to_none=False)
+    return a, lin.weight.grad.tolist()
+
+
+def _double_out(m, i, o):
+    return o * 2
+
+
+def _pickle_hooks(lib):
+    lin = lib.nn.Linear(2, 2)
+    lin.register_forward_hook(_double_out)
+    x = lib.ones(1, 2)
+    out = []
+    for clone in (copy.deepcopy(lin), pickle.loads(pickle.dumps(lin))):
+        out += [(lin(x) - clone(x)).abs().max().item(), len(clone._forward_hooks), clone.weight is lin.weight]
+    return out
+
+
+def _resnet_repr(lib):
+    nn = lib.nn
+
+    class Block(nn.Module):
+        def __init__(self, i, o, stride=1):
+            super().__init__()
+            self.conv1 = nn.Conv2d(i, o, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(o)
+            self.relu = nn.ReLU(inplace=True)
+            self.conv2 = nn.Conv2d(o, o, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(o)
+            self.downsample = nn.Sequential(nn.Conv2d(i, o, 1, stride, bias=False), nn.BatchNorm2d(o))
+            self.layers = nn.ModuleList([nn.Linear(2, 2), nn.Identity()])
+            self.d = nn.ModuleDict({"a": nn.Dropout(0.2), "b": nn.MaxPool2d(2, 2)})
+            self.pl = nn.ParameterList([nn.Parameter(lib.zeros(2, 3))])
+            self.pd = nn.ParameterDict({"x": nn.Parameter(lib.zeros(3))})
+            self.head = nn.Sequential(nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(o, 10),
+                                      nn.LogSoftmax(dim=1), nn.GELU(approximate="tanh"), nn.LayerNorm([4]),
+                                      nn.GroupNorm(2, 4), nn.ConvTranspose2d(2, 3, 2, 2), nn.AvgPool2d(3))
+    return repr(nn.Sequential(Block(4, 8, 2), nn.Sequential())) + repr(nn.ModuleList())
+
+
+def _sd_post_hook_returning(lib):
+    # regression: the public post-hook's return value replaced the state_dict (torch: RuntimeError)
+    m = lib.nn.Linear(1, 1)
+    m.register_state_dict_post_hook(lambda mod, sd, prefix, local: sd.pop(prefix + "bias"))
+    return list(m.state_dict())
+
+
+def _sd_post_hook_none(lib):
+    m = lib.nn.Sequential(lib.nn.Linear(1, 1))
+    h = m[0].register_state_dict_post_hook(lambda mod, sd, prefix, local: sd.__setitem__(prefix + "x", 1) and None)
+    a = list(m.state_dict())
+    h.remove()
+    return a, list(m.state_dict())
+
+
+MODULE_CASES = {
+    "sd_post_hook_returning": _sd_post_hook_returning, "sd_post_hook_none": _sd_post_hook_none,
+    "assign_tensor_to_param": _assign_param_tensor, "assign_none": _assign_none, "delete": _delete,
+    "load_nonstrict": _nonstrict, "load_strict": _strict, "size_mismatch": _mismatch, "assign": _assign,
+    "keep_vars": _keep_vars, "shared": _shared, "train_eval": _train_eval, "hooks": _hooks,
+    "to_float64_train": _to64_train, "freeze": _freeze, "zero_grad": _zero_grad, "pickle_hooks": _pickle_hooks,
+    "resnet_repr": _resnet_repr,
+}
+
+
+@pytest.mark.parametrize("case", list(MODULE_CASES))
+def test_module_semantics_match_torch(same, case):
+    same(MODULE_CASES[case], rtol=0, atol=0, exc="message")

@@ -48,3 +48,39 @@ def test_training_loss_curve_matches_torch(torch):
     assert curves[0][-1] < curves[0][0]
     for (n, pe), (_, pt) in zip(em.named_parameters(), tm.named_parameters()):
         np.testing.assert_allclose(pe.detach().numpy(), pt.detach().numpy(), rtol=1e-4, atol=1e-5, err_msg=n)
+
+
+# ---- a gradient penalty (double backward through whole models) ---------------------------------------------
+
+_GP_X = np.random.default_rng(0).standard_normal((3, 2, 6, 6)).astype(np.float32)
+
+
+def _gp_model(lib, kind):
+    nn = lib.nn
+    if kind == "mlp":
+        m = nn.Sequential(nn.Flatten(), nn.Linear(72, 16), nn.LeakyReLU(0.2), nn.Linear(16, 8), nn.Tanh(), nn.Linear(8, 1))
+    elif kind == "cnn":
+        m = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.SiLU(), nn.AvgPool2d(2),
+                          nn.Conv2d(4, 4, 3, stride=2, groups=2), nn.Flatten(), nn.Linear(4, 1))
+    elif kind == "norm":
+        m = nn.Sequential(nn.Conv2d(2, 4, 3), nn.GroupNorm(2, 4), nn.GELU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.LayerNorm(16), nn.Linear(16, 1), nn.Softplus())
+    else:
+        m = nn.Sequential(nn.Flatten(), nn.Linear(72, 5))
+    m.load_state_dict({k: lib.tensor((np.linspace(-0.3, 0.3, v.numel(), dtype=np.float32)
+                                      * (1 + 0.1 * (np.arange(v.numel()) % 7))).reshape(tuple(v.shape)))
+                       for k, v in m.state_dict().items()})
+    return m
+
+
+@pytest.mark.parametrize("kind", ["mlp", "cnn", "norm", "ce"])
+def test_gradient_penalty_double_backward(same, kind):
+    def f(lib):
+        m = _gp_model(lib, kind)
+        x = lib.tensor(_GP_X, requires_grad=True)
+        out = m(x).sum() if kind != "ce" else lib.nn.functional.cross_entropy(m(x), lib.tensor([0, 3, 4]),
+                                                                             label_smoothing=0.1)
+        g, = lib.autograd.grad(out, x, create_graph=True)
+        (g.flatten(1).norm(2, dim=1) - 1).pow(2).mean().backward()
+        return [g] + [p.grad if p.grad is not None else np.zeros(1) for p in m.parameters()]
+    same(f, rtol=1e-4, atol=1e-6)

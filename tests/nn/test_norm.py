@@ -10,26 +10,17 @@ import ember.nn as nn
 import ember.nn.functional as F
 from ember.autograd import gradcheck
 
-from _conv_helpers import check, rand
+from ember_testutil import rand
+from oracle import check
 
 
 def _copy(me, mt):
     me.load_state_dict({k: v.detach().numpy() for k, v in mt.state_dict().items()})
 
 
-def _compare_step(torch, me, mt, x, rng, rtol=1e-5, atol=1e-5):
-    xe = ember.tensor(x, requires_grad=True)
-    xt = torch.tensor(x, requires_grad=True)
-    ye, yt = me(xe), mt(xt)
-    np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=rtol, atol=atol)
-    u = rng.standard_normal(tuple(yt.shape)).astype(np.float32)
-    (ye * ember.tensor(u)).sum().backward()
-    (yt * torch.tensor(u)).sum().backward()
-    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-4)
-    for (n, pe), (_, pt) in zip(me.named_parameters(), mt.named_parameters()):
-        np.testing.assert_allclose(pe.grad.numpy(), pt.grad.numpy(), rtol=1e-4, atol=1e-4, err_msg=n)
-        pe.grad = None
-        pt.grad = None
+def _compare_step(torch, me, mt, x):
+    """One forward/backward of module `me` against `mt`: output, input and parameter gradients."""
+    check(torch, me, mt, [x], 1e-5, 1e-5, grad_rtol=1e-4, grad_atol=1e-4)
 
 
 BN = [
@@ -58,13 +49,13 @@ def test_batchnorm_train_eval_running_stats(torch, rng, name, shape, kw):
             mt.bias.data = torch.tensor(rand(rng, shape[1]))
     _copy(me, mt)
     for _ in range(3):
-        _compare_step(torch, me, mt, rand(rng, *shape) * 2 + 1, rng)
+        _compare_step(torch, me, mt, rand(rng, *shape) * 2 + 1)
     for (k, ve), (_, vt) in zip(me.state_dict().items(), mt.state_dict().items()):
         np.testing.assert_allclose(ve.numpy(), vt.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
         assert str(ve.dtype) == str(vt.dtype), k
     me.eval()
     mt.eval()
-    _compare_step(torch, me, mt, rand(rng, *shape), rng)
+    _compare_step(torch, me, mt, rand(rng, *shape))
 
 
 def test_batchnorm_functional_and_gradcheck(torch, rng):
@@ -98,7 +89,7 @@ def test_layer_norm_vs_torch(torch, rng, shape, ns, affine):
         mt.weight.data = torch.tensor(rand(rng, *mt.weight.shape))
         mt.bias.data = torch.tensor(rand(rng, *mt.bias.shape))
         _copy(me, mt)
-    _compare_step(torch, me, mt, rand(rng, *shape) * 3 + 2, rng)
+    _compare_step(torch, me, mt, rand(rng, *shape) * 3 + 2)
     check(torch, lambda x: F.layer_norm(x, shape[-1:]), lambda x: torch.nn.functional.layer_norm(x, shape[-1:]),
           [rand(rng, *shape)], atol=1e-5)
 
@@ -112,7 +103,7 @@ def test_group_norm_vs_torch(torch, rng, g, c, shape, affine):
         mt.weight.data = torch.tensor(rand(rng, c))
         mt.bias.data = torch.tensor(rand(rng, c))
         _copy(me, mt)
-    _compare_step(torch, me, mt, rand(rng, *shape), rng)
+    _compare_step(torch, me, mt, rand(rng, *shape))
 
 
 @pytest.mark.parametrize("kw", [{}, dict(affine=True), dict(track_running_stats=True)], ids=str)
@@ -124,12 +115,12 @@ def test_instance_norm2d_vs_torch(torch, rng, kw):
         mt.weight.data = torch.tensor(rand(rng, 3))
         _copy(me, mt)
     for _ in range(2):
-        _compare_step(torch, me, mt, rand(rng, 2, 3, 4, 5), rng)
+        _compare_step(torch, me, mt, rand(rng, 2, 3, 4, 5))
     for (k, ve), (_, vt) in zip(me.state_dict().items(), mt.state_dict().items()):
         np.testing.assert_allclose(ve.numpy(), vt.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
     me.eval()
     mt.eval()
-    _compare_step(torch, me, mt, rand(rng, 2, 3, 4, 5), rng)
+    _compare_step(torch, me, mt, rand(rng, 2, 3, 4, 5))
 
 
 @pytest.mark.parametrize("shape", [(2, 6, 5), (2, 6, 4, 3)], ids=str)
@@ -210,3 +201,54 @@ def test_norm_double_backward_vs_torch(torch, rng, name, fn):
         if gt is None:
             continue
         np.testing.assert_allclose(ge, gt, rtol=2e-3, atol=2e-3)
+
+
+# ---- BatchNorm over several steps (momentum None / 0.3); RMSNorm ---------------------------------------------
+
+_BN_X = [np.random.default_rng(i).standard_normal((4, 3, 2, 2)).astype(np.float32) * (i + 1) + i for i in range(5)]
+
+
+def _bn(momentum):
+    def f(lib):
+        m = lib.nn.BatchNorm2d(3, momentum=momentum)
+        out = []
+        for i in range(4):
+            x = lib.tensor(_BN_X[i], requires_grad=True)
+            y = m(x)
+            (y * y).sum().backward()
+            out.append(x.grad)
+        m.eval()
+        return out + [m(lib.tensor(_BN_X[4])), m.running_mean, m.running_var, m.num_batches_tracked]
+    return f
+
+
+@pytest.mark.parametrize("momentum", [None, 0.3], ids=["bn_momentum_none", "bn_momentum_0.3"])
+def test_batchnorm_steps_match_torch(same, momentum):
+    same(_bn(momentum), rtol=1e-5, atol=1e-6)
+
+
+def _rms(kw, shape_arg, x_shape, with_weight=True):
+    def f(lib):
+        x = lib.tensor(np.sin(np.arange(np.prod(x_shape), dtype=np.float32)).reshape(x_shape) * 3, requires_grad=True)
+        m = lib.nn.RMSNorm(shape_arg, **kw)
+        if m.weight is not None:
+            with lib.no_grad():
+                m.weight.copy_(lib.tensor(np.linspace(0.5, 2, m.weight.numel(), dtype=np.float32).reshape(
+                    tuple(m.weight.shape))))
+        y = m(x)
+        (y * lib.tensor(np.cos(np.arange(y.numel(), dtype=np.float32)).reshape(x_shape))).sum().backward()
+        return [y, x.grad] + ([m.weight.grad] if m.weight is not None else []) + [repr(m)]
+    return f
+
+
+RMS_CASES = {"rms_default_eps": _rms({}, 5, (2, 3, 5)), "rms_eps_2d": _rms({"eps": 1e-3}, (3, 5), (2, 3, 5)),
+             "rms_no_affine": _rms({"elementwise_affine": False}, [5], (4, 5))}
+
+
+@pytest.mark.parametrize("case", list(RMS_CASES))
+def test_rms_norm_matches_torch(same, case):
+    same(RMS_CASES[case], rtol=1e-5, atol=1e-6)
+
+
+def test_rms_norm_shape_error_matches_torch(same):
+    same(lambda lib: lib.nn.functional.rms_norm(lib.ones(2, 3), (4,)), exc="message")

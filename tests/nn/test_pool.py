@@ -9,7 +9,8 @@ import ember.nn as nn
 import ember.nn.functional as F
 from ember.autograd import gradcheck
 
-from _conv_helpers import check, rand
+from ember_testutil import rand
+from oracle import check
 
 MAX2D = [
     dict(kernel_size=2),
@@ -28,9 +29,8 @@ def test_max_pool2d_vs_torch(torch, rng, kw):
     x = rand(rng, 2, 3, 9, 10)
     check(torch, lambda x: F.max_pool2d(x, **kw), lambda x: torch.nn.functional.max_pool2d(x, **kw), [x])
     oe, ot = check(torch, lambda x: F.max_pool2d(x, return_indices=True, **kw),
-                   lambda x: torch.nn.functional.max_pool2d(x, return_indices=True, **kw), [x], grad=False,
-                   out_index=1)
-    assert oe.dtype == ember.int64
+                   lambda x: torch.nn.functional.max_pool2d(x, return_indices=True, **kw), [x], grad=False)
+    assert oe[1].dtype == ember.int64
 
 
 def test_max_pool2d_ties_pick_first_like_torch(torch):
@@ -40,7 +40,7 @@ def test_max_pool2d_ties_pick_first_like_torch(torch):
     check(torch, lambda x: F.max_pool2d(x, 2), lambda x: torch.nn.functional.max_pool2d(x, 2), [x])
     check(torch, lambda x: F.max_pool2d(x, 3, 1), lambda x: torch.nn.functional.max_pool2d(x, 3, 1), [x])
     check(torch, lambda x: F.max_pool2d(x, 2, return_indices=True),
-          lambda x: torch.nn.functional.max_pool2d(x, 2, return_indices=True), [x], grad=False, out_index=1)
+          lambda x: torch.nn.functional.max_pool2d(x, 2, return_indices=True), [x], grad=False)
 
 
 def test_max_pool_channels_last_input(torch, rng):
@@ -58,7 +58,7 @@ def test_max_pool1d_vs_torch(torch, rng, kw):
     x = rand(rng, 2, 3, 11)
     check(torch, lambda x: F.max_pool1d(x, **kw), lambda x: torch.nn.functional.max_pool1d(x, **kw), [x])
     check(torch, lambda x: F.max_pool1d(x, return_indices=True, **kw),
-          lambda x: torch.nn.functional.max_pool1d(x, return_indices=True, **kw), [x], grad=False, out_index=1)
+          lambda x: torch.nn.functional.max_pool1d(x, return_indices=True, **kw), [x], grad=False)
 
 
 AVG2D = [
@@ -94,7 +94,7 @@ def test_adaptive_pools_2d_vs_torch(torch, rng, osz):
     check(torch, lambda x: F.adaptive_max_pool2d(x, osz), lambda x: torch.nn.functional.adaptive_max_pool2d(x, osz),
           [x])
     check(torch, lambda x: F.adaptive_max_pool2d(x, osz, True),
-          lambda x: torch.nn.functional.adaptive_max_pool2d(x, osz, True), [x], grad=False, out_index=1)
+          lambda x: torch.nn.functional.adaptive_max_pool2d(x, osz, True), [x], grad=False)
 
 
 @pytest.mark.parametrize("osz", [1, 3, 4, 9])

@@ -197,3 +197,20 @@ def test_saturated_gates_no_warnings_and_match(torch, cls):
         y = y[0] if isinstance(y, tuple) else y
         outs.append(y.detach().numpy())
     np.testing.assert_allclose(outs[1], outs[0], rtol=1e-5, atol=1e-6)
+
+
+# ---- nn.utils.rnn.pad_sequence ---------------------------------------------------------------------------
+
+def _pad_seq(batch_first, side):
+    def f(lib):
+        seqs = [lib.tensor(np.arange(n * 2, dtype=np.float32).reshape(n, 2) + n, requires_grad=True) for n in (3, 1, 4)]
+        out = lib.nn.utils.rnn.pad_sequence(seqs, batch_first=batch_first, padding_value=-1.0, padding_side=side)
+        (out * lib.tensor(np.arange(out.numel(), dtype=np.float32).reshape(tuple(out.shape)))).sum().backward()
+        return [out] + [s.grad for s in seqs]
+    return f
+
+
+@pytest.mark.parametrize("batch_first,side", [(False, "right"), (True, "left")],
+                         ids=["pad_sequence", "pad_sequence_bf_left"])
+def test_pad_sequence_matches_torch(same, batch_first, side):
+    same(_pad_seq(batch_first, side), rtol=1e-5, atol=1e-6)

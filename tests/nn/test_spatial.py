@@ -10,7 +10,8 @@ import ember.nn as nn
 import ember.nn.functional as F
 from ember.autograd import gradcheck
 
-from _conv_helpers import check, rand
+from ember_testutil import rand
+from oracle import check
 
 PADS = [
     ((1, 2), "constant", (2, 3, 5)),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from oracle import check
 
 import ember
 from ember import linalg as LA
@@ -266,3 +267,79 @@ def test_api_surface_matches_torch(torch):
     missing += [n + "_" for n in names if hasattr(torch.Tensor, n + "_") and not hasattr(ember.Tensor, n + "_")]
     assert missing == []
     assert [n for n in LA.__all__ if not hasattr(torch.linalg, n)] == []
+
+
+# ---- the matmul family (fused addmm/addmv/baddbmm, vector and batched products) and trace ----------------
+
+def _r(*shape):
+    return np.random.default_rng(len(shape) * 7 + shape[-1]).standard_normal(shape).astype(np.float32)
+
+
+MATMUL = {
+    "addmm": (lambda L, i, a, b: L.addmm(i, a, b), (_r(3, 5), _r(3, 4), _r(4, 5))),
+    "addmm_bcast_ab": (lambda L, i, a, b: L.addmm(i, a, b, beta=0.5, alpha=-2.0), (_r(5), _r(3, 4), _r(4, 5))),
+    "addmm_beta0": (lambda L, i, a, b: L.addmm(i, a, b, beta=0), (_r(1, 5), _r(3, 4), _r(4, 5))),
+    "addmv": (lambda L, i, a, b: L.addmv(i, a, b, alpha=3), (_r(3), _r(3, 4), _r(4))),
+    "baddbmm": (lambda L, i, a, b: L.baddbmm(i, a, b, beta=2, alpha=0.5), (_r(3, 5), _r(2, 3, 4), _r(2, 4, 5))),
+    "mv": (lambda L, a, b: a @ b, (_r(3, 4), _r(4))),
+    "dot": (lambda L, a, b: a.dot(b), (_r(4), _r(4))),
+    "vec_mat": (lambda L, a, b: a @ b, (_r(4), _r(4, 5))),
+    "mat_batch": (lambda L, a, b: a @ b, (_r(3, 4), _r(2, 4, 5))),
+    "bmm": (lambda L, a, b: a.bmm(b), (_r(2, 3, 4), _r(2, 4, 5))),
+    "trace": (lambda L, a: a.trace(), (_r(3, 4),)),
+}
+
+
+@pytest.mark.parametrize("name", list(MATMUL))
+def test_matmul_family_matches_torch(torch, name):
+    f, arrays = MATMUL[name]
+    check(torch, lambda *a: f(ember, *a), lambda *a: f(torch, *a), arrays, rtol=1e-5, atol=1e-5, grad_atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "uint8", "float64"])
+def test_trace_dtype(same, dtype):
+    a = (np.arange(12).reshape(3, 4) % 7).astype(dtype)
+    same(lambda L: L.tensor(a).trace(), rtol=0, atol=0)
+
+
+def test_addmm_inplace_and_int_fallback(same):
+    def f(L):
+        x = L.tensor(_r(3, 5), requires_grad=True)
+        y = x * 1
+        y.addmm_(L.tensor(_r(3, 4)), L.tensor(_r(4, 5)), beta=0.5)
+        y.sum().backward()
+        i = L.tensor(np.arange(6).reshape(2, 3)).addmm(L.tensor(np.ones((2, 2), np.int64)),
+                                                       L.tensor(np.ones((2, 3), np.int64)), alpha=2)
+        return y.grad_fn.name(), y, x.grad, i
+    same(f, rtol=1e-5, atol=0)
+    same(lambda L: f(L)[2], rtol=1e-7, atol=0)     # the gradient to the default tolerance of assert_allclose
+
+
+def test_addmm_double_backward(same):
+    def f(L):
+        i, a, b = (L.tensor(x, requires_grad=True) for x in (_r(3, 5), _r(3, 4), _r(4, 5)))
+        out = L.addmm(i, a, b, beta=0.5, alpha=2.0)
+        ga, = L.autograd.grad((out ** 2).sum(), a, create_graph=True)
+        ga.sum().backward()
+        return ga.detach(), i.grad, b.grad
+    same(f, rtol=1e-4, atol=1e-4)
+
+
+# ---- the class names of returned named tuples (their repr shows them: torch.return_types.linalg_qr(...)) ----
+
+_NT = np.random.default_rng(2).standard_normal((3, 3))
+NAMED_TUPLES = {
+    "max": lambda L, x: L.max(x, 1), "sort": lambda L, x: L.sort(x), "topk": lambda L, x: L.topk(x, 2),
+    "median": lambda L, x: L.median(x, 1), "aminmax": lambda L, x: L.aminmax(x),
+    "slogdet": lambda L, x: L.slogdet(x), "frexp": lambda L, x: L.frexp(x),
+    "linalg.slogdet": lambda L, x: L.linalg.slogdet(x), "linalg.qr": lambda L, x: L.linalg.qr(x),
+    "linalg.eigh": lambda L, x: L.linalg.eigh(x + x.T), "linalg.svd": lambda L, x: L.linalg.svd(x),
+    "svd": lambda L, x: L.svd(x), "linalg.inv_ex": lambda L, x: L.linalg.inv_ex(x),
+    "linalg.cholesky_ex": lambda L, x: L.linalg.cholesky_ex(x @ x.T + L.eye(3, dtype=x.dtype)),
+    "linalg.lstsq": lambda L, x: L.linalg.lstsq(x, x),
+}
+
+
+@pytest.mark.parametrize("name", list(NAMED_TUPLES))
+def test_named_tuple_class_names_match_torch(same, name):
+    same(lambda L: type(NAMED_TUPLES[name](L, L.tensor(_NT))).__name__)

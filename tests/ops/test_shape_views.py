@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from oracle import check
 
 import ember
 
@@ -387,3 +388,126 @@ def test_rnn_style_writes_into_a_buffer_match_torch(clone, torch):
     if clone:
         for a, b in zip(res[1], res[0]):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+# ---- copying shape kernels (rot90, index_fill, unbind, split): values and gradients -----------------------
+
+def _r(*shape):
+    return np.random.default_rng(len(shape) * 7 + shape[-1]).standard_normal(shape).astype(np.float32)
+
+
+SHAPE_KERNELS = {
+    "rot90_1": (lambda L, a: a.rot90(1, (0, 2)), (_r(2, 3, 4),)),
+    "rot90_2": (lambda L, a: a.rot90(2), (_r(3, 4),)),
+    "rot90_3": (lambda L, a: a.rot90(-1, (1, 0)), (_r(3, 4),)),
+    "rot90_0": (lambda L, a: a.rot90(4), (_r(3, 4),)),
+    "index_fill": (lambda L, a: a.index_fill(1, L.tensor(np.array([0, 2])), -1.0), (_r(3, 4),)),
+    "unbind_sum": (lambda L, a: a.unbind(1)[2] * 2 + a.unbind(1)[0], (_r(3, 4),)),
+    "split_sizes": (lambda L, a: a.split([1, 3], 1)[1], (_r(3, 4),)),
+}
+
+
+@pytest.mark.parametrize("name", list(SHAPE_KERNELS))
+def test_shape_kernels_match_torch(torch, name):
+    f, arrays = SHAPE_KERNELS[name]
+    check(torch, lambda *a: f(ember, *a), lambda *a: f(torch, *a), arrays, rtol=1e-5, atol=1e-5, grad_atol=1e-5)
+
+
+def test_rot90_layout_and_no_alias(torch):
+    x = ember.tensor(_r(3, 4))
+    y = x.rot90()
+    assert y.stride() == torch.tensor(_r(3, 4)).rot90().stride()
+    y[0, 0] = 100.0                                  # a copy: x is untouched
+    assert float(x.abs().max()) < 100
+
+
+# ---- fills and writes through expand()ed tensors ------------------------------------------------------
+
+EXPAND_WRITES = {
+    "fill_": lambda L, x: x.fill_(1.5),
+    "zero_": lambda L, x: x.zero_(),
+    "fill_tensor": lambda L, x: x.fill_(L.tensor(7.0)),
+    "add_": lambda L, x: x.add_(1),
+    "copy_": lambda L, x: x.copy_(L.ones(2, 3)),
+    "setitem_row": lambda L, x: x.__setitem__(0, L.tensor([1.0, 2.0, 3.0])),
+    "setitem_row_scalar": lambda L, x: x.__setitem__(1, 4.0),
+    "setitem_col": lambda L, x: x.__setitem__((slice(None), 1), 5.0),
+    "setitem_col_tensor": lambda L, x: x.__setitem__((slice(None), 0), L.tensor([1.0, 2.0])),
+}
+
+
+@pytest.mark.parametrize("name", list(EXPAND_WRITES))
+def test_write_through_expand_matches_torch(same, name):
+    def f(L):
+        base = L.zeros(3)
+        EXPAND_WRITES[name](L, base.expand(2, 3))
+        return base
+    same(f, rtol=0, atol=0, exc="same")
+
+
+# ---- copy_/fill_ give the overwritten value a zero gradient -------------------------------------------
+
+OVERWRITES = {
+    "copy_": lambda L, y: y.copy_(L.zeros(3)),
+    "copy_twice": lambda L, y: y.copy_(L.zeros(3)).copy_(L.ones(3)),
+    "fill_": lambda L, y: y.fill_(3.0),
+    "zero_": lambda L, y: y.zero_(),
+    "fill_tensor": lambda L, y: y.fill_(L.tensor(2.0)),
+    "slice_copy_": lambda L, y: y[:2].copy_(L.zeros(2)),
+}
+
+
+@pytest.mark.parametrize("name", list(OVERWRITES))
+def test_overwritten_value_gets_zero_grad(same, name):
+    def f(L):
+        x = L.ones(3, requires_grad=True)
+        y = x * 2
+        OVERWRITES[name](L, y)
+        y.sum().backward()
+        return y.grad_fn.name(), x.grad
+    same(f, rtol=0, atol=0)
+
+
+def test_fill_with_grad_requiring_value(same):
+    def f(L):
+        x = L.ones(3, requires_grad=True)
+        v = L.tensor(2.0, requires_grad=True)
+        y = x * 2
+        y.fill_(v)
+        (y * L.tensor([1.0, 2.0, 3.0])).sum().backward()
+        return y.grad_fn.name(), x.grad, v.grad
+    same(f, rtol=0, atol=0)
+
+
+# ---- views taken while the base did not require grad (registered lazily) ----------------------
+
+def _stale(L, k):
+    w = L.tensor(np.arange(1.0, 5.0, dtype=np.float32), requires_grad=True)
+    c = L.tensor(np.array([3.0, 5.0], dtype=np.float32))
+    b = L.zeros(4)
+    v = b[1:3]
+    if k == "copy_":
+        b.copy_(w)
+    elif k == "mul_":
+        b.mul_(w)
+    elif k == "add_":
+        b.add_(w)
+    elif k == "setitem":
+        b[0:2] = w[:2]
+    elif k == "sibling_copy_":
+        b[2:].copy_(w[2:] * 2)
+    elif k == "addmm_":
+        b2 = L.zeros(2, 2)
+        v = b2[:, 1]
+        b2.addmm_(w.view(2, 2), w.view(2, 2))
+    elif k == "untouched_region":
+        b2 = L.zeros(2, 2)
+        v = b2[1]
+        b2[0].copy_(w[:2])
+    (v * c).sum().backward()
+    return v.grad_fn.name(), v.requires_grad, w.grad
+
+
+@pytest.mark.parametrize("k", ["copy_", "mul_", "add_", "setitem", "sibling_copy_", "addmm_", "untouched_region"])
+def test_view_taken_before_first_recorded_write(same, k):
+    same(lambda L: _stale(L, k), rtol=1e-7, atol=0)

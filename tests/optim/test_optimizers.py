@@ -10,6 +10,7 @@ import pytest
 
 import ember
 import ember.optim as eo
+from oracle import assert_same, raises_like
 
 SHAPES = [(5, 4), (7,), (3, 2, 2), ()]
 STEPS = 22
@@ -71,28 +72,14 @@ def _set_grads(lib, params, grads):
         p.grad = None if g is None else lib.tensor(g.copy())
 
 
-def _np(x):
-    return x.detach().numpy() if hasattr(x, "detach") else np.asarray(x)
-
-
 def _assert_state_equal(eopt, topt, where=""):
     es, ts = eopt.state_dict(), topt.state_dict()
-    assert list(es["state"]) == list(ts["state"]), where
-    for i, tstate in ts["state"].items():
-        estate = es["state"][i]
-        assert list(estate) == list(tstate), f"{where}: state keys of param {i}"
-        for key, tv in tstate.items():
-            ev = estate[key]
-            assert isinstance(ev, ember.Tensor), f"{where}: state[{i}][{key!r}] is {type(ev).__name__}"
-            assert str(ev.dtype) == str(tv.dtype) and tuple(ev.shape) == tuple(tv.shape), f"{where}: {key}"
-            np.testing.assert_allclose(_np(ev), _np(tv), rtol=1e-5, atol=1e-6, err_msg=f"{where}: state {key}")
+    assert_same(es["state"], ts["state"], 1e-5, 1e-6, path=f"{where}: state")
     assert [{k: v for k, v in g.items()} for g in es["param_groups"]] == ts["param_groups"], where
 
 
 def _assert_params_equal(eps, tps, where=""):
-    for k, (e, t) in enumerate(zip(eps, tps)):
-        assert str(e.dtype) == str(t.dtype), where
-        np.testing.assert_allclose(_np(e), _np(t), rtol=1e-5, atol=1e-6, err_msg=f"{where}: param {k}")
+    assert_same(list(eps), list(tps), 1e-5, 1e-6, path=f"{where}: params")
 
 
 @pytest.mark.parametrize("name,kw", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
@@ -341,13 +328,8 @@ def test_add_param_group_and_repr(torch):
 
 
 def _raises_like_torch(torch, fn):
-    """Run `fn(lib, optim_module)` on both; ember must raise the exception type torch raises."""
-    with pytest.raises(Exception) as te:
-        fn(torch, torch.optim)
-    with pytest.raises(type(te.value)) as ee:
-        fn(ember, eo)
-    assert type(ee.value) is type(te.value)
-    return ee.value
+    """Run `fn(lib, optim_module)` on both; ember must raise the exception class torch raises."""
+    return raises_like(torch, lambda lib: fn(lib, lib.optim), exc="same")
 
 
 def _p(lib):

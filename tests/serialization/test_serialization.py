@@ -17,6 +17,7 @@ from ember_testutil import require
 
 import ember
 from ember.serialization import UnpicklingError
+from oracle import assert_same
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -53,33 +54,12 @@ def _checkpoint(lib):
     return ck
 
 
-def _np(v):
-    return np.asarray(v.detach().numpy() if hasattr(v, "detach") else v)
-
-
-def _assert_same(a, b):
-    if isinstance(a, dict):
-        assert list(a.keys()) == list(b.keys())
-        for k in a:
-            _assert_same(a[k], b[k])
-    elif isinstance(a, (list, tuple)):
-        assert type(a) is type(b) and len(a) == len(b)
-        for x, y in zip(a, b):
-            _assert_same(x, y)
-    elif hasattr(a, "shape") and hasattr(a, "dtype"):
-        assert str(a.dtype) == str(b.dtype), (a.dtype, b.dtype)
-        assert tuple(a.shape) == tuple(b.shape)
-        np.testing.assert_array_equal(_np(a), _np(b))
-    else:
-        assert a == b
-
-
 def test_ember_round_trip_keeps_values_dtypes_and_view_sharing(tmp_path):
     ck = _checkpoint(ember)
     path = tmp_path / "ck.pt"
     ember.save(ck, path)
     back = ember.load(path)
-    _assert_same(ck, back)
+    assert_same(back, ck, rtol=0, atol=0)
     assert isinstance(back["model"], collections.OrderedDict)
     back["base"][0, 1] = 100.0               # views still share memory with their base
     assert back["col"][0].item() == 100.0
@@ -91,7 +71,7 @@ def test_ember_writes_what_torch_reads(tmp_path, torch):
     path = tmp_path / "ck.pt"
     ember.save(ck, path)
     back = torch.load(path)                  # torch's own weights_only loader accepts it
-    _assert_same(_checkpoint(torch), back)
+    assert_same(back, _checkpoint(torch), rtol=0, atol=0)
     back["base"][0, 1] = 100.0
     assert back["col"][0].item() == 100.0
 
@@ -105,7 +85,7 @@ def test_torch_writes_what_ember_reads(tmp_path, torch):
     back = ember.load(path)
     exp = _checkpoint(ember)
     for k in exp:
-        _assert_same(exp[k], back[k])
+        assert_same(back[k], exp[k], rtol=0, atol=0, path=k)
     np.testing.assert_array_equal(back["bf16"].numpy(), np.array([1.5, -2.25, 3.0], np.float32))
     assert back["param"].requires_grad and back["param"].shape == (2, 2)
     back["base"][2, 1] = -1.0
@@ -389,7 +369,7 @@ def test_legacy_non_zip_format_from_torch(tmp_path, torch):
     torch.save(ck, path, _use_new_zipfile_serialization=False)
     assert not zipfile.is_zipfile(path)
     back = ember.load(path)
-    _assert_same(_checkpoint(ember), back)
+    assert_same(back, _checkpoint(ember), rtol=0, atol=0)
     back["base"][1, 1] = 42.0                  # storage sharing survives the legacy format too
     assert back["col"][1].item() == 42.0
 
