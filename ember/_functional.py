@@ -178,30 +178,6 @@ def detach(input):
 
 
 
-# nn.functional forms that torch also exposes at top level (same signatures)
-_F_ALIASES = ("cosine_similarity", "pairwise_distance", "dropout", "alpha_dropout", "feature_alpha_dropout",
-              "selu", "celu", "prelu", "threshold", "hardshrink", "binary_cross_entropy_with_logits", "kl_div",
-              "cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss", "triplet_margin_loss",
-              "poisson_nll_loss", "bilinear")
-
-
-def _f_alias(name):
-    def fn(*args, **kwargs):
-        from .nn import functional as F
-        f = getattr(F, name, None)
-        if f is None:
-            raise AttributeError(f"module 'ember' has no attribute '{name}' (not implemented in ember)")
-        return f(*args, **kwargs)
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Same as `ember.nn.functional.{name}`."
-    return fn
-
-
-for _n in _F_ALIASES:
-    globals()[_n] = _f_alias(_n)
-del _n
-
-
 def autocast(device_type="cpu", dtype=None, enabled=True, cache_enabled=None):
     """`with torch.autocast(...)`: accepted and ignored (ember computes in the tensors' own dtypes)."""
     from .amp import autocast as _ac

@@ -515,7 +515,7 @@ class _Loader:
         return t
 
     def rebuild_parameter(self, data, requires_grad, backward_hooks=None):
-        from .nn.parameter import Parameter
+        from ._parameter import Parameter
         if type(data) is not Tensor:
             raise UnpicklingError(f"a Parameter's data must be a tensor, got {short_repr(data)}")
         p = Parameter(data, bool(requires_grad))

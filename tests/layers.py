@@ -25,7 +25,7 @@ PARTS = [
               "ember/safetensors.py", "ember/_unpickler.py", "ember/amp.py", "ember/cuda.py", "ember/backends.py",
               "ember/accelerator.py", "ember/multiprocessing.py", "ember/distributions/", "ember/utils/__init__.py",
               "ember/utils/checkpoint.py", "ember/onnx", "ember/version.py", "ember/sparse",
-              "ember/profiler.py", "ember/version.py"],
+              "ember/profiler.py", "ember/version.py", "ember/_parameter.py"],
      ["base", "record", "ops"]),
     ("distributed", ["ember/distributed"], ["base", "record", "ops", "core"]),
     ("nn", ["ember/nn/"], ["base", "record", "ops", "core", "distributed"]),

@@ -144,13 +144,11 @@ def test_every_file_has_a_part():
         part_of(f)
 
 
-@pytest.mark.xfail(reason="issue 11 restructure in progress", strict=False)
 def test_imports_go_down_only():
     bad = violations()
     assert not bad, "imports against tests/layers.py:\n" + "\n".join(bad)
 
 
-@pytest.mark.xfail(reason="issue 11 restructure in progress", strict=False)
 def test_no_import_cycle():
     comps = cycles()
     assert not comps, "import cycles:\n" + "\n".join(" -> ".join(c) for c in comps)

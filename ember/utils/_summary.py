@@ -14,6 +14,12 @@ import math
 import sys
 
 import numpy as np
+from .._creation import rand
+from .._device import device as _device
+from .._dtype import float32
+from .._tensor import Tensor
+from .._tensor_base import Size
+from ..autograd.grad_mode import no_grad
 
 __all__ = ["summary", "ModelStatistics", "LayerInfo", "clear_cached_forward_pass"]
 
@@ -40,7 +46,6 @@ def _prod(xs) -> int:
 
 
 def _tensor_cls():
-    from ember import Tensor
     return Tensor
 
 
@@ -444,7 +449,6 @@ def summary(model, input_size=None, input_data=None, batch_dim=None, cache_forwa
     arguments or a dict of keyword arguments) for the shape and mult-add columns. ember runs on the CPU:
     `device` is accepted and checked, nothing is moved.
     """
-    import ember
     from ember.nn import Module
 
     if not isinstance(model, Module):
@@ -474,18 +478,18 @@ def summary(model, input_size=None, input_data=None, batch_dim=None, cache_forwa
         raise ValueError(f"You must pass input_data or input_size in order to use columns: "
                          f"{sorted(NEEDS_INPUT & set(cols))}")
     if device is not None:
-        ember.device(device)        # a bad device string raises as in torch
+        _device(device)        # a bad device string raises as in torch
 
     x, sizes = None, []
     if input_data is not None:
-        sizes = _structure(input_data, lambda t: ember.Size(t.shape))
-        x = [input_data] if isinstance(input_data, (ember.Tensor, np.ndarray)) else input_data
+        sizes = _structure(input_data, lambda t: Size(t.shape))
+        x = [input_data] if isinstance(input_data, (Tensor, np.ndarray)) else input_data
     elif input_size is not None:
         sizes = _validate_sizes(input_size)
-        dts = dtypes if dtypes is not None else [ember.float32] * len(sizes)
+        dts = dtypes if dtypes is not None else [float32] * len(sizes)
         x = []
         for size, dt in zip(sizes, dts):
-            t = ember.rand(*size)
+            t = rand(*size)
             if batch_dim is not None:
                 t = t.unsqueeze(batch_dim)
             x.append(t.to(dt))
@@ -504,7 +508,6 @@ def summary(model, input_size=None, input_data=None, batch_dim=None, cache_forwa
 
 
 def _forward(model, x, batch_dim, mode, kwargs):
-    import ember
 
     rows, handles = _register(model, x, batch_dim)
     if x is None:
@@ -513,7 +516,7 @@ def _forward(model, x, batch_dim, mode, kwargs):
     was_training = model.training
     try:
         model.train(mode == "train")
-        with ember.no_grad():
+        with no_grad():
             if isinstance(x, dict):
                 model(**x, **kwargs)
             else:

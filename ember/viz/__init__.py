@@ -19,6 +19,8 @@ import tempfile
 from collections.abc import Mapping
 
 from . import _render
+from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
 
 __all__ = ["draw_graph", "draw_module", "Drawing"]
 
@@ -125,7 +127,6 @@ def draw_graph(tensor, params=None, show_saved=False) -> Drawing:
     `params`: {name: Tensor} used to name leaves (e.g. `dict(model.named_parameters())`).
     `show_saved`: also draw the tensors each node saved for backward (dashed edges) and its constants.
     """
-    from .. import Tensor
 
     roots = list(tensor) if isinstance(tensor, (tuple, list)) else [tensor]
     if not roots:
@@ -244,7 +245,6 @@ def _constants(fn):
 
 def _module_outputs(out):
     """The tensors in a module's output (tensor, nested tuples/lists/dicts), in order."""
-    from .. import Tensor
 
     stack, found = [out], []
     while stack and len(found) < 8:
@@ -264,7 +264,6 @@ def draw_module(model, example_input) -> Drawing:
     `example_input`: a Tensor, a tuple/list of positional arguments, or a dict of keyword arguments.
     The forward runs once under no_grad; the model's mode (train/eval) is left as it is.
     """
-    from .. import no_grad
     from ..nn import Module
 
     if not isinstance(model, Module):

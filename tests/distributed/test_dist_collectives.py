@@ -3,6 +3,7 @@ the same torchrun + gloo script run by real torch."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -20,20 +21,20 @@ def test_every_collective_op_and_dtype_against_numpy(nproc):
     assert len(counts) == nproc and min(counts) > 300, out
 
 
-def _results(proc):
-    return {int(line.split()[1]): json.loads(line.split(" ", 2)[2])
-            for line in proc.stdout.splitlines() if line.startswith("RESULT ")}
 
 
-def test_torchrun_gloo_script_runs_unchanged_and_agrees_with_torch(torch):
-    theirs_proc = torchrun("oracle.py")
-    ok(theirs_proc)
-    theirs = _results(theirs_proc)
-    ours_proc = launch("oracle.py")
-    ok(ours_proc)
-    ours = _results(ours_proc)
-    assert sorted(theirs) == [0, 1], f"torchrun:\n{theirs_proc.stdout}\n{theirs_proc.stderr}"
-    assert sorted(ours) == [0, 1], f"ember-run:\n{ours_proc.stdout}\n{ours_proc.stderr}"
+def _rank_files(d):
+    return {int(f[4:-5]): json.load(open(os.path.join(d, f))) for f in os.listdir(d) if f.startswith("rank")}
+
+
+def test_torchrun_gloo_script_runs_unchanged_and_agrees_with_torch(torch, tmp_path):
+    (tmp_path / "torch").mkdir()
+    (tmp_path / "ember").mkdir()
+    ok(torchrun("oracle.py", str(tmp_path / "torch")))
+    theirs = _rank_files(tmp_path / "torch")
+    ok(launch("oracle.py", str(tmp_path / "ember")))
+    ours = _rank_files(tmp_path / "ember")
+    assert sorted(ours) == sorted(theirs) == [0, 1]
     for rank in (0, 1):
         a, b = theirs[rank], ours[rank]
         assert a.keys() == b.keys()

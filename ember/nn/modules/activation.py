@@ -411,7 +411,7 @@ class MultiheadAttention(Module):
         def pad_last(m):
             return None if m is None else np.concatenate([m, np.zeros(m.shape[:-1] + (1,), m.dtype)], -1)
         if self.bias_k is not None:
-            from ... import cat
+            from ..._ops.join import cat
             k = cat([k, self.bias_k.expand(1, N, E)], 0)
             v = cat([v, self.bias_v.expand(1, N, E)], 0)
             am, kpm = pad_last(am), pad_last(kpm)
@@ -421,7 +421,7 @@ class MultiheadAttention(Module):
         k = k.reshape(S, N, H, hd).permute(1, 2, 0, 3)
         v = v.reshape(S, N, H, hd).permute(1, 2, 0, 3)
         if self.add_zero_attn:
-            from ... import cat
+            from ..._ops.join import cat
             z = _wrap(np.zeros((N, H, 1, hd), dtype=q._data.dtype))
             k = cat([k, z], 2)
             v = cat([v, z], 2)

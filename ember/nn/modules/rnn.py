@@ -30,12 +30,12 @@ def _param(shape, dtype):
 
 
 def _stack(ts, dim):
-    from ... import stack
+    from ..._ops.join import stack
     return stack(ts, dim)
 
 
 def _cat(ts, dim):
-    from ... import cat
+    from ..._ops.join import cat
     return cat(ts, dim)
 
 
@@ -48,7 +48,7 @@ def _promote(*ts):
     dt = ts[0].dtype
     if all(t.dtype == dt for t in ts):
         return ts
-    from ... import promote_types
+    from ..._dtype import promote_types
     for t in ts[1:]:
         dt = promote_types(dt, t.dtype)
     return tuple(t.to(dt) for t in ts)
@@ -241,7 +241,7 @@ class RNNBase(Module):
                         h, c = _cell_step(self.mode, gi_all[t], h, c, w_hh, b_hh)
                         outs[t] = h
                 else:
-                    from ... import where
+                    from ..._ops.binary import where
                     for t in steps:
                         h1, c1 = _cell_step(self.mode, gi_all[t], h, c, w_hh, b_hh)
                         h = where(masks[t], h1, h)

@@ -5,7 +5,9 @@ import contextlib
 
 import numpy as np
 
+from ... import _tensor_base
 from ... import distributed as dist
+from ...autograd.grad_mode import STATE
 from ...distributed import _core
 from ..modules.module import Module
 
@@ -200,12 +202,11 @@ class DistributedDataParallel(Module):
 
     # ---- forward -----------------------------------------------------------------------------------
     def forward(self, *inputs, **kwargs):
-        import ember
         if self._armed and self._fired:
             missing = np.nonzero(~self._marked)[0]
             raise RuntimeError(_UNFINISHED.format(rank=self.process_group.rank(),
                                                   indices=" ".join(map(str, missing.tolist()))))
-        sync = ember.is_grad_enabled() and self.require_backward_grad_sync
+        sync = STATE.enabled and self.require_backward_grad_sync
         if self._joining is not None and sync:
             self._join_count(1)
         if self.broadcast_buffers and self._world > 1:
@@ -368,8 +369,7 @@ class DistributedDataParallel(Module):
 
 
 def _wrap(arr):
-    import ember
-    return ember.from_numpy(arr)
+    return _tensor_base._wrap(arr)
 
 
 def _is_view_of(a, flat, sl):

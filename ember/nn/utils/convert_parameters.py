@@ -1,8 +1,8 @@
 """Flatten parameters into one vector and back. Matches `torch.nn.utils.parameters_to_vector` etc."""
 from __future__ import annotations
 
-import numpy as np
 
+from ..._ops.join import cat
 from ..._tensor import Tensor
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
@@ -10,11 +10,7 @@ __all__ = ["parameters_to_vector", "vector_to_parameters"]
 
 def parameters_to_vector(parameters):
     """Concatenate the flattened parameters into one 1-D tensor (differentiable)."""
-    import ember
-    parts = [p.reshape(-1) for p in parameters]
-    if hasattr(ember, "cat"):
-        return ember.cat(parts)
-    return ember.tensor(np.concatenate([p._data for p in parts]))
+    return cat([p.reshape(-1) for p in parameters])
 
 
 def vector_to_parameters(vec, parameters) -> None:

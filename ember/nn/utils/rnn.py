@@ -5,13 +5,12 @@ from collections import namedtuple
 
 import numpy as np
 
+from ... import _dtype as D
+from ..._creation import full, tensor
+from ..._ops.join import cat, stack
+
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence", "unpad_sequence",
            "pack_sequence", "unpack_sequence"]
-
-
-def _T():
-    import ember
-    return ember
 
 
 class PackedSequence(namedtuple("PackedSequence", ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])):
@@ -32,10 +31,10 @@ class PackedSequence(namedtuple("PackedSequence", ["data", "batch_sizes", "sorte
         return self
 
     def float(self):
-        return self.to(_T().float32)
+        return self.to(D.float32)
 
     def double(self):
-        return self.to(_T().float64)
+        return self.to(D.float64)
 
     @property
     def is_cuda(self):
@@ -48,7 +47,7 @@ class PackedSequence(namedtuple("PackedSequence", ["data", "batch_sizes", "sorte
 def _invert(perm):
     inv = np.empty_like(perm.numpy())
     inv[perm.numpy()] = np.arange(len(inv))
-    return _T().tensor(inv, dtype=_T().int64)
+    return tensor(inv, dtype=D.int64)
 
 
 def _lengths_array(lengths):
@@ -59,7 +58,6 @@ def _lengths_array(lengths):
 
 def pack_padded_sequence(input, lengths, batch_first: bool = False, enforce_sorted: bool = True):
     """Pack a padded (T, B, *) batch (B, T, * if batch_first) of sequences of the given lengths."""
-    ember = _T()
     lens = _lengths_array(lengths)
     if enforce_sorted:
         if np.any(lens[:-1] < lens[1:]):
@@ -70,7 +68,7 @@ def pack_padded_sequence(input, lengths, batch_first: bool = False, enforce_sort
         order = None
     else:
         order = np.argsort(-lens, kind="stable")
-        sorted_indices = ember.tensor(order, dtype=ember.int64)
+        sorted_indices = tensor(order, dtype=D.int64)
         lens = lens[order]
     if batch_first:
         input = input.transpose(0, 1)
@@ -83,13 +81,12 @@ def pack_padded_sequence(input, lengths, batch_first: bool = False, enforce_sort
         raise RuntimeError(f"Expected sequence length to be at most {input.shape[0]}, but got {lens[0]}")
     steps = int(lens[0]) if lens.size else 0
     batch_sizes = (lens[None, :] > np.arange(steps)[:, None]).sum(1).astype(np.int64)
-    data = ember.cat([input[t, :int(b)] for t, b in enumerate(batch_sizes)], 0)
-    return PackedSequence(data, ember.tensor(batch_sizes, dtype=ember.int64), sorted_indices, None)
+    data = cat([input[t, :int(b)] for t, b in enumerate(batch_sizes)], 0)
+    return PackedSequence(data, tensor(batch_sizes, dtype=D.int64), sorted_indices, None)
 
 
 def _padded_sorted(sequence, padding_value=0.0, total_length=None):
     """(T, B, *) in the packed (sorted) batch order, and the sorted lengths."""
-    ember = _T()
     from ..functional import pad
     bs = sequence.batch_sizes.numpy()
     n = int(bs[0]) if bs.size else 0
@@ -107,28 +104,26 @@ def _padded_sorted(sequence, padding_value=0.0, total_length=None):
         rows.append(chunk)
     feat = tuple(data.shape[1:])
     for _ in range(T - len(bs)):
-        rows.append(ember.full((n,) + feat, padding_value, dtype=data.dtype))
-    padded = ember.stack(rows, 0)
+        rows.append(full((n,) + feat, padding_value, dtype=data.dtype))
+    padded = stack(rows, 0)
     lens = (bs[None, :] > np.arange(n)[:, None]).sum(1).astype(np.int64)
     return padded, lens
 
 
 def pad_packed_sequence(sequence, batch_first: bool = False, padding_value: float = 0.0, total_length=None):
     """Inverse of pack_padded_sequence: (padded (T, B, *) or (B, T, *), lengths) in the original batch order."""
-    ember = _T()
     padded, lens = _padded_sorted(sequence, padding_value, total_length)
     if sequence.unsorted_indices is not None:
         padded = padded.index_select(1, sequence.unsorted_indices)
         lens = lens[sequence.unsorted_indices.numpy()]
     if batch_first:
         padded = padded.transpose(0, 1)
-    return padded, ember.tensor(lens, dtype=ember.int64)
+    return padded, tensor(lens, dtype=D.int64)
 
 
 def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.0, padding_side: str = "right"):
     """Stack variable-length tensors (L_i, *) into (L_max, B, *) (or (B, L_max, *)), padding with
     `padding_value` on `padding_side`. Differentiable. Matches `torch.nn.utils.rnn.pad_sequence`."""
-    ember = _T()
     from ..functional import pad
     if padding_side not in ("left", "right"):
         raise ValueError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
@@ -143,7 +138,7 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
             spec = [0, 0] * (s.ndim - 1) + ([0, extra] if padding_side == "right" else [extra, 0])
             s = pad(s, tuple(spec), value=padding_value)
         out.append(s)
-    return ember.stack(out, 0 if batch_first else 1)
+    return stack(out, 0 if batch_first else 1)
 
 
 def unpad_sequence(padded_sequences, lengths, batch_first: bool = False):

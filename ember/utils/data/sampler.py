@@ -6,6 +6,8 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from ember._tensor import Tensor
+from ember._tensor_base import _wrap
 from ember.random import _gen
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
@@ -117,11 +119,10 @@ class WeightedRandomSampler(Sampler):
                              f"num_samples={num_samples}")
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
-        import ember
-        w = np.asarray(weights._data if isinstance(weights, ember.Tensor) else weights, dtype=np.float64)
+        w = np.asarray(weights._data if isinstance(weights, Tensor) else weights, dtype=np.float64)
         if w.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
-        self.weights = ember.from_numpy(w)
+        self.weights = _wrap(w)
         self.num_samples = num_samples
         self.replacement = replacement
         self.generator = generator

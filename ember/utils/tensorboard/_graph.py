@@ -11,6 +11,8 @@ ops its submodules already claimed, are its own. Node names are scoped like torc
 from __future__ import annotations
 
 from . import _proto as P
+from ..._tensor import Tensor
+from ...autograd.grad_mode import enable_grad
 
 
 def _node_def(name, op, inputs, shape=None) -> bytes:
@@ -24,9 +26,8 @@ def _node_def(name, op, inputs, shape=None) -> bytes:
 
 
 def _tensors(obj):
-    import ember
 
-    if isinstance(obj, ember.Tensor):
+    if isinstance(obj, Tensor):
         return [obj]
     if isinstance(obj, (list, tuple)):
         return [t for o in obj for t in _tensors(o)]
@@ -43,13 +44,12 @@ def _op_name(fn) -> str:
 
 def graph(model, args, verbose=False):
     """(GraphDef bytes, RunMetadata bytes) for `model(*args)`."""
-    import ember
 
     if args is None:
         args = ()
     elif not isinstance(args, (list, tuple)):
         args = (args,)
-    inputs = [a.detach().requires_grad_(True) if isinstance(a, ember.Tensor) and a.is_floating_point() else a
+    inputs = [a.detach().requires_grad_(True) if isinstance(a, Tensor) and a.is_floating_point() else a
               for a in args]
 
     scopes = {}                       # id(module) -> scope path
@@ -85,7 +85,7 @@ def graph(model, args, verbose=False):
             handles.append(m.register_forward_pre_hook(pre))
             handles.append(m.register_forward_hook(post))
         model.eval()
-        with ember.enable_grad():
+        with enable_grad():
             out = model(*inputs)
     finally:
         for h in handles:
@@ -95,7 +95,7 @@ def graph(model, args, verbose=False):
     param_name = {id(p): n for n, p in model.named_parameters()}
     names, nodes, counter = {}, [], [0]
     for i, t in enumerate(inputs):
-        if isinstance(t, ember.Tensor):
+        if isinstance(t, Tensor):
             names[id(t)] = f"input/input.{i}"
             nodes.append(_node_def(names[id(t)], "IO Node", [], tuple(t.shape)))
 

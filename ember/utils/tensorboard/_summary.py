@@ -12,17 +12,17 @@ import zlib
 import numpy as np
 
 from . import _proto as P
+from ..._tensor import Tensor
 
 
 def make_np(x) -> np.ndarray:
     """A NumPy array from a Tensor, an array or a Python/NumPy scalar (torch's `make_np`)."""
-    import ember
 
     if isinstance(x, np.ndarray):
         return x
     if np.isscalar(x):
         return np.array([x])
-    if isinstance(x, ember.Tensor):
+    if isinstance(x, Tensor):
         return x.detach().numpy()
     raise NotImplementedError(f"Got {type(x).__name__}, but a numpy array or a Tensor is expected.")
 
@@ -194,7 +194,6 @@ def _plugin_summary(tag, content: bytes) -> bytes:
 def hparams(hparam_dict, metric_dict, hparam_domain_discrete=None):
     """(experiment, session start, session end) summaries. Deviation: a bool is stored as a bool
     (torch writes True/False as the numbers 1.0/0.0, because it tests int before bool)."""
-    import ember
 
     if not isinstance(hparam_dict, dict) or not isinstance(metric_dict, dict):
         raise TypeError("hparam_dict and metric_dict should be dictionary.")
@@ -210,7 +209,7 @@ def hparams(hparam_dict, metric_dict, hparam_domain_discrete=None):
     for k, v in hparam_dict.items():
         if v is None:
             continue
-        if isinstance(v, ember.Tensor):
+        if isinstance(v, Tensor):
             v = float(make_np(v).reshape(-1)[0])
         elif isinstance(v, np.generic):
             v = v.item()

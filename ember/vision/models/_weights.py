@@ -33,7 +33,7 @@ class WeightsEnum(Enum):
 
 
 def _float32():
-    from ... import float32
+    from ..._dtype import float32
     return float32
 
 

@@ -2,6 +2,7 @@
 resolving to ember. Each rank prints one `RESULT <rank> <json>` line; the test compares them."""
 import json
 import os
+import sys
 
 import numpy as np
 import torch
@@ -140,5 +141,7 @@ try:
     DDP(nn.Linear(2, 2), device_ids=[0])
 except ValueError as e:
     out["device_ids_error"] = str(e)
-print("RESULT", R, json.dumps(out), flush=True)
+# one file per rank: the ranks share stdout, and torchrun does not keep their lines apart
+with open(os.path.join(sys.argv[1], f"rank{R}.json"), "w") as f:
+    json.dump(out, f)
 dist.destroy_process_group()

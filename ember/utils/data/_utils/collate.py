@@ -7,6 +7,8 @@ import dataclasses
 
 import numpy as np
 
+from ember._creation import tensor
+from ember._ops.join import stack
 from ember._tensor import Tensor
 
 from ember._tensor_base import _wrap
@@ -89,12 +91,11 @@ def _stack_shm(arrays):
 
 def _collate_tensor(batch):
     if any(t._rg for t in batch):  # keep autograd: stack through the differentiable op
-        import ember
         arrays = [t._data for t in batch]
         err = _shape_error(arrays)
         if err is not None:
             raise err
-        return ember.stack(batch)
+        return stack(batch)
     return _stack([t._data for t in batch])
 
 
@@ -114,8 +115,7 @@ def _collate_np_scalar(batch):
 def _collate_int(batch):
     a = np.array(batch)
     if a.dtype.kind not in "ib":  # mixed ints/floats, huge ints: infer like torch.tensor
-        import ember
-        return ember.tensor(batch)
+        return tensor(batch)
     if a.dtype.kind == "i" and a.dtype != np.int64:
         a = a.astype(np.int64)
     return _wrap(a)

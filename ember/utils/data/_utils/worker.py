@@ -82,8 +82,8 @@ def _seed_worker(base_seed: int, worker_id: int) -> int:
     random.seed(seed)
     ss = np.random.SeedSequence(base_seed, spawn_key=(worker_id,))
     np.random.seed(ss.generate_state(4))
-    import ember
-    ember.manual_seed(seed)
+    from ember.random import manual_seed
+    manual_seed(seed)
     return seed
 
 
