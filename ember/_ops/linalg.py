@@ -15,10 +15,9 @@ from .. import _dtype as D
 from .. import return_types
 from .._inplace import inplace, write_out
 from .._tensor_base import TensorBase, _apply, _result_np, _tensor_of, _unary, _wrap
-from ._base import (Op, b_matmul, b_sign, b_sqrt, b_sum, b_swap_last, b_where, data_of, is_array, normalize_dim,
-                    normalize_dims)
+from ._base import (Op, b_matmul, b_sign, b_sqrt, b_sum, b_swap_last, b_where, data_of, is_array, normalize_dim)
 from .matmul import _no_double
-from .reduction import Norm
+from .reduction import Norm, vector_norm  # torch.linalg.vector_norm is a reduction: its home is there
 
 __all__ = ["inverse", "det", "logdet", "slogdet", "cholesky", "cholesky_solve", "cholesky_inverse", "qr", "svd",
            "pinverse", "matrix_power", "matrix_exp", "norm", "renorm"]
@@ -789,22 +788,6 @@ def matrix_exp(input):
 
 # ---- norms ---------------------------------------------------------------------------------------
 
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
-    """The p-norm of the entries of x over `dim` (all by default). Matches `torch.linalg.vector_norm`."""
-    x = _tensor_of(x)
-    if dtype is not None:
-        x = x.to(dtype)
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
-                           f"Got {x.dtype.name.capitalize()}")
-    if isinstance(ord, str):
-        raise RuntimeError(f"linalg.vector_norm: Expected a number as ord, got the string {ord!r}")
-    p = float(ord)
-    axes = normalize_dims(dim, x._data.ndim) or None    # None or () reduce every dim
-    if p < 0 and x._data.size == 0 or (p == np.inf and x._data.size == 0 and axes is None):
-        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
-                           "operation does not have an identity")
-    return write_out(_unary(Norm, x, p, axes, keepdim), out)
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):

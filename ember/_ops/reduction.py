@@ -666,19 +666,27 @@ def count_nonzero(input, dim=None):
     return _wrap(np.asarray(np.count_nonzero(x, axis=_axes(dim, x.ndim)), dtype=np.int64))
 
 
-def dist(input, other, p=2):
-    """p-norm of input - other (broadcast). Matches `torch.dist`."""
-    x = _tensor_of(input) - other
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+    """The p-norm of the entries of x over `dim` (all by default). Matches `torch.linalg.vector_norm`."""
+    x = _tensor_of(x)
+    if dtype is not None:
+        x = x.to(dtype)
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {x.dtype.name.capitalize()}")
-    if isinstance(p, str):
-        raise RuntimeError(f"linalg.vector_norm: Expected a number as ord, got the string {p!r}")
-    p = float(p)
-    if x._data.size == 0 and (p < 0 or p == np.inf):
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: Expected a number as ord, got the string {ord!r}")
+    p = float(ord)
+    axes = normalize_dims(dim, x._data.ndim) or None    # None or () reduce every dim
+    if p < 0 and x._data.size == 0 or (p == np.inf and x._data.size == 0 and axes is None):
         raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
                            "operation does not have an identity")
-    return _unary(Norm, x, p, None, False)
+    return write_out(_unary(Norm, x, p, axes, keepdim), out)
+
+
+def dist(input, other, p=2):
+    """p-norm of input - other (broadcast). Matches `torch.dist`."""
+    return vector_norm(_tensor_of(input) - other, p)
 
 
 def cov(input, *, correction=1, fweights=None, aweights=None):

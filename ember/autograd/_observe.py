@@ -2,8 +2,10 @@
 
 `watch(client)` / `unwatch(client)`: while at least one client is registered, the recording hooks and
 `new_node` run observing code (NOTE [ Observing the hooks ] in `_tensor_base.py`) and the engine hands
-every node's backward to `OBSERVER`. A client has `op(name, t0, t1, shapes)` for forward ops and
-`span(name, t0, t1)` for backward nodes and gradient accumulation (times in ns, `time.perf_counter_ns`).
+every node's backward to `OBSERVER`. A client has `op(op, t0, t1, args)` for each forward kernel run (the
+kernel class and the hook's arguments), `node(node, t0, t1)` for each backward node run, and
+`span(name, t0, t1)` for the engine's evaluation of a node and gradient accumulation (times in ns,
+`time.perf_counter_ns`).
 Anomaly mode is the built-in `anomaly` switch: nodes keep the user's forward traceback, and the engine
 checks their gradients for NaN (torch's anomaly detection).
 """
@@ -53,7 +55,7 @@ def op_name(op):
     return "aten::" + "".join(out)
 
 
-def _shapes(args):
+def input_shapes(args):
     out = []
     for a in args:
         if isinstance(a, T.TensorBase):
@@ -86,10 +88,8 @@ class _Observer:
             inside.depth = 0
         if clients:
             t1 = perf_counter_ns()
-            name = op_name(op)
-            shapes = _shapes(args)
             for c in clients:
-                c.op(name, t0, t1, shapes)
+                c.op(op, t0, t1, args)
         if self.anomaly and isinstance(out, T.TensorBase) and out._node is not None:
             self.created(out._node)
         return out
@@ -117,7 +117,7 @@ class _Observer:
         t1 = perf_counter_ns()
         name = node.op.bw_name.rsplit("::", 1)[-1]
         for c in self.clients:
-            c.span(name, ta, tb)
+            c.node(node, ta, tb)
             c.span("autograd::engine::evaluate_function: " + name, t0, t1)
         return gin
 

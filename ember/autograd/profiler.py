@@ -201,8 +201,12 @@ class _Recorder:
         self.raw = []
         self._lock = threading.Lock()
 
-    def op(self, name, t0, t1, shapes):
-        self.raw.append((name, t0, t1, threading.get_ident(), shapes if self.record_shapes else None, False))
+    def op(self, op, t0, t1, args):
+        shapes = _observe.input_shapes(args) if self.record_shapes else None
+        self.raw.append((_observe.op_name(op), t0, t1, threading.get_ident(), shapes, False))
+
+    def node(self, node, t0, t1):
+        self.raw.append((node.op.bw_name.rsplit("::", 1)[-1], t0, t1, threading.get_ident(), None, False))
 
     def span(self, name, t0, t1, user=False):
         self.raw.append((name, t0, t1, threading.get_ident(), None, user))
