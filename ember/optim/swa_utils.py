@@ -191,7 +191,7 @@ def __getattr__(name):
 def update_bn(loader, model, device=None):
     """Recompute BatchNorm running statistics with one pass over `loader` (cumulative averages).
     Matches `torch.optim.swa_utils.update_bn`."""
-    from ..nn.modules.normalization import _BatchNorm
+    from ..nn.modules.batchnorm import _BatchNorm
 
     momenta = {}
     for module in model.modules():

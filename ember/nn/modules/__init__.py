@@ -1,4 +1,5 @@
-"""Every layer class. Each file's public names are listed in its __all__ and star-imported here."""
+"""Every layer class, in torch's files (`ember.nn.modules.conv.Conv2d` is `torch.nn.modules.conv.Conv2d`).
+Each file's public names are listed in its __all__ and star-imported here."""
 from .module import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
@@ -9,8 +10,13 @@ from .sparse import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
+from .batchnorm import *  # noqa: F401,F403
+from .instancenorm import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
-from .spatial import *  # noqa: F401,F403
+from .padding import *  # noqa: F401,F403
+from .pixelshuffle import *  # noqa: F401,F403
+from .upsampling import *  # noqa: F401,F403
+from .fold import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
