@@ -385,3 +385,24 @@ def write_out(res, out):
         out._data = res._data.astype(out._data.dtype)
     out._vc[0] += 1
     return out
+
+
+def zero_grads(tensors, set_to_none=True):
+    """`.grad = None` (default) or zeroed in place for each tensor: Module.zero_grad and Optimizer.zero_grad.
+    A gradient that has a graph (create_graph) is detached first, as torch does."""
+    for p in tensors:
+        g = getattr(p, "_grad", None)
+        if g is None:
+            continue
+        if set_to_none:
+            p._grad = None
+        else:
+            if g._node is not None:
+                g.detach_()
+            else:
+                g._rg = False
+            if g._data.flags.writeable:
+                g._data[...] = 0
+            else:       # e.g. a broadcast view: give the grad its own zeroed buffer
+                g._data = np.zeros(g._data.shape, g._data.dtype)
+            g._vc[0] += 1

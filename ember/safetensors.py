@@ -23,6 +23,8 @@ import struct
 
 import numpy as np
 
+from ._atomic import atomic_write
+
 from ._tensor import Tensor
 
 from ._tensor_base import _wrap
@@ -83,7 +85,6 @@ def save(tensors, metadata=None) -> bytes:
 def save_file(tensors, filename, metadata=None) -> None:
     """Write a dict of tensors to `filename` atomically (temp file, then rename; written through a symlink).
     Matches `safetensors.torch.save_file`."""
-    from .serialization import _atomic_write
     arrays = _arrays(tensors)
     head, order = _header(arrays, metadata)
 
@@ -95,7 +96,7 @@ def save_file(tensors, filename, metadata=None) -> None:
                 a = a.astype(a.dtype.newbyteorder("<"))
             fh.write(memoryview(a.reshape(-1).view(np.uint8)))
 
-    _atomic_write(filename, write)
+    atomic_write(filename, write)
 
 
 # bits per element of every dtype the format defines (the reference package's list)

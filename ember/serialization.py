@@ -36,8 +36,6 @@ import collections
 import io
 import os
 import pickle
-import secrets
-import socket
 import struct
 import zipfile
 import zlib
@@ -47,6 +45,7 @@ import numpy as np
 from . import _dtype as D
 from ._tensor import Tensor
 from ._tensor_base import Size, _wrap
+from ._atomic import atomic_write
 from ._unpickler import Interpreter, PassThrough, Ref, UnpicklingError, short_repr
 
 __all__ = ["save", "load", "UnpicklingError", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
@@ -226,7 +225,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL, _use_new_
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
         stem = os.path.splitext(os.path.basename(path))[0] or "archive"
-        _atomic_write(path, lambda fh: _write_archive(obj, fh, _archive_name(stem), pickle_protocol))
+        atomic_write(path, lambda fh: _write_archive(obj, fh, _archive_name(stem), pickle_protocol))
     else:
         if not hasattr(f, "write"):
             raise AttributeError(f"expected 'f' to be string, path, or a file-like object with a 'write' "
@@ -239,98 +238,18 @@ def _archive_name(stem):
     return safe or "archive"
 
 
-# Temporary files are named `.<name>.ember-save.<host>.<pid>.<random>.tmp`: a save removes those of
-# the same target left by processes of this host that no longer exist (a save killed midway).
-_TMP_TAG = ".ember-save."
 
 
-def _host():
-    return "".join(c if c.isalnum() or c == "-" else "-" for c in socket.gethostname())[:64] or "host"
 
 
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return pid > 0
-    return True
 
 
-def _remove_stale_temps(folder, prefix, host):
-    try:
-        entries = [e.name for e in os.scandir(folder)
-                   if e.name.startswith(prefix) and e.name.endswith(".tmp")]
-    except OSError:
-        return
-    for name in entries:
-        parts = name[len(prefix):-4].split(".")
-        if len(parts) != 3 or parts[0] != host or not parts[1].isdigit() or _pid_alive(int(parts[1])):
-            continue
-        try:
-            os.unlink(os.path.join(folder, name))
-        except OSError:
-            pass
 
 
-def _umask():
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    um = os.umask(0o022)           # no way to read it without setting it elsewhere
-    os.umask(um)
-    return um
 
 
-def _atomic_write(path, write):
-    """Write `path` through `write(fileobj)` atomically: temp file beside it, fsync, rename.
-
-    A symlink is written through (its final target gets the new content, the link stays).
-    """
-    path = os.fspath(path)
-    target = os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
-    folder, base = os.path.split(target)
-    host = _host()
-    prefix = "." + base[:120] + _TMP_TAG
-    _remove_stale_temps(folder, prefix, host)
-    tmp = os.path.join(folder, f"{prefix}{host}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            (getattr(os, "fdatasync", None) or os.fsync)(fh.fileno())   # data + size, not atime
-        try:
-            mode = os.stat(target).st_mode & 0o777
-        except FileNotFoundError:
-            mode = 0o666 & ~_umask()
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-        _fsync_dir(folder)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
-def _fsync_dir(folder):
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # ---- reading -----------------------------------------------------------------------------------

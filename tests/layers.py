@@ -8,7 +8,7 @@ import statement counts, including those inside functions. No file imports the p
 
 # (part, path prefixes, parts it may import besides itself)
 PARTS = [
-    ("base", ["ember/_dtype.py", "ember/return_types.py", "ember/_device.py", "ember/_blas.py", "ember/_tensor_str.py", "ember/utils/hooks.py",
+    ("base", ["ember/_dtype.py", "ember/return_types.py", "ember/_atomic.py", "ember/_device.py", "ember/_blas.py", "ember/_tensor_str.py", "ember/utils/hooks.py",
               "ember/autograd/grad_mode.py", "ember/autograd/graph.py",
               "ember/_ops/_base.py"],
      []),

@@ -15,6 +15,7 @@ import os
 import threading
 from time import perf_counter_ns
 
+from .._atomic import atomic_write_text
 from . import _observe
 
 __all__ = ["profile", "record_function", "EventList", "FunctionEvent", "FunctionEventAvg"]
@@ -170,10 +171,7 @@ class EventList(list):
         trace = [{"name": e.name, "ph": "X", "cat": "user_annotation" if e.is_user_annotation else "cpu_op",
                   "ts": e.start_us, "dur": e.cpu_time_total, "pid": os.getpid(), "tid": e.thread,
                   "args": {"Input Dims": e.input_shapes} if e.input_shapes else {}} for e in self]
-        tmp = f"{path}.tmp{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"traceEvents": trace, "displayTimeUnit": "ms"}, f)
-        os.replace(tmp, path)
+        atomic_write_text(path, json.dumps({"traceEvents": trace, "displayTimeUnit": "ms"}))
 
 
 def _nest(events):

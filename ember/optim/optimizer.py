@@ -22,6 +22,7 @@ from .._tensor import Tensor
 
 from .._tensor_base import _wrap
 
+from .._inplace import zero_grads
 from ..utils.hooks import RemovableHandle
 from ..autograd.grad_mode import enable_grad
 
@@ -237,23 +238,7 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all optimized tensors (to None by default).
         Matches `torch.optim.Optimizer.zero_grad`."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                g = getattr(p, "_grad", None)
-                if g is None:
-                    continue
-                if set_to_none:
-                    p._grad = None
-                else:
-                    if g._node is not None:
-                        g.detach_()
-                    else:
-                        g._rg = False
-                    if g._data.flags.writeable:
-                        g._data[...] = 0
-                    else:       # e.g. a broadcast view: give the grad its own zeroed buffer
-                        g._data = np.zeros(g._data.shape, g._data.dtype)
-                    g._vc[0] += 1
+        zero_grads([p for group in self.param_groups for p in group["params"]], set_to_none)
 
     # ---- the step ----------------------------------------------------------------------------------
     def step(self, closure=None):

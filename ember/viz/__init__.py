@@ -15,10 +15,10 @@ in the forward pass. A node reached twice (a shared subgraph) is drawn once.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 
 from . import _render
+from .._atomic import atomic_write_text
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 
@@ -66,28 +66,11 @@ class Drawing:
             text = self.dot
         else:
             raise ValueError(f"Drawing.save: cannot tell the format from {path!r}: use a .svg or .dot name")
-        _atomic_write(path, text)
+        atomic_write_text(path, text)
         return path
 
     def __repr__(self):
         return f"<ember.viz.Drawing: {self.num_nodes} nodes, {self.num_edges} edges>"
-
-
-def _atomic_write(path, text):
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _dtype_name(dt) -> str:

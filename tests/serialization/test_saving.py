@@ -9,6 +9,7 @@ import sys
 import pytest
 
 import ember
+from ember import _atomic
 from ember import serialization as S
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -87,9 +88,9 @@ def test_the_next_save_removes_temp_files_of_killed_saves(tmp_path):
     assert seen[1][0].startswith(".ck.pt.ember-save.")
     assert ember.load(path)["w"].tolist() == [1.0] * 4         # the previous checkpoint is intact
     # temp files that are not stale: a save in progress in a live process, another host's, another file's
-    live = f".ck.pt.ember-save.{S._host()}.{os.getpid()}.0000.tmp"
+    live = f".ck.pt.ember-save.{_atomic.host()}.{os.getpid()}.0000.tmp"
     other_host = ".ck.pt.ember-save.elsewhere.1.0000.tmp"
-    other_file = f".other.pt.ember-save.{S._host()}.999999999.0000.tmp"
+    other_file = f".other.pt.ember-save.{_atomic.host()}.999999999.0000.tmp"
     for n in (live, other_host, other_file):
         (tmp_path / n).write_bytes(b"partial")
     ember.save({"w": ember.zeros(2)}, path)

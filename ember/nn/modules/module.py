@@ -19,6 +19,7 @@ from ..._tensor import Tensor
 
 from ..._tensor_base import _wrap
 from ...autograd.grad_mode import STATE, no_grad
+from ..._inplace import zero_grads
 from ...utils.hooks import RemovableHandle
 from ..parameter import Buffer, Parameter
 from ._backward_hook import _BackwardHookState
@@ -549,18 +550,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters. Matches `torch.nn.Module.zero_grad`."""
-        for p in self.parameters():
-            g = getattr(p, "_grad", None)
-            if g is None:
-                continue
-            if set_to_none:
-                p._grad = None
-            else:
-                if g._node is not None:
-                    g = g.detach()
-                    p._grad = g
-                g._data[...] = 0
-                g._vc[0] += 1
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn) -> "Module":
         for m in self.children():

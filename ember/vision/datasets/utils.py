@@ -14,10 +14,11 @@ import os
 import shutil
 import sys
 import tarfile
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+
+from ..._atomic import atomic_write
 
 __all__ = ["calculate_md5", "check_md5", "check_integrity", "download_url", "extract_archive",
            "download_and_extract_archive", "verify_str_arg", "DownloadError"]
@@ -74,9 +75,9 @@ def download_url(url: str, root, filename: str | None = None, md5: str | None = 
     if check_integrity(fpath, md5):
         return fpath
     req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    fd, tmp = tempfile.mkstemp(prefix=f".{filename}.", suffix=".part", dir=root)
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(req, timeout=timeout) as resp:
+
+    def fetch(out):
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             total = resp.headers.get("Content-Length")
             total = int(total) if total and total.isdigit() else None
             done = 0
@@ -94,25 +95,15 @@ def download_url(url: str, root, filename: str | None = None, md5: str | None = 
         if md5 is not None and digest.hexdigest() != md5:
             raise DownloadError(f"checksum mismatch for {url}: expected md5 {md5}, got {digest.hexdigest()} "
                                 f"(the download is corrupted; nothing was written to {fpath})")
-        os.replace(tmp, fpath)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write(fpath, fetch)
     return fpath
 
 
 def _atomic_copy(src_open, dst: str) -> None:
-    d = os.path.dirname(dst) or "."
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(dst)}.", suffix=".part", dir=d)
-    try:
-        with os.fdopen(fd, "wb") as out, src_open() as src:
+    def copy(out):
+        with src_open() as src:
             shutil.copyfileobj(src, out, _CHUNK)
-        os.replace(tmp, dst)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write(dst, copy)
 
 
 _COMPRESSORS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
