@@ -195,3 +195,39 @@ if __name__ == "__main__":
         print(line)
     for c in cycles():
         print("cycle:", " -> ".join(c))
+
+
+def _family_table():
+    """{family: set of families it may import} from the table in docs/ARCHITECTURE.md."""
+    text = open(os.path.join(ROOT, "docs", "ARCHITECTURE.md"), encoding="utf-8").read()
+    section = text.split("## The op families", 1)[1]
+    allowed = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith("`"):
+            continue
+        names = [n.strip("` ") for n in cells[0].split(",")]
+        deps = set()
+        if cells[2] != "none":
+            for word in cells[2].replace("(", ",").replace(")", ",").split(","):
+                word = word.strip()
+                if word:
+                    deps.add(word.split()[-1])      # "linear also dropout" -> dropout
+        for n in names:
+            allowed[n] = deps
+    return allowed
+
+
+def test_op_family_imports_match_the_architecture_table():
+    allowed = _family_table()
+    files = set(_files())
+    fams = {f[len("ember/_ops/"):-3] for f in files
+            if f.startswith("ember/_ops/") and not f.split("/")[-1].startswith("_")}
+    assert set(allowed) == fams, f"families missing from / extra in docs/ARCHITECTURE.md: {set(allowed) ^ fams}"
+    problems = []
+    for fam in sorted(fams):
+        used = {t[len("ember/_ops/"):-3] for _, t in imports(f"ember/_ops/{fam}.py", files)
+                if t.startswith("ember/_ops/") and not t.split("/")[-1].startswith("_")} - {fam}
+        if used - allowed[fam]:
+            problems.append(f"{fam} imports {sorted(used - allowed[fam])}, not in its row of docs/ARCHITECTURE.md")
+    assert not problems, "\n".join(problems)
