@@ -2,7 +2,8 @@
 
 The tables are the op tables (`tests/ops/opdb_math.py`, `opdb_shape.py`), the in-place table
 (`tests/core/test_inplace_ops.py`), the `torch.nn.functional` table (`tests/nn/fdb.py`) and the layer table
-(`tests/nn/layerdb.py`); each has a `cases()` adapter yielding `(id, fn(L, *tensors), arrays, grad, gradgrad)`.
+(`tests/nn/layerdb.py`); each has a `cases()` adapter yielding `(id, fn(L, *tensors), arrays, grad, gradgrad)`
+(`grad`: whether the float arrays require grad, or a list of bools, one per array).
 Every case runs here in ember only (the tables' own tests compare it with torch): forward, then backward with
 a random cotangent when `grad`, and a double backward (`create_graph=True`, then a backward through the
 gradients) when `gradgrad`, while an observer (`ember.autograd._observe.watch`) records every forward kernel
@@ -59,11 +60,13 @@ class _Recorder:
 
 
 def _run(fn, arrays, grad, gradgrad, seed):
-    xs = [ember.tensor(a.copy(), requires_grad=grad and a.dtype.kind == "f") if isinstance(a, np.ndarray) else a
-          for a in arrays]
+    """`grad`: whether the float arrays require grad, or a list (per array)."""
+    rg = grad if isinstance(grad, list) else [grad and isinstance(a, np.ndarray) and a.dtype.kind == "f"
+                                              for a in arrays]
+    xs = [ember.tensor(a.copy(), requires_grad=r) if isinstance(a, np.ndarray) else a for a, r in zip(arrays, rg)]
     out = fn(ember, *xs)
     outs = [o for o in flatten(out) if isinstance(o, ember.Tensor) and o.requires_grad]
-    if not grad or not outs:
+    if not any(rg) or not outs:
         return
     rng = np.random.default_rng(seed)
 
