@@ -24,7 +24,8 @@ import numpy as np
 
 import ember
 
-__all__ = ["assert_same", "check", "check_gradgrad", "flatten", "is_tensor", "raises_like", "run_both", "to_numpy"]
+__all__ = ["assert_same", "check", "check_gradgrad", "flatten", "is_tensor", "raises_like", "run_both",
+           "to_numpy"]
 
 
 def _torch_tensor(x):
@@ -221,16 +222,18 @@ def _same_grad(got, want, rtol, atol, path):
 
 
 def _gradgrad(lib, f, arrays, requires_grad, seed):
-    """The first-order gradients of `f` on `lib` under random cotangents that require grad (create_graph=True),
-    and the gradients of those (under second random cotangents) with respect to the inputs and the cotangents
-    (as torch's gradgradcheck: the cotangents make the backward rule of a linear op differentiable too)."""
+    """The first-order gradients of `f` on `lib` under random cotangents that require grad
+    (create_graph=True), and the gradients of those (under second random cotangents) with respect to the
+    inputs and the cotangents (as torch's gradgradcheck: the cotangents make the backward rule of a linear op
+    differentiable too)."""
     xs = [_wrap(lib, a, r) for a, r in zip(arrays, requires_grad)]
     leaves = [x for x, r in zip(xs, requires_grad) if r]
     outs = [o for o in flatten(f(*xs)) if is_tensor(o) and o.requires_grad]
     rng = np.random.default_rng(seed + 2)
 
     def cot(t, grad=False):
-        return lib.from_numpy(rng.standard_normal(tuple(t.shape)).astype(to_numpy(t).dtype)).requires_grad_(grad)
+        c = lib.from_numpy(rng.standard_normal(tuple(t.shape)).astype(to_numpy(t).dtype))
+        return c.requires_grad_(grad)
     cots = [cot(o, True) for o in outs]
     gs = lib.autograd.grad(outs, leaves, cots, create_graph=True, allow_unused=True)
     cots2 = [cot(x) for x in leaves]     # one per leaf, whatever its gradient: the same draws on both sides

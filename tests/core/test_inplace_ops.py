@@ -224,8 +224,9 @@ ROWS += [Row(m, _scalar(*a), random=True) for m, a in [
     ("normal_", (0.0, 2.0)), ("random_", (0, 10)), ("uniform_", (-1.0, 1.0))]]
 ROWS += [
     Row("bernoulli_", lambda s, r, dt: ((r.uniform(0, 1, s).astype(dt),), {}), random=True, variant="tensor",
-        marks=_bug("ember bug: bernoulli_(p) with a tensor p that requires grad leaves p out of the graph (p.grad "
-                   "stays None); torch records p as an input of BernoulliBackward1 and gives it a zero gradient",
+        marks=_bug("ember bug: bernoulli_(p) with a tensor p that requires grad leaves p out of the graph "
+                   "(p.grad stays None); torch records p as an input of BernoulliBackward1 and gives it a "
+                   "zero gradient",
                    *GRAD_SITUATIONS)),
     Row("random_", _scalar(10), random=True, variant="to"),
     Row("random_", random=True, variant="full"),
@@ -479,5 +480,6 @@ def cases():
     for row in ROWS:
         yield f"{row.id}-a", lambda L, _row=row: _retain(_row)(L), [], False, False
         for kind in ("slice", "t"):
-            yield f"{row.id}-c-{kind}", lambda L, _row=row, _k=kind: _through_view(_row, _k)(L), [], False, False
+            yield (f"{row.id}-c-{kind}", lambda L, _row=row, _k=kind: _through_view(_row, _k)(L), [], False,
+                   False)
         yield f"{row.id}-e", lambda L, _row=row: _versions(_row)(L), [], False, False

@@ -114,7 +114,8 @@ def _encoder(Lib, **kw):
 
 
 def _decoder(Lib):
-    return Lib.nn.TransformerDecoder(Lib.nn.TransformerDecoderLayer(4, 2, 8, 0.0), 2, norm=Lib.nn.LayerNorm(4))
+    return Lib.nn.TransformerDecoder(Lib.nn.TransformerDecoderLayer(4, 2, 8, 0.0), 2,
+                                     norm=Lib.nn.LayerNorm(4))
 
 
 def _t(Lib, a):
@@ -141,7 +142,8 @@ def act(name, *args, samples=X4_1, **kw):
 
 SPECS: list[LSpec] = [
     # ---- activations ---------------------------------------------------------------------------------------
-    act("ReLU", samples=X4), L("ReLU", lambda Lib: Lib.nn.ReLU(inplace=True), X4_1, variant="inplace", call=_inplace),
+    act("ReLU", samples=X4),
+    L("ReLU", lambda Lib: Lib.nn.ReLU(inplace=True), X4_1, variant="inplace", call=_inplace),
     act("ReLU6"), act("LeakyReLU", 0.2, samples=X4),
     L("LeakyReLU", lambda Lib: Lib.nn.LeakyReLU(0.1, True), X4_1, variant="inplace", call=_inplace),
     act("PReLU", samples=[(r(4, 3, 5),), (r(3),)]),
@@ -167,7 +169,8 @@ SPECS: list[LSpec] = [
     nn("Conv1d", 3, 4, 3, samples=[(IMG1,), (r(3, 7),)]),
     nn("Conv1d", 4, 6, 3, ctor={"stride": 2, "padding": 2, "dilation": 2, "groups": 2, "bias": False},
        samples=[(r(2, 4, 9),)], variant="strided-grouped"),
-    *[nn("Conv1d", 3, 4, 3, ctor={"padding": "same", "padding_mode": m}, samples=[(IMG1,)], variant=f"same-{m}")
+    *[nn("Conv1d", 3, 4, 3, ctor={"padding": "same", "padding_mode": m}, samples=[(IMG1,)],
+         variant=f"same-{m}")
       for m in ("zeros", "reflect", "replicate", "circular")],
     nn("Conv2d", 3, 4, 3, samples=[(IMG,), (r(3, 4, 5),)]),
     nn("Conv2d", 6, 3, (2, 3), ctor={"stride": (2, 1), "padding": (1, 2), "dilation": (1, 2), "groups": 3},
@@ -182,11 +185,13 @@ SPECS: list[LSpec] = [
     nn("ConvTranspose2d", 4, 6, (2, 3), ctor={"stride": (2, 1), "padding": (1, 0), "output_padding": (1, 0),
                                               "groups": 2, "dilation": (1, 2), "bias": False},
        samples=[(r(2, 4, 3, 4),)], variant="strided-grouped"),
-    L("ConvTranspose2d", lambda Lib: Lib.nn.ConvTranspose2d(3, 2, 3, stride=2), [(IMG,)], variant="output-size",
+    L("ConvTranspose2d", lambda Lib: Lib.nn.ConvTranspose2d(3, 2, 3, stride=2), [(IMG,)],
+      variant="output-size",
       call=lambda m, x: m(x, output_size=[10, 12])),
     # ---- normalisation -------------------------------------------------------------------------------------
     nn("BatchNorm1d", 3, samples=[(r(4, 3),), (r(4, 3, 5),)]),
-    nn("BatchNorm1d", 3, ctor={"affine": False, "momentum": None}, samples=[(r(4, 3, 5),)], variant="cumulative"),
+    nn("BatchNorm1d", 3, ctor={"affine": False, "momentum": None}, samples=[(r(4, 3, 5),)],
+       variant="cumulative"),
     nn("BatchNorm2d", 3, samples=[(r(2, 3, 2, 3),)]),
     nn("BatchNorm2d", 3, ctor={"track_running_stats": False, "eps": 1e-3}, samples=[(r(2, 3, 2, 3),)],
        variant="no-stats"),
@@ -195,7 +200,8 @@ SPECS: list[LSpec] = [
     nn("InstanceNorm1d", 3, ctor={"affine": True, "track_running_stats": True}, samples=[(r(2, 3, 5),)],
        variant="affine-stats"),
     nn("InstanceNorm2d", 3, ctor={"affine": True}, samples=[(r(2, 3, 3, 4),), (r(3, 3, 4),)]),
-    nn("InstanceNorm3d", 2, ctor={"track_running_stats": True, "momentum": 0.5}, samples=[(r(2, 2, 2, 3, 2),)]),
+    nn("InstanceNorm3d", 2, ctor={"track_running_stats": True, "momentum": 0.5},
+       samples=[(r(2, 2, 2, 3, 2),)]),
     nn("LayerNorm", 4, samples=[(r(3, 4),), (r(2, 3, 4),)]),
     nn("LayerNorm", (3, 4), ctor={"elementwise_affine": False}, samples=[(r(2, 3, 4),)], variant="no-affine"),
     nn("LayerNorm", 4, ctor={"bias": False, "eps": 1e-3}, samples=[(r(3, 4),)], variant="no-bias"),
@@ -211,9 +217,11 @@ SPECS: list[LSpec] = [
     nn("AvgPool2d", 2, samples=[(IMG,), (r(3, 4, 5),)]),
     nn("AvgPool2d", (3, 2), (2, 1), 1, ctor={"divisor_override": 3}, samples=[(IMG,)], variant="args"),
     nn("MaxPool1d", 3, 2, samples=[(IMG1,)]),
-    nn("MaxPool1d", 2, ctor={"return_indices": True, "ceil_mode": True}, samples=[(IMG1,)], variant="indices"),
+    nn("MaxPool1d", 2, ctor={"return_indices": True, "ceil_mode": True}, samples=[(IMG1,)],
+       variant="indices"),
     nn("MaxPool2d", 2, samples=[(IMG,), (r(3, 4, 5),)]),
-    nn("MaxPool2d", 3, 2, 1, ctor={"ceil_mode": True, "return_indices": True}, samples=[(IMG,)], variant="args"),
+    nn("MaxPool2d", 3, 2, 1, ctor={"ceil_mode": True, "return_indices": True}, samples=[(IMG,)],
+       variant="args"),
     nn("AdaptiveAvgPool1d", 3, samples=[(IMG1,)]), nn("AdaptiveAvgPool2d", (2, None), samples=[(IMG,)]),
     nn("AdaptiveMaxPool1d", 3, ctor={"return_indices": True}, samples=[(IMG1,)]),
     nn("AdaptiveMaxPool2d", 2, samples=[(IMG,)]),
@@ -223,7 +231,8 @@ SPECS: list[LSpec] = [
     # ---- padding -------------------------------------------------------------------------------------------
     nn("ConstantPad1d", (1, 2), 3.5, samples=[(IMG1,)]), nn("ConstantPad2d", 1, -1.0, samples=[(IMG,)]),
     nn("ZeroPad1d", (2, 0), samples=[(IMG1,)]), nn("ZeroPad2d", (1, 0, 2, 1), samples=[(IMG,)]),
-    nn("ReflectionPad1d", 2, samples=[(IMG1,), (r(3, 7),)]), nn("ReflectionPad2d", (1, 1, 2, 0), samples=[(IMG,)]),
+    nn("ReflectionPad1d", 2, samples=[(IMG1,), (r(3, 7),)]),
+    nn("ReflectionPad2d", (1, 1, 2, 0), samples=[(IMG,)]),
     nn("ReplicationPad1d", 2, samples=[(IMG1,)]), nn("ReplicationPad2d", 1, samples=[(IMG,), (r(3, 4, 5),)]),
     nn("CircularPad1d", 1, samples=[(IMG1,)]), nn("CircularPad2d", (1, 2, 0, 1), samples=[(IMG,)]),
     # ---- shape and resampling ------------------------------------------------------------------------------
@@ -254,13 +263,16 @@ SPECS: list[LSpec] = [
     nn("FeatureAlphaDropout", 0.3, samples=[(r(2, 3, 4, 2),)], random=True),
     # ---- losses --------------------------------------------------------------------------------------------
     nn("L1Loss", samples=LOSS2), nn("MSELoss", ctor={"reduction": "sum"}, samples=LOSS2),
-    nn("HuberLoss", ctor={"delta": 0.7}, samples=LOSS2), nn("SmoothL1Loss", ctor={"beta": 0.5}, samples=LOSS2),
+    nn("HuberLoss", ctor={"delta": 0.7}, samples=LOSS2),
+    nn("SmoothL1Loss", ctor={"beta": 0.5}, samples=LOSS2),
     nn("KLDivLoss", ctor={"reduction": "batchmean", "log_target": True}, samples=LOSS2),
-    L("BCELoss", lambda Lib: Lib.nn.BCELoss(weight=_t(Lib, W3)), [(r(4, 3, lo=0.05, hi=0.95), r(4, 3, lo=0, hi=1))],
+    L("BCELoss", lambda Lib: Lib.nn.BCELoss(weight=_t(Lib, W3)),
+      [(r(4, 3, lo=0.05, hi=0.95), r(4, 3, lo=0, hi=1))],
       rg=[True, False]),
     L("BCEWithLogitsLoss", lambda Lib: Lib.nn.BCEWithLogitsLoss(pos_weight=_t(Lib, W3)),
       [(r(4, 3), r(4, 3, lo=0, hi=1))]),
-    L("CrossEntropyLoss", lambda Lib: Lib.nn.CrossEntropyLoss(_t(Lib, W3), ignore_index=1, label_smoothing=0.1),
+    L("CrossEntropyLoss",
+      lambda Lib: Lib.nn.CrossEntropyLoss(_t(Lib, W3), ignore_index=1, label_smoothing=0.1),
       [(r(5, 3), ix(0, 1, 2, 2, 0))]),
     nn("CrossEntropyLoss", samples=[(r(4, 3, 2), rix(3, 4, 2))], variant="k-dim"),
     L("NLLLoss", lambda Lib: Lib.nn.NLLLoss(_t(Lib, W3), reduction="sum"), [(r(5, 3), ix(0, 1, 2, 2, 0))]),
@@ -272,9 +284,11 @@ SPECS: list[LSpec] = [
     L("MultiLabelSoftMarginLoss", lambda Lib: Lib.nn.MultiLabelSoftMarginLoss(_t(Lib, W3)),
       [(r(4, 3), (r(4, 3) > 0).astype(np.float32))], rg=[True, False]),
     L("MultiMarginLoss", lambda Lib: Lib.nn.MultiMarginLoss(2, 0.5, _t(Lib, W3)), [(r(4, 3), rix(3, 4))]),
-    nn("CosineEmbeddingLoss", ctor={"margin": 0.2}, samples=[(r(4, 3), r(4, 3), pm1(4))], rg=[True, True, False]),
+    nn("CosineEmbeddingLoss", ctor={"margin": 0.2}, samples=[(r(4, 3), r(4, 3), pm1(4))],
+       rg=[True, True, False]),
     nn("MarginRankingLoss", ctor={"margin": 0.3}, samples=[(r(5), r(5), pm1(5))], rg=[True, True, False]),
-    nn("TripletMarginLoss", ctor={"margin": 0.5, "p": 1, "swap": True}, samples=[(r(4, 3), r(4, 3), r(4, 3))]),
+    nn("TripletMarginLoss", ctor={"margin": 0.5, "p": 1, "swap": True},
+       samples=[(r(4, 3), r(4, 3), r(4, 3))]),
     nn("TripletMarginWithDistanceLoss", samples=[(r(4, 3), r(4, 3), r(4, 3))],
        bugs=bug("str(nn.TripletMarginWithDistanceLoss()) lacks the default distance function: torch holds a "
                 "PairwiseDistance() submodule and prints it", "structure")),
@@ -286,7 +300,8 @@ SPECS: list[LSpec] = [
        call=lambda m, x, *rest: m(x.log_softmax(2), *rest)),
     # ---- recurrent -----------------------------------------------------------------------------------------
     nn("RNN", 3, 4, samples=[(SEQ,), (r(5, 3),)]),
-    nn("RNN", 3, 4, 2, ctor={"nonlinearity": "relu", "bias": False, "batch_first": True, "bidirectional": True},
+    nn("RNN", 3, 4, 2,
+       ctor={"nonlinearity": "relu", "bias": False, "batch_first": True, "bidirectional": True},
        samples=[(r(2, 5, 3), r(4, 2, 4))], variant="deep-bidirectional"),
     nn("LSTM", 3, 4, samples=[(SEQ,), (r(5, 3),)]),
     nn("LSTM", 3, 4, 2, ctor={"batch_first": True, "bidirectional": True, "proj_size": 2},
@@ -294,7 +309,8 @@ SPECS: list[LSpec] = [
        variant="deep-bidirectional-proj",
        bugs=bug("nn.LSTM(proj_size=...) raises NotImplementedError", "structure", "sample-0")),
     nn("GRU", 3, 4, samples=[(SEQ,)]),
-    nn("GRU", 3, 4, 2, ctor={"bidirectional": True}, samples=[(SEQ, r(4, 2, 4))], variant="deep-bidirectional"),
+    nn("GRU", 3, 4, 2, ctor={"bidirectional": True}, samples=[(SEQ, r(4, 2, 4))],
+       variant="deep-bidirectional"),
     nn("RNNCell", 3, 4, samples=[(r(2, 3),), (r(2, 3), r(2, 4)), (r(3),)]),
     nn("RNNCell", 3, 4, ctor={"nonlinearity": "relu", "bias": False}, samples=[(r(2, 3),)], variant="relu"),
     nn("LSTMCell", 3, 4, samples=[(r(2, 3),), (r(3),)]),
@@ -302,8 +318,8 @@ SPECS: list[LSpec] = [
        variant="state"),
     nn("GRUCell", 3, 4, samples=[(r(2, 3),), (r(2, 3), r(2, 4))]),
     nn("RNNBase", "LSTM", 3, 4, samples=[(SEQ,)], forward=False,
-       bugs=bug("nn.RNNBase has a working forward (LSTM's); torch's base class has none (NotImplementedError)",
-                "sample-0")),
+       bugs=bug("nn.RNNBase has a working forward (LSTM's); torch's base class has none "
+                "(NotImplementedError)", "sample-0")),
     nn("RNNCellBase", 3, 4, True, 2, samples=[(r(2, 3),)], forward=False),
     # ---- attention, transformers ---------------------------------------------------------------------------
     nn("MultiheadAttention", 4, 2, samples=[(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4))], atol=1e-5),
@@ -330,7 +346,8 @@ SPECS: list[LSpec] = [
     # ---- containers ----------------------------------------------------------------------------------------
     L("Sequential", lambda Lib: Lib.nn.Sequential(Lib.nn.Linear(4, 3), Lib.nn.ReLU(), Lib.nn.Linear(3, 2)),
       [(r(5, 4),)]),
-    L("Sequential", lambda Lib: Lib.nn.Sequential(OrderedDict([("lin", Lib.nn.Linear(4, 3)), ("act", Lib.nn.GELU()),
+    L("Sequential",
+      lambda Lib: Lib.nn.Sequential(OrderedDict([("lin", Lib.nn.Linear(4, 3)), ("act", Lib.nn.GELU()),
                                                                ("norm", Lib.nn.BatchNorm1d(3))])),
       [(r(5, 4),)], variant="named"),
     *[L(kind, lambda Lib, _k=kind: _holder(Lib, _k), [(r(5, 3),)])

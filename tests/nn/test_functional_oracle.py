@@ -1,7 +1,8 @@
 """`torch.nn.functional` against torch, driven by the table in fdb.py: values, dtypes and shapes (float32,
-float64 and integer inputs), gradients of the float inputs under a random cotangent, double backward, a float64
-gradcheck (ember alone), the exception types of bad input, and structure plus hand-written invariants for
-the random functions. `test_table_covers_every_function` fails when `F.__all__` gains a name without a row."""
+float64 and integer inputs), gradients of the float inputs under a random cotangent, double backward, a
+float64 gradcheck (ember alone), the exception types of bad input, and structure plus hand-written invariants
+for the random functions. `test_table_covers_every_function` fails when `F.__all__` gains a name without a
+row."""
 from __future__ import annotations
 
 import os
@@ -59,10 +60,11 @@ def test_forward_and_grad(torch, spec, i):
     """float32: values, dtype, shape, and the gradients of the float inputs under a random cotangent."""
     arrays = list(spec.samples[i])
     fe, ft = _fns(spec)
-    out, _ = check(torch, fe, ft, arrays, spec.rtol, spec.atol, grad=spec.grad, grad_rtol=max(spec.rtol, 1e-4),
+    out, _ = check(torch, fe, ft, arrays, spec.rtol, spec.atol, grad=spec.grad,
+                   grad_rtol=max(spec.rtol, 1e-4),
                    grad_atol=max(spec.atol, 1e-5), requires_grad=requires_grad(spec, arrays), seed=i,
                    path=f"{spec.id}-{i}")
-    assert not isinstance(out, Exception), f"torch refuses sample {i} ({out!r}): a bad input belongs in `errors`"
+    assert not isinstance(out, Exception), f"torch refuses sample {i} ({out!r}): bad input goes in `errors`"
 
 
 @pytest.mark.parametrize("spec,i", _params("float64", [(s, i) for s, i in SAMPLES if s.f64]))
@@ -72,13 +74,14 @@ def test_float64(torch, spec, i):
     fe, ft = _fns(spec)
     out, _ = check(torch, fe, ft, arrays, 1e-9, 1e-11, grad=spec.grad, grad_rtol=1e-8, grad_atol=1e-10,
                    requires_grad=requires_grad(spec, arrays), seed=i, path=f"{spec.id}-{i} float64")
-    assert not isinstance(out, Exception), f"torch refuses sample {i} ({out!r}): a bad input belongs in `errors`"
+    assert not isinstance(out, Exception), f"torch refuses sample {i} ({out!r}): bad input goes in `errors`"
 
 
 @pytest.mark.parametrize("spec,i", _params("int64", [(s, i) for s, i in SAMPLES if s.ints]))
 def test_integer_input(torch, spec, i):
     """Float inputs as int64 (x3, rounded): the same values and dtype, or torch's exception type."""
-    arrays = [np.asarray(np.round(a * 3), dtype=np.int64) if a.dtype.kind == "f" else a for a in spec.samples[i]]
+    arrays = [np.asarray(np.round(a * 3), dtype=np.int64) if a.dtype.kind == "f" else a
+              for a in spec.samples[i]]
     fe, ft = _fns(spec)
     check(torch, fe, ft, arrays, grad=False, exc="runtime", path=f"{spec.id}-{i} int64")
 
@@ -98,8 +101,10 @@ GRADCHECK = [(s, None) for s in DETERMINISTIC if s.grad and s.gradcheck]
 def test_gradcheck_float64(spec, i):
     arrays = spec.samples[0]
     rg = requires_grad(spec, arrays)
-    xs = [ember.tensor(a.astype(np.float64) if a.dtype.kind == "f" else a, requires_grad=r) for a, r in zip(arrays, rg)]
-    keep = [k for k, o in enumerate(flatten(spec.fn(F, *xs))) if isinstance(o, ember.Tensor) and o.requires_grad]
+    xs = [ember.tensor(a.astype(np.float64) if a.dtype.kind == "f" else a, requires_grad=r)
+          for a, r in zip(arrays, rg)]
+    outs = flatten(spec.fn(F, *xs))
+    keep = [k for k, o in enumerate(outs) if isinstance(o, ember.Tensor) and o.requires_grad]
 
     def f(*ys):
         outs = flatten(spec.fn(F, *ys))
@@ -143,5 +148,5 @@ def test_table_covers_every_function(torch):
     covered = {s.name for s in SPECS}
     assert not covered & set(EXCLUDED), "a name is both excluded and in the table"
     missing = names - covered - set(EXCLUDED)
-    assert not missing, f"F.__all__ names without a row in tests/nn/fdb.py (or in EXCLUDED): {sorted(missing)}"
+    assert not missing, f"F.__all__ names with no row in tests/nn/fdb.py (nor in EXCLUDED): {sorted(missing)}"
     assert not covered - set(F.__all__), f"rows for names F.__all__ lacks: {sorted(covered - set(F.__all__))}"

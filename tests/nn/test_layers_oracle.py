@@ -102,7 +102,8 @@ def test_train_and_eval(torch, spec, i):
     arrays = list(spec.samples[i])
     rg = list(spec.rg) if spec.rg is not None else [a.dtype.kind == "f" for a in arrays]
     if not spec.forward:
-        raises_like(torch, lambda L: spec.run(tm if L is torch else em, *[L.from_numpy(a.copy()) for a in arrays]),
+        raises_like(torch,
+                    lambda L: spec.run(tm if L is torch else em, *[L.from_numpy(a.copy()) for a in arrays]),
                     path=f"{spec.id}-{i}")
         return
     for mode in ("train", "eval"):
@@ -117,7 +118,8 @@ def test_train_and_eval(torch, spec, i):
                    [(tuple(o.shape), str(o.dtype), o.requires_grad) for o in flatten(want)], where
         else:
             fe, ft = (em, tm) if spec.call is None else (_Call(spec, em), _Call(spec, tm))
-            check(torch, fe, ft, arrays, spec.rtol, spec.atol, requires_grad=rg, grad_rtol=max(spec.rtol, 1e-4),
+            check(torch, fe, ft, arrays, spec.rtol, spec.atol, requires_grad=rg,
+                  grad_rtol=max(spec.rtol, 1e-4),
                   grad_atol=max(spec.atol, 1e-5), seed=i, path=where)
         # the buffers after the step (running statistics), and the parameters unchanged
         assert_same(_state(em), _state(tm), 1e-5, 1e-6, requires_grad=False, path=f"{where}: state_dict")
@@ -129,6 +131,6 @@ def test_table_covers_every_layer(torch):
     covered = {s.name for s in SPECS}
     assert not covered & set(EXCLUDED), "a class is both excluded and in the table"
     missing = names - covered - set(EXCLUDED)
-    assert not missing, f"ember.nn classes without a row in tests/nn/layerdb.py (or in EXCLUDED): {sorted(missing)}"
+    assert not missing, f"ember.nn classes with no row in layerdb.py (nor in EXCLUDED): {sorted(missing)}"
     assert not covered - names, f"rows for classes ember.nn lacks: {sorted(covered - names)}"
     assert set(EXCLUDED) <= names, f"exclusions of unknown classes: {sorted(set(EXCLUDED) - names)}"

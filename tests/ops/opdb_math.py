@@ -313,12 +313,13 @@ OPS += [
     OpSpec("clamp_min_fn", lambda L, x: L.clamp_min(x, 0.3), unary_samples(), int_ok=True),
     OpSpec("clamp_max_method", lambda L, x: x.clamp_max(-0.2), unary_samples(), int_ok=True),
     OpSpec("copysign_scalar", lambda L, x: L.copysign(x, -2.0), unary_samples(NZ)),
-    OpSpec("div_floor_scalar", lambda L, x: L.div(x, 1.5, rounding_mode="floor"), unary_samples(), int_ok=True,
-           gradcheck=False),
-    OpSpec("div_trunc_scalar", lambda L, x: L.div(x, -1.5, rounding_mode="trunc"), unary_samples(), int_ok=True,
-           gradcheck=False),
+    OpSpec("div_floor_scalar", lambda L, x: L.div(x, 1.5, rounding_mode="floor"), unary_samples(),
+           int_ok=True, gradcheck=False),
+    OpSpec("div_trunc_scalar", lambda L, x: L.div(x, -1.5, rounding_mode="trunc"), unary_samples(),
+           int_ok=True, gradcheck=False),
     OpSpec("fmod_scalar", lambda L, x: L.fmod(x, 1.5), unary_samples(), int_ok=True, gradcheck=False),
-    OpSpec("remainder_scalar", lambda L, x: L.remainder(x, -1.5), unary_samples(), int_ok=True, gradcheck=False),
+    OpSpec("remainder_scalar", lambda L, x: L.remainder(x, -1.5), unary_samples(), int_ok=True,
+           gradcheck=False),
     OpSpec("xlogy_scalar_other", lambda L, x: L.xlogy(x, 2.0), unary_samples()),
     # double backward: the selecting reductions' rules record their adjoint kernels
     OpSpec("max_d1_gradgrad", lambda L, x: L.max(x, 1).values ** 2, R3, gradgrad=True),
@@ -330,7 +331,7 @@ assert len(OPS_BY_NAME) == len(OPS), "duplicate OpSpec names"
 
 
 def as_dtype(a, dtype):
-    """A float64 sample array in one of the dtypes the table runs: float32/float64, int64 (x3, rounded), bool."""
+    """A float64 sample array in a dtype the table runs: float32, float64, int64 (x3, rounded) or bool."""
     if dtype == "float32":
         return a.astype(np.float32)
     if dtype == "float64":
@@ -348,6 +349,8 @@ def cases():
     for spec in OPS:
         rng = np.random.default_rng(zlib.crc32(spec.name.encode()))
         for i, arrays in enumerate(spec.samples(rng)):
-            yield f"{spec.name}-{i}", spec.fn, [np.array(a, np.float32) for a in arrays], spec.grad, spec.gradgrad
+            yield (f"{spec.name}-{i}", spec.fn, [np.array(a, np.float32) for a in arrays], spec.grad,
+                   spec.gradgrad)
             for dt in (("int64", "bool") if spec.int_ok else ()):
-                yield f"{spec.name}-{i}-{dt}", spec.fn, [np.array(as_dtype(a, dt)) for a in arrays], False, False
+                arrays_dt = [np.array(as_dtype(a, dt)) for a in arrays]
+                yield f"{spec.name}-{i}-{dt}", spec.fn, arrays_dt, False, False

@@ -49,8 +49,8 @@ GG = [(s, i) for s, i in CASES if s.gradgrad]
 def test_double_backward(spec, i, torch):
     def fn(L):
         return lambda *xs: spec.fn(L, *xs)
-    check_gradgrad(torch, fn(ember), fn(torch), [np.asarray(a) for a in spec.samples[i]], spec.rtol, spec.atol,
-                   seed=11, path=f"{spec.name}-{i}")
+    check_gradgrad(torch, fn(ember), fn(torch), [np.asarray(a) for a in spec.samples[i]], spec.rtol,
+                   spec.atol, seed=11, path=f"{spec.name}-{i}")
 
 
 GC = [(s, i) for s, i in CASES if s.grad and s.gradcheck and i == 0]
