@@ -133,6 +133,7 @@ X4_1 = [(r(4, 6) * 2,)]
 SEQ = r(5, 2, 3)          # (T, N, H)
 IMG = r(2, 3, 4, 5)
 IMG1 = r(2, 3, 7)
+VOL = r(2, 2, 3, 4, 4)
 LOSS2 = [(r(4, 3), r(4, 3))]
 
 
@@ -353,6 +354,28 @@ SPECS: list[LSpec] = [
     *[L(kind, lambda Lib, _k=kind: _holder(Lib, _k), [(r(5, 3),)])
       for kind in ("ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Container")],
     L("DataParallel", lambda Lib: Lib.nn.DataParallel(Lib.nn.Linear(3, 2)), [(r(5, 3),)]),
+    # ---- 3-d layers (rows ready before ember has these classes: they run once it does) -------------------
+    nn("Conv3d", 2, 3, 2, samples=[(VOL,), (VOL[0],)]),
+    nn("Conv3d", 4, 4, (2, 2, 3), ctor={"stride": (2, 1, 1), "padding": (1, 0, 1), "groups": 2,
+                                        "padding_mode": "reflect", "bias": False},
+       samples=[(r(1, 4, 4, 4, 5),)], variant="strided-grouped-reflect"),
+    nn("Conv3d", 2, 3, 3, ctor={"padding": "same", "padding_mode": "circular"}, samples=[(VOL,)],
+       variant="same-circular"),
+    nn("ConvTranspose3d", 2, 3, 2, samples=[(VOL,)]),
+    nn("ConvTranspose3d", 4, 4, (2, 2, 3), ctor={"stride": 2, "padding": 1, "output_padding": 1, "groups": 2},
+       samples=[(r(1, 4, 2, 3, 2),)], variant="strided-grouped"),
+    nn("AvgPool3d", 2, samples=[(VOL,)]),
+    nn("AvgPool3d", (2, 1, 2), 1, (1, 0, 1), True, False, samples=[(VOL,)], variant="args"),
+    nn("MaxPool3d", 2, samples=[(VOL,), (VOL[0],)]),
+    nn("MaxPool3d", (2, 2, 3), 1, (1, 0, 1), ctor={"ceil_mode": True, "return_indices": True},
+       samples=[(VOL,)], variant="args"),
+    nn("AdaptiveAvgPool3d", (2, 1, 3), samples=[(VOL,)]),
+    nn("AdaptiveMaxPool3d", (2, None, 3), ctor={"return_indices": True}, samples=[(VOL,)]),
+    nn("LPPool3d", 2, 2, samples=[(VOL,)]),
+    nn("MaxUnpool3d", 2, samples=[(r(2, 2, 4, 4, 4),)], call=_unpool(3)),
+    nn("ConstantPad3d", (1, 0, 2, 1, 0, 1), 1.5, samples=[(VOL,)]), nn("ZeroPad3d", 1, samples=[(VOL,)]),
+    nn("ReflectionPad3d", (1, 1, 2, 0, 1, 2), samples=[(VOL,), (VOL[0],)]),
+    nn("ReplicationPad3d", 2, samples=[(VOL,)]), nn("CircularPad3d", (1, 2, 0, 1, 2, 1), samples=[(VOL,)]),
 ]
 
 BY_ID = {s.id: s for s in SPECS}
@@ -366,9 +389,16 @@ EXCLUDED = {
 }
 
 
+def active(nn_):
+    """The rows of the classes `nn_` has (the table also holds rows for torch classes ember does not have
+    yet)."""
+    return [s for s in SPECS if hasattr(nn_, s.name)]
+
+
 def cases():
     """Every row's samples in train and in eval mode, for tests/ops/test_op_coverage.py: (id, fn(L, *tensors),
     arrays, grad, gradgrad); a fresh layer each time."""
+    import ember.nn
     def fn(spec, train):
         def run(Lib, *xs):
             m = spec.factory(Lib)
@@ -378,7 +408,7 @@ def cases():
             m.train(train)
             return spec.run(m, *xs)
         return run
-    for s in SPECS:
+    for s in active(ember.nn):
         if not s.forward:
             continue
         for i, arrays in enumerate(s.samples):

@@ -18,7 +18,7 @@ import ember.nn.functional as F
 from ember.autograd import gradcheck
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fdb import EXCLUDED, SPECS, requires_grad
+from fdb import EXCLUDED, SPECS, active, requires_grad
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +51,8 @@ def _torch():
     return sys.modules["torch"]
 
 
-DETERMINISTIC = [s for s in SPECS if s.random is None]
+ACTIVE = active(F)     # rows for torch names ember does not have yet wait until it has them
+DETERMINISTIC = [s for s in ACTIVE if s.random is None]
 SAMPLES = [(s, i) for s in DETERMINISTIC for i in range(len(s.samples))]
 
 
@@ -112,7 +113,7 @@ def test_gradcheck_float64(spec, i):
     assert gradcheck(f, xs, eps=1e-6, atol=1e-5, rtol=1e-3, fast_mode=True)
 
 
-RANDOM = [(s, i) for s in SPECS if s.random is not None for i in range(len(s.samples))]
+RANDOM = [(s, i) for s in ACTIVE if s.random is not None for i in range(len(s.samples))]
 
 
 def _structure(out):
@@ -134,7 +135,7 @@ def test_random_function(torch, spec, i):
     spec.random(arrays, to_numpy(out), [to_numpy(x.grad) if x.grad is not None else None for x in xe], cot)
 
 
-ERRORS = [(s, k) for s in SPECS for k in range(len(s.errors))]
+ERRORS = [(s, k) for s in ACTIVE for k in range(len(s.errors))]
 
 
 @pytest.mark.parametrize("spec,i", _params("error", ERRORS))
@@ -149,4 +150,5 @@ def test_table_covers_every_function(torch):
     assert not covered & set(EXCLUDED), "a name is both excluded and in the table"
     missing = names - covered - set(EXCLUDED)
     assert not missing, f"F.__all__ names with no row in tests/nn/fdb.py (nor in EXCLUDED): {sorted(missing)}"
-    assert not covered - set(F.__all__), f"rows for names F.__all__ lacks: {sorted(covered - set(F.__all__))}"
+    ahead = covered - set(F.__all__)     # rows waiting for ember: names torch has
+    assert all(hasattr(torch.nn.functional, n) for n in ahead), f"rows for names torch lacks: {sorted(ahead)}"

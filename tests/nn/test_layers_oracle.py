@@ -17,7 +17,7 @@ from oracle import assert_same, check, flatten, raises_like
 import ember
 
 sys.path.insert(0, os.path.dirname(__file__))
-from layerdb import EXCLUDED, SPECS
+from layerdb import EXCLUDED, SPECS, active
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +76,10 @@ class _Call:
         return self.spec.run(self.m, *xs)
 
 
-@pytest.mark.parametrize("spec,i", _params("structure", [(s, None) for s in SPECS]))
+ACTIVE = active(ember.nn)     # rows for torch classes ember does not have yet wait until it has them
+
+
+@pytest.mark.parametrize("spec,i", _params("structure", [(s, None) for s in ACTIVE]))
 def test_repr_and_state_dict(torch, spec, i):
     tm, em = _build(torch, spec)
     assert str(em) == str(tm)
@@ -90,7 +93,7 @@ def test_repr_and_state_dict(torch, spec, i):
     assert_same(_state(em), _state(tm), 0, 0, requires_grad=False)
 
 
-SAMPLES = [(s, i) for s in SPECS for i in range(len(s.samples))]
+SAMPLES = [(s, i) for s in ACTIVE for i in range(len(s.samples))]
 
 
 @pytest.mark.parametrize("spec,i", _params("sample", SAMPLES))
@@ -132,5 +135,7 @@ def test_table_covers_every_layer(torch):
     assert not covered & set(EXCLUDED), "a class is both excluded and in the table"
     missing = names - covered - set(EXCLUDED)
     assert not missing, f"ember.nn classes with no row in layerdb.py (nor in EXCLUDED): {sorted(missing)}"
-    assert not covered - names, f"rows for classes ember.nn lacks: {sorted(covered - names)}"
+    ahead = covered - names     # rows waiting for ember: classes torch has
+    lacking = {n for n in ahead if not inspect.isclass(getattr(torch.nn, n, None))}
+    assert not lacking, f"rows for classes torch lacks: {sorted(lacking)}"
     assert set(EXCLUDED) <= names, f"exclusions of unknown classes: {sorted(set(EXCLUDED) - names)}"
