@@ -59,6 +59,11 @@ def ti(F, *vals):
     return lib(F).tensor(list(vals), dtype=lib(F).int64)
 
 
+def leaf(F, *shape):
+    """A deterministic leaf that requires grad (in-place functions refuse it)."""
+    return t(F, *shape).requires_grad_()
+
+
 class FSpec:
     def __init__(self, name, fn, samples, *, variant="", grad=True, rg=None, gradcheck=True, gradgrad=False,
                  rtol=1e-5, atol=1e-6, f64=True, ints=False, random=None, errors=(), bugs=None):
@@ -748,6 +753,74 @@ SPECS: list[FSpec] = [
     S("lp_pool3d", lambda F, x: F.lp_pool3d(x, 2, 2), [(VOL,)]),
     S("max_unpool3d", _pool_unpool3d, [(VOL,)], gradgrad=True),
 ]
+
+# More bad input, by name (added to the name's first row; torch's exception type, or the bug reason below)
+MORE_ERRORS = {
+    "adaptive_avg_pool2d": [lambda F: F.adaptive_avg_pool2d(t(F, 2, 3), 2),
+                            lambda F: F.adaptive_avg_pool2d(t(F, 1, 2, 3, 4), (2, 3, 4))],
+    "adaptive_max_pool1d": [lambda F: F.adaptive_max_pool1d(t(F, 1, 2, 3, 4), 2)],
+    "adaptive_max_pool1d_with_indices": [lambda F: F.adaptive_max_pool1d_with_indices(t(F, 1, 2, 6), (2, 3))],
+    "adaptive_max_pool2d_with_indices": [lambda F: F.adaptive_max_pool2d_with_indices(t(F, 6), 2)],
+    "celu_": [lambda F: F.celu_(leaf(F, 3))],
+    "dropout2d": [lambda F: F.dropout2d(t(F, 2, 3, 4, 5), 1.5)],
+    "dropout3d": [lambda F: F.dropout3d(t(F, 2, 3, 2, 2, 2), -0.5)],
+    "feature_alpha_dropout": [lambda F: F.feature_alpha_dropout(t(F, 2, 3, 4), 2.0, True)],
+    "elu": [lambda F: F.elu(ti(F, 1, 2))],
+    "elu_": [lambda F: F.elu_(leaf(F, 3))],
+    "grid_sample": [lambda F: F.grid_sample(t(F, 1, 1, 3, 3), t(F, 1, 2, 2, 2), mode="linear"),
+                    lambda F: F.grid_sample(t(F, 1, 1, 3, 3), t(F, 1, 2, 2, 3)),
+                    lambda F: F.grid_sample(t(F, 1, 1, 3, 3), t(F, 1, 2, 2, 2), padding_mode="wrap")],
+    "gumbel_softmax": [lambda F: F.gumbel_softmax(t(F, 3, 4), dim=2)],
+    "hardshrink": [lambda F: F.hardshrink(ti(F, 1, 2))],
+    "hardsigmoid": [lambda F: F.hardsigmoid(ti(F, 1, 2))],
+    "hardswish": [lambda F: F.hardswish(ti(F, 1, 2))],
+    "hardtanh_": [lambda F: F.hardtanh_(leaf(F, 3))],
+    "hinge_embedding_loss": [lambda F: F.hinge_embedding_loss(t(F, 4, 3), t(F, 2, 3))],
+    "leaky_relu": [lambda F: F.leaky_relu(t(F, 3), "0.1")],
+    "leaky_relu_": [lambda F: F.leaky_relu_(leaf(F, 3))],
+    "logsigmoid": [lambda F: F.logsigmoid(ti(F, 1, 2))],
+    "lp_pool1d": [lambda F: F.lp_pool1d(t(F, 1, 2, 2), 2, 3)],
+    "lp_pool2d": [lambda F: F.lp_pool2d(t(F, 1, 2, 2, 2), 2, 3)],
+    "max_pool1d_with_indices": [lambda F: F.max_pool1d_with_indices(t(F, 1, 2, 5), 0)],
+    "max_pool2d_with_indices": [lambda F: F.max_pool2d_with_indices(t(F, 1, 2, 2, 2), 3)],
+    "mish": [lambda F: F.mish(ti(F, 1, 2))],
+    "multilabel_soft_margin_loss": [lambda F: F.multilabel_soft_margin_loss(t(F, 4, 3), t(F, 4, 2))],
+    "normalize": [lambda F: F.normalize(t(F, 3, 4), dim=2)],
+    "poisson_nll_loss": [lambda F: F.poisson_nll_loss(t(F, 4, 3), t(F, 4, 2)),
+                         lambda F: F.poisson_nll_loss(t(F, 4, 3), t(F, 4, 3), reduction="avg")],
+    "relu6": [lambda F: F.relu6([1.0, 7.0])],
+    "relu_": [lambda F: F.relu_(leaf(F, 3))],
+    "rrelu": [lambda F: F.rrelu(t(F, 3), 0.5, 0.1, training=True)],
+    "rrelu_": [lambda F: F.rrelu_(leaf(F, 3))],
+    "selu": [lambda F: F.selu(ti(F, 1, 2))],
+    "selu_": [lambda F: F.selu_(leaf(F, 3))],
+    "silu": [lambda F: F.silu(ti(F, 1, 2))],
+    "soft_margin_loss": [lambda F: F.soft_margin_loss(t(F, 4, 3), t(F, 4, 2))],
+    "softmin": [lambda F: F.softmin(t(F, 3, 4), 2)],
+    "softplus": [lambda F: F.softplus(ti(F, 1, 2))],
+    "softsign": [lambda F: F.softsign(t(F, 3), 2)],
+    "tanh": [lambda F: F.tanh([0.5])],
+    "tanhshrink": [lambda F: F.tanhshrink(t(F, 3), 1)],
+    "threshold": [lambda F: F.threshold(t(F, 3), 0.5)],
+    "threshold_": [lambda F: F.threshold_(leaf(F, 3), 0.5, 0.0)],
+    "upsample": [lambda F: F.upsample(t(F, 1, 2, 3), size=4, mode="cubic")],
+    "upsample_bilinear": [lambda F: F.upsample_bilinear(t(F, 1, 2, 3), size=4)],
+    "upsample_nearest": [lambda F: F.upsample_nearest(t(F, 1, 2, 3), size=4, scale_factor=2)],
+}
+MORE_BUGS = {   # name -> {index in the name's MORE_ERRORS: reason}
+    "hardshrink": {0: "F.hardshrink on an int64 tensor computes; torch raises NotImplementedError"},
+    "leaky_relu": {0: "F.leaky_relu accepts a string negative_slope; torch raises TypeError"},
+    "relu6": {0: "F.relu6 accepts a Python list (returns a tensor); torch raises TypeError"},
+    "rrelu": {0: "F.rrelu(lower > upper, training=True) raises NumPy's ValueError ('high - low < 0'); torch "
+                 "raises RuntimeError('Lower bound should be less than or equal to the upper bound')"},
+    "tanh": {0: "F.tanh accepts a Python list (returns a tensor); torch raises (AttributeError)"},
+}
+for _name, _errors in MORE_ERRORS.items():
+    _first = next(s for s in SPECS if s.name == _name)
+    _k0 = len(_first.errors)
+    _first.errors += _errors
+    for _k, _why in MORE_BUGS.get(_name, {}).items():
+        _first.bugs[f"error-{_k0 + _k}"] = "ember bug: " + _why
 
 BY_ID = {s.id: s for s in SPECS}
 assert len(BY_ID) == len(SPECS), "duplicate row ids"
