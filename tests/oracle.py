@@ -11,6 +11,8 @@
 - `check(torch, fe, ft, arrays)`: the same NumPy inputs as tensors on both sides (float inputs require
   grad), outputs compared with `assert_same`, then the gradients of every float input and of every module
   parameter under a RANDOM cotangent (a `.sum()` seeds all ones and hides transposes and permutations).
+- `check_gradgrad(torch, fe, ft, arrays)`: double backward: the gradients of the float inputs under a random
+  cotangent with `create_graph=True`, then the gradients of those gradients under a second random cotangent.
 
 A module name of its own (`conftest` is ambiguous across folders): `from oracle import run_both`.
 """
@@ -22,7 +24,8 @@ import numpy as np
 
 import ember
 
-__all__ = ["assert_same", "check", "flatten", "is_tensor", "raises_like", "run_both", "to_numpy"]
+__all__ = ["assert_same", "check", "check_gradgrad", "flatten", "is_tensor", "raises_like", "run_both",
+           "to_numpy"]
 
 
 def _torch_tensor(x):
@@ -216,3 +219,51 @@ def _same_grad(got, want, rtol, atol, path):
         return
     assert got is not None, f"{path}: ember has none"
     assert_same(got, want, rtol, atol, path=path)
+
+
+def _gradgrad(lib, f, arrays, requires_grad, seed):
+    """The first-order gradients of `f` on `lib` under random cotangents that require grad
+    (create_graph=True), and the gradients of those (under second random cotangents) with respect to the
+    inputs and the cotangents (as torch's gradgradcheck: the cotangents make the backward rule of a linear op
+    differentiable too)."""
+    xs = [_wrap(lib, a, r) for a, r in zip(arrays, requires_grad)]
+    leaves = [x for x, r in zip(xs, requires_grad) if r]
+    outs = [o for o in flatten(f(*xs)) if is_tensor(o) and o.requires_grad]
+    rng = np.random.default_rng(seed + 2)
+
+    def cot(t, grad=False):
+        c = lib.from_numpy(rng.standard_normal(tuple(t.shape)).astype(to_numpy(t).dtype))
+        return c.requires_grad_(grad)
+    cots = [cot(o, True) for o in outs]
+    gs = lib.autograd.grad(outs, leaves, cots, create_graph=True, allow_unused=True)
+    cots2 = [cot(x) for x in leaves]     # one per leaf, whatever its gradient: the same draws on both sides
+    keep = [i for i, g in enumerate(gs) if g is not None and g.requires_grad]
+    if not keep:
+        return gs, [None] * (len(leaves) + len(cots))
+    gg = lib.autograd.grad([gs[i] for i in keep], leaves + cots, [cots2[i] for i in keep], allow_unused=True)
+    return gs, gg
+
+
+def check_gradgrad(torch, fe, ft, arrays, rtol=1e-5, atol=1e-5, *, seed=0, requires_grad=None, path="result"):
+    """Double backward of `fe` (ember) against `ft` (torch) on the same NumPy `arrays` (float arrays require
+    grad, or per `requires_grad`): the first-order gradients under random cotangents, taken with
+    create_graph=True, and the gradients of those with respect to the inputs and the cotangents (under second
+    random cotangents) must agree. A gradient torch has as None or zeros may be None or zeros in ember."""
+    if requires_grad is None:
+        requires_grad = [isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in arrays]
+    gt, ggt = _gradgrad(torch, ft, arrays, requires_grad, seed)
+    ge, gge = _gradgrad(ember, fe, arrays, requires_grad, seed)
+    for i, (e, t) in enumerate(zip(ge, gt)):
+        # values only: whether a gradient records a graph of its own follows how the backward rule is
+        # written (torch's fused rules record one where the second derivative is zero)
+        if t is not None and e is not None:
+            assert_same(e, t, rtol, atol, path=f"{path}: gradient of input {i}", requires_grad=False)
+        else:
+            _same_grad(e, t, rtol, atol, f"{path}: gradient of input {i}")
+    n = sum(requires_grad)
+    assert len(gge) == len(ggt), f"{path}: {len(gge)} second-order gradients != {len(ggt)}"
+    for i, (e, t) in enumerate(zip(gge, ggt)):
+        what = f"input {i}" if i < n else f"cotangent {i - n}"
+        if e is None and t is not None and not np.any(to_numpy(t)):
+            continue
+        _same_grad(e, t, rtol, atol, f"{path}: second-order gradient of {what}")

@@ -222,6 +222,15 @@ ROWS += [Row(m, _scalar(*a), random=True) for m, a in [
     ("bernoulli_", (0.5,)), ("cauchy_", ()), ("exponential_", ()), ("geometric_", (0.5,)),
     ("log_normal_", ()),
     ("normal_", (0.0, 2.0)), ("random_", (0, 10)), ("uniform_", (-1.0, 1.0))]]
+ROWS += [
+    Row("bernoulli_", lambda s, r, dt: ((r.uniform(0, 1, s).astype(dt),), {}), random=True, variant="tensor",
+        marks=_bug("ember bug: bernoulli_(p) with a tensor p that requires grad leaves p out of the graph "
+                   "(p.grad stays None); torch records p as an input of BernoulliBackward1 and gives it a "
+                   "zero gradient",
+                   *GRAD_SITUATIONS)),
+    Row("random_", _scalar(10), random=True, variant="to"),
+    Row("random_", random=True, variant="full"),
+]
 # Python callables: refused on tensors that require grad (torch's error), value writes otherwise. torch's
 # apply_/map_ write behind the version counter's back; ember counts them like every other write (a tensor
 # saved for backward and changed by apply_ then gives the version error instead of a wrong gradient).
@@ -461,3 +470,16 @@ def test_version_counter_bumps(torch, row, sit):
         assert bumps[0] >= 1 and bumps[2] >= 1
     else:                                       # ember counts the write that torch does not
         assert _versions(row)(ember)[::2] == [1, 1]
+
+
+# ---- the table's cases for tests/ops/test_op_coverage.py ---------------------------------------------------
+
+def cases():
+    """Each row's retain_grad run (a), its writes through views (c) and its plain writes (e), on ember only:
+    (id, fn(L), no arrays, grad, gradgrad); the runs do their own backward."""
+    for row in ROWS:
+        yield f"{row.id}-a", lambda L, _row=row: _retain(_row)(L), [], False, False
+        for kind in ("slice", "t"):
+            yield (f"{row.id}-c-{kind}", lambda L, _row=row, _k=kind: _through_view(_row, _k)(L), [], False,
+                   False)
+        yield f"{row.id}-e", lambda L, _row=row: _versions(_row)(L), [], False, False

@@ -31,6 +31,7 @@ class OpSpec:
     atol: float = 1e-6
     gradcheck: bool = True
     rtol64: float = 1e-10               # float64 forward tolerance (torch's own kernel may be less exact)
+    gradgrad: bool = False              # also compare a double backward (create_graph=True) with torch's
 
 
 def arr(rng, shape, dom):
@@ -306,3 +307,50 @@ OPS += [
            unary_samples(ANY, [(2, 8)]), grad=False),
 ]
 OPS_BY_NAME = {s.name: s for s in OPS}
+
+OPS += [
+    # the scalar-operand kernels (a Python number as the second operand)
+    OpSpec("clamp_min_fn", lambda L, x: L.clamp_min(x, 0.3), unary_samples(), int_ok=True),
+    OpSpec("clamp_max_method", lambda L, x: x.clamp_max(-0.2), unary_samples(), int_ok=True),
+    OpSpec("copysign_scalar", lambda L, x: L.copysign(x, -2.0), unary_samples(NZ)),
+    OpSpec("div_floor_scalar", lambda L, x: L.div(x, 1.5, rounding_mode="floor"), unary_samples(),
+           int_ok=True, gradcheck=False),
+    OpSpec("div_trunc_scalar", lambda L, x: L.div(x, -1.5, rounding_mode="trunc"), unary_samples(),
+           int_ok=True, gradcheck=False),
+    OpSpec("fmod_scalar", lambda L, x: L.fmod(x, 1.5), unary_samples(), int_ok=True, gradcheck=False),
+    OpSpec("remainder_scalar", lambda L, x: L.remainder(x, -1.5), unary_samples(), int_ok=True,
+           gradcheck=False),
+    OpSpec("xlogy_scalar_other", lambda L, x: L.xlogy(x, 2.0), unary_samples()),
+    # double backward: the selecting reductions' rules record their adjoint kernels
+    OpSpec("max_d1_gradgrad", lambda L, x: L.max(x, 1).values ** 2, R3, gradgrad=True),
+    OpSpec("sort_gradgrad", lambda L, x: L.sort(x, -1).values ** 2, R3, gradgrad=True),
+    OpSpec("exp_gradgrad", lambda L, x: L.exp(x) * x, unary_samples(ANY, [(3, 4)]), gradgrad=True),
+]
+OPS_BY_NAME = {s.name: s for s in OPS}
+assert len(OPS_BY_NAME) == len(OPS), "duplicate OpSpec names"
+
+
+def as_dtype(a, dtype):
+    """A float64 sample array in a dtype the table runs: float32, float64, int64 (x3, rounded) or bool."""
+    if dtype == "float32":
+        return a.astype(np.float32)
+    if dtype == "float64":
+        return a
+    if dtype == "int64":
+        return np.round(a * 3).astype(np.int64)
+    return a > 0
+
+
+def cases():
+    """Every row's samples, for tests/ops/test_op_coverage.py: (id, fn(L, *tensors), arrays, grad, gradgrad).
+    Float32 with gradients, and the integer/bool forms of `int_ok` rows forward only (as the oracle test runs
+    them)."""
+    import zlib
+    for spec in OPS:
+        rng = np.random.default_rng(zlib.crc32(spec.name.encode()))
+        for i, arrays in enumerate(spec.samples(rng)):
+            yield (f"{spec.name}-{i}", spec.fn, [np.array(a, np.float32) for a in arrays], spec.grad,
+                   spec.gradgrad)
+            for dt in (("int64", "bool") if spec.int_ok else ()):
+                arrays_dt = [np.array(as_dtype(a, dt)) for a in arrays]
+                yield f"{spec.name}-{i}-{dt}", spec.fn, arrays_dt, False, False

@@ -38,9 +38,13 @@ def sym(m, a):
 
 
 class Spec:
-    def __init__(self, name, fn, samples, grad=True, gradcheck=True, atol=1e-5, rtol=1e-5):
+    """`gradgrad`: also compare a double backward (create_graph=True) with torch's. `bugs`: {test id: reason}
+    for the cases that show a known ember bug (strict xfails)."""
+    def __init__(self, name, fn, samples, grad=True, gradcheck=True, atol=1e-5, rtol=1e-5, gradgrad=False,
+                 bugs=None):
         self.name, self.fn, self.samples = name, fn, samples
         self.grad, self.gradcheck, self.atol, self.rtol = grad, gradcheck, atol, rtol
+        self.gradgrad, self.bugs = gradgrad, bugs or {}
 
     def __repr__(self):
         return self.name
@@ -48,6 +52,29 @@ class Spec:
 
 def _x():
     return r(3, 4)
+
+
+def setitem(x, key, value):
+    """`x[key] = value` on a copy of x (a non-leaf), which is returned."""
+    y = x * 1
+    y[key] = value
+    return y
+
+
+def write_view(x, s):
+    """A write through a view: the base and the written view (whose node becomes AsStrided) both returned."""
+    y = x * 1
+    v = y[1:]
+    v.mul_(s)
+    return y, v
+
+
+def view_then_write(x, s):
+    """A view taken before its base is written: it reads the new values and its node is re-derived."""
+    y = x * 1
+    w = y[:, 1]
+    y.mul_(s)
+    return w
 
 
 SPECS = [
@@ -305,4 +332,46 @@ SPECS = [
     Spec("renorm", lambda m, x: m.renorm(x, 2, 0, 1.5), [(r(3, 4),), (r(2, 3, 2),)], atol=1e-4, rtol=1e-4),
     Spec("renorm_p_inf", lambda m, x: x.renorm(float("inf"), 1, 1.0), [(r(3, 4),)], atol=1e-4, rtol=1e-4),
     Spec("renorm_p3", lambda m, x: m.renorm(x, 3, -1, 0.7), [(r(2, 3, 2),)], atol=1e-4, rtol=1e-4),
+    # ---- the kernels torch names after the form of the call ----
+    Spec("getitem_ellipsis", lambda m, x: x[...], [(r(3, 4),)]),
+    Spec("getitem_full_slices", lambda m, x: x[:, :], [(r(3, 4),)]),
+    Spec("expand_same", lambda m, x: x.expand(3, 4), [(r(3, 4),)]),
+    Spec("matmul_1d_2d", lambda m, x, y: x @ y, [(r(4), r(4, 5))]),
+    Spec("matmul_2d_nd", lambda m, x, y: m.matmul(x, y), [(r(3, 4), r(2, 4, 5)), (r(1, 4), r(2, 4, 5)),
+                                                           (r(3, 4), r(2, 4, 1)), (r(1, 3, 4), r(2, 4, 5))]),
+    Spec("rsub", lambda m, x, y: m.rsub(x, y, alpha=2), [(r(3, 4), r(4))]),
+    # ---- __setitem__ and writes through views ----
+    Spec("setitem_slices", lambda m, x, v: setitem(x, (slice(1, None), slice(None, None, 2)), v),
+         [(r(3, 4), r(2, 2)), (r(3, 4), r(2))]),
+    Spec("setitem_index", lambda m, x, i, v: setitem(x, (i,), v), [(r(3, 4), ix(0, 2), r(2, 4))],
+         bugs={"setitem_index-bool": "ember bug: x[index_tensor] = value casts a value of another dtype "
+                                     "(here bool into int64) silently; torch raises RuntimeError('Index put "
+                                     "requires the source and destination dtypes match ...')"}),
+    Spec("setitem_scalar", lambda m, x: setitem(x, (0, slice(1, 3)), 2.5), [(r(3, 4),)]),
+    Spec("setitem_mask_scalar", lambda m, x, k: setitem(x, k, -1.0), [(r(3, 4), mask(3, 4))]),
+    Spec("write_through_view", lambda m, x, s: write_view(x, s), [(r(3, 4), r(2, 4))]),
+    Spec("view_then_write", lambda m, x, s: view_then_write(x, s), [(r(3, 4), r(3, 4))]),
+    # ---- double backward: the backward rules of views record kernels of their own ----
+    Spec("getitem_gradgrad", lambda m, x, i: x[i, 1:] ** 2, [(r(3, 4), ix(0, 2, 2))], gradgrad=True),
+    Spec("getitem_basic_gradgrad", lambda m, x: x[1:, ::2] ** 2, [(r(3, 4),)], gradgrad=True),
+    Spec("diagonal_gradgrad", lambda m, x: x.diagonal(1) ** 2, [(r(3, 4),)], gradgrad=True),
+    Spec("unfold_gradgrad", lambda m, x: x.unfold(1, 3, 2) ** 2, [(r(2, 7),)], gradgrad=True),
+    Spec("gather_gradgrad", lambda m, x, i: x.gather(1, i) ** 2, [(r(3, 4), rix(4, (3, 5)))], gradgrad=True),
+    Spec("index_select_gradgrad", lambda m, x, i: x.index_select(0, i) ** 2, [(r(3, 4), ix(2, 0, 2))],
+         gradgrad=True),
 ]
+
+
+def cases():
+    """Every row's samples, for tests/ops/test_op_coverage.py: (id, fn(m, *tensors), arrays, grad, gradgrad);
+    sample 0 also in the other dtypes the oracle test runs (float64, int64, int32, bool; forward only)."""
+    for spec in SPECS:
+        for i, sample in enumerate(spec.samples):
+            arrays = [np.asarray(a) for a in sample]
+            yield f"{spec.name}-{i}", spec.fn, arrays, spec.grad, getattr(spec, "gradgrad", False)
+            if i:
+                continue
+            for dt in ("float64", "int64", "int32", "bool"):
+                conv = [a if a.dtype.kind != "f" else (a > 0) if dt == "bool" else
+                        a.astype(dt) if dt == "float64" else np.round(a * 3).astype(dt) for a in arrays]
+                yield f"{spec.name}-{i}-{dt}", spec.fn, conv, False, False

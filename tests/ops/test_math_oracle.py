@@ -14,22 +14,12 @@ import pytest
 import ember
 
 sys.path.insert(0, os.path.dirname(__file__))
-from opdb_math import OPS
-from oracle import check, flatten
+from opdb_math import OPS, as_dtype
+from oracle import check, check_gradgrad, flatten
 
 
 def _cases(spec, rng):
     return spec.samples(rng)
-
-
-def _as_dtype(a, dtype):
-    if dtype == "float32":
-        return a.astype(np.float32)
-    if dtype == "float64":
-        return a
-    if dtype == "int64":
-        return np.round(a * 3).astype(np.int64)
-    return a > 0
 
 
 def _first(out):
@@ -55,7 +45,7 @@ def test_forward_and_grad(spec, torch):
         for dt in dtypes:
             rtol, atol = (spec.rtol64, 1e-12) if dt == "float64" else (spec.rtol, spec.atol)
             where = f"{spec.name} sample {i} {dt}"
-            data = [np.array(_as_dtype(a, dt)) for a in arrays]
+            data = [np.array(as_dtype(a, dt)) for a in arrays]
             out, _ = check(torch, fe, ft, data, rtol, atol, grad=False, path=where)
             if isinstance(out, Exception):
                 # torch refuses this dtype (and ember raised the same exception type)
@@ -81,3 +71,15 @@ def test_gradcheck_float64(spec):
         return _first(spec.fn(ember, *xs))
 
     assert ember.autograd.gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3)
+
+
+GRADGRAD = [s for s in OPS if s.gradgrad]
+
+
+@pytest.mark.parametrize("spec", GRADGRAD, ids=[s.name for s in GRADGRAD])
+def test_double_backward(spec, torch):
+    rng = np.random.default_rng(2 + zlib.crc32(spec.name.encode()))
+    fn_t = spec.torch_fn or spec.fn
+    for i, arrays in enumerate(_cases(spec, rng)):
+        check_gradgrad(torch, lambda *xs: spec.fn(ember, *xs), lambda *xs: fn_t(torch, *xs), list(arrays),
+                       1e-8, 1e-10, seed=i, path=f"{spec.name} sample {i}")
