@@ -10,6 +10,7 @@ import importlib as _importlib
 from ._dtype import (bfloat16, bool, dtype, finfo, float16, float32, float64, get_default_dtype, iinfo,  # noqa: F401,A004
                      int8, int16, int32, int64, promote_types, set_default_dtype, uint8)
 from ._device import device  # noqa: F401
+from ._layout import layout, sparse_coo, strided  # noqa: F401
 from ._tensor import Tensor# noqa: F401
 from ._tensor_base import Size
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401

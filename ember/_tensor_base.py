@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._device import check_device as _check_device
+from ._layout import strided
 from ._ops._base import normalize_dim
 from .autograd.graph import NODE_HOOKS, Node, PostAccumulateHook, RetainGrad
 from .autograd.grad_mode import STATE
@@ -155,7 +156,11 @@ class TensorBase:
 
     @property
     def layout(self):
-        return "torch.strided"
+        return strided
+
+    @property
+    def is_sparse(self) -> bool:
+        return False
 
     @property
     def requires_grad(self) -> bool:

@@ -881,24 +881,31 @@ class Module:
 
     # ---- pickling / copying ------------------------------------------------------------------------
     def __getstate__(self):
-        state = dict(self.__dict__)
+        # torch's layout: parameters, buffers and submodules live only in their registries (plain dicts),
+        # so a model pickled whole loads in torch and a torch pickle loads here
+        d = self.__dict__
+        state = dict(d)
         for reg in ("_parameters", "_buffers", "_modules"):
-            if reg in state:
-                names = list(state[reg])
-                state[reg] = names           # the objects themselves are in __dict__
+            r = d.get(reg)
+            if r is not None:
+                state[reg] = dict(r)
+                for k in r:
+                    state.pop(k, None)
+        state.setdefault("_is_full_backward_hook", None)
         return state
 
     def __setstate__(self, state):
         d = self.__dict__
-        regs = {}
-        for reg in ("_parameters", "_buffers", "_modules"):
-            names = state.pop(reg, None)
-            regs[reg] = names
+        regs = {reg: state.pop(reg, None) for reg in ("_parameters", "_buffers", "_modules")}
         d.update(state)
-        for reg, names in regs.items():
+        for reg, items in regs.items():
             r = _Registry(d)
-            for k in names or ():
-                dict.__setitem__(r, k, d.get(k))
+            if isinstance(items, dict):          # torch's layout (and ember's since issue 16)
+                for k, v in items.items():
+                    r[k] = v
+            else:                                # names only, the objects in __dict__ (older ember pickles)
+                for k in items or ():
+                    dict.__setitem__(r, k, d.get(k))
             d[reg] = r
         for attr in ("_forward_pre_hooks_with_kwargs", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
                      "_backward_pre_hooks", "_state_dict_pre_hooks", "_load_state_dict_post_hooks",
