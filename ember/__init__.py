@@ -35,12 +35,12 @@ long = int64
 
 from .version import __version__  # noqa: E402,F401 - the torch version ember follows (ember.version)
 
-# subpackages imported on first attribute access (torch.fft, torch.onnx, ... are not implemented:
+# subpackages imported on first attribute access (torch.fft, ... are not implemented:
 # they fall through to the AttributeError below, which says so)
 _LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "serialization", "compat", "profiler",
                  "version",
                  "backends", "cuda", "safetensors", "random", "accelerator", "amp", "distributions", "testing",
-                 "multiprocessing", "distributed", "special", "jit", "viz"}
+                 "multiprocessing", "distributed", "special", "jit", "viz", "onnx"}
 
 # torch.* names of the nn op families (ember/_ops/<family>.py, loaded on first use): name -> (family,
 # function); the same function object as the F.* form unless torch's top-level signature differs
@@ -52,6 +52,7 @@ _NN_ALIASES = {
     "avg_pool1d": ("pooling", "avg_pool1d"), "adaptive_avg_pool1d": ("pooling", "adaptive_avg_pool1d"),
     "adaptive_max_pool1d": ("pooling", "torch_adaptive_max_pool1d"),
     "pixel_shuffle": ("spatial", "pixel_shuffle"), "pixel_unshuffle": ("spatial", "pixel_unshuffle"),
+    "channel_shuffle": ("spatial", "channel_shuffle"),
     "layer_norm": ("normalization", "layer_norm"), "group_norm": ("normalization", "group_norm"),
     "rms_norm": ("normalization", "rms_norm"), "batch_norm": ("normalization", "torch_batch_norm"),
     "instance_norm": ("normalization", "torch_instance_norm"),
