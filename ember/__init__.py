@@ -40,7 +40,7 @@ from .version import __version__  # noqa: E402,F401 - the torch version ember fo
 _LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "serialization", "compat", "profiler",
                  "version",
                  "backends", "cuda", "safetensors", "random", "accelerator", "amp", "distributions", "testing",
-                 "multiprocessing", "distributed", "special", "jit", "viz", "onnx"}
+                 "multiprocessing", "distributed", "special", "jit", "viz", "onnx", "sparse"}
 
 # torch.* names of the nn op families (ember/_ops/<family>.py, loaded on first use): name -> (family,
 # function); the same function object as the F.* form unless torch's top-level signature differs

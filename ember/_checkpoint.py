@@ -19,7 +19,7 @@ import struct
 
 import numpy as np
 
-from . import _creation, _dtype as D
+from . import _creation, _dtype as D, sparse as _sparse
 from ._layout import sparse_coo, strided
 from ._tensor import Tensor
 from ._tensor_base import Size, _wrap
@@ -73,6 +73,7 @@ _GLOBALS.update({("torch", n): r for n, r in _STORAGE_REFS.items()})
 _GLOBALS.update({("torch.cuda", n): Ref("torch.cuda", n) for n in _STORAGE_REFS})   # old GPU checkpoints
 _GLOBALS.update({("torch", n): _torch_dtype(n) for n in _TORCH_DTYPE_NAMES})
 _GLOBALS.update({("torch", n): getattr(_creation, n) for n in _LEGACY_TYPES})
+_GLOBALS.update({("torch.sparse", n): getattr(_sparse, n) for n in _LEGACY_TYPES})
 for _m, _n in list(_GLOBALS):      # Python 2 pickles name the builtins module __builtin__
     if _m == "builtins":
         _GLOBALS[("__builtin__", _n)] = _GLOBALS[(_m, _n)]

@@ -278,7 +278,7 @@ def numel(input) -> int:
 
 class _LegacyTensorType(type):
     def __instancecheck__(cls, obj):
-        return isinstance(obj, Tensor) and obj._data.dtype == cls._dtype.np
+        return isinstance(obj, Tensor) and type(obj._data) is np.ndarray and obj._data.dtype == cls._dtype.np
 
     def __repr__(cls):
         return f"<class 'torch.{cls.__name__}'>"

@@ -16,6 +16,7 @@ from ._ops.special import *  # noqa: F401,F403
 from ._ops.reduction import *  # noqa: F401,F403
 from ._ops.sort import *  # noqa: F401,F403
 from ._ops.sampling import *  # noqa: F401,F403
+from ._ops.sparse import *  # noqa: F401,F403
 from ._ops.matmul import *  # noqa: F401,F403
 from ._ops.linalg import *  # noqa: F401,F403
 # the activations torch also has at top level (the rest of the family is torch.nn.functional's)

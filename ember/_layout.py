@@ -8,6 +8,7 @@ class layout:
     """A tensor's memory layout: `ember.strided` (dense) or `ember.sparse_coo`. Matches `torch.layout`."""
 
     __slots__ = ("_name",)
+    __module__ = "ember"
 
     def __init__(self, name):
         object.__setattr__(self, "_name", name)

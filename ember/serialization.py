@@ -50,7 +50,7 @@ from ._checkpoint import (_DTYPE_OF_STORAGE, _GLOBALS, _STORAGE_OF, _STORAGE_REF
                           _Loader, _Pending, _codecs_encode, _itemsize, _make_bytearray, _make_complex,
                           _make_device, _make_size, _make_slice, _get_layout, _storage_from_bytes, _view,
                           add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals)
-from ._layout import layout
+from ._layout import layout, sparse_coo
 from ._tensor import Tensor
 from ._tensor_base import Size
 from ._torch_names import torch_name
@@ -159,6 +159,9 @@ class _Pickler(pickle._Pickler):
 
     def reducer_override(self, obj):
         if isinstance(obj, Tensor):
+            if type(obj._data) is not np.ndarray:          # a sparse COO tensor, as torch writes it
+                return (_Global("torch._utils", "_rebuild_sparse_tensor"),
+                        (sparse_coo, (obj._indices(), obj._values(), Size(obj.shape), obj.is_coalesced())))
             if type(obj) is not Tensor and type(obj).__name__ == "Parameter":
                 inner = _PlainTensor(obj)
                 return (_Global("torch._utils", "_rebuild_parameter"),
