@@ -39,22 +39,23 @@ import pickle
 import secrets
 import socket
 import struct
-import types
 import zipfile
 import zlib
 
 import numpy as np
 
 from . import _dtype as D
+from ._tensor import Tensor
+from ._tensor_base import Size, _wrap
+from ._unpickler import Interpreter, PassThrough, Ref, UnpicklingError, short_repr
+
+# the reading tables and rebuild functions (NOTE in _checkpoint.py); imported here for the tests' view
 from ._checkpoint import (_DTYPE_OF_STORAGE, _GLOBALS, _STORAGE_OF, _STORAGE_REFS, _USER_SAFE,  # noqa: F401
                           _Loader, _Pending, _codecs_encode, _itemsize, _make_bytearray, _make_complex,
                           _make_device, _make_size, _make_slice, _get_layout, _storage_from_bytes, _view,
                           add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals)
 from ._layout import layout, sparse_coo
-from ._tensor import Tensor
-from ._tensor_base import Size
 from ._torch_names import torch_name
-from ._unpickler import Interpreter, Ref, UnpicklingError, short_repr
 
 __all__ = ["save", "load", "UnpicklingError", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
            "safe_globals"]
@@ -126,7 +127,7 @@ class _Pickler(pickle._Pickler):
         self.write(pickle.GLOBAL + f"{path[0]}\n{path[1]}\n".encode("utf-8"))
         self.memoize(obj)
 
-    dispatch[types.FunctionType] = save_global
+    dispatch[type(_root)] = save_global          # Python functions (their type, without importing types)
 
     def persistent_id(self, obj):
         if type(obj) is _StorageRef:
@@ -344,7 +345,12 @@ def _fsync_dir(folder):
         os.close(fd)
 
 
-# ---- reading -------------------------------------------------------------------------------------
+# ---- reading -----------------------------------------------------------------------------------
+#
+# Every load builds one `_Loader`: it owns the rebuild functions the pickle may call (so nothing
+# module-level is ever handed to a file), reads storages with their sizes checked against the file
+# before anything is allocated, and names the file and record in every error.
+# The loader, the allowlist tables and the rebuild functions live in _checkpoint.py.
 
 _MAX_DEFLATE_RATIO = 1032          # deflate cannot expand data more than this (zlib's bound)
 _METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2",

@@ -15,6 +15,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from ..._dtype import from_numpy_dtype
 from ..._tensor import Tensor
 
 from ..._tensor_base import _wrap
@@ -689,6 +690,9 @@ class Module:
                     missing_keys.append(key)
                 continue
             value = state_dict[key]
+            if type(param._data) is not np.ndarray or type(getattr(value, "_data", None)) not in _DENSE:
+                _load_sparse(self, name, key, param, value, error_msgs)     # sparse COO buffers: replaced
+                continue
             arr = _as_array(value)
             if arr is None:
                 error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like '
@@ -916,6 +920,8 @@ class Module:
 
 def _cast_float(t, np_dtype):
     a = t._data
+    if type(a) is not np.ndarray:          # a sparse COO buffer (a GCN's adjacency): cast its values
+        return t if not t.is_floating_point() or t.dtype.np == np_dtype else t.to(from_numpy_dtype(np_dtype))
     if a.dtype.kind != "f" or a.dtype == np_dtype:
         return t
     out = _wrap(a.astype(np_dtype))
@@ -925,9 +931,22 @@ def _cast_float(t, np_dtype):
 
 def _cast_any(t, np_dtype):
     a = t._data
+    if type(a) is not np.ndarray:
+        return t if t.dtype.np == np_dtype else t.to(from_numpy_dtype(np_dtype))
     if a.dtype == np_dtype:
         return t
     return _wrap(a.astype(np_dtype))
+
+
+_DENSE = (np.ndarray, type(None))
+
+
+def _load_sparse(module, name, key, old, value, error_msgs):
+    if not (isinstance(value, Tensor) and value.is_sparse and old.is_sparse and value.shape == old.shape):
+        error_msgs.append(f'While copying the parameter named "{key}": a sparse COO tensor loads only from a sparse '
+                          f"COO tensor of the same size ({tuple(old.shape)})")
+    else:
+        module._buffers[name] = value.to(old.dtype).clone()
 
 
 def _as_array(v):
