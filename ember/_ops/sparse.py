@@ -122,7 +122,7 @@ class _Plan:
     """How to sum entries that share a key: `order` sorts them (None: already sorted), `starts` are the
     first positions of each group in sorted order, `keys` the group keys, `inverse` each entry's group."""
 
-    __slots__ = ("order", "starts", "keys", "inverse", "unique")
+    __slots__ = ("order", "starts", "keys", "inverse", "unique", "_buckets")
 
     def __init__(self, key):
         n = key.shape[0]
@@ -143,11 +143,31 @@ class _Plan:
             self.keys = key
             grp = np.zeros(0, dtype=np.int64)
         self.unique = self.starts.shape[0] == n
+        self._buckets = None
         if self.order is None:
             self.inverse = grp
         else:
             self.inverse = np.empty(n, dtype=np.int64)
             self.inverse[self.order] = grp
+
+    def buckets(self):
+        """(perm, [(keys, d), ...]): `perm` orders the entries group by group, groups of equal size d
+        together, so that each bucket's sums are one reshape and one sum (a Python loop over the distinct
+        group sizes, not over entries). Cached."""
+        if self._buckets is None:
+            n = self.inverse.shape[0]
+            size = np.diff(np.append(self.starts, n))
+            by_size = np.argsort(size, kind="stable")
+            ds = size[by_size]
+            first = np.repeat(self.starts[by_size], ds)
+            perm = first + (np.arange(n) - np.repeat(np.cumsum(ds) - ds, ds))
+            if self.order is not None:
+                perm = self.order[perm]
+            edges = np.flatnonzero(np.append(True, ds[1:] != ds[:-1])) if ds.shape[0] else np.zeros(0, int)
+            bounds = np.append(edges, ds.shape[0])
+            self._buckets = (perm, [(self.keys[by_size[a:b]], int(ds[a]))
+                                    for a, b in zip(bounds[:-1], bounds[1:])])
+        return self._buckets
 
     def reduce(self, values):
         """Sum of `values` (entries along axis 0) per group, in key order."""
@@ -295,16 +315,31 @@ class ToDense(Op):
         return (g.reshape((-1,) + vshape[1:])[lin],)
 
 
-def _spmm(rows, cols, vals, dense, n, plan):
-    """out[r] = sum over entries e with rows[e] == r of vals[e] * dense[cols[e]]; `plan` groups by rows."""
-    out = np.zeros((n,) + dense.shape[1:], dtype=np.result_type(vals, dense))
-    if rows.shape[0] == 0:
+def _spmm(rows, cols, vals, dense, n, plan, t_out=False):
+    """out[r] = sum over entries e with rows[e] == r of vals[e] * dense[cols[e]] (`plan` groups by rows), for
+    dense (m,) or (m, K); with t_out the (K, n) transpose. The entries are gathered in bucket order (rows
+    with the same number of entries together: `_Plan.buckets`) and each bucket is summed with one reshape."""
+    dt = np.result_type(vals, dense)
+    tail = dense.shape[1:]
+    out = np.zeros(tail + (n,) if t_out else (n,) + tail, dtype=dt)
+    if cols.shape[0] == 0:
         return out
-    if plan.order is not None:
-        cols, vals = cols[plan.order], vals[plan.order]
-    contrib = dense[cols]
-    contrib *= vals.reshape((-1,) + (1,) * (dense.ndim - 1))
-    out[plan.keys] = np.add.reduceat(contrib, plan.starts, axis=0) if not plan.unique else contrib
+    perm, buckets = plan.buckets()
+    c = dense.take(cols[perm], axis=0)
+    v = vals[perm]
+    pos = 0
+    for keys, d in buckets:
+        nk = keys.shape[0]
+        m = nk * d
+        if tail:        # one batched (1, d) @ (d, K) product per row: weights and sum in one call
+            sums = np.matmul(v[pos:pos + m].reshape(nk, 1, d), c[pos:pos + m].reshape((nk, d) + tail))[:, 0]
+        else:
+            sums = (v[pos:pos + m] * c[pos:pos + m]).reshape(nk, d).sum(axis=1, dtype=dt)
+        if t_out:
+            out[..., keys] = sums.T
+        else:
+            out[keys] = sums
+        pos += m
     return out
 
 
@@ -320,7 +355,7 @@ class SparseAddmm(Op):
         t, transposed = rest
         if transposed:
             out = _spmm(t._sp_indices._data[1], t._sp_indices._data[0], vals, dense.T, t._sp_shape[1],
-                        _plan(t, "col")).T
+                        _plan(t, "col"), True)
         else:
             out = _spmm(t._sp_indices._data[0], t._sp_indices._data[1], vals, dense, t._sp_shape[0],
                         _plan(t, "row"))
@@ -333,7 +368,7 @@ class SparseAddmm(Op):
         rows, cols = t._sp_indices._data
         n, m = t._sp_shape
         if transposed:          # out = dense @ S: g (p, m); d dense = g @ S^T, d S[r, c] = dense[:, r] . g[:, c]
-            gd = _spmm(rows, cols, vals, g.T, n, _plan(t, "row")).T if needs[1] else None
+            gd = _spmm(rows, cols, vals, g.T, n, _plan(t, "row"), True) if needs[1] else None
             gv = np.einsum("ij,ij->j", dense[:, rows], g[:, cols]) if needs[0] else None
             gs = dense.T @ g if len(needs) > 2 and needs[2] else None
         else:                   # out = S @ dense: d dense = S^T @ g, d S[r, c] = g[r] . dense[c]
