@@ -312,3 +312,31 @@ def test_ember_writes_public_torch_names_for_its_functions():
     assert b"ember" not in data
     back = ember.load(io.BytesIO(data), weights_only=False)
     assert back["f"] is ember.nn.functional.relu and back["c"] is ember.nn.Conv2d and back["t"] is ember.Tensor
+
+
+_SCRIPT = os.path.join(ROOT, "tests", "compat_scripts", "whole_model_pickle.py")
+
+
+def _script(lib, *args, cwd):
+    cmd = [sys.executable, _SCRIPT, *args] if lib == "torch" else [sys.executable, "-m", "ember.compat", _SCRIPT,
+                                                                      *args]
+    env = dict(os.environ, PYTHONPATH=ROOT, PYTHONWARNINGS="ignore")
+    out = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout
+
+
+@pytest.mark.parametrize("saver,loader", [("torch", "ember"), ("ember", "torch")])
+def test_the_compat_script_saves_in_one_library_and_loads_in_the_other(tmp_path, torch, saver, loader):
+    """tests/compat_scripts/whole_model_pickle.py: its save half under one library, its load half (whole
+    model, safe_globals, optimizer checkpoint, resumed training) under the other print what torch prints
+    running both halves."""
+    import test_compat_scripts as harness
+    got = _script(saver, "save", str(tmp_path), cwd=tmp_path) + _script(loader, "load", str(tmp_path), cwd=tmp_path)
+    (tmp_path / "ref").mkdir()
+    want = _script("torch", "both", str(tmp_path / "ref"), cwd=tmp_path / "ref")
+    ours, theirs = harness._compared_lines(got), harness._compared_lines(want)
+    assert len(ours) == len(theirs), (ours, theirs)
+    for a, b in zip(ours, theirs):
+        assert harness.NUM.sub("#", a) == harness.NUM.sub("#", b), (a, b)
+        assert all(harness._same_number(p, q) for p, q in zip(harness._numbers(a), harness._numbers(b))), (a, b)
