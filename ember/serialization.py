@@ -29,6 +29,11 @@ Saving is atomic: the archive is written to a temporary file beside the target (
 beside the file it points to, which then gets the new content), flushed to disk, then renamed over
 it, so a crash or a full disk never destroys the previous checkpoint. A temporary file left by a
 killed save is removed by the next save of the same path.
+
+Whole objects: `ember.save(model)` writes torch's module paths for ember's classes and functions
+(`torch.nn.modules.linear.Linear`, `torch.nn.functional.relu`: `_torch_names.py`), so torch loads a model
+ember pickled whole; `load(weights_only=False)` maps torch's paths back to ember's, and with
+`weights_only=True` an allowlisted ember class also answers to its torch path (`safe_globals([nn.Linear])`).
 """
 from __future__ import annotations
 
