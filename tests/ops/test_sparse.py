@@ -286,7 +286,7 @@ def test_unsupported_ops_name_themselves(call, op):
 @pytest.mark.parametrize("call", [
     lambda: ember.sparse.mm(_S(ember), _S(ember).t()), lambda: _S(ember) @ _S(ember).t(),
     lambda: ember.sparse_csr_tensor([0, 1], [0], [1.0]), lambda: ember.ones(2, 2).to_sparse_csr(),
-    lambda: ember.ones(2, 2).to_sparse(layout=ember.strided),
+    lambda: ember.ones(2, 2).to_sparse(layout=ember.strided), lambda: ember.nn.Parameter(_S(ember)),
 ])
 def test_unsupported_sparse_features_say_so(call):
     with pytest.raises(NotImplementedError, match="sparse|CSR|COO"):
