@@ -36,8 +36,8 @@ _STORAGE_OF = {D.float32: "FloatStorage", D.float64: "DoubleStorage", D.float16:
 _DTYPE_OF_STORAGE = {v: k.np for k, v in _STORAGE_OF.items()}
 _DTYPE_OF_STORAGE["BFloat16Storage"] = "bfloat16"      # widened to float32 on load
 _DTYPE_OF_STORAGE["UntypedStorage"] = np.dtype(np.uint8)
-_LEGACY_TYPES = ("FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
-                 "ByteTensor", "BoolTensor")
+_LEGACY_TYPES = ("FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
+                 "CharTensor", "ByteTensor", "BoolTensor")
 _TORCH_DTYPE_NAMES = {"float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool",
                       "float", "double", "half", "long", "int", "short", "bfloat16"}
 
@@ -50,10 +50,11 @@ _CALLABLE = [("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_
              ("torch._utils", "_rebuild_tensor_v3"), ("torch._utils", "_rebuild_parameter"),
              ("torch._utils", "_rebuild_parameter_with_state"), ("torch._utils", "_rebuild_sparse_tensor"),
              ("torch._utils", "_rebuild_device_tensor_from_cpu_tensor"),
-             ("torch._utils", "_rebuild_device_tensor_from_numpy"), ("torch._tensor", "_rebuild_from_type_v2"),
-             ("torch.serialization", "_get_layout"), ("torch.nn.parameter", "Parameter"),
-             ("torch", "Size"), ("torch", "device"), ("collections", "OrderedDict"), ("collections", "Counter"),
-             ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "slice"), ("builtins", "bytearray"),
+             ("torch._utils", "_rebuild_device_tensor_from_numpy"),
+             ("torch._tensor", "_rebuild_from_type_v2"), ("torch.serialization", "_get_layout"),
+             ("torch.nn.parameter", "Parameter"), ("torch", "Size"), ("torch", "device"),
+             ("collections", "OrderedDict"), ("collections", "Counter"), ("builtins", "set"),
+             ("builtins", "frozenset"), ("builtins", "slice"), ("builtins", "bytearray"),
              ("builtins", "complex"), ("_codecs", "encode")]
 _REFS = {k: Ref(*k) for k in _CALLABLE}
 # allowed as values (arguments of the rebuild functions), never called
@@ -83,8 +84,8 @@ def _unsupported():
     """The rest of torch's default weights-only allowlist: what ember cannot hold, with the reason."""
     out = {}
     no_dtype = "ember has no dtype torch.{}"
-    names = ["complex32", "complex64", "complex128", "chalf", "cfloat", "cdouble", "uint16", "uint32", "uint64",
-             "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu",
+    names = ["complex32", "complex64", "complex128", "chalf", "cfloat", "cdouble", "uint16", "uint32",
+             "uint64", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu",
              "float4_e2m1fn_x2", "bits16", "bits1x8", "bits2x4", "bits4x2", "bits8"]
     names += [f"int{i}" for i in range(1, 8)] + [f"uint{i}" for i in range(1, 8)]
     out.update({("torch", n): Unsupported(no_dtype.format(n)) for n in names})
@@ -331,7 +332,8 @@ class _Loader:
 
     def rebuild_from_cpu_tensor(self, data, dtype, device, requires_grad):
         if type(data) is not Tensor or type(dtype) is not D.dtype:
-            raise UnpicklingError(f"a device tensor is rebuilt from a tensor and a dtype, got {short_repr(data)}")
+            raise UnpicklingError(f"a device tensor is rebuilt from a tensor and a dtype, got "
+                                  f"{short_repr(data)}")
         t = data if data.dtype is dtype else _wrap(data._data.astype(dtype.np))
         if requires_grad and t._data.dtype.kind == "f":
             t._rg = True
@@ -346,10 +348,12 @@ class _Loader:
     def rebuild_from_type_v2(self, func, new_type, args, state):
         fn = self.calls.get(func) if type(func) is Ref else None
         if fn is None or func.module != "torch._utils" or type(args) is not tuple:
-            raise UnpicklingError(f"_rebuild_from_type_v2 takes a tensor rebuild function, got {short_repr(func)}")
+            raise UnpicklingError(f"_rebuild_from_type_v2 takes a tensor rebuild function, got "
+                                  f"{short_repr(func)}")
         t = fn(*args)
         if state and state != ({}, None) and state != (None, {}):
-            raise UnpicklingError(f"ember tensors hold no Python attributes; this tensor has {short_repr(state)}")
+            raise UnpicklingError(f"ember tensors hold no Python attributes; this tensor has "
+                                  f"{short_repr(state)}")
         from ._parameter import Parameter
         if new_type in (_TOKENS[("torch", "Tensor")], Tensor):
             return t
@@ -451,7 +455,8 @@ def _make_complex(real=0.0, imag=0.0):
 def _get_layout(name):
     found = {"torch.strided": strided, "torch.sparse_coo": sparse_coo}.get(name)
     if found is None:
-        raise UnpicklingError(f"ember has no layout {short_repr(name)} (only torch.strided and torch.sparse_coo)")
+        raise UnpicklingError(f"ember has no layout {short_repr(name)} (only torch.strided and "
+                              f"torch.sparse_coo)")
     return found
 
 
@@ -501,8 +506,8 @@ class _FullUnpickler(pickle.Unpickler):
                 return super().find_class(place, name)
             except (ImportError, AttributeError):
                 continue
-        raise UnpicklingError(f"this checkpoint needs {module}.{name}, which ember does not implement (looked "
-                              f"for it at {' and '.join(f'{p}.{name}' for p in places)})")
+        raise UnpicklingError(f"this checkpoint needs {module}.{name}, which ember does not implement "
+                              f"(looked for it at {' and '.join(f'{p}.{name}' for p in places)})")
 
     def persistent_load(self, pid):
         return self._loader.persistent_load(pid)

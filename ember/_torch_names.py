@@ -4,7 +4,7 @@ A model pickled whole (`torch.save(model)`) names every class by its module path
 `torch.nn.modules.linear.Linear`, `torch.optim.adam.Adam`, `torch.nn.functional.relu`. ember keeps
 torch's file layout, so the same path with `torch` -> `ember` (`torchvision` -> `ember.vision`) is
 ember's class. `ember.save` writes torch's names for ember's objects (`torch_name`), and a trusted load
-(`weights_only=False`) reads them back as ember's (`ember_module`). Objects defined in ember's private
+(`weights_only=False`) reads them back as ember's (`ember_modules`). Objects defined in ember's private
 modules (`ember._ops.activation.relu`) are written under the public namespace that holds them
 (`torch.nn.functional.relu`).
 """
@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["torch_name", "ember_module", "ember_modules"]
+__all__ = ["torch_name", "ember_modules"]
 
 # (ember's module, torch's module) of the public namespaces that re-export objects defined privately
-_PUBLIC = (("ember.nn.functional", "torch.nn.functional"), ("ember", "torch"), ("ember.linalg", "torch.linalg"),
-           ("ember.special", "torch.special"), ("ember.fft", "torch.fft"), ("ember.sparse", "torch.sparse"))
+_PUBLIC = (("ember.nn.functional", "torch.nn.functional"), ("ember", "torch"),
+           ("ember.linalg", "torch.linalg"), ("ember.special", "torch.special"), ("ember.fft", "torch.fft"),
+           ("ember.sparse", "torch.sparse"))
 _ROOTS = (("ember.vision", "torchvision"), ("ember", "torch"))
 
 # torch's C namespaces that a pickle may name (F.gelu is `torch._C._nn.gelu`): where ember has them
@@ -54,13 +55,8 @@ def ember_modules(module):
     found = _C_MODULES.get(module)
     if found is not None:
         return found
-    for e, t in _ROOTS[::-1]:      # "torch" before "torchvision" cannot clash: compare whole components
+    for e, t in _ROOTS:            # whole path components: "torchvision" is not under "torch"
         if module == t or module.startswith(t + "."):
             return (e + module[len(t):],)
     return ()
 
-
-def ember_module(module):
-    """ember's module for torch module path `module`, or None (the first candidate of ember_modules)."""
-    found = ember_modules(module)
-    return found[0] if found else None

@@ -20,6 +20,6 @@ def is_in_onnx_export() -> bool:
 def export(model, args=(), f=None, *, kwargs=None, **options):
     """Not available: ember has no ONNX exporter (torch's signature is accepted, then this raises)."""
     raise NotImplementedError(
-        "torch.onnx.export: ONNX export is not available in ember (it runs models eagerly on NumPy and has no "
-        "graph exporter). Save the weights instead, `torch.save(model.state_dict(), 'weights.pt')`: PyTorch "
-        "loads that file into the same model class, and torch.onnx.export runs there.")
+        "torch.onnx.export: ONNX export is not available in ember (it runs models eagerly on NumPy and has "
+        "no graph exporter). Save the weights instead, `torch.save(model.state_dict(), 'weights.pt')`: "
+        "PyTorch loads that file into the same model class, and torch.onnx.export runs there.")

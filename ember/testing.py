@@ -78,9 +78,10 @@ def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan=True, msg=
     import warnings
     from ._creation import tensor
     from ._tensor_base import TensorBase
-    warnings.warn("`torch.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a future "
-                  "release. Please use `torch.testing.assert_close()` instead. You can find detailed upgrade "
-                  "instructions in https://github.com/pytorch/pytorch/issues/61844.", FutureWarning, stacklevel=2)
+    warnings.warn("`torch.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a "
+                  "future release. Please use `torch.testing.assert_close()` instead. You can find detailed "
+                  "upgrade instructions in https://github.com/pytorch/pytorch/issues/61844.", FutureWarning,
+                  stacklevel=2)
     if not isinstance(actual, TensorBase):
         actual = tensor(actual)
     if not isinstance(expected, TensorBase):
@@ -89,7 +90,8 @@ def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan=True, msg=
         r1, a1 = _ALLCLOSE_TOL.get(actual._data.dtype, (0.0, 0.0))
         r2, a2 = _ALLCLOSE_TOL.get(expected._data.dtype, (0.0, 0.0))
         rtol, atol = max(r1, r2), max(a1, a2)
-    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_dtype=False, msg=msg or None)
+    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_dtype=False,
+                 msg=msg or None)
 
 
 def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad=False, noncontiguous=False,

@@ -33,8 +33,8 @@ from .._tensor_base import TensorBase, _apply, _infer_array, _tensor_of, _unary,
 from ._base import Op, is_array, normalize_dim
 
 # the torch.* names; torch.sparse.mm/sum/addmm are sparse_mm/sparse_sum/sparse_addmm (ember/sparse.py)
-__all__ = ["sparse_coo_tensor", "sparse_csr_tensor", "sparse_csc_tensor", "sparse_bsr_tensor", "sparse_bsc_tensor",
-           "sparse_compressed_tensor"]
+__all__ = ["sparse_coo_tensor", "sparse_csr_tensor", "sparse_csc_tensor", "sparse_bsr_tensor",
+           "sparse_bsc_tensor", "sparse_compressed_tensor"]
 
 _ndarray = np.ndarray
 _OPS_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -68,9 +68,10 @@ def _op_name():
 
 def _no_dense(*args, **kwargs):
     raise NotImplementedError(
-        f"{_op_name()}: not supported for sparse COO tensors in ember (layout=torch.sparse_coo). Sparse tensors "
-        f"support indices(), values(), coalesce(), to_dense(), torch.sparse.sum, sparse x dense mm/spmm/mv/@, "
-        f"t(), scalar mul/div, and add with another sparse tensor; call .to_dense() first for anything else.")
+        f"{_op_name()}: not supported for sparse COO tensors in ember (layout=torch.sparse_coo). Sparse "
+        f"tensors support indices(), values(), coalesce(), to_dense(), torch.sparse.sum, sparse x dense "
+        f"mm/spmm/mv/@, t(), scalar mul/div, and add with another sparse tensor; call .to_dense() first for "
+        f"anything else.")
 
 
 class _NoStrided:
@@ -87,9 +88,10 @@ class _NoStrided:
 
 for _name in ("__array__", "__array_ufunc__", "__array_function__", "__len__", "__iter__", "__getitem__",
               "__setitem__", "__bool__", "__index__", "__int__", "__float__", "__complex__", "__contains__",
-              "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
-              "__floordiv__", "__mod__", "__pow__", "__rpow__", "__matmul__", "__rmatmul__", "__neg__", "__abs__",
-              "__invert__", "__and__", "__or__", "__xor__", "__lt__", "__le__", "__gt__", "__ge__"):
+              "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+              "__rtruediv__", "__floordiv__", "__mod__", "__pow__", "__rpow__", "__matmul__", "__rmatmul__",
+              "__neg__", "__abs__", "__invert__", "__and__", "__or__", "__xor__", "__lt__", "__le__",
+              "__gt__", "__ge__"):
     setattr(_NoStrided, _name, _no_dense)
 
 NO_STRIDED = _NoStrided()
@@ -253,7 +255,8 @@ class ToSparse(Op):
     def backward(saved, g, needs):
         flat, shape = saved
         _no_double(g, "to_sparse")
-        out = np.zeros((int(np.prod(shape[:len(shape) - g.ndim + 1], dtype=np.int64)),) + g.shape[1:], g.dtype)
+        rows = int(np.prod(shape[:len(shape) - g.ndim + 1], dtype=np.int64))
+        out = np.zeros((rows,) + g.shape[1:], g.dtype)
         out[flat] = g
         return (out.reshape(shape),)
 
@@ -367,7 +370,7 @@ class SparseAddmm(Op):
         _no_double(g, "sparse matmul")
         rows, cols = t._sp_indices._data
         n, m = t._sp_shape
-        if transposed:          # out = dense @ S: g (p, m); d dense = g @ S^T, d S[r, c] = dense[:, r] . g[:, c]
+        if transposed:      # out = dense @ S: g (p, m); d dense = g @ S^T, d S[r, c] = dense[:, r] . g[:, c]
             gd = _spmm(rows, cols, vals, g.T, n, _plan(t, "row"), True) if needs[1] else None
             gv = np.einsum("ij,ij->j", dense[:, rows], g[:, cols]) if needs[0] else None
             gs = dense.T @ g if len(needs) > 2 and needs[2] else None
@@ -378,8 +381,9 @@ class SparseAddmm(Op):
                 gv = np.einsum("ij,ij->i", gr, dc) if g.ndim == 2 else gr * dc
             else:
                 gv = None
-            gs = (g @ dense.T if g.ndim == 2 else np.multiply.outer(g, dense)) if len(needs) > 2 and needs[2] \
-                else None
+            gs = None
+            if len(needs) > 2 and needs[2]:
+                gs = g @ dense.T if g.ndim == 2 else np.multiply.outer(g, dense)
         return (gv, gd) if len(needs) == 2 else (gv, gd, gs)
 
 
@@ -418,8 +422,8 @@ def _check_invariants(idx, sizes):
         if lo[d] < 0:
             raise RuntimeError(f"found negative index {int(lo[d])} for dim {d}")
         if hi[d] >= sizes[d]:
-            raise RuntimeError(f"size is inconsistent with indices: for dim {d}, size is {sizes[d]} but found "
-                               f"index {int(hi[d])}")
+            raise RuntimeError(f"size is inconsistent with indices: for dim {d}, size is {sizes[d]} but "
+                               f"found index {int(hi[d])}")
 
 
 def _as_indices(indices):
@@ -465,8 +469,8 @@ def sparse_coo_tensor(indices=None, values=None, size=None, *, dtype=None, devic
     if va.ndim == 0:
         raise RuntimeError("values has incorrect size, expected a tensor of at least one dimension (nnz)")
     if idx.shape[1] != va.shape[0]:
-        raise RuntimeError(f"indices and values must have same nnz, but got nnz from indices: {idx.shape[1]}, nnz "
-                           f"from values: {va.shape[0]}")
+        raise RuntimeError(f"indices and values must have same nnz, but got nnz from indices: "
+                           f"{idx.shape[1]}, nnz from values: {va.shape[0]}")
     sd, dense = idx.shape[0], tuple(va.shape[1:])
     if size is None:
         sparse = tuple(int(m) + 1 for m in idx.max(axis=1)) if idx.shape[1] else (0,) * sd
@@ -474,8 +478,8 @@ def sparse_coo_tensor(indices=None, values=None, size=None, *, dtype=None, devic
     else:
         size = tuple(int(s) for s in size)
         if len(size) != sd + len(dense):
-            raise RuntimeError(f"'len(size) == sparse_dim + dense_dim' is not satisfied: len(size) = {len(size)}, "
-                               f"sparse_dim = {sd}, dense_dim = {len(dense)}")
+            raise RuntimeError(f"'len(size) == sparse_dim + dense_dim' is not satisfied: len(size) = "
+                               f"{len(size)}, sparse_dim = {sd}, dense_dim = {len(dense)}")
         if size[sd:] != dense:
             raise RuntimeError(f"values has incorrect size, expected {list((va.shape[0],) + size[sd:])}, got "
                                f"{list(va.shape)}")
@@ -491,8 +495,9 @@ def sparse_coo_tensor(indices=None, values=None, size=None, *, dtype=None, devic
 
 def _sparse_only(name):
     def f(*args, **kwargs):
-        raise NotImplementedError(f"{name}: ember implements sparse COO tensors only (torch.sparse_coo_tensor, "
-                                  f"Tensor.to_sparse()); CSR, CSC, BSR and BSC layouts are not supported")
+        raise NotImplementedError(f"{name}: ember implements sparse COO tensors only "
+                                  f"(torch.sparse_coo_tensor, Tensor.to_sparse()); CSR, CSC, BSR and BSC "
+                                  f"layouts are not supported")
     f.__name__ = name
     f.__doc__ = f"Not available: ember has sparse COO tensors only (not `torch.{name}`'s layout)."
     return f
@@ -517,8 +522,8 @@ def to_sparse(input, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=
     if sparse_dim is None:
         sparse_dim = nd - (dense_dim or 0)
     if not 0 <= sparse_dim <= nd or (sparse_dim == 0 and nd > 0):
-        raise RuntimeError(f"dense_to_sparse: sparse_dim argument must be in >0 when self.dim()>0 and at most "
-                           f"self.dim() ({nd}), got {sparse_dim}")
+        raise RuntimeError(f"dense_to_sparse: sparse_dim argument must be in >0 when self.dim()>0 and at "
+                           f"most self.dim() ({nd}), got {sparse_dim}")
     rows = a.reshape((-1,) + a.shape[sparse_dim:]) if nd else a.reshape(1)
     nz = rows != 0 if sparse_dim == nd else (rows != 0).reshape(rows.shape[0], -1).any(axis=1)
     flat = np.flatnonzero(nz)
@@ -618,11 +623,11 @@ def sparse_matmul(a, b, kind):
         return _product(SparseMv if nd == 1 else SparseMm, a, b, False, True)
     _check_mm(b, a, "addmm")
     if a._data.ndim != 2:
-        raise NotImplementedError(f"{kind}: a dense operand of {a._data.ndim} dims times a sparse matrix is not "
-                                  f"supported in ember (2-d only)")
+        raise NotImplementedError(f"{kind}: a dense operand of {a._data.ndim} dims times a sparse matrix is "
+                                  f"not supported in ember (2-d only)")
     if a._data.shape[1] != b._sp_shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a._data.shape[0]}x{a._data.shape[1]} "
-                           f"and {b._sp_shape[0]}x{b._sp_shape[1]})")
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
+                           f"({a._data.shape[0]}x{a._data.shape[1]} and {b._sp_shape[0]}x{b._sp_shape[1]})")
     return _product(SparseMm, b, a, True, True)
 
 
@@ -820,7 +825,8 @@ class SparseCOOMethods:
     @grad.setter
     def grad(self, value):
         if value is not None:
-            raise NotImplementedError("assigning .grad of a sparse tensor is not supported in ember (only None)")
+            raise NotImplementedError("assigning .grad of a sparse tensor is not supported in ember (only "
+                                      "None)")
         self._sp_values._grad = None
         if self._sp_shadow is not None:
             self._sp_shadow._grad = None
@@ -882,8 +888,8 @@ class SparseCOOMethods:
 
     def _scaled(self, s, name):
         if type(s) not in (int, float, bool):
-            raise NotImplementedError(f"{name}: ember multiplies a sparse COO tensor by a Python number only; "
-                                      f"got {type(s).__name__}")
+            raise NotImplementedError(f"{name}: ember multiplies a sparse COO tensor by a Python number "
+                                      f"only; got {type(s).__name__}")
         return make_sparse(self._sp_indices, self._sp_values * s if name != "div" else self._sp_values / s,
                            self._sp_shape, self._sp_coalesced)
 

@@ -17,7 +17,8 @@ features_np = (rng.standard_normal((n_nodes, n_feat)) + labels_np[:, None] * 0.5
 
 # normalised adjacency with self loops: D^-1/2 (A + I) D^-1/2, built as a sparse COO tensor
 edges = np.hstack([np.vstack([src, dst]), np.vstack([dst, src]), np.tile(np.arange(n_nodes), (2, 1))])
-a = torch.sparse_coo_tensor(torch.from_numpy(edges), torch.ones(edges.shape[1]), (n_nodes, n_nodes)).coalesce()
+a = torch.sparse_coo_tensor(torch.from_numpy(edges), torch.ones(edges.shape[1]), (n_nodes, n_nodes))
+a = a.coalesce()
 print("adjacency", a.shape, a.layout, a.is_sparse, a._nnz(), "entries after coalescing", a.is_coalesced())
 deg = torch.sparse.sum(a, dim=1).to_dense()
 print("degree range", deg.min().item(), deg.max().item())

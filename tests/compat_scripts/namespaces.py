@@ -21,7 +21,8 @@ print("in onnx export:", torch.onnx.is_in_onnx_export(), callable(torch.onnx.exp
 model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
 with torch.no_grad():
     for i, p in enumerate(model.parameters()):
-        p.copy_(torch.from_numpy(np.random.default_rng(i).uniform(-0.5, 0.5, tuple(p.shape)).astype(np.float32)))
+        w = np.random.default_rng(i).uniform(-0.5, 0.5, tuple(p.shape))
+        p.copy_(torch.from_numpy(w.astype(np.float32)))
 if torch.cuda.device_count() > 1:
     model = nn.DataParallel(model)
 wrapped = DataParallel(model)                  # on the CPU it runs the module itself

@@ -46,7 +46,8 @@ if mode in ("save", "both"):
     model = TinyNet()
     with torch.no_grad():          # the same weights under every library
         for i, p in enumerate(model.parameters()):
-            p.copy_(torch.from_numpy(np.random.default_rng(i).uniform(-0.3, 0.3, tuple(p.shape)).astype(np.float32)))
+            w = np.random.default_rng(i).uniform(-0.3, 0.3, tuple(p.shape))
+            p.copy_(torch.from_numpy(w.astype(np.float32)))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     print("loss before saving", round(train(model, optimizer, 3), 4))
     model.eval()

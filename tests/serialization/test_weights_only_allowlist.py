@@ -74,7 +74,8 @@ def _both(torch, data):
 def test_rebuild_tensor_v3_views_an_untyped_storage(torch):
     t = torch.arange(6.0).reshape(2, 3)
     data = _via_reduce(torch, torch._utils._rebuild_tensor_v3,
-                       (t.untyped_storage(), 0, (3, 2), (1, 3), False, collections.OrderedDict(), torch.float32))
+                       (t.untyped_storage(), 0, (3, 2), (1, 3), False, collections.OrderedDict(),
+                        torch.float32))
     got, want = _both(torch, data)
     assert_same(got, want)
 
@@ -82,7 +83,8 @@ def test_rebuild_tensor_v3_views_an_untyped_storage(torch):
 def test_rebuild_from_type_v2_for_plain_tensors_and_parameters(torch):
     t = torch.arange(4.0)
     fn, args = t._reduce_ex_internal(2)
-    got, want = _both(torch, _via_reduce(torch, torch._tensor._rebuild_from_type_v2, (fn, torch.Tensor, args, {})))
+    rebuild = torch._tensor._rebuild_from_type_v2
+    got, want = _both(torch, _via_reduce(torch, rebuild, (fn, torch.Tensor, args, {})))
     assert_same(got, want)
     p = torch.nn.Parameter(torch.ones(2))
     fn, args = p.__reduce_ex__(2)

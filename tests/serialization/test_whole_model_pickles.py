@@ -69,7 +69,8 @@ LAYERS = {
     "ConstantPad1d": (lambda L: L.nn.ConstantPad1d(2, 3.5), [(1, 2, 3)]),
     "ZeroPad2d": (lambda L: L.nn.ZeroPad2d(1), [(1, 2, 3, 3)]),
     "PixelShuffle": (lambda L: L.nn.PixelShuffle(2), [(1, 8, 2, 2)]),
-    "Upsample": (lambda L: L.nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False), [(1, 2, 3, 3)]),
+    "Upsample": (lambda L: L.nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+                 [(1, 2, 3, 3)]),
     "Fold": (lambda L: L.nn.Fold((3, 3), 2), [(1, 8, 4)]),
     "Unfold": (lambda L: L.nn.Unfold(2), [(1, 2, 3, 3)]),
     "CosineSimilarity": (lambda L: L.nn.CosineSimilarity(dim=1), [(2, 3), (2, 3)]),
@@ -83,8 +84,8 @@ LAYERS = {
     "GRU": (lambda L: L.nn.GRU(3, 4, bias=False), [(5, 2, 3)]),
     "LSTMCell": (lambda L: L.nn.LSTMCell(3, 4), [(2, 3)]),
     "GRUCell": (lambda L: L.nn.GRUCell(3, 4), [(2, 3)]),
-    "TransformerEncoderLayer": (lambda L: L.nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0, batch_first=True),
-                                [(2, 3, 4)]),
+    "TransformerEncoderLayer": (lambda L: L.nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0,
+                                                                       batch_first=True), [(2, 3, 4)]),
     "TransformerEncoderLayer_gelu": (lambda L: L.nn.TransformerEncoderLayer(4, 2, 8, activation="gelu",
                                                                             norm_first=True), [(3, 2, 4)]),
     "TransformerDecoderLayer": (lambda L: L.nn.TransformerDecoderLayer(4, 2, 8), [(3, 2, 4), (5, 2, 4)]),
@@ -97,7 +98,8 @@ LAYERS = {
         fc=L.nn.Linear(3, 3), act=L.nn.Tanh())), [(2, 3)]),
     "ModuleList": (lambda L: L.nn.ModuleList([L.nn.Linear(2, 2), L.nn.ReLU()]), None),
     "ModuleDict": (lambda L: L.nn.ModuleDict({"a": L.nn.Linear(2, 2)}), None),
-    "ParameterList": (lambda L: L.nn.ParameterList([L.nn.Parameter(L.ones(2)), L.nn.Parameter(L.zeros(3))]), None),
+    "ParameterList": (lambda L: L.nn.ParameterList([L.nn.Parameter(L.ones(2)), L.nn.Parameter(L.zeros(3))]),
+                      None),
     "ParameterDict": (lambda L: L.nn.ParameterDict({"w": L.nn.Parameter(L.ones(2))}), None),
 }
 
@@ -173,7 +175,7 @@ def _classes(L, m):
 @pytest.mark.parametrize("name", ["Sequential", "MultiheadAttention", "LSTM", "TransformerEncoderLayer",
                                   "ParameterList"])
 def test_safe_globals_load_a_whole_model_the_torch_2_6_way(tmp_path, torch, name):
-    """weights_only=True (the default) with the model's classes allowlisted, as torch's error message advises."""
+    """weights_only=True (the default) with the model's classes allowlisted, as torch's error advises."""
     m = _built(torch, name)
     torch.save(m, tmp_path / "m.pt")
     extra = [torch.nn.functional.relu] if "Transformer" in name else []
@@ -255,15 +257,15 @@ assert sys.modules["torch"].__name__ == sys.argv[-1]
 
 
 def _run(lib, mode, path, *extra):
-    """The script above with `torch` bound to `lib`, in a process where the other library cannot be imported."""
+    """The script above with `torch` bound to `lib`, in a process where the other library is not imported."""
     if lib == "ember":
-        pre = "import ember.compat; ember.compat.install()\n"     # `import torch` is ember: real torch never loads
+        pre = "import ember.compat; ember.compat.install()\n"     # `import torch` is ember, never torch
     else:
         pre = "import sys; sys.modules['ember'] = None\n"
     code = pre + textwrap.dedent(_MAIN_TORCH)
     env = dict(os.environ, PYTHONPATH=ROOT)
-    out = subprocess.run([sys.executable, "-c", code, mode, str(path), *extra, lib], env=env, capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code, mode, str(path), *extra, lib], env=env,
+                         capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]
     return out.stdout
 
@@ -291,7 +293,7 @@ def test_an_lstm_with_projections_is_refused_at_load(tmp_path, torch):
 def test_a_torch_global_ember_lacks_is_named(tmp_path, torch):
     torch.save({"m": torch.nn.ChannelShuffle(2)} if not hasattr(ember.nn, "ChannelShuffle")
                else {"m": torch.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4])}, tmp_path / "m.pt")
-    with pytest.raises(UnpicklingError, match=r"torch\.nn\.modules\.\w+\.\w+, which ember does not implement"):
+    with pytest.raises(UnpicklingError, match=r"nn\.modules\.\w+\.\w+, which ember does not implement"):
         ember.load(tmp_path / "m.pt", weights_only=False)
 
 
@@ -307,19 +309,20 @@ def test_ember_writes_public_torch_names_for_its_functions():
     buf = io.BytesIO()
     ember.save({"f": ember.nn.functional.relu, "g": ember.exp, "c": ember.nn.Conv2d, "t": ember.Tensor}, buf)
     data = buf.getvalue()
-    for path in (b"torch.nn.functional\nrelu", b"torch\nexp", b"torch.nn.modules.conv\nConv2d", b"torch\nTensor"):
+    for path in (b"torch.nn.functional\nrelu", b"torch\nexp", b"torch.nn.modules.conv\nConv2d",
+                 b"torch\nTensor"):
         assert path in data
     assert b"ember" not in data
     back = ember.load(io.BytesIO(data), weights_only=False)
-    assert back["f"] is ember.nn.functional.relu and back["c"] is ember.nn.Conv2d and back["t"] is ember.Tensor
+    assert back["f"] is ember.nn.functional.relu and back["c"] is ember.nn.Conv2d
+    assert back["t"] is ember.Tensor
 
 
 _SCRIPT = os.path.join(ROOT, "tests", "compat_scripts", "whole_model_pickle.py")
 
 
 def _script(lib, *args, cwd):
-    cmd = [sys.executable, _SCRIPT, *args] if lib == "torch" else [sys.executable, "-m", "ember.compat", _SCRIPT,
-                                                                      *args]
+    cmd = [sys.executable] + ([] if lib == "torch" else ["-m", "ember.compat"]) + [_SCRIPT, *args]
     env = dict(os.environ, PYTHONPATH=ROOT, PYTHONWARNINGS="ignore")
     out = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
@@ -332,11 +335,13 @@ def test_the_compat_script_saves_in_one_library_and_loads_in_the_other(tmp_path,
     model, safe_globals, optimizer checkpoint, resumed training) under the other print what torch prints
     running both halves."""
     import test_compat_scripts as harness
-    got = _script(saver, "save", str(tmp_path), cwd=tmp_path) + _script(loader, "load", str(tmp_path), cwd=tmp_path)
+    got = _script(saver, "save", str(tmp_path), cwd=tmp_path)
+    got += _script(loader, "load", str(tmp_path), cwd=tmp_path)
     (tmp_path / "ref").mkdir()
     want = _script("torch", "both", str(tmp_path / "ref"), cwd=tmp_path / "ref")
     ours, theirs = harness._compared_lines(got), harness._compared_lines(want)
     assert len(ours) == len(theirs), (ours, theirs)
     for a, b in zip(ours, theirs):
         assert harness.NUM.sub("#", a) == harness.NUM.sub("#", b), (a, b)
-        assert all(harness._same_number(p, q) for p, q in zip(harness._numbers(a), harness._numbers(b))), (a, b)
+        na, nb = harness._numbers(a), harness._numbers(b)
+        assert all(harness._same_number(p, q) for p, q in zip(na, nb)), (a, b)
