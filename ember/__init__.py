@@ -10,8 +10,9 @@ import importlib as _importlib
 from ._dtype import (bfloat16, bool, dtype, finfo, float16, float32, float64, get_default_dtype, iinfo,  # noqa: F401,A004
                      int8, int16, int32, int64, promote_types, set_default_dtype, uint8)
 from ._device import device  # noqa: F401
-from ._tensor import Tensor# noqa: F401
-from ._tensor_base import Size
+from ._layout import layout, sparse_coo, strided  # noqa: F401
+from ._tensor import Tensor  # noqa: F401
+from ._tensor_base import Size  # noqa: F401
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
                                   is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,  # noqa: F401
@@ -34,12 +35,12 @@ long = int64
 
 from .version import __version__  # noqa: E402,F401 - the torch version ember follows (ember.version)
 
-# subpackages imported on first attribute access (torch.fft, torch.onnx, ... are not implemented:
+# subpackages imported on first attribute access (torch.fft, ... are not implemented:
 # they fall through to the AttributeError below, which says so)
 _LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "serialization", "compat", "profiler",
                  "version",
                  "backends", "cuda", "safetensors", "random", "accelerator", "amp", "distributions", "testing",
-                 "multiprocessing", "distributed", "special", "jit", "viz"}
+                 "multiprocessing", "distributed", "special", "jit", "viz", "onnx", "sparse"}
 
 # torch.* names of the nn op families (ember/_ops/<family>.py, loaded on first use): name -> (family,
 # function); the same function object as the F.* form unless torch's top-level signature differs
@@ -51,6 +52,7 @@ _NN_ALIASES = {
     "avg_pool1d": ("pooling", "avg_pool1d"), "adaptive_avg_pool1d": ("pooling", "adaptive_avg_pool1d"),
     "adaptive_max_pool1d": ("pooling", "torch_adaptive_max_pool1d"),
     "pixel_shuffle": ("spatial", "pixel_shuffle"), "pixel_unshuffle": ("spatial", "pixel_unshuffle"),
+    "channel_shuffle": ("spatial", "channel_shuffle"),
     "layer_norm": ("normalization", "layer_norm"), "group_norm": ("normalization", "group_norm"),
     "rms_norm": ("normalization", "rms_norm"), "batch_norm": ("normalization", "torch_batch_norm"),
     "instance_norm": ("normalization", "torch_instance_norm"),

@@ -148,7 +148,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) / step < 0:
-        raise RuntimeError(f"upper bound and lower bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dt = D._default[0].np if any(isinstance(v, float) for v in vals) else np.dtype(np.int64)
     else:
@@ -278,7 +278,7 @@ def numel(input) -> int:
 
 class _LegacyTensorType(type):
     def __instancecheck__(cls, obj):
-        return isinstance(obj, Tensor) and obj._data.dtype == cls._dtype.np
+        return isinstance(obj, Tensor) and type(obj._data) is np.ndarray and obj._data.dtype == cls._dtype.np
 
     def __repr__(cls):
         return f"<class 'torch.{cls.__name__}'>"

@@ -5,7 +5,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._tensor import Tensor
-from ._tensor_base import _apply, _binary, _result_np, _scalar_np, _tensor_of as _t, _wrap
+from ._tensor_base import _tensor_of as _t, _wrap
 
 
 from ._ops.convert import *  # noqa: F401,F403
@@ -16,6 +16,7 @@ from ._ops.special import *  # noqa: F401,F403
 from ._ops.reduction import *  # noqa: F401,F403
 from ._ops.sort import *  # noqa: F401,F403
 from ._ops.sampling import *  # noqa: F401,F403
+from ._ops.sparse import *  # noqa: F401,F403
 from ._ops.matmul import *  # noqa: F401,F403
 from ._ops.linalg import *  # noqa: F401,F403
 # the activations torch also has at top level (the rest of the family is torch.nn.functional's)

@@ -27,6 +27,9 @@ def _array_of(data):
     if data is None:
         return np.empty((0,), dtype=np.float32)
     if isinstance(data, Tensor):
+        if type(data._data) is not np.ndarray:
+            raise NotImplementedError("nn.Parameter/nn.Buffer of a sparse COO tensor is not supported in ember; "
+                                      "register a sparse tensor with Module.register_buffer, or use a dense one")
         return data._data
     if isinstance(data, np.ndarray):
         return data

@@ -20,18 +20,19 @@ from ._ops.reduction import ReductionMethods
 from ._ops.sampling import SamplingMethods
 from ._ops.scatter import ScatterMethods
 from ._ops.sort import SortMethods
+from ._ops.sparse import SparseConversionMethods, SparseCOOMethods
 from ._ops.special import SpecialMethods
 from ._ops.unary import UnaryMethods
 from ._ops.views import ViewMethods
 from ._tensor_base import Size, TensorBase
 from .autograd.engine import backward as _backward
 
-__all__ = ["Tensor", "Size"]
+__all__ = ["Tensor", "Size", "SparseTensor"]
 
 
 class Tensor(TensorBase, ConvertMethods, ArithMethods, UnaryMethods, BinaryMethods, SpecialMethods, ReductionMethods,
              SortMethods, SamplingMethods, ViewMethods, IndexingMethods, ScatterMethods, JoinMethods, MatmulMethods,
-             LinalgMethods, ActivationMethods):
+             LinalgMethods, ActivationMethods, SparseConversionMethods):
     """A multi-dimensional array that records the operations applied to it. Matches `torch.Tensor`.
 
     `Tensor(data)` copies `data` as float32 (torch's legacy constructor); `Tensor(2, 3)` makes an
@@ -45,4 +46,15 @@ class Tensor(TensorBase, ConvertMethods, ArithMethods, UnaryMethods, BinaryMetho
         _backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph, inputs=inputs)
 
 
+class SparseTensor(SparseCOOMethods, Tensor):
+    """A sparse COO tensor (`layout == torch.sparse_coo`): NOTE [ Sparse COO tensors ] in `_ops/sparse.py`.
+    It is a Tensor and prints its type as one (`type(t)` shows `ember.Tensor`), as torch's sparse tensors do."""
+
+    __slots__ = ("_sp_indices", "_sp_values", "_sp_shape", "_sp_coalesced", "_sp_shadow", "_sp_cache")
+
+
+SparseTensor.__name__ = SparseTensor.__qualname__ = "Tensor"
+SparseTensor.__module__ = "ember"
+
 _tensor_base.Tensor = Tensor
+_tensor_base.SparseTensor = SparseTensor

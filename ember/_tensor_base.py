@@ -9,8 +9,9 @@ family in `ember/_ops/` calls these hooks; `ember/_tensor.py` assembles the publ
 NOTE [ The one seam ]
 The hooks create their outputs as instances of the public `Tensor`, a class defined above this
 module (it inherits every op family's methods, and the families import this module). `_tensor.py`
-registers it here once, at import, right after defining it: `_tensor_base.Tensor = Tensor`. Below the
-core, "is this a Tensor" is `isinstance(x, TensorBase)` (`is_tensor(x)`).
+registers it here once, at import, right after defining it: `_tensor_base.Tensor = Tensor`, together
+with its sparse COO subclass (`SparseTensor`, made by the sparse family: NOTE [ Sparse COO tensors ]).
+Below the core, "is this a Tensor" is `isinstance(x, TensorBase)` (`is_tensor(x)`).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._device import check_device as _check_device
+from ._layout import strided
 from ._ops._base import normalize_dim
 from .autograd.graph import NODE_HOOKS, Node, PostAccumulateHook, RetainGrad
 from .autograd.grad_mode import STATE
@@ -30,8 +32,10 @@ _new = object.__new__
 _FLOATS = frozenset(np.dtype(t) for t in (np.float16, np.float32, np.float64))
 _PY_SCALARS = (int, float, bool)
 
-# The public Tensor class, registered by ember/_tensor.py at import (NOTE [ The one seam ]).
+# The public Tensor class and its sparse COO subclass, registered by ember/_tensor.py at import
+# (NOTE [ The one seam ]).
 Tensor: type
+SparseTensor: type
 
 
 def is_tensor(obj) -> bool:
@@ -155,7 +159,11 @@ class TensorBase:
 
     @property
     def layout(self):
-        return "torch.strided"
+        return strided
+
+    @property
+    def is_sparse(self) -> bool:
+        return False
 
     @property
     def requires_grad(self) -> bool:

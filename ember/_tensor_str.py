@@ -187,11 +187,12 @@ def _body(a, indent):
     return _nested(a, indent, summarize, fmt)
 
 
-def _with_suffixes(text, suffixes, indent):
+def _with_suffixes(text, suffixes, indent, force_newline=False):
     out = [text]
     last = len(text) - text.rfind("\n") + 1
     for s in suffixes:
-        if last + len(s) + 2 > PRINT_OPTS.linewidth:
+        if force_newline or last + len(s) + 2 > PRINT_OPTS.linewidth:
+            force_newline = False
             out.append(",\n" + " " * indent + s)
             last = indent + len(s)
         else:
@@ -241,3 +242,26 @@ def tensor_repr(t, tensor_contents=None) -> str:
     elif t._rg:
         suffixes.append("requires_grad=True")
     return _with_suffixes(prefix + body, suffixes, indent)
+
+
+def sparse_repr(t) -> str:
+    """torch's repr of a sparse COO tensor: its indices and values, then size, nnz, dtype, layout, grad."""
+    from ._dtype import _FROM_NP, get_default_dtype
+    indent = len("tensor(")
+    idx, vals = t._sp_indices._data, t._sp_values._data
+    parts = []
+    for prefix, a in (("indices=tensor(", idx), ("values=tensor(", vals)):
+        body = _body(a, indent + len(prefix))
+        parts.append(prefix + body + (f", size={tuple(a.shape)}" if a.size == 0 else "") + ")")
+    text = "tensor(" + (",\n" + " " * indent).join(parts)
+    suffixes = [f"size={tuple(t._sp_shape)}", f"nnz={idx.shape[1]}"]
+    dt = _FROM_NP[vals.dtype]
+    if not (dt is get_default_dtype() or dt.name in ("int64", "bool")):
+        suffixes.append(f"dtype={dt!r}")
+    suffixes.append("layout=torch.sparse_coo")
+    node = t._sp_values._node
+    if node is not None:
+        suffixes.append(f"grad_fn=<{_grad_fn_name(node)}>")
+    elif t._sp_values._rg:
+        suffixes.append("requires_grad=True")
+    return _with_suffixes(text, suffixes, indent, force_newline=True)

@@ -23,7 +23,7 @@ import collections
 import pickle
 import struct
 
-__all__ = ["UnpicklingError", "Ref", "Interpreter", "PassThrough"]
+__all__ = ["UnpicklingError", "Ref", "Unsupported", "Interpreter", "PassThrough"]
 
 
 class UnpicklingError(pickle.UnpicklingError):
@@ -59,6 +59,12 @@ class Ref(tuple):
 
     def __repr__(self):
         return f"{self[0]}.{self[1]}"
+
+
+class Unsupported(str):
+    """A global torch allows that ember cannot rebuild: GLOBAL raises UnpicklingError with this reason."""
+
+    __slots__ = ()
 
 
 _MAX_KEY_DEPTH = 100
@@ -427,6 +433,10 @@ class Interpreter:
         obj = self._globals.get((module, name))
         if obj is None:
             obj = self._user.get((module, name))
+        elif type(obj) is Unsupported and (module, name) not in self._user:
+            raise UnpicklingError(f"{module}.{name} is in torch's weights-only allowlist, but {obj}")
+        elif type(obj) is Unsupported:
+            obj = self._user[(module, name)]
         if obj is None:
             raise UnpicklingError(
                 f"Weights only load failed: unsupported global {module}.{name} is not an allowed global by "

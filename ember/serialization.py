@@ -29,6 +29,11 @@ Saving is atomic: the archive is written to a temporary file beside the target (
 beside the file it points to, which then gets the new content), flushed to disk, then renamed over
 it, so a crash or a full disk never destroys the previous checkpoint. A temporary file left by a
 killed save is removed by the next save of the same path.
+
+Whole objects: `ember.save(model)` writes torch's module paths for ember's classes and functions
+(`torch.nn.modules.linear.Linear`, `torch.nn.functional.relu`: `_torch_names.py`), so torch loads a model
+ember pickled whole; `load(weights_only=False)` maps torch's paths back to ember's, and with
+`weights_only=True` an allowlisted ember class also answers to its torch path (`safe_globals([nn.Linear])`).
 """
 from __future__ import annotations
 
@@ -44,26 +49,22 @@ import numpy as np
 
 from . import _dtype as D
 from ._tensor import Tensor
-from ._tensor_base import Size, _wrap
+from ._tensor_base import Size
 from ._atomic import atomic_write
-from ._unpickler import Interpreter, PassThrough, Ref, UnpicklingError, short_repr
+from ._unpickler import Interpreter, Ref, UnpicklingError, short_repr
+
+# the reading tables and rebuild functions (NOTE in _checkpoint.py); imported here for the tests' view
+from ._checkpoint import (_DTYPE_OF_STORAGE, _GLOBALS, _STORAGE_OF, _STORAGE_REFS, _USER_SAFE,  # noqa: F401
+                          _Loader, _Pending, _codecs_encode, _itemsize, _make_bytearray, _make_complex,
+                          _make_device, _make_size, _make_slice, _get_layout, _storage_from_bytes, _view,
+                          add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals)
+from ._layout import layout, sparse_coo
+from ._torch_names import torch_name
 
 __all__ = ["save", "load", "UnpicklingError", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
            "safe_globals"]
 
 DEFAULT_PROTOCOL = 2
-
-
-# ---- dtype <-> storage names -------------------------------------------------------------------
-
-_STORAGE_OF = {D.float32: "FloatStorage", D.float64: "DoubleStorage", D.float16: "HalfStorage",
-               D.int64: "LongStorage", D.int32: "IntStorage", D.int16: "ShortStorage", D.int8: "CharStorage",
-               D.uint8: "ByteStorage", D.bool: "BoolStorage"}
-_DTYPE_OF_STORAGE = {v: k.np for k, v in _STORAGE_OF.items()}
-_DTYPE_OF_STORAGE["BFloat16Storage"] = "bfloat16"      # widened to float32 on load
-_DTYPE_OF_STORAGE["UntypedStorage"] = np.dtype(np.uint8)
-_TORCH_DTYPE_NAMES = {"float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool",
-                      "float", "double", "half", "long", "int", "short", "bfloat16"}
 
 
 # ---- writing -----------------------------------------------------------------------------------
@@ -121,6 +122,17 @@ class _Pickler(pickle._Pickler):
     dispatch[D.dtype] = _save_global
     dispatch[Ref] = _save_global        # a global read from a checkpoint, saved again
 
+    def save_global(self, obj, name=None):
+        """ember's classes and functions are written under torch's names (`torch.nn.modules.linear.Linear`),
+        so torch loads a model ember pickled whole; a trusted ember load maps them back."""
+        path = torch_name(obj, name)
+        if path is None:
+            return super().save_global(obj, name)
+        self.write(pickle.GLOBAL + f"{path[0]}\n{path[1]}\n".encode("utf-8"))
+        self.memoize(obj)
+
+    dispatch[type(_root)] = save_global          # Python functions (their type, without importing types)
+
     def persistent_id(self, obj):
         if type(obj) is _StorageRef:
             return ("storage", _Global("torch", _STORAGE_OF[obj.dtype]), obj.key, "cpu", obj.numel)
@@ -152,6 +164,9 @@ class _Pickler(pickle._Pickler):
 
     def reducer_override(self, obj):
         if isinstance(obj, Tensor):
+            if type(obj._data) is not np.ndarray:          # a sparse COO tensor, as torch writes it
+                return (_Global("torch._utils", "_rebuild_sparse_tensor"),
+                        (sparse_coo, (obj._indices(), obj._values(), Size(obj.shape), obj.is_coalesced())))
             if type(obj) is not Tensor and type(obj).__name__ == "Parameter":
                 inner = _PlainTensor(obj)
                 return (_Global("torch._utils", "_rebuild_parameter"),
@@ -161,6 +176,8 @@ class _Pickler(pickle._Pickler):
             return self._tensor_reduce(obj.t, as_plain=True)
         if type(obj) is Size:
             return (_Global("torch", "Size"), (tuple(obj),))
+        if type(obj) is layout:
+            return (_Global("torch.serialization", "_get_layout"), (repr(obj),))
         from ._device import device
         if type(obj) is device:
             return (_Global("torch", "device"), (str(obj),))
@@ -257,326 +274,11 @@ def _archive_name(stem):
 # Every load builds one `_Loader`: it owns the rebuild functions the pickle may call (so nothing
 # module-level is ever handed to a file), reads storages with their sizes checked against the file
 # before anything is allocated, and names the file and record in every error.
-
-_STORAGE_REFS = {n: Ref("torch", n) for n in _DTYPE_OF_STORAGE}
-_CALLABLE = [("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"),
-             ("torch._utils", "_rebuild_parameter"), ("torch._utils", "_rebuild_parameter_with_state"),
-             ("torch", "Size"), ("torch", "device"), ("collections", "OrderedDict"), ("builtins", "set"),
-             ("builtins", "frozenset"), ("builtins", "slice"), ("builtins", "bytearray"),
-             ("_codecs", "encode")]
-_REFS = {k: Ref(*k) for k in _CALLABLE}
-
-
-def _torch_dtype(name):
-    return D.float32 if name == "bfloat16" else D._BY_NAME[name]
-
-
-# (module, name) -> what GLOBAL pushes: dtypes as themselves, everything else as an immutable Ref
-_GLOBALS = dict(_REFS)
-_GLOBALS.update({("torch", n): r for n, r in _STORAGE_REFS.items()})
-_GLOBALS.update({("torch", n): _torch_dtype(n) for n in _TORCH_DTYPE_NAMES})
-for _m, _n in list(_GLOBALS):      # Python 2 pickles name the builtins module __builtin__
-    if _m == "builtins":
-        _GLOBALS[("__builtin__", _n)] = _GLOBALS[(_m, _n)]
-_USER_SAFE: dict = {}
+# The loader, the allowlist tables and the rebuild functions live in _checkpoint.py.
 
 _MAX_DEFLATE_RATIO = 1032          # deflate cannot expand data more than this (zlib's bound)
 _METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2",
             zipfile.ZIP_LZMA: "lzma"}
-
-
-def add_safe_globals(safe_globals):
-    """Allow these objects (classes or functions) in weights_only loads. Matches torch's function."""
-    for g in safe_globals:
-        if isinstance(g, tuple):
-            g, name = g
-            mod, _, name = name.rpartition(".") if "." in name else (g.__module__, "", name)
-        else:
-            mod, name = g.__module__, getattr(g, "__qualname__", g.__name__)
-        _USER_SAFE[(mod, name)] = g
-
-
-def get_safe_globals():
-    """The objects add_safe_globals allowed. Matches torch's function."""
-    return list(_USER_SAFE.values())
-
-
-def clear_safe_globals():
-    """Forget every add_safe_globals entry. Matches torch's function."""
-    _USER_SAFE.clear()
-
-
-class safe_globals:
-    """Context manager: allow these globals inside the block only. Matches torch's."""
-
-    def __init__(self, safe_globals):
-        self.globals = safe_globals
-
-    def __enter__(self):
-        self.saved = dict(_USER_SAFE)
-        add_safe_globals(self.globals)
-
-    def __exit__(self, *exc):
-        _USER_SAFE.clear()
-        _USER_SAFE.update(self.saved)
-        return False
-
-
-def _ints(value, what, n=None):
-    if not isinstance(value, (tuple, list)) or not all(type(v) is int and v >= 0 for v in value):
-        raise UnpicklingError(f"tensor {what} must be a tuple of non-negative ints, got {short_repr(value)}")
-    if n is not None and len(value) != n:
-        raise UnpicklingError(f"tensor stride {short_repr(value)} does not match its size of {n} dims")
-    return tuple(value)
-
-
-def _view(arr, offset, size, stride):
-    """The tensor (offset, size, stride) of storage `arr`, refused unless it lies inside it."""
-    n = 1
-    for s in size:
-        n *= s
-    if n == 0:
-        return _wrap(np.zeros(size, dtype=arr.dtype))
-    if stride is None:
-        stride, acc = [], 1
-        for s in reversed(size):
-            stride.insert(0, acc)
-            acc *= s
-        stride = tuple(stride)
-    if n * arr.itemsize >= 1 << 62:
-        raise UnpicklingError(f"a tensor of size {short_repr(size)} is larger than any storage")
-    end = offset + 1 + sum((s - 1) * st for s, st in zip(size, stride))
-    if end > arr.size:
-        raise UnpicklingError(f"a tensor of size {short_repr(size)} and stride {short_repr(stride)} at "
-                              f"offset {short_repr(offset)} does not fit its storage of {arr.size} elements")
-    return _wrap(np.lib.stride_tricks.as_strided(arr[offset:], shape=size,
-                                                 strides=tuple(s * arr.itemsize for s in stride)))
-
-
-class _Pending:
-    """A legacy-format storage: its bytes come after the pickle, so tensors on it are filled in later.
-    `view` is (offset, numel) for a view of the storage `key`, else None."""
-    __slots__ = ("key", "storage_name", "dtype", "view")
-
-    def __init__(self, key, storage_name, view=None):
-        self.key, self.storage_name, self.dtype, self.view = key, storage_name, _np_dtype(storage_name), view
-
-
-def _np_dtype(storage_name):
-    dt = _DTYPE_OF_STORAGE[storage_name]
-    return np.dtype(np.float32) if isinstance(dt, str) else dt
-
-
-def _itemsize(storage_name):
-    dt = _DTYPE_OF_STORAGE[storage_name]
-    return 2 if isinstance(dt, str) else dt.itemsize
-
-
-def _storage_from_bytes(raw, storage_name, big_endian):
-    """A storage array from its raw uint8 bytes (no copy unless bf16 must be widened)."""
-    dt = _DTYPE_OF_STORAGE[storage_name]
-    if isinstance(dt, str):              # bfloat16: the high half of a float32
-        u = raw.view(">u2" if big_endian else "<u2")
-        return (u.astype(np.uint32) << 16).view(np.float32)
-    if big_endian and dt.itemsize > 1:
-        a = raw.view(dt.newbyteorder(">"))
-        a.byteswap(inplace=True)
-        return a.view(dt)
-    return raw.view(dt)
-
-
-class _Loader:
-    """One load: the callables a pickle may reach, persistent ids, and where errors happened."""
-
-    def __init__(self, label, map_location, storage):
-        self.label = label
-        self.map_location = map_location
-        self._storage = storage       # (storage_name, key, location, numel, view) -> array or _Pending
-        self.pending = {}      # id(placeholder tensor) -> [tensor, pending, offset, size, stride, params]
-        self.calls = {
-            _REFS[("torch._utils", "_rebuild_tensor_v2")]: self.rebuild_tensor_v2,
-            _REFS[("torch._utils", "_rebuild_tensor")]: self.rebuild_tensor,
-            _REFS[("torch._utils", "_rebuild_parameter")]: self.rebuild_parameter,
-            _REFS[("torch._utils", "_rebuild_parameter_with_state")]: self.rebuild_parameter_with_state,
-            _REFS[("torch", "Size")]: _make_size,
-            _REFS[("torch", "device")]: _make_device,
-            _REFS[("collections", "OrderedDict")]: self._ordered_dict,
-            _REFS[("builtins", "set")]: self._set,
-            _REFS[("builtins", "frozenset")]: self._frozenset,
-            _REFS[("builtins", "slice")]: _make_slice,
-            _REFS[("builtins", "bytearray")]: _make_bytearray,
-            _REFS[("_codecs", "encode")]: _codecs_encode,
-        }
-        self.interp = None
-
-    # -- the callables --
-
-    def rebuild_tensor(self, storage, storage_offset, size, stride):
-        if type(storage_offset) is not int or storage_offset < 0:
-            raise UnpicklingError(f"tensor storage offset must be a non-negative int, got "
-                                  f"{short_repr(storage_offset)}")
-        size = _ints(size, "size")
-        if stride is not None:
-            stride = _ints(stride, "stride", len(size))
-        if type(storage) is _Pending:
-            t = _wrap(np.zeros(0, dtype=storage.dtype))
-            self.pending[id(t)] = [t, storage, storage_offset, size, stride, []]
-            return t
-        if not isinstance(storage, np.ndarray):
-            raise UnpicklingError(f"the storage argument of a tensor is {short_repr(storage)}, not a storage")
-        return _view(storage, storage_offset, size, stride)
-
-    def rebuild_tensor_v2(self, storage, storage_offset, size, stride, requires_grad=False,
-                          backward_hooks=None, metadata=None):
-        t = self.rebuild_tensor(storage, storage_offset, size, stride)
-        if requires_grad and t._data.dtype.kind == "f":
-            t._rg = True
-        return t
-
-    def rebuild_parameter(self, data, requires_grad, backward_hooks=None):
-        from ._parameter import Parameter
-        if type(data) is not Tensor:
-            raise UnpicklingError(f"a Parameter's data must be a tensor, got {short_repr(data)}")
-        p = Parameter(data, bool(requires_grad))
-        entry = self.pending.get(id(data))
-        if entry is not None and entry[0] is data:
-            entry[5].append(p)
-        return p
-
-    def rebuild_parameter_with_state(self, data, requires_grad, backward_hooks, state):
-        return self.rebuild_parameter(data, requires_grad)
-
-    def _keys(self, items):
-        for k in items:
-            self.interp.check_key(k) if self.interp is not None else None
-        return items
-
-    def _ordered_dict(self, items=()):
-        if not isinstance(items, (list, tuple)) or not all(type(p) in (list, tuple) and len(p) == 2
-                                                           for p in items):
-            raise UnpicklingError("OrderedDict takes a list of (key, value) pairs")
-        self._keys(p[0] for p in items)
-        return collections.OrderedDict(items)
-
-    def _set(self, items=()):
-        if not isinstance(items, (list, tuple)):
-            raise UnpicklingError("set takes a list")
-        return set(self._keys(items))
-
-    def _frozenset(self, items=()):
-        if not isinstance(items, (list, tuple)):
-            raise UnpicklingError("frozenset takes a list")
-        return frozenset(self._keys(items))
-
-    # -- persistent ids --
-
-    def persistent_load(self, pid):
-        if type(pid) is not tuple or len(pid) < 5 or pid[0] not in ("storage", b"storage"):
-            raise UnpicklingError(f"unknown persistent id {short_repr(pid)}")
-        _, stype, key, location, numel = pid[:5]
-        if type(stype) is not Ref or stype.module != "torch" or stype.name not in _DTYPE_OF_STORAGE:
-            raise UnpicklingError(f"bad storage type {short_repr(stype)}")
-        if type(key) not in (str, int) or type(location) is not str or type(numel) is not int or numel < 0:
-            raise UnpicklingError(f"bad storage reference {short_repr(pid)}")
-        try:
-            _map_check(self.map_location, location)
-        except Exception as e:  # noqa: BLE001 - the user's map_location is wrong: their error, unchanged
-            raise PassThrough(e) from None
-        return self._storage(stype.name, str(key), location, numel, pid[5] if len(pid) > 5 else None)
-
-    def mapped(self, arr, location):
-        ml = self.map_location
-        if callable(ml) and not isinstance(ml, (str, dict)):
-            res = ml(_wrap(arr), location)
-            if res is not None:
-                arr = res._data if isinstance(res, Tensor) else np.asarray(res)
-        return arr
-
-    # -- running a pickle --
-
-    def unpickle(self, fh, where, limit, weights_only, encoding):
-        if weights_only:
-            self.interp = Interpreter(fh, where, limit, _GLOBALS, self.calls, dict(_USER_SAFE),
-                                      self.persistent_load, encoding, self.label)
-            return self.interp.load()
-        up = _FullUnpickler(fh, self, encoding)
-        try:
-            return up.load()
-        except PassThrough as e:
-            raise e.exc from None
-        except UnpicklingError as e:
-            raise UnpicklingError(f"{where}: {e}") from None
-        except (pickle.UnpicklingError, EOFError, ValueError, struct.error, IndexError, KeyError) as e:
-            raise UnpicklingError(f"{where}: corrupt checkpoint: {type(e).__name__}: {e}") from None
-
-
-def _make_size(t=()):
-    return Size(_ints(t, "size"))
-
-
-def _make_device(*args):
-    from ._device import device
-    if not 1 <= len(args) <= 2 or type(args[0]) is not str or (len(args) == 2 and type(args[1]) is not int):
-        raise UnpicklingError(f"torch.device takes a string and an optional index, got {short_repr(args)}")
-    return device(*args)
-
-
-def _make_slice(*args):
-    if len(args) > 3 or not all(a is None or type(a) is int for a in args):
-        raise UnpicklingError(f"slice takes up to three ints, got {short_repr(args)}")
-    return slice(*args)
-
-
-def _make_bytearray(*args):
-    if not args:
-        return bytearray()
-    if len(args) == 1 and type(args[0]) is bytes:
-        return bytearray(args[0])
-    if len(args) == 2 and type(args[0]) is str and args[1] in ("latin1", "latin-1"):
-        return bytearray(args[0], "latin-1")
-    raise UnpicklingError(f"bytearray takes bytes, got {short_repr(args)}")
-
-
-def _codecs_encode(obj, encoding="utf-8", errors="strict"):
-    if type(obj) is not str or encoding not in ("latin1", "latin-1"):
-        raise UnpicklingError(f"_codecs.encode is only allowed for latin-1 strings, got {short_repr(obj)}")
-    return obj.encode("latin-1")
-
-
-class _FullUnpickler(pickle.Unpickler):
-    """weights_only=False: the C unpickler, any global (only for trusted files)."""
-
-    def __init__(self, file, loader, encoding):
-        super().__init__(file, encoding=encoding)
-        self._loader = loader
-
-    def find_class(self, module, name):
-        obj = _GLOBALS.get((module, name))
-        if obj is not None:
-            return self._loader.calls.get(obj, obj) if type(obj) is Ref else obj
-        obj = _USER_SAFE.get((module, name))
-        if obj is not None:
-            return obj
-        if module == "torch" or module.startswith("torch."):
-            raise UnpicklingError(f"this checkpoint needs the torch global {module}.{name}, which ember "
-                                  "cannot rebuild without torch")
-        return super().find_class(module, name)
-
-    def persistent_load(self, pid):
-        return self._loader.persistent_load(pid)
-
-
-def _map_check(map_location, location):
-    if map_location is None:
-        return
-    if callable(map_location) and not isinstance(map_location, str):
-        return
-    from ._device import check_device
-    if isinstance(map_location, dict):
-        target = map_location.get(location, "cpu")
-        check_device(target)
-        return
-    check_device(map_location)
 
 
 def _open_for_read(f):

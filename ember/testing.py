@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["assert_close", "make_tensor"]
+__all__ = ["assert_close", "assert_allclose", "make_tensor"]
 
 # torch's defaults (rtol, atol) per dtype; integers and bools compare exactly
 _TOL = {np.dtype(np.float16): (1e-3, 1e-5), np.dtype(np.float32): (1.3e-6, 1e-5),
@@ -65,6 +65,33 @@ def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=Non
             f"{kind} are not {verb}!\n\nMismatched elements: {bad} / {a.size} ({100.0 * bad / max(a.size, 1):.1f}%)\n"
             f"Greatest absolute difference: {diff.max()} at index {idx} (up to {atol} allowed)\n"
             f"Greatest relative difference: {rel.max()} (up to {rtol} allowed)"))
+
+
+# assert_allclose's own defaults (looser than assert_close's for float32)
+_ALLCLOSE_TOL = {np.dtype(np.float16): (1e-3, 1e-3), np.dtype(np.float32): (1e-4, 1e-5),
+                 np.dtype(np.float64): (1e-5, 1e-8)}
+
+
+def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan=True, msg=""):
+    """Deprecated: assert_close without the dtype check, looser float tolerances, and non-tensors converted
+    (`expected` to `actual`'s dtype). Matches `torch.testing.assert_allclose` and its FutureWarning."""
+    import warnings
+    from ._creation import tensor
+    from ._tensor_base import TensorBase
+    warnings.warn("`torch.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a "
+                  "future release. Please use `torch.testing.assert_close()` instead. You can find detailed "
+                  "upgrade instructions in https://github.com/pytorch/pytorch/issues/61844.", FutureWarning,
+                  stacklevel=2)
+    if not isinstance(actual, TensorBase):
+        actual = tensor(actual)
+    if not isinstance(expected, TensorBase):
+        expected = tensor(expected, dtype=actual.dtype)
+    if rtol is None and atol is None:
+        r1, a1 = _ALLCLOSE_TOL.get(actual._data.dtype, (0.0, 0.0))
+        r2, a2 = _ALLCLOSE_TOL.get(expected._data.dtype, (0.0, 0.0))
+        rtol, atol = max(r1, r2), max(a1, a2)
+    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_dtype=False,
+                 msg=msg or None)
 
 
 def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad=False, noncontiguous=False,

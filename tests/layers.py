@@ -10,7 +10,7 @@ import statement counts, including those inside functions. No file imports the p
 PARTS = [
     ("base", ["ember/_dtype.py", "ember/return_types.py", "ember/_atomic.py", "ember/_device.py", "ember/_blas.py", "ember/_tensor_str.py", "ember/utils/hooks.py",
               "ember/autograd/grad_mode.py", "ember/autograd/graph.py",
-              "ember/_ops/_base.py"],
+              "ember/_ops/_base.py", "ember/_layout.py"],
      []),
     # the data half of a Tensor and the recording hooks, the engine, in-place writes, random streams
     ("record", ["ember/_tensor_base.py", "ember/autograd/_observe.py", "ember/autograd/engine.py", "ember/_inplace.py",
@@ -22,7 +22,8 @@ PARTS = [
     # the public Tensor class, creation, autograd API, namespaces (linalg, special, ...), files
     ("core", ["ember/_tensor.py", "ember/_creation.py", "ember/_functional.py", "ember/autograd/",
               "ember/linalg.py", "ember/special.py", "ember/fft.py", "ember/testing.py", "ember/serialization",
-              "ember/safetensors.py", "ember/_unpickler.py", "ember/amp.py", "ember/cuda.py", "ember/backends.py",
+              "ember/safetensors.py", "ember/_unpickler.py", "ember/_checkpoint.py", "ember/_torch_names.py",
+              "ember/amp.py", "ember/cuda.py", "ember/backends.py",
               "ember/accelerator.py", "ember/multiprocessing.py", "ember/distributions/", "ember/utils/__init__.py",
               "ember/utils/checkpoint.py", "ember/onnx", "ember/version.py", "ember/sparse",
               "ember/profiler.py", "ember/version.py", "ember/_parameter.py"],

@@ -194,6 +194,40 @@ def test_testing_assert_close(a, b, kw, torch):
     assert outcome[0] == outcome[1]
 
 
+@pytest.mark.parametrize("a,b,kw", [
+    (np.ones(3, np.float32), np.ones(3, np.float32) + 5e-5, {}),       # inside allclose's float32 rtol only
+    (np.ones(3, np.float32), np.ones(3, np.float32) + 1e-3, {}),
+    (np.ones(3, np.float32), np.ones(3, np.float64), {}),               # no dtype check
+    (np.ones(3, np.float16), np.ones(3, np.float16) + 2e-3, {}),
+    (np.ones(3, np.float32), [1.0, 1.0, 1.0], {}),                      # expected converted to actual's dtype
+    (np.ones(2, np.float32), 1.0, {}),
+    (np.array([1, 2]), np.array([1, 3]), {"rtol": 0.5, "atol": 0.0}),
+    (np.array([np.nan]), np.array([np.nan]), {}),                       # equal_nan defaults to True here
+    (np.ones(3, np.float32), np.ones(4, np.float32), {}),
+])
+def test_testing_assert_allclose_is_the_deprecated_alias(a, b, kw, torch):
+    outcome = []
+    for L in (ember, torch):
+        expected = L.tensor(b) if isinstance(b, np.ndarray) else b
+        with pytest.warns(FutureWarning, match=r"assert_allclose\(\)` is deprecated since 1.12"):
+            try:
+                L.testing.assert_allclose(L.tensor(a), expected, **kw)
+                outcome.append(None)
+            except AssertionError as e:
+                outcome.append(str(e).splitlines()[0].replace("ember", "torch"))
+    assert outcome[0] == outcome[1]
+
+
+def test_onnx_namespace_imports_and_export_says_it_is_unavailable(torch, tmp_path):
+    import ember.onnx
+    assert ember.onnx is ember.onnx and ember.onnx.is_in_onnx_export() is torch.onnx.is_in_onnx_export() is False
+    with pytest.raises(NotImplementedError, match="ONNX export is not available in ember.*state_dict"):
+        ember.onnx.export(ember.nn.Linear(2, 2), (ember.ones(1, 2),), str(tmp_path / "m.onnx"),
+                          input_names=["x"], opset_version=17)
+    assert not (tmp_path / "m.onnx").exists()
+    assert issubclass(ember.onnx.OnnxExporterError, RuntimeError)
+
+
 M43 = np.random.default_rng(3).standard_normal((4, 3)).astype(np.float32)
 
 

@@ -12,8 +12,11 @@ from .. import _dtype as D
 from .._inplace import inplace, write_out
 from .._tensor_base import TensorBase, _apply, _as_operand, _binary, _check_broadcast, _wrap
 from ._base import Op, b_matmul, b_swap_last, normalize_dim
+from .sparse import sparse_matmul
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv", "addbmm",
+_ndarray = np.ndarray
+
+__all__ = ["matmul", "mm", "spmm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv", "addbmm",
            "baddbmm", "addr", "chain_matmul", "einsum", "tensordot", "kron", "cross", "cdist", "addmv_"]
 
 
@@ -342,6 +345,8 @@ def _check_matmul(a, b):
 
 def _matmul(a, b, op):
     """a @ b after torch's checks; `op` None picks the kernel torch's grad_fn name follows."""
+    if type(a._data) is not _ndarray or type(b._data) is not _ndarray:
+        return sparse_matmul(a, b, "mv" if op is Mv else "mm" if op is Matmul else "matmul")
     if a._data.dtype is not b._data.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
     _check_matmul(a, b)
@@ -392,15 +397,22 @@ def matmul(input, other, *, out=None):
 
 
 def mm(input, mat2, *, out=None):
-    """Product of two matrices (no broadcasting). Matches `torch.mm`."""
+    """Product of two matrices (no broadcasting); one may be a sparse COO matrix. Matches `torch.mm`."""
     if not isinstance(mat2, TensorBase):
         _need_tensor(mat2, "mm", "mat2")
+    if type(input._data) is not _ndarray or type(mat2._data) is not _ndarray:
+        return write_out(sparse_matmul(input, mat2, "mm"), out)
     if input._data.ndim != 2:
         raise RuntimeError(f"self must be a matrix, got {input._data.ndim}-D tensor")
     if mat2._data.ndim != 2:
         raise RuntimeError(f"mat2 must be a matrix, got {mat2._data.ndim}-D tensor")
     r = _matmul(input, mat2, Matmul)
     return r if out is None else write_out(r, out)
+
+
+def spmm(input, mat2):
+    """torch.mm for a sparse COO first operand (dense operands work too). Matches `torch.spmm`."""
+    return mm(input, mat2)
 
 
 def bmm(input, mat2, *, out=None):
@@ -422,6 +434,10 @@ def mv(input, vec, *, out=None):
     """Matrix-vector product. Matches `torch.mv`."""
     if not isinstance(vec, TensorBase):
         _need_tensor(vec, "mv", "vec")
+    if type(input._data) is not _ndarray:
+        if vec._data.ndim != 1:
+            raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.dim()}, {vec._data.ndim}")
+        return write_out(sparse_matmul(input, vec, "mv"), out)
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
     if input._data.shape[1] != vec._data.shape[0]:

@@ -19,7 +19,7 @@ from ._base import Op, b_matmul, b_transpose, is_array
 from .conv import _check_float, _tup
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
-           "pixel_unshuffle", "unfold", "fold", "affine_grid", "grid_sample"]
+           "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "affine_grid", "grid_sample"]
 
 
 # ---- kernels ---------------------------------------------------------------------------------
@@ -550,6 +550,21 @@ def pixel_unshuffle(input, downscale_factor):
     x = input.reshape(*lead, C, H // r, r, W // r, r)
     perm = tuple(range(nl)) + tuple(nl + i for i in (0, 2, 4, 1, 3))
     return x.permute(*perm).reshape(*lead, C * r * r, H // r, W // r)
+
+
+def channel_shuffle(input, groups):
+    """(N, g*k, *) -> (N, k*g, *): channel i*k+j goes to j*g+i. Matches `torch.nn.functional.channel_shuffle`
+    (its gradient shows as view/permute nodes, not torch's single ChannelShuffleBackward0)."""
+    shape = input.shape
+    if len(shape) < 3:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes {list(shape)}")
+    g = int(groups)
+    if g <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{g}")
+    n, c, rest = shape[0], shape[1], tuple(shape[2:])
+    if c % g:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {g} groups.")
+    return input.reshape(n, g, c // g, *rest).transpose(1, 2).reshape(n, c, *rest)
 
 
 def _im2col_cfg(kernel_size, dilation, padding, stride):

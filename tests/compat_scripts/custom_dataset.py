@@ -1,7 +1,6 @@
 # A custom Dataset with torchvision transforms, a shuffling multi-worker DataLoader and a training loop.
 # Shuffling draws from the framework's own RNG, so only the deterministic parts are printed; the
 # script itself checks that the loss goes down.
-import os
 
 import numpy as np
 import torch

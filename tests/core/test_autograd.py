@@ -3,7 +3,6 @@ higher-order gradients, version counters, graph names, deep graphs and memory.""
 from __future__ import annotations
 
 import gc
-import threading
 import tracemalloc
 import warnings
 import weakref

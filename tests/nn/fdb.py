@@ -581,6 +581,8 @@ SPECS: list[FSpec] = [
       errors=[lambda F: F.pixel_shuffle(t(F, 1, 6, 2, 2), 2)]),
     S("pixel_unshuffle", lambda F, x: F.pixel_unshuffle(x, 2), [(r(1, 2, 4, 6),), (r(2, 4, 2),)],
       errors=[lambda F: F.pixel_unshuffle(t(F, 1, 2, 3, 4), 2)]),
+    S("channel_shuffle", lambda F, x: F.channel_shuffle(x, 2), [(r(1, 4, 2, 3),), (r(2, 6, 3),)],
+      errors=[lambda F: F.channel_shuffle(t(F, 1, 5, 2, 2), 2)]),
     S("pad", lambda F, x: F.pad(x, (1, 2)), [(r(2, 3),), (r(2, 3, 4),)], gradgrad=True,
       errors=[lambda F: F.pad(t(F, 2, 3), (1, 2, 3)), lambda F: F.pad(t(F, 2, 3), (1, 1), mode="wrap"),
               lambda F: F.pad(t(F, 2, 3, 3), (3, 0), mode="reflect"),

@@ -238,6 +238,7 @@ SPECS: list[LSpec] = [
     nn("CircularPad1d", 1, samples=[(IMG1,)]), nn("CircularPad2d", (1, 2, 0, 1), samples=[(IMG,)]),
     # ---- shape and resampling ------------------------------------------------------------------------------
     nn("PixelShuffle", 2, samples=[(r(1, 8, 2, 3),)]), nn("PixelUnshuffle", 2, samples=[(r(1, 2, 4, 6),)]),
+    nn("ChannelShuffle", 3, samples=[(r(2, 6, 2, 2),), (r(2, 6, 3),)]),
     nn("Upsample", ctor={"scale_factor": 2}, samples=[(IMG,)]),
     nn("Upsample", ctor={"size": (5, 7), "mode": "bilinear", "align_corners": True}, samples=[(IMG,)],
        variant="bilinear"),
@@ -277,6 +278,7 @@ SPECS: list[LSpec] = [
       [(r(5, 3), ix(0, 1, 2, 2, 0))]),
     nn("CrossEntropyLoss", samples=[(r(4, 3, 2), rix(3, 4, 2))], variant="k-dim"),
     L("NLLLoss", lambda Lib: Lib.nn.NLLLoss(_t(Lib, W3), reduction="sum"), [(r(5, 3), ix(0, 1, 2, 2, 0))]),
+    nn("NLLLoss2d", samples=[(r(2, 3, 2, 2), rix(3, 2, 2, 2))]),
     nn("PoissonNLLLoss", ctor={"log_input": False, "full": True}, samples=[(r(4, 3, lo=0.2, hi=2),
                                                                              r(4, 3, lo=0, hi=3))]),
     nn("GaussianNLLLoss", samples=[(r(4, 3), r(4, 3), r(4, 3, lo=0.5, hi=2))]),

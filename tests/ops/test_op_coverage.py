@@ -1,6 +1,6 @@
 """Every kernel of the op registry (`ember._ops._base.OPS`) is exercised by some table.
 
-The tables are the op tables (`tests/ops/opdb_math.py`, `opdb_shape.py`), the in-place table
+The tables are the op tables (`tests/ops/opdb_math.py`, `opdb_shape.py`, `test_sparse.py`), the in-place table
 (`tests/core/test_inplace_ops.py`), the `torch.nn.functional` table (`tests/nn/fdb.py`) and the layer table
 (`tests/nn/layerdb.py`); each has a `cases()` adapter yielding `(id, fn(L, *tensors), arrays, grad, gradgrad)`
 (`grad`: whether the float arrays require grad, or a list of bools, one per array).
@@ -32,7 +32,7 @@ from ember.autograd import _observe
 
 _TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TABLES = [("ops", "opdb_math"), ("ops", "opdb_shape"), ("core", "test_inplace_ops"), ("nn", "fdb"),
-          ("nn", "layerdb")]
+          ("nn", "layerdb"), ("ops", "test_sparse")]
 
 # Kernels no public call reaches (the reason each):
 EXCLUDED: dict[str, str] = {

@@ -69,7 +69,7 @@ def shared_list():
 def _functions():
     fns = [m for _, m in inspect.getmembers(S._Loader, inspect.isfunction)]
     fns += [S._make_size, S._make_device, S._make_slice, S._make_bytearray, S._codecs_encode, S._view,
-            S._storage_from_bytes]
+            S._storage_from_bytes, S._make_complex, S._get_layout]
     return fns
 
 
@@ -95,6 +95,8 @@ def _snapshot():
         "functions": [(f, f.__code__, f.__defaults__, f.__kwdefaults__, dict(f.__dict__))
                       for f in _functions()],
         "ember_names": {n: getattr(ember, n) for n in list(D._BY_NAME) + ["Size", "load", "save"]},
+        "layouts": {n: (getattr(ember, n), getattr(ember, n)._name) for n in ("strided", "sparse_coo")},
+        "legacy_types": [(t, t._dtype) for t in (ember.FloatTensor, ember.sparse.FloatTensor)],
         "interpreter": dict(_unpickler._DISPATCH),
         "OrderedDict": dict(vars(collections.OrderedDict)),
         "shared": list(SHARED),
@@ -128,6 +130,16 @@ HOSTILE = {
     "text_opcode": P2 + b"I1\n.",
     "allowlisted_class_itself": P2 + G(__name__, "Point") + b"}" + U("x") + b"K\x01sb.",
     "append_on_what_an_allowlisted_function_returns": P2 + G(__name__, "shared_list") + b")RK\x03a.",
+    # the globals of torch's default allowlist that ember added for issue 16
+    "build_on_a_layout": P2 + G("torch.serialization", "_get_layout") + U("torch.strided") + b"\x85R}" +
+    U("_name") + U("sparse_coo") + b"sb.",
+    "build_on_a_legacy_type": P2 + G("torch", "FloatTensor") + b"}" + U("_dtype") + b"Nsb.",
+    "build_on_a_sparse_legacy_type": P2 + G("torch.sparse", "FloatTensor") + b"}" + U("_dtype") + b"Nsb.",
+    "from_type_with_a_foreign_function": P2 + G("torch._tensor", "_rebuild_from_type_v2") + G("builtins", "set") +
+    G("torch", "Tensor") + b")}\x87" + b")R.",
+    "complex_of_a_list": P2 + G("builtins", "complex") + b"]\x85R.",
+    "counter_of_a_list": P2 + G("collections", "Counter") + b"]\x85R.",
+    "an_unsupported_dtype": P2 + G("torch", "complex64") + b".",
 }
 
 
@@ -152,9 +164,11 @@ def test_hostile_pickle_is_refused_and_changes_nothing(name):
 
 # Not compared with torch: the two files that need ember's allowlist, and those ember is stricter on (torch
 # accepts them): calling a storage type or OrderedDict.__new__ (never in a checkpoint), BUILD on a
-# torch.device, and bytearray(2**31 - 1) (torch allocates 2 GB)
+# torch.device, bytearray(2**31 - 1) (torch allocates 2 GB), and the three below
 _STRICTER = {"allowlisted_class_itself", "append_on_what_an_allowlisted_function_returns",
-             "call_a_storage_type", "newobj_on_a_builtin", "build_on_a_device", "bytearray_of_a_size"}
+             "call_a_storage_type", "newobj_on_a_builtin", "build_on_a_device", "bytearray_of_a_size",
+             # torch loads a dtype ember lacks, Counter([]), and fails complex([]) with a TypeError
+             "an_unsupported_dtype", "counter_of_a_list", "complex_of_a_list"}
 
 
 @pytest.mark.parametrize("name", sorted(set(HOSTILE) - _STRICTER))

@@ -10,7 +10,6 @@ import pytest
 
 import ember
 from ember import _atomic
-from ember import serialization as S
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import collections
+import fractions
 import io
 import os
 import pickle
@@ -210,12 +211,18 @@ def _err(fn):
 
 def test_add_safe_globals_allows_a_named_class(tmp_path):
     path = tmp_path / "c.pt"
-    ember.save({"c": collections.Counter("aab")}, path)
-    with pytest.raises(UnpicklingError, match="Counter"):
+    ember.save({"c": fractions.Fraction(3, 7)}, path)
+    with pytest.raises(UnpicklingError, match="Fraction"):
         ember.load(path)
-    with ember.serialization.safe_globals([collections.Counter]):
-        assert ember.load(path)["c"] == collections.Counter("aab")
-    assert ember.load(path, weights_only=False)["c"]["a"] == 2
+    with ember.serialization.safe_globals([fractions.Fraction]):
+        assert ember.load(path)["c"] == fractions.Fraction(3, 7)
+    assert ember.load(path, weights_only=False)["c"] == fractions.Fraction(3, 7)
+
+
+def test_counter_and_complex_load_by_default_as_in_torch(tmp_path, torch):
+    torch.save({"c": collections.Counter("aab"), "z": 1 + 2j}, tmp_path / "c.pt")
+    assert torch.load(tmp_path / "c.pt") == ember.load(tmp_path / "c.pt") == {"c": collections.Counter("aab"),
+                                                                               "z": 1 + 2j}
 
 
 @pytest.mark.parametrize("damage", ["truncate_half", "truncate_tail", "flip_storage_size", "garbage", "empty"])

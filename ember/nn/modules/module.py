@@ -15,6 +15,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from ..._dtype import from_numpy_dtype
 from ..._tensor import Tensor
 
 from ..._tensor_base import _wrap
@@ -679,6 +680,9 @@ class Module:
                     missing_keys.append(key)
                 continue
             value = state_dict[key]
+            if type(param._data) is not np.ndarray or type(getattr(value, "_data", None)) not in _DENSE:
+                _load_sparse(self, name, key, param, value, error_msgs)     # sparse COO buffers: replaced
+                continue
             arr = _as_array(value)
             if arr is None:
                 error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like '
@@ -871,24 +875,31 @@ class Module:
 
     # ---- pickling / copying ------------------------------------------------------------------------
     def __getstate__(self):
-        state = dict(self.__dict__)
+        # torch's layout: parameters, buffers and submodules live only in their registries (plain dicts),
+        # so a model pickled whole loads in torch and a torch pickle loads here
+        d = self.__dict__
+        state = dict(d)
         for reg in ("_parameters", "_buffers", "_modules"):
-            if reg in state:
-                names = list(state[reg])
-                state[reg] = names           # the objects themselves are in __dict__
+            r = d.get(reg)
+            if r is not None:
+                state[reg] = dict(r)
+                for k in r:
+                    state.pop(k, None)
+        state.setdefault("_is_full_backward_hook", None)
         return state
 
     def __setstate__(self, state):
         d = self.__dict__
-        regs = {}
-        for reg in ("_parameters", "_buffers", "_modules"):
-            names = state.pop(reg, None)
-            regs[reg] = names
+        regs = {reg: state.pop(reg, None) for reg in ("_parameters", "_buffers", "_modules")}
         d.update(state)
-        for reg, names in regs.items():
+        for reg, items in regs.items():
             r = _Registry(d)
-            for k in names or ():
-                dict.__setitem__(r, k, d.get(k))
+            if isinstance(items, dict):          # torch's layout (and ember's since issue 16)
+                for k, v in items.items():
+                    r[k] = v
+            else:                                # names only, the objects in __dict__ (older ember pickles)
+                for k in items or ():
+                    dict.__setitem__(r, k, d.get(k))
             d[reg] = r
         for attr in ("_forward_pre_hooks_with_kwargs", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
                      "_backward_pre_hooks", "_state_dict_pre_hooks", "_load_state_dict_post_hooks",
@@ -899,6 +910,8 @@ class Module:
 
 def _cast_float(t, np_dtype):
     a = t._data
+    if type(a) is not np.ndarray:          # a sparse COO buffer (a GCN's adjacency): cast its values
+        return t if not t.is_floating_point() or t.dtype.np == np_dtype else t.to(from_numpy_dtype(np_dtype))
     if a.dtype.kind != "f" or a.dtype == np_dtype:
         return t
     out = _wrap(a.astype(np_dtype))
@@ -908,9 +921,22 @@ def _cast_float(t, np_dtype):
 
 def _cast_any(t, np_dtype):
     a = t._data
+    if type(a) is not np.ndarray:
+        return t if t.dtype.np == np_dtype else t.to(from_numpy_dtype(np_dtype))
     if a.dtype == np_dtype:
         return t
     return _wrap(a.astype(np_dtype))
+
+
+_DENSE = (np.ndarray, type(None))
+
+
+def _load_sparse(module, name, key, old, value, error_msgs):
+    if not (isinstance(value, Tensor) and value.is_sparse and old.is_sparse and value.shape == old.shape):
+        error_msgs.append(f'While copying the parameter named "{key}": a sparse COO tensor loads only from a sparse '
+                          f"COO tensor of the same size ({tuple(old.shape)})")
+    else:
+        module._buffers[name] = value.to(old.dtype).clone()
 
 
 def _as_array(v):

@@ -1,11 +1,12 @@
-"""Padding layers: zero, constant, reflection, replication and circular padding (1-d and 2-d)."""
+"""Padding layers: zero, constant, reflection, replication and circular padding (1-d, 2-d and 3-d)."""
 from __future__ import annotations
 
 from .. import functional as F
 from .module import Module
 
-__all__ = ["ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d",
-           "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d"]
+__all__ = ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+           "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
+           "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d"]
 
 
 def _pad_arg(padding, n):
@@ -42,6 +43,11 @@ class ConstantPad2d(_ConstantPadNd):
     _nd = 2
 
 
+class ConstantPad3d(_ConstantPadNd):
+    """Matches `torch.nn.ConstantPad3d`."""
+    _nd = 3
+
+
 class _ZeroPadNd(_ConstantPadNd):
     def __init__(self, padding):
         super().__init__(padding, 0.0)
@@ -58,6 +64,11 @@ class ZeroPad1d(_ZeroPadNd):
 class ZeroPad2d(_ZeroPadNd):
     """Matches `torch.nn.ZeroPad2d`."""
     _nd = 2
+
+
+class ZeroPad3d(_ZeroPadNd):
+    """Matches `torch.nn.ZeroPad3d`."""
+    _nd = 3
 
 
 class _ModePadNd(Module):
@@ -85,6 +96,11 @@ class ReflectionPad2d(_ModePadNd):
     _nd, _mode = 2, "reflect"
 
 
+class ReflectionPad3d(_ModePadNd):
+    """Matches `torch.nn.ReflectionPad3d`."""
+    _nd, _mode = 3, "reflect"
+
+
 class ReplicationPad1d(_ModePadNd):
     """Matches `torch.nn.ReplicationPad1d`."""
     _nd, _mode = 1, "replicate"
@@ -95,6 +111,11 @@ class ReplicationPad2d(_ModePadNd):
     _nd, _mode = 2, "replicate"
 
 
+class ReplicationPad3d(_ModePadNd):
+    """Matches `torch.nn.ReplicationPad3d`."""
+    _nd, _mode = 3, "replicate"
+
+
 class CircularPad1d(_ModePadNd):
     """Matches `torch.nn.CircularPad1d`."""
     _nd, _mode = 1, "circular"
@@ -103,3 +124,8 @@ class CircularPad1d(_ModePadNd):
 class CircularPad2d(_ModePadNd):
     """Matches `torch.nn.CircularPad2d`."""
     _nd, _mode = 2, "circular"
+
+
+class CircularPad3d(_ModePadNd):
+    """Matches `torch.nn.CircularPad3d`."""
+    _nd, _mode = 3, "circular"

@@ -126,6 +126,23 @@ class RNNBase(Module):
     def flatten_parameters(self):
         return None
 
+    def __getstate__(self):
+        # torch's RNNBase reads these two lists when it unpickles a model ember pickled whole
+        state = super().__getstate__()
+        per = 4 if self.bias else 2
+        names = self._flat_weights_names
+        state["_all_weights"] = [names[i:i + per] for i in range(0, len(names), per)]
+        state["_flat_weights"] = self._flat_weights
+        return state
+
+    def __setstate__(self, state):
+        if state.get("proj_size"):
+            raise NotImplementedError("ember: LSTM proj_size is not supported (this pickled LSTM has "
+                                      f"proj_size={state['proj_size']})")
+        state.pop("_flat_weights", None)         # a property here (torch pickles the list)
+        state.pop("_flat_weight_refs", None)
+        super().__setstate__(state)
+
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
         if self.proj_size != 0:

@@ -13,7 +13,7 @@ import numpy as np
 from ..._tensor_base import _wrap
 from .. import functional as F
 from .. import init
-from .activation import MultiheadAttention
+from .activation import GELU, MultiheadAttention, ReLU
 from .container import ModuleList
 from .dropout import Dropout
 from .linear import Linear
@@ -55,6 +55,9 @@ class TransformerEncoderLayer(Module):
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
         self.activation = _activation_fn(activation)
+        # torch's fast-path flag (1: relu, 2: gelu, 0: other); torch reads it from models ember pickles whole
+        self.activation_relu_or_gelu = 1 if self.activation is F.relu or isinstance(self.activation, ReLU) else \
+            2 if self.activation is F.gelu or isinstance(self.activation, GELU) else 0
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         x = src
