@@ -537,6 +537,21 @@ def _warn_size(input, target, name):
                       "same size.", stacklevel=3)
 
 
+def _check_weight_size(weight, input):
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(f"Weights and input must have the same size (weight {list(weight.shape)}, input "
+                         f"{list(input.shape)}).")
+
+
+def _weighted(loss, weight, input, reduction):
+    """`loss * weight` reduced as torch's mse_loss/l1_loss do: 'mean' divides by the sum of the weights."""
+    _check_weight_size(weight, input)
+    loss = loss * weight
+    if reduction == "mean":
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None):
     """Mean squared error. Matches `torch.nn.functional.mse_loss`."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -545,7 +560,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
     d = input - target
     loss = d * d
     if weight is not None:
-        loss = loss * weight
+        return _weighted(loss, weight, input, reduction)
     return _reduce(loss, reduction)
 
 
@@ -555,7 +570,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mea
     _warn_size(input, target, "l1_loss")
     loss = (input - target).abs()
     if weight is not None:
-        loss = loss * weight
+        return _weighted(loss, weight, input, reduction)
     return _reduce(loss, reduction)
 
 
@@ -588,6 +603,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weigh
     x, y = _broadcast_pair(input, target)
     loss = _apply(SmoothL1, (x, y), float(delta), True)
     if weight is not None:
+        _check_weight_size(weight, input)
         loss = loss * weight
     return _reduce(loss, reduction)
 
@@ -768,9 +784,26 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    xs = tuple(input.shape)
+    if not (len(xs) == 1 and xs[0] or len(xs) == 2 and xs[1]):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {list(xs)}")
+    _check_float(input, "multi_margin_loss_cpu_kernel")
+    n, c = xs if len(xs) == 2 else (1, xs[0])
+    t = target._data
+    if t.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {D.scalar_type_name(t.dtype)}")
+    if t.ndim > 1 or t.size != n:
+        raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
+                           f"samples (batch size). Expected target size [{n}], but got {list(t.shape)}. Input has "
+                           f"shape {list(xs)}.")
+    t = t.reshape(-1)
+    if n and (t.min() < 0 or t.max() >= c):
+        raise RuntimeError(f"multi_margin_loss: target out of range (expected class indices in [0, {c}))")
+    if weight is not None and weight.shape[0] != c:
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
     x = input if input.ndim == 2 else input.reshape(1, -1)
-    t = target._data.reshape(-1)
-    n, c = x.shape
     onehot = np.zeros((n, c), dtype=bool)
     onehot[np.arange(n), t] = True
     xt = (x * _const(onehot.astype(x._data.dtype), x)).sum(1, keepdim=True)
