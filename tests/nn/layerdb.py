@@ -290,9 +290,7 @@ SPECS: list[LSpec] = [
     nn("MarginRankingLoss", ctor={"margin": 0.3}, samples=[(r(5), r(5), pm1(5))], rg=[True, True, False]),
     nn("TripletMarginLoss", ctor={"margin": 0.5, "p": 1, "swap": True},
        samples=[(r(4, 3), r(4, 3), r(4, 3))]),
-    nn("TripletMarginWithDistanceLoss", samples=[(r(4, 3), r(4, 3), r(4, 3))],
-       bugs=bug("str(nn.TripletMarginWithDistanceLoss()) lacks the default distance function: torch holds a "
-                "PairwiseDistance() submodule and prints it", "structure")),
+    nn("TripletMarginWithDistanceLoss", samples=[(r(4, 3), r(4, 3), r(4, 3))]),
     nn("TripletMarginWithDistanceLoss", ctor={"distance_function": lambda a, b: (a - b).abs().sum(-1),
                                               "margin": 0.5, "swap": True},
        samples=[(r(4, 3), r(4, 3), r(4, 3))], variant="distance-function"),
