@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor_base import TensorBase, _apply, _result_np, _unary, _wrap
+from ..autograd.grad_mode import STATE
 from ._base import Op, b_where, is_array
 from .activation import LogSoftmax, Softmax, Softplus, _check_float, _log_softmax, _sigmoid, logsigmoid, softplus
 from .binary import ClampMin, clamp_min, minimum, where
@@ -462,9 +463,18 @@ def _check_targets_in_range(t, c, ignore_index):
             raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
 
 
-def _check_weight(weight, c, x):
+def _not_differentiable(t, fname, arg):
+    """torch's error for a weight that requires grad where the fused kernel has no gradient for it (ember would
+    otherwise drop that gradient silently)."""
+    if t is not None and t._rg and STATE.enabled:
+        raise RuntimeError(f"The function '{fname}' is not differentiable with respect to argument '{arg}'. This "
+                           "input cannot have requires_grad True.")
+
+
+def _check_weight(weight, c, x, fname="nll_loss_forward"):
     if weight is None:
         return None
+    _not_differentiable(weight, fname, "weight")
     w = weight._data
     if w.ndim != 1 or w.shape[0] != c:
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no classes but got weight "
@@ -489,6 +499,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
         if target.shape != input.shape:
             raise RuntimeError(f"Expected target size {list(input.shape)}, got {list(target.shape)}")
         c = x.shape[1] if x.ndim >= 2 else x.shape[0]
+        if weight is not None and weight._rg and STATE.enabled:
+            return _cross_entropy_probs_wgrad(input, target, weight, c, reduction, float(label_smoothing))
         w = _check_weight(weight, c, x)
         if x.ndim == 1:
             xm, tm, out_shape = input.reshape(1, c), target.reshape(1, c), ()
@@ -512,6 +524,20 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     if reduction == "none" and out_shape != (out.shape[0],):
         out = out.reshape(*out_shape)
     return out
+
+
+def _cross_entropy_probs_wgrad(input, target, weight, c, reduction, eps):
+    """Cross entropy with class probabilities and a `weight` that requires grad (torch differentiates it here):
+    the same loss from recorded ops."""
+    if tuple(weight.shape) != (c,):
+        _check_weight(weight.detach(), c, input._data)
+    shape = (c,) + (1,) * (input.ndim - 2) if input.ndim >= 2 else (c,)
+    tt = target * (1 - eps) + eps / c if eps else target
+    loss = -(_unary(LogSoftmax, input, 1 if input.ndim >= 2 else 0) * tt * weight.reshape(shape))
+    loss = loss.sum(1 if input.ndim >= 2 else 0)
+    if reduction == "mean":
+        return loss.sum() / (loss.numel() if input.ndim >= 2 else 1)
+    return _reduce(loss, reduction)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
@@ -620,6 +646,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise RuntimeError("all elements of input should be between 0 and 1")
     w = None
     if weight is not None:
+        _not_differentiable(weight, "binary_cross_entropy", "weight")
         w = np.broadcast_to(weight._data, x.shape).astype(x.dtype, copy=False)
     tgt = target if target._data.dtype == x.dtype else target.to(input.dtype)
     return _reduce(_apply(Bce, (input, tgt), w), reduction)
@@ -633,6 +660,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     dt = input._data.dtype
+    _not_differentiable(weight, "binary_cross_entropy_with_logits", "weight")
+    _not_differentiable(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
     w = None if weight is None else weight._data.astype(dt, copy=False)
     pw = None if pos_weight is None else pos_weight._data.astype(dt, copy=False)
     tgt = target if target._data.dtype == dt else target.to(input.dtype)
@@ -803,6 +832,7 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
         raise RuntimeError(f"multi_margin_loss: target out of range (expected class indices in [0, {c}))")
     if weight is not None and weight.shape[0] != c:
         raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
+    _not_differentiable(weight, "multi_margin_loss", "weight")
     x = input if input.ndim == 2 else input.reshape(1, -1)
     onehot = np.zeros((n, c), dtype=bool)
     onehot[np.arange(n), t] = True
