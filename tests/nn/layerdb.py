@@ -305,8 +305,10 @@ SPECS: list[LSpec] = [
     nn("LSTM", 3, 4, samples=[(SEQ,), (r(5, 3),)]),
     nn("LSTM", 3, 4, 2, ctor={"batch_first": True, "bidirectional": True, "proj_size": 2},
        samples=[(r(2, 5, 3), r(4, 2, 2), r(4, 2, 4))], call=lambda m, x, h, c: m(x, (h, c)),
-       variant="deep-bidirectional-proj",
-       bugs=bug("nn.LSTM(proj_size=...) raises NotImplementedError", "structure", "sample-0")),
+       variant="deep-bidirectional-proj"),
+    nn("LSTM", 3, 5, ctor={"proj_size": 2}, samples=[(SEQ,), (r(5, 3),)], variant="proj"),
+    nn("LSTM", 3, 4, 2, ctor={"proj_size": 3, "bias": False, "dropout": 0.0}, samples=[(SEQ,)],
+       variant="deep-proj-no-bias"),
     nn("GRU", 3, 4, samples=[(SEQ,)]),
     nn("GRU", 3, 4, 2, ctor={"bidirectional": True}, samples=[(SEQ, r(4, 2, 4))],
        variant="deep-bidirectional"),
@@ -316,9 +318,7 @@ SPECS: list[LSpec] = [
     nn("LSTMCell", 3, 4, samples=[(r(2, 3), r(2, 4), r(2, 4))], call=lambda m, x, h, c: m(x, (h, c)),
        variant="state"),
     nn("GRUCell", 3, 4, samples=[(r(2, 3),), (r(2, 3), r(2, 4))]),
-    nn("RNNBase", "LSTM", 3, 4, samples=[(SEQ,)], forward=False,
-       bugs=bug("nn.RNNBase has a working forward (LSTM's); torch's base class has none "
-                "(NotImplementedError)", "sample-0")),
+    nn("RNNBase", "LSTM", 3, 4, samples=[(SEQ,)], forward=False),
     nn("RNNCellBase", 3, 4, True, 2, samples=[(r(2, 3),)], forward=False),
     # ---- attention, transformers ---------------------------------------------------------------------------
     nn("MultiheadAttention", 4, 2, samples=[(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4))], atol=1e-5),
