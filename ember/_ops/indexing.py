@@ -387,6 +387,17 @@ def _check_masks(idx, shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
 
 
+def _check_put_dtype(dst, idx, value):
+    """torch's rule for `x[advanced index] = tensor` of another dtype: refused, except a one-element value
+    written through a single boolean mask (torch fills it, casting like masked_fill)."""
+    adv = [k for k in (idx if type(idx) is tuple else (idx,)) if type(k) is np.ndarray or type(k) is bool]
+    if len(adv) == 1 and (type(adv[0]) is bool or adv[0].dtype == bool) and value._data.size == 1:
+        return
+    raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                       f"{D.scalar_type_name(dst._data.dtype)} for the destination and "
+                       f"{D.scalar_type_name(value._data.dtype)} for the source.")
+
+
 def _index_error(e, shape, idx=None):
     if len(shape) == 0 and idx is not None and type(idx) is not tuple:   # torch words a bare int / slice so
         first = idx
@@ -494,8 +505,11 @@ def index_put(input, indices, values, accumulate=False):
     if not isinstance(values, TensorBase):
         values = _array_of(values, input._data.dtype)
     if values._data.dtype is not input._data.dtype:
-        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {_short(input)} "
-                           f"for the destination and {_short(values)} for the source.")
+        if accumulate:
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, got {_short(input)} "
+                               f"for the destination and {_short(values)} for the source.")
+        _check_put_dtype(input, idx, values)     # a one-element value through one mask: cast like a fill
+        values = values.to(input.dtype)
     try:
         target = input._data[idx].shape
     except IndexError as e:
@@ -710,6 +724,8 @@ class IndexingMethods:
                                    "operation.")
         try:
             if hasattr(value, "_data"):
+                if not basic and value._data.dtype != self._data.dtype:
+                    _check_put_dtype(self, idx, value)
                 inplace(self, _apply, SetItem if basic else SetItemIndexPut, (self, value), idx, basic)
             else:
                 inplace(self, _unary, SetItemScalarSlices if basic else SetItemScalarIndexPut, self, idx, basic,
