@@ -197,55 +197,92 @@ def pad_index(n, lo, hi, mode):
     return np.where(i > n - 1, 2 * (n - 1) - i, i)
 
 
-def interp_map(n_in, n_out, mode, align_corners, scale):
-    """Index map (nearest) or (n_out, n_in) weight matrix (linear) for one axis; `scale` is the
-    user's scale_factor when it sets the sampling step, else None."""
-    o = np.arange(n_out, dtype=np.float32)
+def interp_map(n_in, n_out, mode, align_corners, scale, dt=np.float32):
+    """Index map (nearest) or (n_out, n_in) weight matrix (linear, cubic) for one axis; `scale` is the
+    user's scale_factor when it sets the sampling step, else None. Coordinates and weights are computed in
+    the float dtype `dt` of the input, as torch does (exact in float64, torch's roundings in float32)."""
     if mode == "nearest" and n_out == 2 * n_in:     # torch's shortcut, whatever the scale
         return np.arange(n_out) // 2
-    if mode in ("nearest", "nearest-exact"):
+    if mode in ("nearest", "nearest-exact"):       # torch computes nearest indices in float32 for every dtype
+        o = np.arange(n_out, dtype=np.float32)
         step = np.float32(1.0 / scale) if scale else np.float32(n_in / n_out)
         src = np.floor((o + 0.5) * step) if mode == "nearest-exact" else np.floor(o * step)
         return np.minimum(src.astype(np.int64), n_in - 1)
+    t = np.dtype(dt).type
+    o = np.arange(n_out, dtype=dt)
     if mode == "cubic":
-        return _cubic_matrix(n_in, n_out, align_corners, scale)
+        return _cubic_matrix(n_in, n_out, align_corners, scale, o, t)
     if align_corners:
-        src = o * np.float32((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros_like(o)
+        src = o * (t(n_in - 1) / t(n_out - 1)) if n_out > 1 else np.zeros_like(o)
     else:
-        step = np.float32(1.0 / scale) if scale else np.float32(n_in / n_out)
-        src = np.maximum((o + np.float32(0.5)) * step - np.float32(0.5), np.float32(0))
+        src = np.maximum((o + t(0.5)) * _step(n_in, n_out, scale, t) - t(0.5), t(0))
     i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
     i1 = np.minimum(i0 + 1, n_in - 1)
-    lam = (src - i0).astype(np.float64)
-    m = np.zeros((n_out, n_in), np.float64)
+    lam = src - i0.astype(dt)
+    m = np.zeros((n_out, n_in), dt)
     r = np.arange(n_out)
-    np.add.at(m, (r, i0), 1 - lam)
+    np.add.at(m, (r, i0), t(1) - lam)
     np.add.at(m, (r, i1), lam)
     return m
 
 
-def _cubic_matrix(n_in, n_out, align_corners, scale):
+def _step(n_in, n_out, scale, t):
+    """torch's source step per output index: 1 / scale_factor when one is given, else n_in / n_out (in `t`)."""
+    return t(1.0 / scale) if scale else t(n_in) / t(n_out)
+
+
+def _cubic_matrix(n_in, n_out, align_corners, scale, o, t):
     """torch's bicubic (Keys, A = -0.75) weights for one axis; taps outside are clamped to the edge."""
-    o = np.arange(n_out, dtype=np.float64)
     if align_corners:
-        src = o * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros_like(o)
+        src = o * (t(n_in - 1) / t(n_out - 1)) if n_out > 1 else np.zeros_like(o)
     else:
-        step = np.float32(1.0 / scale) if scale else np.float32(n_in / n_out)
-        src = (o + 0.5) * float(step) - 0.5           # not clamped at 0 for cubic (as torch)
+        src = (o + t(0.5)) * _step(n_in, n_out, scale, t) - t(0.5)     # not clamped at 0 for cubic (as torch)
     i0 = np.floor(src)
-    t = src - i0
-    A = -0.75
-
-    def near(d):   # |d| <= 1
-        return ((A + 2) * d - (A + 3)) * d * d + 1
-
-    def far(d):    # 1 < |d| < 2
-        return ((A * d - 5 * A) * d + 8 * A) * d - 4 * A
-
-    w = np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=1)
+    d = src - i0
+    w = np.stack([_keys(d + t(1), t(-0.75)), _keys(d, t(-0.75)), _keys(t(1) - d, t(-0.75)),
+                  _keys(t(2) - d, t(-0.75))], axis=1)
     idx = np.clip(i0.astype(np.int64)[:, None] + np.arange(-1, 3), 0, n_in - 1)
-    m = np.zeros((n_out, n_in), np.float64)
+    m = np.zeros((n_out, n_in), o.dtype)
     np.add.at(m, (np.repeat(np.arange(n_out), 4), idx.ravel()), w.ravel())
+    return m
+
+
+def _keys(d, A):
+    """Keys' cubic convolution kernel with parameter A at distances d (|d| < 2; 0 beyond)."""
+    d = np.abs(d)
+    near = ((A + 2) * d - (A + 3)) * d * d + 1
+    far = ((A * d - 5 * A) * d + 8 * A) * d - 4 * A
+    return np.where(d <= 1, near, np.where(d < 2, far, 0)).astype(d.dtype, copy=False)
+
+
+def antialias_matrix(n_in, n_out, cubic, align_corners, scale, dt):
+    """(n_out, n_in) weights of torch's antialiased resampling along one axis (PIL's scheme): when shrinking,
+    the triangle (bilinear) or Keys A = -0.5 (bicubic) filter is stretched by the scale, and each row's taps
+    are renormalised to sum to 1. Computed in `dt` with torch's roundings."""
+    t = np.dtype(dt).type
+    if align_corners:
+        sc = t(n_in - 1) / t(n_out - 1) if n_out > 1 else t(0)
+    else:
+        sc = _step(n_in, n_out, scale, t)
+    half = 2.0 if cubic else 1.0
+    support = t(half * sc) if sc >= 1.0 else t(half)
+    inv = t(1.0 / sc) if sc >= 1.0 else t(1)
+    taps = int(math.ceil(support)) * 2 + 1
+    center = (np.float64(sc) * (np.arange(n_out) + 0.5)).astype(dt)
+    lo = np.maximum(np.trunc((center - support).astype(np.float64) + 0.5).astype(np.int64), 0)
+    hi = np.minimum(np.trunc((center + support).astype(np.float64) + 0.5).astype(np.int64), n_in)
+    size = np.clip(hi - lo, 0, taps)
+    j = np.arange(taps)
+    idx = lo[:, None] + j                                             # (n_out, taps)
+    x = ((idx.astype(dt) - center[:, None]).astype(np.float64) + 0.5) * np.float64(inv)
+    x = np.abs(x.astype(dt))
+    w = _keys(x, t(-0.5)) if cubic else np.maximum(t(1) - x, t(0)).astype(dt)
+    w = np.where(j < size[:, None], w, t(0))
+    total = w.sum(axis=1, keepdims=True)
+    w = np.where(total != 0, w / np.where(total != 0, total, t(1)), w)
+    m = np.zeros((n_out, n_in), dt)
+    keep = j < size[:, None]
+    np.add.at(m, (np.broadcast_to(np.arange(n_out)[:, None], idx.shape)[keep], idx[keep]), w[keep])
     return m
 
 
@@ -436,7 +473,7 @@ _INTERP_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resample the spatial dims: modes nearest, nearest-exact, linear, bilinear, bicubic (with
-    align_corners), area; antialias is not supported. Matches `torch.nn.functional.interpolate`."""
+    align_corners, and antialias for bilinear/bicubic), area. Matches `torch.nn.functional.interpolate`."""
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating modes: "
@@ -448,9 +485,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
                                   f"{input._data.ndim}D) for the modes: nearest | linear | bilinear | bicubic | "
                                   f"trilinear | area | nearest-exact (got {mode})")
-    if antialias:
-        raise NotImplementedError(f"ember: interpolate(mode={mode!r}, antialias=True) is not implemented")
     nd = input._data.ndim - 2
+    if antialias and not (mode in ("bilinear", "bicubic") and nd == 2):
+        raise ValueError(f"Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
+                         f"as input (got mode={mode!r} and a {input._data.ndim}-D input)")
     if nd < 1:
         raise ValueError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input._data.ndim}D) for the "
                          f"modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact "
@@ -485,18 +523,23 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             scales = list(sf)
     else:
         raise ValueError("either size or scale_factor should be defined")
-    if min(out) <= 0:
+    if min(out) <= 0 and mode != "area":      # area (adaptive average pooling) allows empty outputs
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({', '.join(map(str, sp))}) "
                            f"and output ({', '.join(map(str, out))})")
     maps = []
+    dt = input._data.dtype      # coordinates in the input's precision (float32 for half and integer inputs)
+    dt = dt if dt == np.float64 else np.dtype(np.float32)
     for i, (n, o) in enumerate(zip(sp, out)):
         if mode == "area":
             maps.append((2 + i, adaptive_avg_matrix(n, o)))
-        elif n == o and (mode == "nearest" or scales[i] in (None, 1.0)):
-            continue
+        elif n == o and (scales[i] in (None, 1.0) or antialias or mode in ("linear", "bilinear", "trilinear")
+                         or mode == "nearest" and nd == 2):
+            continue        # torch copies a dim of unchanged size in these modes, whatever the scale
+        elif antialias:
+            maps.append((2 + i, antialias_matrix(n, o, mode == "bicubic", align_corners, scales[i], dt)))
         else:
             kind = mode if mode in ("nearest", "nearest-exact") else ("cubic" if mode == "bicubic" else "linear")
-            maps.append((2 + i, interp_map(n, o, kind, align_corners, scales[i])))
+            maps.append((2 + i, interp_map(n, o, kind, align_corners, scales[i], dt)))
     if not maps:
         return input * 1 if input._rg else _wrap(input._data.copy())
     return _unary(AxisMaps, input, tuple(maps))

@@ -96,8 +96,6 @@ def both(*idx):
     return [f"{kind}-{i}" for i in idx for kind in ("forward", "float64")]
 
 
-INTERP64 = ("interpolate on float64 input is accurate to ~1e-7 only (its source coordinates are computed in "
-            "float32); torch's float64 result is exact")
 
 
 X34 = [(r(3, 4) * 2,), (r(2, 3, 4) * 2,), (r() * 2,), (r(0, 3),)]
@@ -598,27 +596,43 @@ SPECS: list[FSpec] = [
     S("interpolate", lambda F, x: F.interpolate(x, size=(5, 7), mode="nearest-exact"), [(r(1, 2, 3, 4),)],
       variant="nearest-exact"),
     *[S("interpolate", lambda F, x, _m=m, _a=a, _s=s: F.interpolate(x, size=_s, mode=_m, align_corners=_a),
-        smp, variant=f"{m}-{'ac' if a else 'hp'}", gradgrad=m == "bilinear" and a,
-        bugs=None if a else bug(INTERP64, "float64-0"))
+        smp, variant=f"{m}-{'ac' if a else 'hp'}", gradgrad=m == "bilinear" and a)
       for m, s, smp in [("linear", 7, [(r(2, 3, 4),)]), ("bilinear", (5, 3), [(r(1, 2, 3, 4),)]),
                         ("bicubic", (5, 6), [(r(1, 2, 3, 4),)])] for a in (False, True)],
     S("interpolate", lambda F, x: F.interpolate(x, scale_factor=1.7, mode="bilinear",
                                                 recompute_scale_factor=True),
-      [(r(1, 2, 3, 4),)], variant="bilinear-recompute", bugs=bug(INTERP64, "float64-0")),
+      [(r(1, 2, 3, 4),)], variant="bilinear-recompute"),
     S("interpolate", lambda F, x: F.interpolate(x, scale_factor=0.6, mode="bilinear"), [(r(1, 2, 5, 5),)],
-      variant="bilinear-down", bugs=bug(INTERP64, "float64-0")),
+      variant="bilinear-down"),
     S("interpolate", lambda F, x: F.interpolate(x, size=(2, 3), mode="area"), [(r(1, 2, 5, 7),)],
       variant="area"),
     S("interpolate", lambda F, x: F.interpolate(x, size=4, mode="area"), [(r(2, 4, 6),)], variant="area-1d"),
+    # grad: no (torch's backward refuses an empty output)
+    S("interpolate", lambda F, x: F.interpolate(x, size=0, mode="area"), [(r(2, 4, 6),)], variant="area-empty",
+      grad=False),
+    # a dim whose size does not change under a scale factor: copied in linear modes (and by 2-d nearest),
+    # resampled in the others
+    *[S("interpolate", lambda F, x, _m=m: F.interpolate(x, scale_factor=(1.6, 1.19), mode=_m),
+        [(r(1, 2, 2, 5),)], variant=f"{m}-scale-same-size") for m in ("nearest", "nearest-exact", "bilinear",
+                                                                       "bicubic")],
+    # grad: no for 1-d nearest (torch's backward copies the unchanged dim while its forward resamples it, so
+    # torch's gradient is not the adjoint of its own forward; ember's is)
+    *[S("interpolate", lambda F, x, _m=m: F.interpolate(x, scale_factor=1.19, mode=_m), [(r(1, 2, 5),)],
+        variant=f"{m}-1d-scale-same-size", grad=m != "nearest") for m in ("nearest", "nearest-exact", "linear")],
     S("interpolate", lambda F, x: F.interpolate(x, size=(2, 3), mode="bilinear", antialias=True),
-      [(r(1, 2, 5, 7),)], variant="antialias",
-      bugs=bug("interpolate(mode='bilinear', antialias=True) raises NotImplementedError", *both(0),
-               "gradcheck")),
+      [(r(1, 2, 5, 7),), (r(2, 1, 4, 9),)], variant="antialias",
+      errors=[lambda F: F.interpolate(t(F, 1, 2, 6), size=3, mode="linear", antialias=True),
+              lambda F: F.interpolate(t(F, 1, 2, 6, 6), size=3, mode="nearest", antialias=True)]),
+    *[S("interpolate", lambda F, x, _m=m, _k=kw: F.interpolate(x, mode=_m, antialias=True, **_k),
+        [(r(1, 2, 9, 13),), (r(1, 1, 4, 5),)], variant=f"antialias-{m}-{v}")
+      for m in ("bilinear", "bicubic")
+      for v, kw in [("size", {"size": (4, 6)}), ("scale", {"scale_factor": 0.37}),
+                    ("up", {"size": (11, 14)}), ("mixed", {"size": (3, 20)}),
+                    ("ac", {"size": (4, 5), "align_corners": True}), ("same", {"size": (9, 13)})]],
     S("upsample", lambda F, x: F.upsample(x, scale_factor=2, mode="bilinear", align_corners=False),
       [(r(1, 2, 3, 4),)]),
     S("upsample_nearest", lambda F, x: F.upsample_nearest(x, size=5), [(r(1, 2, 3, 4),), (r(2, 3, 4),)]),
-    S("upsample_bilinear", lambda F, x: F.upsample_bilinear(x, scale_factor=2), [(r(1, 2, 3, 4),)],
-      bugs=bug(INTERP64, "float64-0")),
+    S("upsample_bilinear", lambda F, x: F.upsample_bilinear(x, scale_factor=2), [(r(1, 2, 3, 4),)]),
     *[S("grid_sample", lambda F, x, g, _m=m, _p=p, _a=a: F.grid_sample(x, g, _m, _p, _a),
         [(r(1, 2, 3, 4), r(1, 2, 3, 2, lo=-1.2, hi=1.2)), (r(2, 1, 4, 4), r(2, 3, 3, 2, lo=-1, hi=1))],
         variant=f"{m}-{p}-{'ac' if a else 'hp'}", gradcheck=m != "nearest", atol=1e-5,
