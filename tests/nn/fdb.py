@@ -636,19 +636,28 @@ SPECS: list[FSpec] = [
     *[S("grid_sample", lambda F, x, g, _m=m, _p=p, _a=a: F.grid_sample(x, g, _m, _p, _a),
         [(r(1, 2, 3, 4), r(1, 2, 3, 2, lo=-1.2, hi=1.2)), (r(2, 1, 4, 4), r(2, 3, 3, 2, lo=-1, hi=1))],
         variant=f"{m}-{p}-{'ac' if a else 'hp'}", gradcheck=m != "nearest", atol=1e-5,
-        rg=[True, m != "nearest"],
-        bugs=bug("grid_sample(mode='bicubic') raises NotImplementedError", *both(0, 1), "gradcheck")
-        if m == "bicubic" else None)
+        rg=[True, m != "nearest"])
       for m in ("bilinear", "nearest", "bicubic") for p in ("zeros", "border", "reflection")
       for a in (False, True) if m == "bilinear" or a],
+    S("grid_sample", lambda F, x, g: F.grid_sample(x, g, "bicubic", "zeros", False),
+      [(r(2, 2, 4, 5), r(2, 3, 2, 2, lo=-1.3, hi=1.3))], variant="bicubic-zeros-hp", atol=1e-5),
+    *[S("grid_sample", lambda F, x, g, _m=m, _p=p, _a=a: F.grid_sample(x, g, _m, _p, _a),
+        [(r(1, 2, 3, 4, 2), r(1, 2, 3, 2, 3, lo=-1.2, hi=1.2)), (r(2, 1, 2, 2, 3), r(2, 1, 2, 2, 3, lo=-1, hi=1))],
+        variant=f"3d-{m}-{p}-{'ac' if a else 'hp'}", gradcheck=m != "nearest", atol=1e-5, rg=[True, m != "nearest"])
+      for m in ("bilinear", "nearest") for p in ("zeros", "border", "reflection") for a in (False, True)
+      if m == "bilinear" or a],
     S("affine_grid", lambda F, th: F.affine_grid(th, [2, 3, 4, 5], align_corners=False), [(r(2, 2, 3),)],
       errors=[lambda F: F.affine_grid(t(F, 2, 2, 3), [3, 3, 4, 5]),
               lambda F: F.affine_grid(t(F, 2, 3, 3), [2, 3, 4, 5])]),
     S("affine_grid", lambda F, th: F.affine_grid(th, (1, 1, 3, 2), align_corners=True), [(r(1, 2, 3),)],
       variant="align-corners"),
     S("affine_grid", lambda F, th: F.affine_grid(th, [2, 1, 2, 3, 4], align_corners=False), [(r(2, 3, 4),)],
-      variant="3d", bugs=bug("affine_grid for 5-D sizes (N, C, D, H, W) raises NotImplementedError", *both(0),
-                             "gradcheck")),
+      variant="3d", errors=[lambda F: F.affine_grid(t(F, 2, 2, 3), [2, 1, 2, 3, 4]),
+                            lambda F: F.affine_grid(t(F, 2, 3, 4), [2, 1, 0, 3, 4]),
+                            lambda F: F.affine_grid(t(F, 2, 3, 4), [2, 3, 4]),
+                            lambda F: F.affine_grid(t(F, 1, 3, 4), [2, 1, 2, 3, 4])]),
+    S("affine_grid", lambda F, th: F.affine_grid(th, (1, 1, 3, 1, 2), align_corners=True), [(r(1, 3, 4),)],
+      variant="3d-align-corners"),
     # ---- convolution, unfold/fold --------------------------------------------------------------------------
     S("conv1d", lambda F, x, w, b: F.conv1d(x, w, b), [(IMG1, r(4, 3, 3), r(4)), (r(3, 7), r(4, 3, 3), r(4))],
       gradgrad=True, errors=[lambda F: F.conv1d(t(F, 2, 3, 7), t(F, 4, 2, 3)),
@@ -786,6 +795,11 @@ MORE_ERRORS = {
     "elu": [lambda F: F.elu(ti(F, 1, 2)), lambda F: F.elu(t(F, 3), "0.1"), lambda F: F.elu([1.0])],
     "elu_": [lambda F: F.elu_(leaf(F, 3))],
     "grid_sample": [lambda F: F.grid_sample(t(F, 1, 1, 3, 3), t(F, 1, 2, 2, 2), mode="linear"),
+                    lambda F: F.grid_sample(t(F, 1, 1, 2, 3, 3), t(F, 1, 2, 2, 2, 3), mode="bicubic"),
+                    lambda F: F.grid_sample(t(F, 1, 1, 2, 3, 3), t(F, 1, 2, 2, 2, 2)),
+                    lambda F: F.grid_sample(t(F, 1, 1, 2, 3, 3), t(F, 1, 2, 2, 3)),
+                    lambda F: F.grid_sample(t(F, 2, 1, 2, 3, 3), t(F, 1, 2, 2, 2, 3)),
+                    lambda F: F.grid_sample(t(F, 1, 1, 0, 3, 3), t(F, 1, 2, 2, 2, 3)),
                     lambda F: F.grid_sample(t(F, 1, 1, 3, 3), t(F, 1, 2, 2, 3)),
                     lambda F: F.grid_sample(t(F, 1, 1, 3, 3), t(F, 1, 2, 2, 2), padding_mode="wrap")],
     "gumbel_softmax": [lambda F: F.gumbel_softmax(t(F, 3, 4), dim=2)],
