@@ -49,6 +49,9 @@ class Op:
     saved_for: dict | None = None
     # torch's grad_fn class name, e.g. MulBackward0; defaults to <ClassName>Backward0
     bw_name: str | None = None
+    # create_graph: the gradient counts as a function of the op's inputs even where its derivative is zero
+    # (torch's backward formula takes them: relu, pooling), so it requires grad (engine: _join_graph)
+    grad_uses_inputs = False
 
     registered = True     # False for kernels made at run time (custom autograd.Function adapters)
 

@@ -41,6 +41,7 @@ def _tensor_grad_unsupported(name):
 
 
 class Relu(Op):
+    grad_uses_inputs = True
     saves = ("out",)
     bw_name = "ReluBackward0"
 
@@ -57,6 +58,7 @@ class Relu(Op):
 
 
 class LeakyRelu(Op):
+    grad_uses_inputs = True
     saves = ("x0", "c")
     bw_name = "LeakyReluBackward0"
 
@@ -71,6 +73,7 @@ class LeakyRelu(Op):
 
 
 class RreluWithNoise(Op):
+    grad_uses_inputs = True
     # rrelu in training: x * noise, noise = 1 where x > 0 else a random slope (drawn by the caller)
     saves = ("c",)
 
@@ -207,6 +210,7 @@ class Hardswish(Op):
 
 
 class Hardsigmoid(Op):
+    grad_uses_inputs = True
     saves = ("x0",)
     bw_name = "HardsigmoidBackward0"
 
@@ -222,6 +226,7 @@ class Hardsigmoid(Op):
 
 
 class Hardtanh(Op):
+    grad_uses_inputs = True
     saves = ("x0", "c")
     bw_name = "HardtanhBackward0"
 
@@ -291,6 +296,7 @@ class LogSigmoid(Op):
 
 
 class Threshold(Op):
+    grad_uses_inputs = True
     saves = ("x0", "c")
     bw_name = "ThresholdBackward0"
 

@@ -194,6 +194,7 @@ class CrossEntropyProbs(Op):
 
 
 class NllLoss(Op):
+    grad_uses_inputs = True
     saves = ("c",)
     bw_name = "NllLossBackward0"
 

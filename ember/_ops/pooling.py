@@ -88,6 +88,7 @@ def max_pool_backward(x, out, g, cfg, osz):
 
 
 class MaxPool2d(Op):
+    grad_uses_inputs = True
     saves = ("x0", "out", "c", "c")
     bw_name = "MaxPool2DWithIndicesBackward0"
 
@@ -162,6 +163,7 @@ def avg_pool_backward(g, x_shape, cfg, osz, div):
 
 
 class AvgPool2d(Op):
+    grad_uses_inputs = True
     saves = ("c", "c", "c", "c")
     bw_name = "AvgPool2DBackward0"
 
@@ -195,6 +197,7 @@ class AvgPool2dBackward(Op):
 class AdaptiveMaxPool2d(Op):
     """Variable windows gathered through index arrays (a window is padded by repeating its last
     element, which cannot change a max); the gradient is scattered by flat index."""
+    grad_uses_inputs = True
     saves = ("c", "c")
     bw_name = "AdaptiveMaxPool2DBackward0"
 
