@@ -80,6 +80,13 @@ class SetItemScalarSlices(SetItemScalar):    # torch names a basic key's write a
 class SetItemIndexPut(SetItem):               # an advanced key (index arrays, masks): torch's index_put_
     bw_name = "IndexPutBackward0"
 
+    @staticmethod
+    def forward(x, v, idx, basic):
+        if v.dtype is not x.dtype:
+            _check_put_dtype(x.dtype, idx, v.dtype, v.size)
+        writable(x)[idx] = v
+        return x, (idx, basic, v.shape)
+
 
 class SetItemScalarIndexPut(SetItemScalar):
     bw_name = "IndexPutBackward0"
@@ -387,15 +394,17 @@ def _check_masks(idx, shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
 
 
-def _check_put_dtype(dst, idx, value):
-    """torch's rule for `x[advanced index] = tensor` of another dtype: refused, except a one-element value
-    written through a single boolean mask (torch fills it, casting like masked_fill)."""
+def _check_put_dtype(dst, idx, src, size):
+    """torch's rule for `x[advanced index] = tensor` of another dtype (`src` into `dst`, a value of `size`
+    elements): refused, except a one-element value written through a single boolean mask (torch fills it,
+    casting like masked_fill)."""
+    if src == dst:
+        return
     adv = [k for k in (idx if type(idx) is tuple else (idx,)) if type(k) is np.ndarray or type(k) is bool]
-    if len(adv) == 1 and (type(adv[0]) is bool or adv[0].dtype == bool) and value._data.size == 1:
+    if len(adv) == 1 and (type(adv[0]) is bool or adv[0].dtype == bool) and size == 1:
         return
     raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
-                       f"{D.scalar_type_name(dst._data.dtype)} for the destination and "
-                       f"{D.scalar_type_name(value._data.dtype)} for the source.")
+                       f"{D.scalar_type_name(dst)} for the destination and {D.scalar_type_name(src)} for the source.")
 
 
 def _index_error(e, shape, idx=None):
@@ -508,7 +517,7 @@ def index_put(input, indices, values, accumulate=False):
         if accumulate:
             raise RuntimeError(f"Index put requires the source and destination dtypes match, got {_short(input)} "
                                f"for the destination and {_short(values)} for the source.")
-        _check_put_dtype(input, idx, values)     # a one-element value through one mask: cast like a fill
+        _check_put_dtype(input._data.dtype, idx, values._data.dtype, values._data.size)   # a fill: cast
         values = values.to(input.dtype)
     try:
         target = input._data[idx].shape
@@ -724,8 +733,6 @@ class IndexingMethods:
                                    "operation.")
         try:
             if hasattr(value, "_data"):
-                if not basic and value._data.dtype != self._data.dtype:
-                    _check_put_dtype(self, idx, value)
                 inplace(self, _apply, SetItem if basic else SetItemIndexPut, (self, value), idx, basic)
             else:
                 inplace(self, _unary, SetItemScalarSlices if basic else SetItemScalarIndexPut, self, idx, basic,
