@@ -268,7 +268,7 @@ def antialias_matrix(n_in, n_out, cubic, align_corners, scale, dt):
     half = 2.0 if cubic else 1.0
     support = t(half * sc) if sc >= 1.0 else t(half)
     inv = t(1.0 / sc) if sc >= 1.0 else t(1)
-    taps = int(math.ceil(support)) * 2 + 1
+    taps = math.ceil(support) * 2 + 1
     center = (np.float64(sc) * (np.arange(n_out) + 0.5)).astype(dt)
     lo = np.maximum(np.trunc((center - support).astype(np.float64) + 0.5).astype(np.int64), 0)
     hi = np.minimum(np.trunc((center + support).astype(np.float64) + 0.5).astype(np.int64), n_in)

@@ -16,7 +16,7 @@ import sys
 from collections import OrderedDict
 
 import numpy as np
-from fdb import bug, ix, pm1, r, rix
+from fdb import ix, pm1, r, rix
 
 
 def lib_of(x):
