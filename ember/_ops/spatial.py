@@ -240,8 +240,15 @@ def _cubic_matrix(n_in, n_out, align_corners, scale, o, t):
         src = (o + t(0.5)) * _step(n_in, n_out, scale, t) - t(0.5)     # not clamped at 0 for cubic (as torch)
     i0 = np.floor(src)
     d = src - i0
-    w = np.stack([_keys(d + t(1), t(-0.75)), _keys(d, t(-0.75)), _keys(t(1) - d, t(-0.75)),
-                  _keys(t(2) - d, t(-0.75))], axis=1)
+    A = t(-0.75)
+
+    def near(u):   # |u| <= 1
+        return ((A + 2) * u - (A + 3)) * u * u + 1
+
+    def far(u):    # 1 < |u| < 2
+        return ((A * u - 5 * A) * u + 8 * A) * u - 4 * A
+
+    w = np.stack([far(d + t(1)), near(d), near(t(1) - d), far(t(2) - d)], axis=1)
     idx = np.clip(i0.astype(np.int64)[:, None] + np.arange(-1, 3), 0, n_in - 1)
     m = np.zeros((n_out, n_in), o.dtype)
     np.add.at(m, (np.repeat(np.arange(n_out), 4), idx.ravel()), w.ravel())
@@ -395,21 +402,25 @@ class GridSample2d(Op):
         return axes
 
     @staticmethod
-    def _corners(axes):
-        """Every combination of one tap per axis: (coordinates, weight, [d weight / d coordinate per axis])."""
+    def _corners(axes, derivs=False):
+        """Every combination of one tap per axis: (coordinates, weight, [d weight / d coordinate per axis] when
+        `derivs`)."""
         out = []
         for combo in itertools.product(*[taps for taps, _ in axes]):
-            w = 1
-            for _, wk, _ in combo:
+            w = combo[0][1]
+            for _, wk, _ in combo[1:]:
                 w = w * wk
             dws = None
-            if combo[0][2] is not None:
+            if derivs and combo[0][2] is not None:
                 dws = []
                 for a in range(len(combo)):
+                    others = [wk for b, (_, wk, _) in enumerate(combo) if b != a]
                     dw = combo[a][2]
-                    for b, (_, wk, _) in enumerate(combo):
-                        if b != a:
-                            dw = dw * wk
+                    if type(dw) is int:            # bilinear: d weight / d coordinate is +-1
+                        dw = others[0] if dw == 1 else -others[0]
+                        others = others[1:]
+                    for wk in others:
+                        dw = dw * wk
                     dws.append(dw)
             out.append(([c for c, _, _ in combo], w, dws))
         return out
@@ -418,11 +429,13 @@ class GridSample2d(Op):
     def _gather(inp, coords):
         N, C = inp.shape[:2]
         spatial = inp.shape[2:]
-        valid = True
-        flat = 0
+        valid = flat = None
         for c, size in zip(coords, spatial):
-            valid = valid & (c >= 0) & (c <= size - 1)
-            flat = flat * size + np.clip(c, 0, size - 1).astype(np.intp)
+            ok = (c >= 0) & (c <= size - 1)
+            valid = ok if valid is None else valid & ok
+            c = np.clip(c, 0, size - 1)
+            flat = c if flat is None else flat * size + c
+        flat = flat.astype(np.intp)
         v = np.take_along_axis(inp.reshape(N, C, -1), flat.reshape(N, 1, -1), axis=2).reshape((N, C) + flat.shape[1:])
         return v, valid, flat
 
@@ -452,7 +465,7 @@ class GridSample2d(Op):
         gg = [np.zeros(grid.shape[:-1], inp.dtype) for _ in range(nd)] if smooth else None
         base = (np.arange(N) * P).reshape((N,) + (1,) * nd)
         gl = np.moveaxis(g, 1, -1).reshape(-1, C) if gi is not None else None
-        for coords, w, dws in GridSample2d._corners(axes):
+        for coords, w, dws in GridSample2d._corners(axes, smooth):
             v, valid, flat = GridSample2d._gather(inp, coords)
             if gi is not None:
                 np.add.at(gi, (flat + base).reshape(-1), gl * (w * valid).reshape(-1, 1).astype(inp.dtype))
