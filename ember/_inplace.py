@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._ops._base import Op
-from ._tensor_base import _PY_SCALARS, TensorBase, _binary, _edge, _unary, _wrap
+from ._tensor_base import _PY_SCALARS, TensorBase, _binary, _edge, _op_name, _unary, _wrap, not_a_tensor
 from .autograd.engine import check_versions, fix_array, fix_tensor, saved_as_tensors
 from .autograd.graph import RetainGrad, new_node
 from .autograd.grad_mode import STATE
@@ -43,9 +43,13 @@ def can_cast(src, dst):
 
 def inplace(a, fn, *args):
     """The one entry point of every in-place op: write `fn(*args)` into `a`; `a` takes its place in the graph."""
+    try:
+        before = a._node if a._node is not None else (a if a._rg else None)
+    except AttributeError:
+        op = args[0] if args else None
+        raise not_a_tensor(_op_name(op) + "_" if isinstance(op, type) else "in-place op", a) from None
     if STATE.enabled:
         check_inplace(a)
-    before = a._node if a._node is not None else (a if a._rg else None)
     out = fn(*args)
     if out is NotImplemented:
         return out

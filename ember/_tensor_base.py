@@ -519,6 +519,21 @@ def _as_operand(b):
     return NotImplemented
 
 
+class NotATensorError(TypeError, AttributeError):
+    """A non-tensor where a function takes a Tensor. torch raises TypeError from its argument parser, and
+    AttributeError from the torch.nn.functional functions written as `input.method()` (F.tanh, F.softmax):
+    ember's functions are shared by both spellings, so the error is both."""
+
+
+def not_a_tensor(name, x, arg="input", pos=1):
+    return NotATensorError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}")
+
+
+def _op_name(op):
+    """A kernel's public name for messages: LeakyRelu -> leaky_relu."""
+    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(op.__name__))
+
+
 def _tensor_of(x):
     """`x` itself when it is a Tensor, else a new tensor of Python/NumPy data (torch's dtype inference)."""
     if isinstance(x, TensorBase):
@@ -705,11 +720,11 @@ def _check_broadcast(sa, sb):
 
 
 def _unary(op, a, *args):
-    """Run a one-input op with static (non-tensor) arguments; `a` may be Python/NumPy data (made a tensor)."""
+    """Run a one-input op with static (non-tensor) arguments on Tensor `a` (anything else: torch's TypeError)."""
     try:
         x = a._data
     except AttributeError:
-        return _unary(op, _tensor_of(a), *args)
+        raise not_a_tensor(_op_name(op), a) from None
     if op.to_float and x.dtype not in _FLOATS:
         x = x.astype(D._default[0].np)
     out, saved = op.forward(x, *args)

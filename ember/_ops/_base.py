@@ -25,6 +25,10 @@ import numpy as np
 OPS: dict[str, type] = {}   # every kernel by class name, filled at import; read by tests and docs, never for dispatch
 
 _ndarray = np.ndarray
+# NOTE [ NumPy scalars in backward rules ]: arithmetic on a 0-d array gives a NumPy scalar (np.float32, ...),
+# not an ndarray, so a rule's intermediate value may be one; the helpers below treat it as an array (the
+# ndarray test stays first, so the common case pays nothing).
+_generic = np.generic
 
 # NOTE: torch computes log(-1) = nan, 1/0 = inf silently. NumPy warns; np.errstate would cost ~1 us
 # per op, so instead ignore NumPy's RuntimeWarnings raised from inside ember's kernels (zero cost).
@@ -45,6 +49,9 @@ class Op:
     saved_for: dict | None = None
     # torch's grad_fn class name, e.g. MulBackward0; defaults to <ClassName>Backward0
     bw_name: str | None = None
+    # create_graph: the gradient counts as a function of the op's inputs even where its derivative is zero
+    # (torch's backward formula takes them: relu, pooling), so it requires grad (engine: _join_graph)
+    grad_uses_inputs = False
 
     registered = True     # False for kernels made at run time (custom autograd.Function adapters)
 
@@ -144,14 +151,14 @@ def b_mask(cond, g):
 
 
 def b_sum(x, axis=None, keepdims=False):
-    if type(x) is _ndarray:
+    if type(x) is _ndarray or isinstance(x, _generic):
         return x.sum(axis=axis, keepdims=keepdims)
     return x.sum(dim=axis, keepdim=keepdims) if axis is not None else (
         x.sum().reshape((1,) * x.ndim) if keepdims else x.sum())
 
 
 def b_broadcast_to(x, shape):
-    return np.broadcast_to(x, shape) if type(x) is _ndarray else x.expand(*shape)
+    return np.broadcast_to(x, shape) if type(x) is _ndarray or isinstance(x, _generic) else x.expand(*shape)
 
 
 def b_reshape(x, shape):
@@ -159,13 +166,13 @@ def b_reshape(x, shape):
 
 
 def b_transpose(x, axes):
-    return x.transpose(axes) if type(x) is _ndarray else x.permute(*axes)
+    return x.transpose(axes) if type(x) is _ndarray or isinstance(x, _generic) else x.permute(*axes)
 
 
 def b_swap_last(x):
     if x.ndim < 2:
         return x
-    return np.swapaxes(x, -1, -2) if type(x) is _ndarray else x.transpose(-1, -2)
+    return np.swapaxes(x, -1, -2) if type(x) is _ndarray or isinstance(x, _generic) else x.transpose(-1, -2)
 
 
 def b_matmul(a, b):
@@ -196,7 +203,7 @@ def b_unsqueeze_like(g, shape, axes):
 
 def is_array(x):
     """Whether a backward rule runs on arrays (ordinary backward) rather than Tensors (create_graph)."""
-    return type(x) is _ndarray
+    return type(x) is _ndarray or isinstance(x, _generic)
 
 
 def writable(a):

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._inplace import inplace_op
-from .._tensor_base import TensorBase, _apply, _tensor_of, _unary, _wrap
+from .._tensor_base import TensorBase, _apply, _unary, _wrap, not_a_tensor
 from ..random import _gen
 from ._base import Op, b_exp, b_sum, b_where, is_array, normalize_dim
 from .binary import where
@@ -41,6 +41,7 @@ def _tensor_grad_unsupported(name):
 
 
 class Relu(Op):
+    grad_uses_inputs = True
     saves = ("out",)
     bw_name = "ReluBackward0"
 
@@ -57,6 +58,7 @@ class Relu(Op):
 
 
 class LeakyRelu(Op):
+    grad_uses_inputs = True
     saves = ("x0", "c")
     bw_name = "LeakyReluBackward0"
 
@@ -71,6 +73,7 @@ class LeakyRelu(Op):
 
 
 class RreluWithNoise(Op):
+    grad_uses_inputs = True
     # rrelu in training: x * noise, noise = 1 where x > 0 else a random slope (drawn by the caller)
     saves = ("c",)
 
@@ -207,6 +210,7 @@ class Hardswish(Op):
 
 
 class Hardsigmoid(Op):
+    grad_uses_inputs = True
     saves = ("x0",)
     bw_name = "HardsigmoidBackward0"
 
@@ -222,6 +226,7 @@ class Hardsigmoid(Op):
 
 
 class Hardtanh(Op):
+    grad_uses_inputs = True
     saves = ("x0", "c")
     bw_name = "HardtanhBackward0"
 
@@ -261,6 +266,7 @@ class Softplus(Op):
 class Softsign(Op):
     saves = ("x0",)
     bw_name = "SoftsignBackward0"
+    to_float = True
 
     @staticmethod
     def forward(x):
@@ -290,6 +296,7 @@ class LogSigmoid(Op):
 
 
 class Threshold(Op):
+    grad_uses_inputs = True
     saves = ("x0", "c")
     bw_name = "ThresholdBackward0"
 
@@ -401,9 +408,35 @@ class LogSoftmax(Op):
 
 # ---- public functions ------------------------------------------------------------------------------
 
-def _check_float(x, fname):
-    if x._data.dtype.kind != "f":
+# NOTE [ Activation arguments ]: the shared validation of this family, as torch's argument parser and kernels
+# do it: `input` must be a Tensor (`_check_float`, `_check_tensor`, or the hook `_unary` itself), number
+# arguments must be numbers or 0-d tensors (`_num`, called only when the value is not already a float, so
+# the defaults cost nothing), and float-only kernels refuse other dtypes with torch's NotImplementedError.
+
+def _check_tensor(x, name, arg="input", pos=1):
+    if not isinstance(x, TensorBase):
+        raise not_a_tensor(name, x, arg, pos)
+
+
+def _check_float(x, fname, name=None):
+    """torch's NotImplementedError of kernel `fname` for a non-float `x` (a non-tensor: TypeError, naming
+    `name`, default `fname` without its `_cpu`)."""
+    try:
+        k = x._data.dtype.kind
+    except AttributeError:
+        raise not_a_tensor(name or fname.partition("_cpu")[0], x) from None
+    if k != "f":
         raise NotImplementedError(f'"{fname}" not implemented for \'{D.scalar_type_name(x._data.dtype)}\'')
+
+
+def _num(v, name, arg, pos):
+    """A number argument as torch's parser takes it (bool, int, float, NumPy number or 0-d tensor); TypeError
+    naming the argument otherwise."""
+    if isinstance(v, (int, float, np.number)):
+        return int(v) if isinstance(v, bool) else v
+    if isinstance(v, TensorBase) and v._data.ndim == 0:
+        return v.item()
+    raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Number, not {type(v).__name__}")
 
 
 def _act(op, input, inplace, *args):
@@ -427,6 +460,8 @@ def relu6(input, inplace: bool = False):
 
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
     _check_float(input, "leaky_relu_cpu")
+    if type(negative_slope) is not float:
+        negative_slope = _num(negative_slope, "leaky_relu", "negative_slope", 2)
     if inplace:
         return inplace_op(LeakyRelu, input, float(negative_slope))
     return _unary(LeakyRelu, input, float(negative_slope))
@@ -441,7 +476,12 @@ def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool 
 
     Matches `torch.nn.functional.rrelu`; the slopes are drawn from ember's default generator.
     """
-    _check_float(input, "rrelu_with_noise_cpu")
+    _check_float(input, "rrelu_with_noise_cpu", "rrelu")
+    if type(lower) is not float or type(upper) is not float:
+        lower, upper = _num(lower, "rrelu", "lower", 2), _num(upper, "rrelu", "upper", 3)
+    if lower > upper:
+        raise RuntimeError(f"Lower bound should be less than or equal to the upper bound (got lower={lower}, "
+                           f"upper={upper})")
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
     x = input._data
@@ -456,6 +496,8 @@ def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):
     _check_float(input, "elu_cpu")
+    if type(alpha) is not float:
+        alpha = _num(alpha, "elu", "alpha", 2)
     return _act(Elu, input, inplace, float(alpha), 1.0, 1.0)
 
 
@@ -464,7 +506,7 @@ def elu_(input, alpha: float = 1.0):
 
 
 def selu(input, inplace: bool = False):
-    _check_float(input, "elu_cpu")
+    _check_float(input, "elu_cpu", "selu")
     return _act(Elu, input, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0)
 
 
@@ -473,7 +515,9 @@ def selu_(input):
 
 
 def celu(input, alpha: float = 1.0, inplace: bool = False):
-    _check_float(input, "elu_cpu")
+    _check_float(input, "elu_cpu", "celu")
+    if type(alpha) is not float:
+        alpha = _num(alpha, "celu", "alpha", 2)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
     return _act(Elu, input, inplace, float(alpha), 1.0, 1.0 / float(alpha))
@@ -484,19 +528,22 @@ def celu_(input, alpha: float = 1.0):
 
 
 def gelu(input, approximate: str = "none"):
+    if type(approximate) is not str:
+        _check_tensor(input, "gelu")
+        raise TypeError(f"gelu(): argument 'approximate' must be str, not {type(approximate).__name__}")
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    _check_float(input, "GeluKernelImpl")
+    _check_float(input, "GeluKernelImpl", "gelu")
     return _unary(Gelu, input, approximate)
 
 
 def silu(input, inplace: bool = False):
-    _check_float(input, "silu_cpu")
+    _check_float(input, "silu_cpu", "silu")
     return _act(Silu, input, inplace)
 
 
 def mish(input, inplace: bool = False):
-    _check_float(input, "mish_cpu")
+    _check_float(input, "mish_cpu", "mish")
     return _act(Mish, input, inplace)
 
 
@@ -511,9 +558,35 @@ def hardsigmoid(input, inplace: bool = False):
 
 
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    """min(max(x, min_val), max_val); integer inputs keep their dtype (the limits truncated to it). Matches
+    `torch.nn.functional.hardtanh`."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _act(Hardtanh, input, inplace, min_val, max_val)
+    if type(min_val) is not float or type(max_val) is not float:
+        min_val, max_val = _num(min_val, "hardtanh", "min_val", 2), _num(max_val, "hardtanh", "max_val", 3)
+    try:
+        dt = input._data.dtype
+    except AttributeError:
+        raise not_a_tensor("hardtanh", input) from None
+    if dt.kind != "f":
+        min_val, max_val = _int_limits(dt, min_val, max_val)
+    if inplace:
+        return inplace_op(Hardtanh, input, min_val, max_val)
+    return _unary(Hardtanh, input, min_val, max_val)
+
+
+def _int_limits(dt, lo, hi):
+    """hardtanh's limits for an integer dtype `dt`, truncated as torch converts them; torch's errors."""
+    if dt.kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    lo, hi = int(lo), int(hi)
+    if dt.kind == "u" and lo < 0:
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+    info = np.iinfo(dt)
+    for v in (lo, hi):
+        if not info.min <= v <= info.max:
+            raise RuntimeError(f"value {v} cannot be converted to type {dt.name}_t without overflow")
+    return dt.type(lo), dt.type(hi)
 
 
 def hardtanh_(input, min_val: float = -1.0, max_val: float = 1.0):
@@ -522,31 +595,56 @@ def hardtanh_(input, min_val: float = -1.0, max_val: float = 1.0):
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):
     _check_float(input, "softplus_cpu")
+    if type(beta) is not float or type(threshold) is not float:
+        beta, threshold = _num(beta, "softplus", "beta", 2), _num(threshold, "softplus", "threshold", 3)
     return _unary(Softplus, input, beta, threshold)
 
 
 def softsign(input):
+    if input.dtype is D.bool:
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return _unary(Softsign, input)
 
 
 def logsigmoid(input):
-    _check_float(input, "log_sigmoid_cpu")
+    _check_float(input, "log_sigmoid_cpu", "log_sigmoid")
     return _unary(LogSigmoid, input)
 
 
+def _threshold(input, th, value, inplace):
+    name = "threshold_" if inplace else "threshold"
+    if type(th) is not float or type(value) is not float:
+        th, value = _num(th, name, "threshold", 2), _num(value, name, "value", 3)
+    _check_tensor(input, name)
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    return _act(Threshold, input, inplace, th, value)
+
+
 def threshold(input, threshold: float, value: float, inplace: bool = False):
-    return _act(Threshold, input, inplace, threshold, value)
+    """value where x <= threshold, else x. Matches `torch.nn.functional.threshold`."""
+    return _threshold(input, threshold, value, inplace)
 
 
 def threshold_(input, threshold: float, value: float):
-    return _act(Threshold, input, True, threshold, value)
+    return _threshold(input, threshold, value, True)
 
 
 def prelu(input, weight):
     """max(0,x) + weight * min(0,x), weight per channel (dim 1). Matches `torch.nn.functional.prelu`."""
+    _check_tensor(input, "prelu")
+    _check_tensor(weight, "prelu", "weight", 2)
+    _check_float(input, "prelu_cpu")
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
+    if weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {D.scalar_type_name(input._data.dtype)} and "
+                           f"{D.scalar_type_name(weight._data.dtype)}")
     n = weight.numel()
     if n != 1:
-        c = input.shape[1] if input.ndim >= 2 else (input.shape[0] if input.ndim == 1 else 1)
+        if input.ndim == 0:
+            raise RuntimeError(f"Not allow zero-dim input tensor (prelu with {n} weights).")
+        c = input.shape[1] if input.ndim >= 2 else 1      # a 1-D input is one channel
         if c != n:
             raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} "
                                f"and channel size = {c}.")
@@ -558,11 +656,17 @@ def prelu(input, weight):
 
 
 def glu(input, dim: int = -1):
+    _check_tensor(input, "glu")
+    if type(dim) is not int:
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"glu(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
+        dim = int(dim)
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     d = normalize_dim(dim, input.ndim)
     if input.shape[d] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
+    _check_float(input, "glu_cpu")
     return _unary(Glu, input, d)
 
 
@@ -571,12 +675,25 @@ def tanhshrink(input):
 
 
 def softshrink(input, lambd: float = 0.5):
+    """x - lambd above lambd, x + lambd below -lambd, else 0 (lambd in [0, the dtype's max]). Matches
+    `torch.nn.functional.softshrink`."""
+    _check_float(input, "softshrink_check", "softshrink")
+    if type(lambd) is not float:
+        lambd = _num(lambd, "softshrink", "lambd", 2)
+    dt = input._data.dtype
+    top = float(np.finfo(dt).max)
+    if not 0 <= lambd <= top:
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {D.scalar_type_name(dt)}, but "
+                           f"found {lambd:g}")
     x = input
     return where(x > lambd, x - lambd, where(x < -lambd, x + lambd, x * 0))
 
 
 def hardshrink(input, lambd: float = 0.5):
     """x where |x| > lambd, else 0. Matches `torch.hardshrink`."""
+    _check_float(input, "hardshrink_cpu")
+    if type(lambd) is not float:
+        lambd = _num(lambd, "hardshrink", "lambd", 2)
     x = input
     return where((x > lambd) | (x < -lambd), x, x * 0)
 
@@ -604,9 +721,10 @@ def log_softmax(input, dim, dtype=None):
 def _softmax(op, name, input, dim, dtype):
     """softmax/log_softmax's checks and edge cases: dim is an int, integer inputs need `dtype`, a 0-d input
     is a 1-element vector, an empty input comes back as a copy."""
-    if not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
-    x = _tensor_of(input)
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
+    _check_tensor(input, name)
+    x = input
     if dtype is not None:
         x = x.to(D.to_dtype(dtype))
     elif x._data.dtype.kind != "f":

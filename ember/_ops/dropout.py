@@ -75,16 +75,14 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     return _apply_mask(input, mask, None, inplace)
 
 
-def _feature_dropout(input, p, training, inplace, batched_ndim, name):
-    _check_p(p)
+def _feature_dropout(input, p, training, inplace, lead):
+    """Channel-wise dropout: one mask value per index of the first `lead` dims (the rest broadcast)."""
     if not training or p == 0.0:
         return input
     x = input._data
     nd = x.ndim
-    if nd not in (batched_ndim - 1, batched_ndim):
-        raise RuntimeError(f"{name}: Expected {batched_ndim - 1}D or {batched_ndim}D input, but received a {nd}D "
-                           f"input. ")
-    lead = 1 if nd == batched_ndim - 1 else 2
+    if nd + (lead == 1) < 2:     # torch's feature dropout needs a (batch, channel) pair
+        raise RuntimeError(f"Feature dropout requires at least 2 dimensions in the input (got a {nd}-D input)")
     shape = x.shape[:lead] + (1,) * (nd - lead)
     dt = x.dtype
     if p == 1.0:
@@ -94,23 +92,50 @@ def _feature_dropout(input, p, training, inplace, batched_ndim, name):
     return _apply_mask(input, mask, None, inplace)
 
 
+def _warn_rank(name, nd, spatial):
+    warnings.warn(f"{name}: Received a {nd}-D input to {name}, which is deprecated and will result in an error in a "
+                  "future release. To retain the behavior and silence this warning, please use dropout instead. Note "
+                  f"that {name} exists to provide channel-wise dropout on inputs with {spatial} spatial dimensions, a "
+                  f"channel dimension, and an optional batch dimension (i.e. {spatial + 1}D or {spatial + 2}D "
+                  "inputs).", stacklevel=3)
+
+
 def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
-    return _feature_dropout(input, p, training, inplace, 3, "dropout1d")
+    """Zero whole channels of a (N, C, L) or (C, L) input. Matches `torch.nn.functional.dropout1d` (the rank is
+    checked in eval mode too)."""
+    _check_p(p)
+    nd = input.ndim
+    if nd not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {nd}D input. Note that dropout1d "
+                           "exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel "
+                           "dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    return _feature_dropout(input, p, training, inplace, 2 if nd == 3 else 1)
 
 
 def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
-    if input.ndim == 3:
+    """Zero whole channels (dim 1) of a (N, C, H, W) input. Matches `torch.nn.functional.dropout2d`, with its
+    warnings: other ranks are deprecated, and a 3-D input counts as (N, C, L)."""
+    _check_p(p)
+    nd = input.ndim
+    if nd not in (3, 4):
+        _warn_rank("dropout2d", nd, 2)
+    if nd == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
                       "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
                       "This behavior will change in a future release to interpret the input as one without a batch "
                       "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please "
                       "switch to using dropout1d instead.", stacklevel=2)
-        return _feature_dropout(input, p, training, inplace, 3, "dropout2d")
-    return _feature_dropout(input, p, training, inplace, 4, "dropout2d")
+    return _feature_dropout(input, p, training, inplace, 2)
 
 
 def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
-    return _feature_dropout(input, p, training, inplace, 5, "dropout3d")
+    """Zero whole channels of a (N, C, D, H, W) or (C, D, H, W) input. Matches `torch.nn.functional.dropout3d`
+    (other ranks are deprecated: a warning, and dim 0 counts as the channel dim)."""
+    _check_p(p)
+    nd = input.ndim
+    if nd not in (4, 5):
+        _warn_rank("dropout3d", nd, 3)
+    return _feature_dropout(input, p, training, inplace, 2 if nd == 5 else 1)
 
 
 def _alpha_dropout(input, p, training, inplace, feature):
@@ -119,11 +144,12 @@ def _alpha_dropout(input, p, training, inplace, feature):
         return input
     x = input._data
     dt = x.dtype
+    if feature and x.ndim < 2:
+        raise RuntimeError(f"Feature dropout requires at least 2 dimensions in the input (got a {x.ndim}-D input)")
     shape = x.shape if not feature else x.shape[:2] + (1,) * (x.ndim - 2)
-    if p == 1.0:
-        keep = np.zeros(shape, dtype=dt)
-    else:
-        keep = _keep_mask(shape, p, dt).astype(dt)
+    if p == 1.0:      # everything dropped: torch gives input * 0
+        return _apply_mask(input, np.zeros((), dtype=dt), None, inplace)
+    keep = _keep_mask(shape, p, dt).astype(dt)
     a = 1.0 / math.sqrt((_ALPHA_P * _ALPHA_P * p + 1) * (1 - p))
     shift = ((keep - 1) * (_ALPHA_P * a) + _ALPHA_P * a * p).astype(dt)
     mask = (keep * a).astype(dt)

@@ -22,16 +22,19 @@ class Embedding(Op):
     bw_name = "EmbeddingBackward0"
 
     @staticmethod
-    def forward(w, idx, padding_idx):
-        return w[idx], ((idx, w.shape, padding_idx),)
+    def forward(w, idx, padding_idx, scale_grad_by_freq=False):
+        return w[idx], ((idx, w.shape, padding_idx, scale_grad_by_freq),)
 
     @staticmethod
     def backward(saved, g, needs):
-        idx, shape, padding_idx = saved[0]
+        idx, shape, padding_idx, scale = saved[0]
         if not is_array(g):
             _tensor_grad_unsupported("embedding")
         gw = np.zeros(shape, dtype=g.dtype)
-        np.add.at(gw, idx.reshape(-1), g.reshape(-1, shape[1]))
+        flat = idx.reshape(-1)
+        np.add.at(gw, flat, g.reshape(-1, shape[1]))
+        if scale:       # each row's gradient divided by how often its index occurs in the batch
+            gw /= np.maximum(np.bincount(flat, minlength=shape[0]), 1).astype(gw.dtype)[:, None]
         if padding_idx is not None:
             gw[padding_idx] = 0
         return (gw,)
@@ -122,10 +125,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
         padding_idx = _norm_padding_idx(padding_idx, n)
     if max_norm is not None:
         _embedding_renorm(weight, idx, max_norm, norm_type)
-    if scale_grad_by_freq or sparse:
-        warnings.warn("ember: embedding(scale_grad_by_freq/sparse) is not supported; computing a dense gradient",
-                      stacklevel=2)
-    return _unary(Embedding, weight, idx, padding_idx)
+    if sparse:
+        warnings.warn("ember: embedding(sparse=True) is not supported; computing a dense gradient", stacklevel=2)
+    return _unary(Embedding, weight, idx, padding_idx, bool(scale_grad_by_freq))
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float = 2, scale_grad_by_freq=False,

@@ -80,6 +80,13 @@ class SetItemScalarSlices(SetItemScalar):    # torch names a basic key's write a
 class SetItemIndexPut(SetItem):               # an advanced key (index arrays, masks): torch's index_put_
     bw_name = "IndexPutBackward0"
 
+    @staticmethod
+    def forward(x, v, idx, basic):
+        if v.dtype is not x.dtype:
+            _check_put_dtype(x.dtype, idx, v.dtype, v.size)
+        writable(x)[idx] = v
+        return x, (idx, basic, v.shape)
+
 
 class SetItemScalarIndexPut(SetItemScalar):
     bw_name = "IndexPutBackward0"
@@ -387,6 +394,19 @@ def _check_masks(idx, shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
 
 
+def _check_put_dtype(dst, idx, src, size):
+    """torch's rule for `x[advanced index] = tensor` of another dtype (`src` into `dst`, a value of `size`
+    elements): refused, except a one-element value written through a single boolean mask (torch fills it,
+    casting like masked_fill)."""
+    if src == dst:
+        return
+    adv = [k for k in (idx if type(idx) is tuple else (idx,)) if type(k) is np.ndarray or type(k) is bool]
+    if len(adv) == 1 and (type(adv[0]) is bool or adv[0].dtype == bool) and size == 1:
+        return
+    raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                       f"{D.scalar_type_name(dst)} for the destination and {D.scalar_type_name(src)} for the source.")
+
+
 def _index_error(e, shape, idx=None):
     if len(shape) == 0 and idx is not None and type(idx) is not tuple:   # torch words a bare int / slice so
         first = idx
@@ -494,8 +514,11 @@ def index_put(input, indices, values, accumulate=False):
     if not isinstance(values, TensorBase):
         values = _array_of(values, input._data.dtype)
     if values._data.dtype is not input._data.dtype:
-        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {_short(input)} "
-                           f"for the destination and {_short(values)} for the source.")
+        if accumulate:
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, got {_short(input)} "
+                               f"for the destination and {_short(values)} for the source.")
+        _check_put_dtype(input._data.dtype, idx, values._data.dtype, values._data.size)   # a fill: cast
+        values = values.to(input.dtype)
     try:
         target = input._data[idx].shape
     except IndexError as e:

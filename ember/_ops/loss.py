@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor_base import TensorBase, _apply, _result_np, _unary, _wrap
+from ..autograd.grad_mode import STATE
 from ._base import Op, b_where, is_array
 from .activation import LogSoftmax, Softmax, Softplus, _check_float, _log_softmax, _sigmoid, logsigmoid, softplus
 from .binary import ClampMin, clamp_min, minimum, where
@@ -193,6 +194,7 @@ class CrossEntropyProbs(Op):
 
 
 class NllLoss(Op):
+    grad_uses_inputs = True
     saves = ("c",)
     bw_name = "NllLossBackward0"
 
@@ -462,9 +464,18 @@ def _check_targets_in_range(t, c, ignore_index):
             raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
 
 
-def _check_weight(weight, c, x):
+def _not_differentiable(t, fname, arg):
+    """torch's error for a weight that requires grad where the fused kernel has no gradient for it (ember would
+    otherwise drop that gradient silently)."""
+    if t is not None and t._rg and STATE.enabled:
+        raise RuntimeError(f"The function '{fname}' is not differentiable with respect to argument '{arg}'. This "
+                           "input cannot have requires_grad True.")
+
+
+def _check_weight(weight, c, x, fname="nll_loss_forward"):
     if weight is None:
         return None
+    _not_differentiable(weight, fname, "weight")
     w = weight._data
     if w.ndim != 1 or w.shape[0] != c:
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no classes but got weight "
@@ -489,6 +500,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
         if target.shape != input.shape:
             raise RuntimeError(f"Expected target size {list(input.shape)}, got {list(target.shape)}")
         c = x.shape[1] if x.ndim >= 2 else x.shape[0]
+        if weight is not None and weight._rg and STATE.enabled:
+            return _cross_entropy_probs_wgrad(input, target, weight, c, reduction, float(label_smoothing))
         w = _check_weight(weight, c, x)
         if x.ndim == 1:
             xm, tm, out_shape = input.reshape(1, c), target.reshape(1, c), ()
@@ -514,6 +527,20 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     return out
 
 
+def _cross_entropy_probs_wgrad(input, target, weight, c, reduction, eps):
+    """Cross entropy with class probabilities and a `weight` that requires grad (torch differentiates it here):
+    the same loss from recorded ops."""
+    if tuple(weight.shape) != (c,):
+        _check_weight(weight.detach(), c, input._data)
+    shape = (c,) + (1,) * (input.ndim - 2) if input.ndim >= 2 else (c,)
+    tt = target * (1 - eps) + eps / c if eps else target
+    loss = -(_unary(LogSoftmax, input, 1 if input.ndim >= 2 else 0) * tt * weight.reshape(shape))
+    loss = loss.sum(1 if input.ndim >= 2 else 0)
+    if reduction == "mean":
+        return loss.sum() / (loss.numel() if input.ndim >= 2 else 1)
+    return _reduce(loss, reduction)
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
              reduction: str = "mean"):
     """-input[i, target[i]] (weighted) over (N, C, d1, ...) log-probabilities. Matches torch."""
@@ -537,6 +564,21 @@ def _warn_size(input, target, name):
                       "same size.", stacklevel=3)
 
 
+def _check_weight_size(weight, input):
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(f"Weights and input must have the same size (weight {list(weight.shape)}, input "
+                         f"{list(input.shape)}).")
+
+
+def _weighted(loss, weight, input, reduction):
+    """`loss * weight` reduced as torch's mse_loss/l1_loss do: 'mean' divides by the sum of the weights."""
+    _check_weight_size(weight, input)
+    loss = loss * weight
+    if reduction == "mean":
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None):
     """Mean squared error. Matches `torch.nn.functional.mse_loss`."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -545,7 +587,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
     d = input - target
     loss = d * d
     if weight is not None:
-        loss = loss * weight
+        return _weighted(loss, weight, input, reduction)
     return _reduce(loss, reduction)
 
 
@@ -555,7 +597,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mea
     _warn_size(input, target, "l1_loss")
     loss = (input - target).abs()
     if weight is not None:
-        loss = loss * weight
+        return _weighted(loss, weight, input, reduction)
     return _reduce(loss, reduction)
 
 
@@ -588,6 +630,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weigh
     x, y = _broadcast_pair(input, target)
     loss = _apply(SmoothL1, (x, y), float(delta), True)
     if weight is not None:
+        _check_weight_size(weight, input)
         loss = loss * weight
     return _reduce(loss, reduction)
 
@@ -604,6 +647,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise RuntimeError("all elements of input should be between 0 and 1")
     w = None
     if weight is not None:
+        _not_differentiable(weight, "binary_cross_entropy", "weight")
         w = np.broadcast_to(weight._data, x.shape).astype(x.dtype, copy=False)
     tgt = target if target._data.dtype == x.dtype else target.to(input.dtype)
     return _reduce(_apply(Bce, (input, tgt), w), reduction)
@@ -617,6 +661,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     dt = input._data.dtype
+    _not_differentiable(weight, "binary_cross_entropy_with_logits", "weight")
+    _not_differentiable(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
     w = None if weight is None else weight._data.astype(dt, copy=False)
     pw = None if pos_weight is None else pos_weight._data.astype(dt, copy=False)
     tgt = target if target._data.dtype == dt else target.to(input.dtype)
@@ -768,9 +814,27 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    xs = tuple(input.shape)
+    if not (len(xs) == 1 and xs[0] or len(xs) == 2 and xs[1]):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {list(xs)}")
+    _check_float(input, "multi_margin_loss_cpu_kernel")
+    n, c = xs if len(xs) == 2 else (1, xs[0])
+    t = target._data
+    if t.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {D.scalar_type_name(t.dtype)}")
+    if t.ndim > 1 or t.size != n:
+        raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
+                           f"samples (batch size). Expected target size [{n}], but got {list(t.shape)}. Input has "
+                           f"shape {list(xs)}.")
+    t = t.reshape(-1)
+    if n and (t.min() < 0 or t.max() >= c):
+        raise RuntimeError(f"multi_margin_loss: target out of range (expected class indices in [0, {c}))")
+    if weight is not None and weight.shape[0] != c:
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
+    _not_differentiable(weight, "multi_margin_loss", "weight")
     x = input if input.ndim == 2 else input.reshape(1, -1)
-    t = target._data.reshape(-1)
-    n, c = x.shape
     onehot = np.zeros((n, c), dtype=bool)
     onehot[np.arange(n), t] = True
     xt = (x * _const(onehot.astype(x._data.dtype), x)).sum(1, keepdim=True)

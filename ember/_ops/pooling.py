@@ -88,6 +88,7 @@ def max_pool_backward(x, out, g, cfg, osz):
 
 
 class MaxPool2d(Op):
+    grad_uses_inputs = True
     saves = ("x0", "out", "c", "c")
     bw_name = "MaxPool2DWithIndicesBackward0"
 
@@ -162,6 +163,7 @@ def avg_pool_backward(g, x_shape, cfg, osz, div):
 
 
 class AvgPool2d(Op):
+    grad_uses_inputs = True
     saves = ("c", "c", "c", "c")
     bw_name = "AvgPool2DBackward0"
 
@@ -195,6 +197,7 @@ class AvgPool2dBackward(Op):
 class AdaptiveMaxPool2d(Op):
     """Variable windows gathered through index arrays (a window is padded by repeating its last
     element, which cannot change a max); the gradient is scattered by flat index."""
+    grad_uses_inputs = True
     saves = ("c", "c")
     bw_name = "AdaptiveMaxPool2DBackward0"
 
@@ -496,14 +499,19 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
     if output_size is None:
         out_sp = default
     else:
-        out_sp = tuple(int(v) for v in output_size)[-nd:]
+        out_sp = tuple(int(v) for v in output_size)
+        if len(out_sp) == nd + 2:
+            out_sp = out_sp[2:]
         if len(out_sp) != nd:
             raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} elements, but it has a "
-                             f"length of '{len(tuple(output_size))}'")
-        for o, d, s in zip(out_sp, default, st):
-            if o < d - s or o > d + s:
-                raise ValueError(f"invalid output_size \"{list(out_sp)}\" (dim {len(out_sp) - 1} must be between "
-                                 f"{d - s} and {d + s})")
+                             f"length of '{len(out_sp)}'")
+        for i, (o, d, s) in enumerate(zip(out_sp, default, st)):
+            if not d - s < o < d + s:        # both ends exclusive (torch)
+                raise ValueError(f"invalid output_size \"{list(out_sp)}\" (dim {i} must be between {d - s} and "
+                                 f"{d + s}, exclusive)")
+            if o < 0:
+                raise ValueError(f"max_unpooling: output_size must contain non-negative spatial dimensions, but got "
+                                 f"output_size[{i}]={o}")
     batched = input._data.ndim == nd + 2
     x = input if batched else input.unsqueeze(0)
     idx = indices._data if batched else indices._data[None]

@@ -149,6 +149,8 @@ def _seq_recompute(kind, ins, consts, gt):
     mask, reverse = consts
     if kind == "lstm":
         gi, w, h, c = ins
+    elif kind == "lstm_proj":
+        gi, w, wr, h, c = ins
     elif kind == "gru":
         gi, w, bh, h = ins
         c = None
@@ -156,12 +158,16 @@ def _seq_recompute(kind, ins, consts, gt):
         gi, w, h = ins
         c = None
     L = gi.shape[0]
-    H = h.shape[-1]
+    H = h.shape[-1]       # the width of the hidden state (the projection's with proj_size)
     outs, gouts = [], []
     for t in (range(L - 1, -1, -1) if reverse else range(L)):
         if kind == "lstm":
             hc = _apply(LstmCell, (gi[t] + h @ w.t(), c))
             h2, c2 = hc[:, :H], hc[:, H:]
+        elif kind == "lstm_proj":
+            hc = _apply(LstmCell, (gi[t] + h @ w.t(), c))
+            C = c.shape[-1]
+            h2, c2 = hc[:, :C] @ wr.t(), hc[:, C:]
         elif kind == "gru":
             h2 = _apply(GruCell, (gi[t], h @ w.t() + bh, h))
             c2 = None
@@ -174,7 +180,7 @@ def _seq_recompute(kind, ins, consts, gt):
             h2 = h2.where(m, h)
             c2 = c2.where(m, c) if c2 is not None else None
         h, c = h2, c2
-        if kind == "lstm":
+        if kind in ("lstm", "lstm_proj"):
             outs += [h, c]
             gouts += [gt[t, :, :H], gt[t, :, H:]]
         else:
@@ -269,6 +275,100 @@ class LstmSeq(Op):
                 dc = dc2 * f
         gw = dgates.reshape(-1, G).T @ hprev.reshape(-1, H) if needs[1] else None
         return (dgates if needs[0] else None), gw, (dh if needs[2] else None), (dc if needs[3] else None)
+
+
+class LstmProjSeq(Op):
+    """LSTM with a projection (torch's proj_size): (gi (L, N, 4H), W_hh (4H, P), W_hr (P, H), h0 (N, P), c0 (N, H))
+    -> (L, N, P + H): [h_t | c_t] per step, h_t = W_hr (o_t * tanh(c_t)).
+
+    consts: (mask (L, N) bool or None: rows past their length keep their state, reverse: bool)."""
+    saves = ("x0", "x1", "x2", "x3", "x4", "c", "c")
+    bw_name = "LstmBackward0"
+
+    @staticmethod
+    def forward(gi, w, wr, h0, c0, mask, reverse):
+        with np.errstate(over="ignore"):
+            return LstmProjSeq._forward(gi, w, wr, h0, c0, mask, reverse)
+
+    @staticmethod
+    def _forward(gi, w, wr, h0, c0, mask, reverse):
+        L, N, G = gi.shape
+        H, P = G // 4, wr.shape[0]
+        out = np.empty((L, N, P + H), gi.dtype)
+        acts = np.empty((L, N, G), gi.dtype)
+        tcs = np.empty((L, N, H), gi.dtype)
+        ms = np.empty((L, N, H), gi.dtype)        # o * tanh(c), before the projection
+        wt = np.ascontiguousarray(w.T)
+        wrt = np.ascontiguousarray(wr.T)
+        h, c = h0, c0
+        for t in (range(L - 1, -1, -1) if reverse else range(L)):
+            pre = gi[t] + h @ wt
+            a = acts[t]
+            a[:, :2 * H] = _sig(pre[:, :2 * H])
+            a[:, 2 * H:3 * H] = np.tanh(pre[:, 2 * H:3 * H])
+            a[:, 3 * H:] = _sig(pre[:, 3 * H:])
+            c2 = a[:, H:2 * H] * c + a[:, :H] * a[:, 2 * H:3 * H]
+            tc = tcs[t]
+            np.tanh(c2, out=tc)
+            np.multiply(a[:, 3 * H:], tc, out=ms[t])
+            h2 = ms[t] @ wrt
+            if mask is not None:
+                m = mask[t][:, None]
+                h2 = np.where(m, h2, h)
+                c2 = np.where(m, c2, c)
+            out[t, :, :P] = h2
+            out[t, :, P:] = c2
+            h, c = out[t, :, :P], out[t, :, P:]
+        return out, (gi, w, wr, h0, c0, (mask, reverse), (acts, tcs, ms, out))
+
+    @staticmethod
+    def backward(saved, g, needs):
+        gi, w, wr, h0, c0, consts, (acts, tcs, ms, out) = saved
+        if not (is_array(g) and is_array(gi) and is_array(w) and is_array(wr) and is_array(h0) and is_array(c0)):
+            return _seq_double_backward("lstm_proj", (gi, w, wr, h0, c0), consts, g, needs)
+        mask, reverse = consts
+        L, N, G = gi.shape
+        H, P = G // 4, wr.shape[0]
+        order, prev = _time_order(L, reverse)
+        dgates = np.empty_like(gi)
+        dhs = np.empty((L, N, P), gi.dtype)       # the gradient reaching each step's projection
+        hprev = np.empty((L, N, P), gi.dtype)
+        dh = np.zeros((N, P), gi.dtype)
+        dc = np.zeros((N, H), gi.dtype)
+        for t in reversed(order):
+            p = prev[t]
+            h_prev = h0 if p is None else out[p, :, :P]
+            c_prev = c0 if p is None else out[p, :, P:]
+            hprev[t] = h_prev
+            dh_t = g[t, :, :P] + dh
+            dc_t = g[t, :, P:] + dc
+            dhp = dhs[t]
+            if mask is not None:
+                m = mask[t][:, None]
+                np.multiply(dh_t, m, out=dhp)
+            else:
+                dhp[...] = dh_t
+            dm = dhp @ wr
+            a = acts[t]
+            i, f, gg, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            tc = tcs[t]
+            dc2 = dc_t + dm * o * (1 - tc * tc)
+            d = dgates[t]
+            d[:, :H] = dc2 * gg * i * (1 - i)
+            d[:, H:2 * H] = dc2 * c_prev * f * (1 - f)
+            d[:, 2 * H:3 * H] = dc2 * i * (1 - gg * gg)
+            d[:, 3 * H:] = dm * tc * o * (1 - o)
+            if mask is not None:
+                d *= m
+                dh = np.where(m, d @ w, dh_t)
+                dc = np.where(m, dc2 * f, dc_t)
+            else:
+                dh = d @ w
+                dc = dc2 * f
+        gw = dgates.reshape(-1, G).T @ hprev.reshape(-1, P) if needs[1] else None
+        gwr = dhs.reshape(-1, P).T @ ms.reshape(-1, H) if needs[2] else None
+        return ((dgates if needs[0] else None), gw, gwr, (dh if needs[3] else None),
+                (dc if needs[4] else None))
 
 
 class GruSeq(Op):

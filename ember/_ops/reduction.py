@@ -14,7 +14,7 @@ from .. import _dtype as D
 from .. import return_types
 from .._inplace import write_out
 from .._tensor_base import TensorBase, _tensor_of, _unary, _wrap
-from ._base import (Op, b_broadcast_to, b_exp, b_unsqueeze_like, data_of, is_array, normalize_dim,
+from ._base import (Op, b_broadcast_to, b_exp, b_where, b_unsqueeze_like, data_of, is_array, normalize_dim,
                     normalize_dims)
 from .binary import maximum, minimum
 
@@ -152,7 +152,7 @@ class Var(Op):
     def forward(x, axes, correction, keepdim):
         n = _numel(x.shape, axes)
         d = x - np.add.reduce(x, axis=axes, keepdims=True) / x.dtype.type(n) if n else x - x
-        np.multiply(d, d, out=d)
+        d = np.multiply(d, d, out=d) if x.ndim else d * d    # a 0-d x gives a NumPy scalar d
         out = np.add.reduce(d, axis=axes, keepdims=keepdim)
         # torch divides by max(0, n - correction): inf (or nan for 0/0) when nothing is left
         out = out / x.dtype.type(builtins.max(0, n - correction))
@@ -183,6 +183,9 @@ class Std(Op):
         g = _keep(g, x.shape, axes, keepdim)
         out = _keep(out, x.shape, axes, keepdim)
         d = (n - correction) if n - correction > 0 else 0.0
+        zero = data_of(out) == 0
+        if zero.any():      # torch: no gradient where the std is 0 (constant input)
+            out = b_where(zero, np.inf, out)
         return (g * (x - _mean_keep(x, axes)) / (out * d),)
 
 
@@ -361,10 +364,12 @@ def _axes(dim, ndim):
     if dim is None:
         return None
     if type(dim) is int:
-        return (normalize_dim(dim, ndim),)
+        d = normalize_dim(dim, ndim)
+        return (d,) if ndim else None      # dim 0 or -1 of a 0-d tensor: the whole tensor (torch)
     if len(dim) == 0:
         return None
-    return normalize_dims(dim, ndim)
+    axes = normalize_dims(dim, ndim)
+    return axes if ndim else None
 
 
 def _acc_dtype(x, dtype):
@@ -677,7 +682,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.vector_norm: Expected a number as ord, got the string {ord!r}")
     p = float(ord)
-    axes = normalize_dims(dim, x._data.ndim) or None    # None or () reduce every dim
+    axes = _axes(dim, x._data.ndim)    # None or () reduce every dim
     if p < 0 and x._data.size == 0 or (p == np.inf and x._data.size == 0 and axes is None):
         raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
                            "operation does not have an identity")

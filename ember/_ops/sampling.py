@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._inplace import _OVERLAP, inplace, write_out
-from .._tensor_base import TensorBase, _tensor_of, _unary, _wrap
+from .._tensor_base import TensorBase, _apply, _tensor_of, _unary, _wrap
 from ..random import _gen
 from ._base import Op
 from .convert import _zeros_like
@@ -44,8 +44,18 @@ class BernoulliFill(SampleFill):          # bernoulli_(float p)
     bw_name = "BernoulliBackward2"
 
 
-class BernoulliTensorFill(SampleFill):    # bernoulli_(tensor p)
+class BernoulliTensorFill(SampleFill):    # bernoulli_(tensor p): p is input 1 (a zero gradient, as torch)
     bw_name = "BernoulliBackward1"
+
+    @staticmethod
+    def forward(x, p, r):
+        np.copyto(x, r, casting="unsafe")
+        return x, None
+
+    @staticmethod
+    def backward(saved, g, needs):
+        z = _zeros_like(g)
+        return z, (z if needs[1] else None)
 
 
 class RandomFromToFill(SampleFill):       # random_(from, to)
@@ -214,7 +224,11 @@ class SamplingMethods:
         if np.any((np.asarray(pd) < 0) | (np.asarray(pd) > 1)):
             raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
         r = _gen(generator).random(self._data.shape) < pd
-        return _fill(self, BernoulliTensorFill if isinstance(p, TensorBase) else BernoulliFill, r)
+        if isinstance(p, TensorBase):      # p joins the graph (its gradient is zero)
+            if not self._data.flags.writeable:
+                raise RuntimeError(_OVERLAP)
+            return inplace(self, _apply, BernoulliTensorFill, (self, p), r)
+        return _fill(self, BernoulliFill, r)
 
     def random_(self, *args, generator=None, **kw):
         # random_(), random_(to) or random_(from, to) (`from` may be passed by keyword)

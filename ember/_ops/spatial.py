@@ -9,6 +9,7 @@ Pools and unfold take cfg = (kh, kw, sh, sw, pt, pb, pl, pr, dh, dw) and the out
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -197,55 +198,99 @@ def pad_index(n, lo, hi, mode):
     return np.where(i > n - 1, 2 * (n - 1) - i, i)
 
 
-def interp_map(n_in, n_out, mode, align_corners, scale):
-    """Index map (nearest) or (n_out, n_in) weight matrix (linear) for one axis; `scale` is the
-    user's scale_factor when it sets the sampling step, else None."""
-    o = np.arange(n_out, dtype=np.float32)
+def interp_map(n_in, n_out, mode, align_corners, scale, dt=np.float32):
+    """Index map (nearest) or (n_out, n_in) weight matrix (linear, cubic) for one axis; `scale` is the
+    user's scale_factor when it sets the sampling step, else None. Coordinates and weights are computed in
+    the float dtype `dt` of the input, as torch does (exact in float64, torch's roundings in float32)."""
     if mode == "nearest" and n_out == 2 * n_in:     # torch's shortcut, whatever the scale
         return np.arange(n_out) // 2
-    if mode in ("nearest", "nearest-exact"):
+    if mode in ("nearest", "nearest-exact"):       # torch computes nearest indices in float32 for every dtype
+        o = np.arange(n_out, dtype=np.float32)
         step = np.float32(1.0 / scale) if scale else np.float32(n_in / n_out)
         src = np.floor((o + 0.5) * step) if mode == "nearest-exact" else np.floor(o * step)
         return np.minimum(src.astype(np.int64), n_in - 1)
+    t = np.dtype(dt).type
+    o = np.arange(n_out, dtype=dt)
     if mode == "cubic":
-        return _cubic_matrix(n_in, n_out, align_corners, scale)
+        return _cubic_matrix(n_in, n_out, align_corners, scale, o, t)
     if align_corners:
-        src = o * np.float32((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros_like(o)
+        src = o * (t(n_in - 1) / t(n_out - 1)) if n_out > 1 else np.zeros_like(o)
     else:
-        step = np.float32(1.0 / scale) if scale else np.float32(n_in / n_out)
-        src = np.maximum((o + np.float32(0.5)) * step - np.float32(0.5), np.float32(0))
+        src = np.maximum((o + t(0.5)) * _step(n_in, n_out, scale, t) - t(0.5), t(0))
     i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
     i1 = np.minimum(i0 + 1, n_in - 1)
-    lam = (src - i0).astype(np.float64)
-    m = np.zeros((n_out, n_in), np.float64)
+    lam = src - i0.astype(dt)
+    m = np.zeros((n_out, n_in), dt)
     r = np.arange(n_out)
-    np.add.at(m, (r, i0), 1 - lam)
+    np.add.at(m, (r, i0), t(1) - lam)
     np.add.at(m, (r, i1), lam)
     return m
 
 
-def _cubic_matrix(n_in, n_out, align_corners, scale):
+def _step(n_in, n_out, scale, t):
+    """torch's source step per output index: 1 / scale_factor when one is given, else n_in / n_out (in `t`)."""
+    return t(1.0 / scale) if scale else t(n_in) / t(n_out)
+
+
+def _cubic_matrix(n_in, n_out, align_corners, scale, o, t):
     """torch's bicubic (Keys, A = -0.75) weights for one axis; taps outside are clamped to the edge."""
-    o = np.arange(n_out, dtype=np.float64)
     if align_corners:
-        src = o * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros_like(o)
+        src = o * (t(n_in - 1) / t(n_out - 1)) if n_out > 1 else np.zeros_like(o)
     else:
-        step = np.float32(1.0 / scale) if scale else np.float32(n_in / n_out)
-        src = (o + 0.5) * float(step) - 0.5           # not clamped at 0 for cubic (as torch)
+        src = (o + t(0.5)) * _step(n_in, n_out, scale, t) - t(0.5)     # not clamped at 0 for cubic (as torch)
     i0 = np.floor(src)
-    t = src - i0
-    A = -0.75
+    d = src - i0
+    A = t(-0.75)
 
-    def near(d):   # |d| <= 1
-        return ((A + 2) * d - (A + 3)) * d * d + 1
+    def near(u):   # |u| <= 1
+        return ((A + 2) * u - (A + 3)) * u * u + 1
 
-    def far(d):    # 1 < |d| < 2
-        return ((A * d - 5 * A) * d + 8 * A) * d - 4 * A
+    def far(u):    # 1 < |u| < 2
+        return ((A * u - 5 * A) * u + 8 * A) * u - 4 * A
 
-    w = np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=1)
+    w = np.stack([far(d + t(1)), near(d), near(t(1) - d), far(t(2) - d)], axis=1)
     idx = np.clip(i0.astype(np.int64)[:, None] + np.arange(-1, 3), 0, n_in - 1)
-    m = np.zeros((n_out, n_in), np.float64)
+    m = np.zeros((n_out, n_in), o.dtype)
     np.add.at(m, (np.repeat(np.arange(n_out), 4), idx.ravel()), w.ravel())
+    return m
+
+
+def _keys(d, A):
+    """Keys' cubic convolution kernel with parameter A at distances d (|d| < 2; 0 beyond)."""
+    d = np.abs(d)
+    near = ((A + 2) * d - (A + 3)) * d * d + 1
+    far = ((A * d - 5 * A) * d + 8 * A) * d - 4 * A
+    return np.where(d <= 1, near, np.where(d < 2, far, 0)).astype(d.dtype, copy=False)
+
+
+def antialias_matrix(n_in, n_out, cubic, align_corners, scale, dt):
+    """(n_out, n_in) weights of torch's antialiased resampling along one axis (PIL's scheme): when shrinking,
+    the triangle (bilinear) or Keys A = -0.5 (bicubic) filter is stretched by the scale, and each row's taps
+    are renormalised to sum to 1. Computed in `dt` with torch's roundings."""
+    t = np.dtype(dt).type
+    if align_corners:
+        sc = t(n_in - 1) / t(n_out - 1) if n_out > 1 else t(0)
+    else:
+        sc = _step(n_in, n_out, scale, t)
+    half = 2.0 if cubic else 1.0
+    support = t(half * sc) if sc >= 1.0 else t(half)
+    inv = t(1.0 / sc) if sc >= 1.0 else t(1)
+    taps = math.ceil(support) * 2 + 1
+    center = (np.float64(sc) * (np.arange(n_out) + 0.5)).astype(dt)
+    lo = np.maximum(np.trunc((center - support).astype(np.float64) + 0.5).astype(np.int64), 0)
+    hi = np.minimum(np.trunc((center + support).astype(np.float64) + 0.5).astype(np.int64), n_in)
+    size = np.clip(hi - lo, 0, taps)
+    j = np.arange(taps)
+    idx = lo[:, None] + j                                             # (n_out, taps)
+    x = ((idx.astype(dt) - center[:, None]).astype(np.float64) + 0.5) * np.float64(inv)
+    x = np.abs(x.astype(dt))
+    w = _keys(x, t(-0.5)) if cubic else np.maximum(t(1) - x, t(0)).astype(dt)
+    w = np.where(j < size[:, None], w, t(0))
+    total = w.sum(axis=1, keepdims=True)
+    w = np.where(total != 0, w / np.where(total != 0, total, t(1)), w)
+    m = np.zeros((n_out, n_in), dt)
+    keep = j < size[:, None]
+    np.add.at(m, (np.broadcast_to(np.arange(n_out)[:, None], idx.shape)[keep], idx[keep]), w[keep])
     return m
 
 
@@ -305,44 +350,101 @@ def _gs_coords(c, size, padding_mode, align_corners):
     return x, d
 
 
+def _gs_tap(c, size, padding_mode, align_corners):
+    """An integer tap coordinate of bicubic sampling under the padding mode (torch pads taps, not points)."""
+    if padding_mode == "border":
+        return np.clip(c, 0, size - 1)
+    if padding_mode == "reflection":
+        c = _gs_reflect(c, 0, 2 * (size - 1))[0] if align_corners else _gs_reflect(c, -1, 2 * size - 1)[0]
+        return np.clip(c, 0, size - 1)
+    return c
+
+
+def _keys_grad(d, A):
+    """d/dd of Keys' kernel at distances d >= 0 (d < 2)."""
+    near = (3 * (A + 2) * d - 2 * (A + 3)) * d
+    far = (3 * A * d - 10 * A) * d + 8 * A
+    return np.where(d <= 1, near, far).astype(d.dtype, copy=False)
+
+
 class GridSample2d(Op):
-    """out[n, c, i, j] = input[n, c] sampled at grid[n, i, j] = (x, y) in [-1, 1] (bilinear or nearest)."""
+    """out[n, c, i, j] = input[n, c] sampled at grid[n, i, j] = (x, y) in [-1, 1] (bilinear, nearest or
+    bicubic); GridSample3d samples (N, C, D, H, W) volumes at (x, y, z) (bilinear or nearest)."""
     saves = ("x0", "x1", "c")
     bw_name = "GridSampler2DBackward0"
 
     @staticmethod
-    def _corners(shape, gx, gy, mode, padding_mode, align_corners):
-        N, C, H, W = shape
-        x, dx = _gs_coords(gx, W, padding_mode, align_corners)
-        y, dy = _gs_coords(gy, H, padding_mode, align_corners)
-        if mode == "nearest":
-            xs, ys = np.rint(x), np.rint(y)
-            corners = [(ys, xs, np.ones_like(x))]
-            return corners, None
-        x0, y0 = np.floor(x), np.floor(y)
-        wx1, wy1 = x - x0, y - y0
-        wx0, wy0 = 1 - wx1, 1 - wy1
-        corners = [(y0, x0, wy0 * wx0), (y0, x0 + 1, wy0 * wx1), (y0 + 1, x0, wy1 * wx0), (y0 + 1, x0 + 1, wy1 * wx1)]
-        # d weight / d x and d weight / d y of each corner
-        dw = [(-wx0, -wy0), (-wx1, wy0), (wx0, -wy1), (wx1, wy1)]     # (d w / d y, d w / d x) per corner
-        return corners, (dw, dx, dy)
+    def _taps(spatial, grid, mode, padding_mode, align_corners):
+        """Per input spatial axis: its taps [(coordinate, weight, d weight / d coordinate)] and d coordinate /
+        d grid. grid[..., 0] addresses the last axis (x), grid[..., 1] the one before (y), ..."""
+        nd = len(spatial)
+        axes = []
+        for a, size in enumerate(spatial):
+            g = grid[..., nd - 1 - a]
+            if mode == "bicubic":
+                x, scale = _gs_unnormalize(g, size, align_corners)
+                x0 = np.floor(x)
+                t = x - x0
+                one, two, A = g.dtype.type(1), g.dtype.type(2), g.dtype.type(-0.75)
+                dist = [t + one, t, one - t, two - t]
+                sign = [1, 1, -1, -1]
+                taps = [(_gs_tap(x0 + (k - 1), size, padding_mode, align_corners), _keys(dist[k], A),
+                         sign[k] * _keys_grad(dist[k], A)) for k in range(4)]
+                axes.append((taps, np.full_like(x, scale)))
+                continue
+            x, d = _gs_coords(g, size, padding_mode, align_corners)
+            if mode == "nearest":
+                axes.append(([(np.rint(x), 1, None)], None))
+                continue
+            x0 = np.floor(x)
+            w1 = x - x0
+            axes.append(([(x0, 1 - w1, -1), (x0 + 1, w1, 1)], d))
+        return axes
 
     @staticmethod
-    def _gather(inp, yy, xx):
-        N, C, H, W = inp.shape
-        valid = (xx >= 0) & (xx <= W - 1) & (yy >= 0) & (yy <= H - 1)
-        idx = (np.clip(yy, 0, H - 1) * W + np.clip(xx, 0, W - 1)).astype(np.intp)       # (N, Ho, Wo)
-        flat = inp.reshape(N, C, H * W)
-        v = np.take_along_axis(flat, idx.reshape(N, 1, -1), axis=2).reshape((N, C) + idx.shape[1:])
-        return v, valid, idx
+    def _corners(axes, derivs=False):
+        """Every combination of one tap per axis: (coordinates, weight, [d weight / d coordinate per axis] when
+        `derivs`)."""
+        out = []
+        for combo in itertools.product(*[taps for taps, _ in axes]):
+            w = combo[0][1]
+            for _, wk, _ in combo[1:]:
+                w = w * wk
+            dws = None
+            if derivs and combo[0][2] is not None:
+                dws = []
+                for a in range(len(combo)):
+                    others = [wk for b, (_, wk, _) in enumerate(combo) if b != a]
+                    dw = combo[a][2]
+                    if type(dw) is int:            # bilinear: d weight / d coordinate is +-1
+                        dw = others[0] if dw == 1 else -others[0]
+                        others = others[1:]
+                    for wk in others:
+                        dw = dw * wk
+                    dws.append(dw)
+            out.append(([c for c, _, _ in combo], w, dws))
+        return out
+
+    @staticmethod
+    def _gather(inp, coords):
+        N, C = inp.shape[:2]
+        spatial = inp.shape[2:]
+        valid = flat = None
+        for c, size in zip(coords, spatial):
+            ok = (c >= 0) & (c <= size - 1)
+            valid = ok if valid is None else valid & ok
+            c = np.clip(c, 0, size - 1)
+            flat = c if flat is None else flat * size + c
+        flat = flat.astype(np.intp)
+        v = np.take_along_axis(inp.reshape(N, C, -1), flat.reshape(N, 1, -1), axis=2).reshape((N, C) + flat.shape[1:])
+        return v, valid, flat
 
     @staticmethod
     def forward(inp, grid, mode, padding_mode, align_corners):
-        gx, gy = grid[..., 0], grid[..., 1]
-        corners, _ = GridSample2d._corners(inp.shape, gx, gy, mode, padding_mode, align_corners)
+        axes = GridSample2d._taps(inp.shape[2:], grid, mode, padding_mode, align_corners)
         out = None
-        for yy, xx, w in corners:
-            v, valid, _ = GridSample2d._gather(inp, yy, xx)
+        for coords, w, _ in GridSample2d._corners(axes):
+            v, valid, _ = GridSample2d._gather(inp, coords)
             term = v * (w * valid)[:, None].astype(inp.dtype, copy=False)
             out = term if out is None else out + term
         return out.astype(inp.dtype, copy=False), (inp, grid, (mode, padding_mode, align_corners))
@@ -353,31 +455,37 @@ class GridSample2d(Op):
         if not is_array(g):
             raise NotImplementedError("ember: double backward (create_graph=True) through grid_sample is not "
                                       "implemented")
-        N, C, H, W = inp.shape
-        gx, gy = grid[..., 0], grid[..., 1]
-        corners, deriv = GridSample2d._corners(inp.shape, gx, gy, mode, padding_mode, align_corners)
-        gi = np.zeros((N * H * W, C), inp.dtype) if needs[0] else None
-        ggx = np.zeros(gx.shape, inp.dtype) if needs[1] and deriv is not None else None
-        ggy = np.zeros(gy.shape, inp.dtype) if ggx is not None else None
-        base = (np.arange(N) * (H * W)).reshape(N, 1, 1)
-        for k, (yy, xx, w) in enumerate(corners):
-            v, valid, idx = GridSample2d._gather(inp, yy, xx)
+        N, C = inp.shape[:2]
+        spatial = inp.shape[2:]
+        nd = len(spatial)
+        P = int(np.prod(spatial))
+        axes = GridSample2d._taps(spatial, grid, mode, padding_mode, align_corners)
+        smooth = needs[1] and mode != "nearest"
+        gi = np.zeros((N * P, C), inp.dtype) if needs[0] else None
+        gg = [np.zeros(grid.shape[:-1], inp.dtype) for _ in range(nd)] if smooth else None
+        base = (np.arange(N) * P).reshape((N,) + (1,) * nd)
+        gl = np.moveaxis(g, 1, -1).reshape(-1, C) if gi is not None else None
+        for coords, w, dws in GridSample2d._corners(axes, smooth):
+            v, valid, flat = GridSample2d._gather(inp, coords)
             if gi is not None:
-                vals = g * (w * valid)[:, None]                      # (N, C, Ho, Wo)
-                np.add.at(gi, (idx + base).reshape(-1), vals.transpose(0, 2, 3, 1).reshape(-1, C))
-            if ggx is not None:
-                s = (g * v).sum(1) * valid                           # (N, Ho, Wo)
-                dwy, dwx = deriv[0][k]
-                ggx += s * dwx
-                ggy += s * dwy
-        ginp = gi.reshape(N, H, W, C).transpose(0, 3, 1, 2) if gi is not None else None
+                np.add.at(gi, (flat + base).reshape(-1), gl * (w * valid).reshape(-1, 1).astype(inp.dtype))
+            if smooth:
+                s = (g * v).sum(1) * valid
+                for a in range(nd):
+                    gg[a] += s * dws[a]
+        ginp = np.moveaxis(gi.reshape((N,) + tuple(spatial) + (C,)), -1, 1) if gi is not None else None
         ggrid = None
         if needs[1]:
-            if ggx is None:
+            if not smooth:
                 ggrid = np.zeros(grid.shape, grid.dtype)
             else:
-                ggrid = np.stack([ggx * deriv[1], ggy * deriv[2]], axis=-1).astype(grid.dtype, copy=False)
+                ggrid = np.stack([gg[a] * axes[a][1] for a in range(nd - 1, -1, -1)], axis=-1)
+                ggrid = ggrid.astype(grid.dtype, copy=False)
         return ginp, ggrid
+
+
+class GridSample3d(GridSample2d):
+    bw_name = "GridSampler3DBackward0"
 
 
 # ---- public functions ------------------------------------------------------------------------
@@ -436,7 +544,7 @@ _INTERP_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resample the spatial dims: modes nearest, nearest-exact, linear, bilinear, bicubic (with
-    align_corners), area; antialias is not supported. Matches `torch.nn.functional.interpolate`."""
+    align_corners, and antialias for bilinear/bicubic), area. Matches `torch.nn.functional.interpolate`."""
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating modes: "
@@ -448,9 +556,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
                                   f"{input._data.ndim}D) for the modes: nearest | linear | bilinear | bicubic | "
                                   f"trilinear | area | nearest-exact (got {mode})")
-    if antialias:
-        raise NotImplementedError(f"ember: interpolate(mode={mode!r}, antialias=True) is not implemented")
     nd = input._data.ndim - 2
+    if antialias and not (mode in ("bilinear", "bicubic") and nd == 2):
+        raise ValueError(f"Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
+                         f"as input (got mode={mode!r} and a {input._data.ndim}-D input)")
     if nd < 1:
         raise ValueError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input._data.ndim}D) for the "
                          f"modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact "
@@ -485,18 +594,23 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             scales = list(sf)
     else:
         raise ValueError("either size or scale_factor should be defined")
-    if min(out) <= 0:
+    if min(out) <= 0 and mode != "area":      # area (adaptive average pooling) allows empty outputs
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({', '.join(map(str, sp))}) "
                            f"and output ({', '.join(map(str, out))})")
     maps = []
+    dt = input._data.dtype      # coordinates in the input's precision (float32 for half and integer inputs)
+    dt = dt if dt == np.float64 else np.dtype(np.float32)
     for i, (n, o) in enumerate(zip(sp, out)):
         if mode == "area":
             maps.append((2 + i, adaptive_avg_matrix(n, o)))
-        elif n == o and (mode == "nearest" or scales[i] in (None, 1.0)):
-            continue
+        elif n == o and (scales[i] in (None, 1.0) or antialias or mode in ("linear", "bilinear", "trilinear")
+                         or mode == "nearest" and nd == 2):
+            continue        # torch copies a dim of unchanged size in these modes, whatever the scale
+        elif antialias:
+            maps.append((2 + i, antialias_matrix(n, o, mode == "bicubic", align_corners, scales[i], dt)))
         else:
             kind = mode if mode in ("nearest", "nearest-exact") else ("cubic" if mode == "bicubic" else "linear")
-            maps.append((2 + i, interp_map(n, o, kind, align_corners, scales[i])))
+            maps.append((2 + i, interp_map(n, o, kind, align_corners, scales[i], dt)))
     if not maps:
         return input * 1 if input._rg else _wrap(input._data.copy())
     return _unary(AxisMaps, input, tuple(maps))
@@ -627,22 +741,26 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
 
 
 def affine_grid(theta, size, align_corners=None):
-    """Sampling grid (N, H, W, 2) of the 2-D affine maps `theta` (N, 2, 3). Matches
-    `torch.nn.functional.affine_grid` (4-D sizes); differentiable in theta."""
+    """Sampling grid (N, H, W, 2) of the 2-D affine maps `theta` (N, 2, 3), or (N, D, H, W, 3) of the 3-D maps
+    (N, 3, 4) for a 5-D size. Matches `torch.nn.functional.affine_grid`; differentiable in theta."""
     if align_corners is None:
         align_corners = False
     if not theta.is_floating_point():
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     size = tuple(int(s) for s in size)
-    if len(size) != 4:
-        raise NotImplementedError("ember: affine_grid supports 4-D sizes (N, C, H, W) only")
-    if theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3):
-        raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {list(size)}. Got "
-                         f"{list(theta.shape)}.")
+    if len(size) not in (4, 5):
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+                                  f"respectively. Got size {list(size)}.")
+    k = len(size) - 2
+    if theta.ndim != 3 or tuple(theta.shape[1:]) != (k, k + 1):
+        raise ValueError(f"Expected a batch of {k}D affine matrices of shape Nx{k}x{k + 1} for size {list(size)}. "
+                         f"Got {list(theta.shape)}.")
+    if not (align_corners and min(size[2:]) == 1) and min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {list(size)}")
     if theta.shape[0] != size[0]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{size[0]}, 3] but got: "
-                           f"[{theta.shape[0]}, 3].")
-    N, _, H, W = size
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{size[0]}, {k + 1}] but "
+                           f"got: [{theta.shape[0]}, {k + 1}].")
+    spatial = size[2:]
     dt = theta._data.dtype
 
     def lin(n):
@@ -654,35 +772,48 @@ def affine_grid(theta, size, align_corners=None):
         i = np.arange(n, dtype=np.float64)      # products exact in float64, one rounding: torch's fused multiply-add
         v = np.where(i < n // 2, -1.0 + i * step, 1.0 - (n - 1 - i) * step).astype(dt)
         return v if align_corners else (v * dt.type(n - 1)) / dt.type(n)
-    base = np.empty((H, W, 3), dt)
-    base[..., 0] = lin(W)
-    base[..., 1] = lin(H)[:, None]
-    base[..., 2] = 1
-    grid = _wrap(base.reshape(1, H * W, 3)) @ theta.transpose(1, 2)      # (N, H*W, 2)
-    return grid.reshape(N, H, W, 2)
+    base = np.empty(spatial + (k + 1,), dt)
+    for a, n in enumerate(spatial):             # column 0 is x (the last axis), then y, then z
+        base[..., k - 1 - a] = lin(n).reshape((n,) + (1,) * (k - 1 - a))
+    base[..., k] = 1
+    grid = _wrap(base.reshape(1, -1, k + 1)) @ theta.transpose(1, 2)      # (N, prod(spatial), k)
+    return grid.reshape(size[0], *spatial, k)
 
 
 def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros", align_corners=None):
-    """Sample `input` (N, C, H, W) at the normalised locations `grid` (N, Ho, Wo, 2). Matches
-    `torch.nn.functional.grid_sample` for 4-D inputs, modes bilinear/nearest, padding zeros/border/reflection."""
+    """Sample `input` (N, C, H, W) at the normalised locations `grid` (N, Ho, Wo, 2), or a volume (N, C, D, H, W)
+    at `grid` (N, Do, Ho, Wo, 3). Matches `torch.nn.functional.grid_sample`: modes bilinear, nearest and bicubic
+    (4-D only), padding zeros/border/reflection."""
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
                          f"got: '{mode}'")
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: '{padding_mode}'")
-    if mode == "bicubic":
-        raise NotImplementedError("ember: grid_sample mode='bicubic' is not supported")
     if align_corners is None:
         align_corners = False
-    if input.ndim != 4:
-        raise NotImplementedError("ember: grid_sample supports 4-D inputs only")
-    if grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
-        raise RuntimeError(f"grid_sampler(): expected grid to have size 2 in last dimension and the same batch size "
-                           f"as input, but got input with sizes {list(input.shape)} and grid with sizes "
-                           f"{list(grid.shape)}")
-    _check_float(input, "grid_sampler_2d_cpu_kernel_impl")
+    nd = input.ndim
+    if nd not in (4, 5):
+        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but "
+                           f"got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if grid.ndim != nd:
+        raise RuntimeError(f"grid_sampler(): expected {nd}D input and grid with same number of dimensions, but got "
+                           f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if grid.shape[0] != input.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with "
+                           f"sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if grid.shape[-1] != nd - 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {nd - 2} in last dimension, but got grid with "
+                           f"sizes {list(grid.shape)}")
+    for d in range(2, nd):
+        if input.shape[d] == 0:
+            raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial dimensions, but input has "
+                               f"sizes {list(input.shape)} with dimension {d} being empty")
+    if mode == "bicubic" and nd == 5:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    _check_float(input, f"grid_sampler_{nd - 2}d_cpu_kernel_impl")
     if grid._data.dtype != input._data.dtype:
         raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but input has "
                            f"{input.dtype} and grid has {grid.dtype}")
-    return _apply(GridSample2d, (input, grid), mode, padding_mode, bool(align_corners))
+    op = GridSample2d if nd == 4 else GridSample3d
+    return _apply(op, (input, grid), mode, padding_mode, bool(align_corners))

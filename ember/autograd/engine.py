@@ -21,8 +21,8 @@ from time import perf_counter_ns
 import numpy as np
 
 from .. import _dtype as D
-from .._ops._base import sum_to
-from .._tensor_base import TensorBase, _tensor_of, _wrap
+from .._ops._base import Op, sum_to
+from .._tensor_base import TensorBase, _apply, _tensor_of, _wrap
 from .graph import OBSERVER, SECOND_TIME, Node, NodePostHook, PostAccumulateHook, RetainGrad
 from .grad_mode import STATE
 
@@ -95,6 +95,45 @@ def saved_as_tensors(node):
             else:
                 out.append(e.to(D._FROM_NP[s.dtype]) if e._data.dtype != s.dtype else e)
     return tuple(out)
+
+
+class ZeroGradLink(Op):
+    """create_graph: makes a gradient a function of its op's inputs with a zero derivative (see _join_graph)."""
+    registered = False
+
+    @staticmethod
+    def forward(x, *links):
+        return x, tuple(a.dtype for a in links)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (g,) + tuple(np.zeros((), dt) for dt in saved)
+
+
+def _join_graph(node, gin):
+    """create_graph, for kernels with `grad_uses_inputs`: torch's backward formula of such an op takes its
+    inputs (relu's result, max pooling's input), so the gradient it returns requires grad even where its
+    derivative is zero, and differentiating it again gives zeros, not an error. A gradient that does not
+    require grad is joined to the node's inputs through a zero-derivative link."""
+    links = []
+    for k, e in enumerate(node.next):
+        if e is None:
+            continue
+        if type(e) is Node:
+            t = _wrap(np.broadcast_to(np.zeros((), node.dtypes[k]), node.shapes[k]))
+            t._node = e
+            t._rg = True
+            links.append(t)
+        else:
+            links.append(e)        # a leaf: the tensor itself
+    if not links:
+        return gin
+    single = type(gin) is not tuple
+    out = [gin] if single else list(gin)
+    for i, gi in enumerate(out):
+        if gi is not None and not (isinstance(gi, TensorBase) and gi._rg):
+            out[i] = _apply(ZeroGradLink, (gi if isinstance(gi, TensorBase) else _wrap(np.asarray(gi)), *links))
+    return out[0] if single else tuple(out)
 
 
 def fix_array(g, shape, dtype):
@@ -262,10 +301,13 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                 # or a mismatch, goes to the full check (which decides whether it is an error)
                 if v is not None and (v[0][0] != v[1] or (len(v) > 2 and (len(v) > 4 or v[2][0] != v[3]))):
                     check_versions(node, needs)
-                if obs is not None:
-                    gin = obs.backward(node, saved_as_tensors(node) if create_graph else saved, g, needs)
-                elif create_graph:
-                    gin = node.op.backward(saved_as_tensors(node), g, needs)
+                if create_graph:
+                    st = saved_as_tensors(node)
+                    gin = node.op.backward(st, g, needs) if obs is None else obs.backward(node, st, g, needs)
+                    if node.op.grad_uses_inputs:
+                        gin = _join_graph(node, gin)
+                elif obs is not None:
+                    gin = obs.backward(node, saved, g, needs)
                 else:
                     gin = node.op.backward(saved, g, needs)
                 if not retain_graph and saved is not None:

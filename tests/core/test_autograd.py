@@ -405,6 +405,30 @@ def double_backward_matmul_broadcast(L):
     return ga.detach(), gb.detach(), h
 
 
+def grad_of_piecewise_linear_grad(L):
+    # torch's backward of these ops takes their inputs: the gradient (create_graph) requires grad, and its own
+    # gradient is zero
+    F = L.nn.functional
+    x = L.tensor(np.linspace(-2, 2, 16, dtype=np.float32).reshape(1, 1, 4, 4), requires_grad=True)
+    outs = []
+    # (hardsigmoid too, where torch's second derivative is not implemented: ember's is zero)
+    for f in (F.relu, F.relu6, lambda t: F.leaky_relu(t, 0.1), lambda t: F.threshold(t, 0.2, -1.0), F.hardtanh,
+              lambda t: F.rrelu(t), lambda t: F.max_pool2d(t, 2), lambda t: F.avg_pool2d(t, 2),
+              lambda t: F.adaptive_max_pool2d(t, 3), lambda t: F.nll_loss(t.reshape(4, 4), L.tensor([0, 1, 2, 3]))):
+        g, = L.autograd.grad(f(x).sum(), x, create_graph=True)
+        g2, = L.autograd.grad(g.sum(), x)
+        outs += [g.requires_grad, g.detach(), g2]
+    return outs
+
+
+def grad_of_clamp_grad_refused(L):
+    # clamp's backward is a mask of its input, not a function of it: torch's gradient does not require grad
+    x = L.tensor([-2.0, 0.5, 2.0], requires_grad=True)
+    g, = L.autograd.grad(x.clamp(-1, 1).sum(), x, create_graph=True)
+    assert not g.requires_grad
+    L.autograd.grad(g.sum(), x)
+
+
 # ---- in-place and versions -------------------------------------------------------------------
 
 def leaf_inplace(L):

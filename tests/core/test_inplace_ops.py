@@ -223,11 +223,7 @@ ROWS += [Row(m, _scalar(*a), random=True) for m, a in [
     ("log_normal_", ()),
     ("normal_", (0.0, 2.0)), ("random_", (0, 10)), ("uniform_", (-1.0, 1.0))]]
 ROWS += [
-    Row("bernoulli_", lambda s, r, dt: ((r.uniform(0, 1, s).astype(dt),), {}), random=True, variant="tensor",
-        marks=_bug("ember bug: bernoulli_(p) with a tensor p that requires grad leaves p out of the graph "
-                   "(p.grad stays None); torch records p as an input of BernoulliBackward1 and gives it a "
-                   "zero gradient",
-                   *GRAD_SITUATIONS)),
+    Row("bernoulli_", lambda s, r, dt: ((r.uniform(0, 1, s).astype(dt),), {}), random=True, variant="tensor"),
     Row("random_", _scalar(10), random=True, variant="to"),
     Row("random_", random=True, variant="full"),
 ]

@@ -16,7 +16,7 @@ import sys
 from collections import OrderedDict
 
 import numpy as np
-from fdb import bug, ix, pm1, r, rix
+from fdb import ix, pm1, r, rix
 
 
 def lib_of(x):
@@ -292,9 +292,7 @@ SPECS: list[LSpec] = [
     nn("MarginRankingLoss", ctor={"margin": 0.3}, samples=[(r(5), r(5), pm1(5))], rg=[True, True, False]),
     nn("TripletMarginLoss", ctor={"margin": 0.5, "p": 1, "swap": True},
        samples=[(r(4, 3), r(4, 3), r(4, 3))]),
-    nn("TripletMarginWithDistanceLoss", samples=[(r(4, 3), r(4, 3), r(4, 3))],
-       bugs=bug("str(nn.TripletMarginWithDistanceLoss()) lacks the default distance function: torch holds a "
-                "PairwiseDistance() submodule and prints it", "structure")),
+    nn("TripletMarginWithDistanceLoss", samples=[(r(4, 3), r(4, 3), r(4, 3))]),
     nn("TripletMarginWithDistanceLoss", ctor={"distance_function": lambda a, b: (a - b).abs().sum(-1),
                                               "margin": 0.5, "swap": True},
        samples=[(r(4, 3), r(4, 3), r(4, 3))], variant="distance-function"),
@@ -309,8 +307,10 @@ SPECS: list[LSpec] = [
     nn("LSTM", 3, 4, samples=[(SEQ,), (r(5, 3),)]),
     nn("LSTM", 3, 4, 2, ctor={"batch_first": True, "bidirectional": True, "proj_size": 2},
        samples=[(r(2, 5, 3), r(4, 2, 2), r(4, 2, 4))], call=lambda m, x, h, c: m(x, (h, c)),
-       variant="deep-bidirectional-proj",
-       bugs=bug("nn.LSTM(proj_size=...) raises NotImplementedError", "structure", "sample-0")),
+       variant="deep-bidirectional-proj"),
+    nn("LSTM", 3, 5, ctor={"proj_size": 2}, samples=[(SEQ,), (r(5, 3),)], variant="proj"),
+    nn("LSTM", 3, 4, 2, ctor={"proj_size": 3, "bias": False, "dropout": 0.0}, samples=[(SEQ,)],
+       variant="deep-proj-no-bias"),
     nn("GRU", 3, 4, samples=[(SEQ,)]),
     nn("GRU", 3, 4, 2, ctor={"bidirectional": True}, samples=[(SEQ, r(4, 2, 4))],
        variant="deep-bidirectional"),
@@ -320,9 +320,7 @@ SPECS: list[LSpec] = [
     nn("LSTMCell", 3, 4, samples=[(r(2, 3), r(2, 4), r(2, 4))], call=lambda m, x, h, c: m(x, (h, c)),
        variant="state"),
     nn("GRUCell", 3, 4, samples=[(r(2, 3),), (r(2, 3), r(2, 4))]),
-    nn("RNNBase", "LSTM", 3, 4, samples=[(SEQ,)], forward=False,
-       bugs=bug("nn.RNNBase has a working forward (LSTM's); torch's base class has none "
-                "(NotImplementedError)", "sample-0")),
+    nn("RNNBase", "LSTM", 3, 4, samples=[(SEQ,)], forward=False),
     nn("RNNCellBase", 3, 4, True, 2, samples=[(r(2, 3),)], forward=False),
     # ---- attention, transformers ---------------------------------------------------------------------------
     nn("MultiheadAttention", 4, 2, samples=[(r(3, 2, 4), r(5, 2, 4), r(5, 2, 4))], atol=1e-5),

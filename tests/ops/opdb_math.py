@@ -184,6 +184,21 @@ for _name, _int_ok in [("sum", True), ("mean", False), ("nansum", True), ("nanme
     if _name in ("sum", "mean", "amax", "logsumexp", "nansum"):
         OPS.append(OpSpec(f"{_name}_empty", lambda L, x, _n=_name: getattr(L, _n)(x, 1), R_EMPTY))
 
+# a 0-d input: dim 0 or -1 names the whole tensor (gradcheck: no for std, whose derivative at 0 is torch's 0)
+R0D = unary_samples(ANY, [()])
+for _name in ("sum", "mean", "nansum", "nanmean", "amax", "amin", "logsumexp", "std", "var", "prod", "norm"):
+    for _suf, _a, _kw in [("", (), {}), ("_d0", (0,), {}), ("_dneg_keep", (-1,), {"keepdim": True})]:
+        if _name in ("logsumexp",) and not _a:
+            continue
+        _kw = dict(_kw, correction=0) if _name in ("std", "var") else _kw
+        _a = (2,) + _a if _name == "norm" and _a else _a
+        OPS.append(OpSpec(f"{_name}_0d{_suf}", lambda L, x, _n=_name, _p=_a, _k=_kw: getattr(L, _n)(x, *_p, **_k),
+                          R0D, gradcheck=_name != "std"))
+OPS += [OpSpec("var_0d_unbiased", lambda L, x: L.var(x), R0D, gradcheck=False),
+        OpSpec("std_0d_unbiased", lambda L, x: x.std(0), R0D, gradcheck=False),
+        OpSpec("var_mean_0d", lambda L, x: L.var_mean(x, 0, correction=0), R0D),
+        OpSpec("std_constant", lambda L, x: L.std(x * 0 + 1, 1, correction=0), R3, gradcheck=False)]
+
 for _name in ("prod", "cumsum", "cumprod", "logcumsumexp", "argmax", "argmin", "softmax", "log_softmax",
               "cummax", "cummin", "max", "min", "median", "mode", "sort", "argsort", "count_nonzero", "all", "any"):
     _grad = _name not in ("argmax", "argmin", "argsort", "count_nonzero", "all", "any")

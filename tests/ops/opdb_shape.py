@@ -343,10 +343,12 @@ SPECS = [
     # ---- __setitem__ and writes through views ----
     Spec("setitem_slices", lambda m, x, v: setitem(x, (slice(1, None), slice(None, None, 2)), v),
          [(r(3, 4), r(2, 2)), (r(3, 4), r(2))]),
-    Spec("setitem_index", lambda m, x, i, v: setitem(x, (i,), v), [(r(3, 4), ix(0, 2), r(2, 4))],
-         bugs={"setitem_index-bool": "ember bug: x[index_tensor] = value casts a value of another dtype "
-                                     "(here bool into int64) silently; torch raises RuntimeError('Index put "
-                                     "requires the source and destination dtypes match ...')"}),
+    Spec("setitem_index", lambda m, x, i, v: setitem(x, (i,), v), [(r(3, 4), ix(0, 2), r(2, 4))]),
+    # a one-element tensor of another dtype through one boolean mask: cast, as torch (a fill)
+    Spec("setitem_mask_tensor", lambda m, x, k, v: setitem(x, (slice(None), k), v.double().sum()),
+         [(r(3, 4), np.array([True, False, True, True]), r(2))]),
+    Spec("index_put_mask_tensor", lambda m, x, k, v: m.index_put(x, (k,), v.double().sum()),
+         [(r(3, 4), mask(3, 4), r(2))]),
     Spec("setitem_scalar", lambda m, x: setitem(x, (0, slice(1, 3)), 2.5), [(r(3, 4),)]),
     Spec("setitem_mask_scalar", lambda m, x, k: setitem(x, k, -1.0), [(r(3, 4), mask(3, 4))]),
     Spec("write_through_view", lambda m, x, s: write_view(x, s), [(r(3, 4), r(2, 4))]),

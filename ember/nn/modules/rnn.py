@@ -4,7 +4,8 @@ layouts (time-major, batch_first, unbatched), multi-layer with inter-layer dropo
 
 The input projection of every time step is one GEMM per layer and direction; the recurrence is a
 Python loop over time steps (as in any eager framework), composed of differentiable ember ops.
-PackedSequence inputs run on the padded batch with per-row state freezing. LSTM's proj_size is not supported.
+PackedSequence inputs run on the padded batch with per-row state freezing. LSTM's proj_size projects each
+hidden state through `weight_hr_l{k}` (torch's LSTMP). `RNNBase` has no forward of its own, as in torch.
 """
 from __future__ import annotations
 
@@ -82,8 +83,12 @@ class RNNBase(Module):
             raise ValueError("hidden_size must be greater than zero")
         if not isinstance(num_layers, int) or num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
-        if proj_size:
-            raise NotImplementedError("ember: LSTM proj_size is not supported")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -95,14 +100,17 @@ class RNNBase(Module):
         self.proj_size = proj_size
         gate = _GATES[mode] * hidden_size
         dirs = 2 if bidirectional else 1
+        real = proj_size or hidden_size       # the width of h (and of each direction's output)
         self._flat_weights_names = []
         for layer in range(num_layers):
             for d in range(dirs):
                 sfx = f"_l{layer}" + ("_reverse" if d else "")
-                in_sz = input_size if layer == 0 else hidden_size * dirs
-                names = [("weight_ih" + sfx, (gate, in_sz)), ("weight_hh" + sfx, (gate, hidden_size))]
+                in_sz = input_size if layer == 0 else real * dirs
+                names = [("weight_ih" + sfx, (gate, in_sz)), ("weight_hh" + sfx, (gate, real))]
                 if bias:
                     names += [("bias_ih" + sfx, (gate,)), ("bias_hh" + sfx, (gate,))]
+                if proj_size:
+                    names.append(("weight_hr" + sfx, (proj_size, hidden_size)))
                 for n, shape in names:
                     setattr(self, n, _param(shape, dtype))
                     self._flat_weights_names.append(n)
@@ -115,7 +123,7 @@ class RNNBase(Module):
 
     @property
     def all_weights(self):
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         names = self._flat_weights_names
         return [[getattr(self, n) for n in names[i:i + per]] for i in range(0, len(names), per)]
 
@@ -163,7 +171,8 @@ class RNNBase(Module):
         if tuple(h.shape) != expected:
             raise RuntimeError(f"Expected {name} size {expected}, got {list(h.shape)}")
 
-    def forward(self, input, hx=None):
+    def _run(self, input, hx):
+        """The forward of RNN, LSTM and GRU (torch's RNNBase itself has none)."""
         from ..utils.rnn import PackedSequence, _padded_sorted
         packed = input if isinstance(input, PackedSequence) else None
         masks = seq_mask = None
@@ -193,10 +202,12 @@ class RNNBase(Module):
                                f"{input.shape[-1]}")
         L, N = input.shape[0], input.shape[1]
         dirs = 2 if self.bidirectional else 1
-        hshape = (self.num_layers * dirs, N, self.hidden_size)
+        P = self.proj_size
+        cshape = (self.num_layers * dirs, N, self.hidden_size)
+        hshape = (self.num_layers * dirs, N, P) if P else cshape
         if hx is None:
             h0 = _zeros(hshape, input)
-            c0 = _zeros(hshape, input) if lstm else None
+            c0 = _zeros(cshape, input) if lstm else None
         else:
             if lstm:
                 if not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -211,9 +222,9 @@ class RNNBase(Module):
                 c0 = c0.unsqueeze(1) if c0 is not None else None
             elif h0.ndim != 3:
                 raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got {h0.ndim}-D tensor")
-            self._check_hidden(h0, hshape, "hidden")
+            self._check_hidden(h0, hshape, "hidden[0]" if lstm else "hidden")
             if c0 is not None:
-                self._check_hidden(c0, hshape, "hidden[1]")
+                self._check_hidden(c0, cshape, "hidden[1]")
         x = input
         hn, cn = [], []
         for layer in range(self.num_layers):
@@ -238,7 +249,15 @@ class RNNBase(Module):
                     # the whole time loop (and its backward through time) as one node
                     last = 0 if d else L - 1
                     H = self.hidden_size
-                    if lstm:
+                    if lstm and P:
+                        if b_hh is not None:
+                            gi_all = gi_all + b_hh
+                        w_hr = getattr(self, "weight_hr" + sfx)
+                        res = _apply(K.LstmProjSeq, _promote(gi_all, w_hh, w_hr, h, c), seq_mask, bool(d))
+                        outs_dir.append(res[:, :, :P])
+                        hn.append(res[last, :, :P])
+                        cn.append(res[last, :, P:])
+                    elif lstm:
                         if b_hh is not None:
                             gi_all = gi_all + b_hh
                         res = _apply(K.LstmSeq, _promote(gi_all, w_hh, h, c), seq_mask, bool(d))
@@ -264,7 +283,7 @@ class RNNBase(Module):
                         h = where(masks[t], h1, h)
                         c = where(masks[t], c1, c) if lstm else None
                         outs[t] = h1
-                outs_dir.append(_stack(outs, 0) if L else _zeros((0, N, self.hidden_size), input))
+                outs_dir.append(_stack(outs, 0) if L else _zeros((0, N, P or self.hidden_size), input))
                 hn.append(h)
                 if lstm:
                     cn.append(c)
@@ -303,14 +322,20 @@ class RNN(RNNBase):
                          dtype=dtype)
         self.nonlinearity = nonlinearity
 
+    def forward(self, input, hx=None):
+        return self._run(input, hx)
+
 
 class LSTM(RNNBase):
-    """Long short-term memory. Matches `torch.nn.LSTM` (no proj_size)."""
+    """Long short-term memory, optionally with projected hidden states (`proj_size`). Matches `torch.nn.LSTM`."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          proj_size, dtype=dtype)
+
+    def forward(self, input, hx=None):
+        return self._run(input, hx)
 
 
 class GRU(RNNBase):
@@ -320,6 +345,9 @@ class GRU(RNNBase):
                  bidirectional=False, device=None, dtype=None):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          dtype=dtype)
+
+    def forward(self, input, hx=None):
+        return self._run(input, hx)
 
 
 class RNNCellBase(Module):
