@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._device import check_device as _check_device
-from ._ops._base import normalize_dim
+from ._ops._base import QUIET as _QUIET, normalize_dim, quiet_off as _quiet_off, quiet_on as _quiet_on
 from .autograd.graph import NODE_HOOKS, Node, PostAccumulateHook, RetainGrad
 from .autograd.grad_mode import STATE
 from .utils.hooks import RemovableHandle
@@ -583,11 +583,15 @@ def _binary(op, a, b):
             f = D._default[0].np
             x = x.astype(f)
             y = y.astype(f)
+        tok = _quiet_on(_QUIET) if op.quiet else None
         try:
             out, saved = op.forward(x, y)
         except ValueError:
             _check_broadcast(x.shape, y.shape)
             raise
+        finally:
+            if tok is not None:
+                _quiet_off(tok)
         if type(out) is not _ndarray:
             out = np.asarray(out)
         if (a._rg or b._rg) and STATE.enabled and op.differentiable:
@@ -634,11 +638,21 @@ def _binary(op, a, b):
                 dt = D._default[0].np
             if x.dtype is not dt:
                 x = x.astype(dt)
-        if op.scalar_array and dt in _FLOATS:
-            s = _SCALARS.get((b, dt))
-            out, saved = op.forward(x, _scalar_array(b, dt) if s is None else s)
-        else:
-            out, saved = op.forward(x, b)
+        tok = _quiet_on(_QUIET) if op.quiet else None
+        try:
+            if op.scalar_array and dt in _FLOATS:
+                s = _SCALARS.get((b, dt))
+                out, saved = op.forward(x, _scalar_array(b, dt) if s is None else s)
+            else:
+                out, saved = op.forward(x, b)
+        except OverflowError:
+            if type(b) is not int or dt.kind not in "iu":
+                raise
+            # an int beyond the tensor's integer dtype wraps around, as in torch (NumPy refuses it)
+            out, saved = op.forward(x, _wrapped_int(b, dt))
+        finally:
+            if tok is not None:
+                _quiet_off(tok)
         if type(out) is not _ndarray:
             out = np.asarray(out)
         if a._rg and STATE.enabled and op.differentiable:
@@ -686,6 +700,13 @@ def _scalar_array(b, dt):
     return s
 
 
+def _wrapped_int(b, dt):
+    """Python int `b` cast to integer dtype `dt` the way torch casts a scalar operand: modulo 2**bits."""
+    if not -2 ** 63 <= b < 2 ** 64:
+        raise RuntimeError(f"value cannot be converted to type {D._FROM_NP[dt]} without overflow")
+    return np.array(b % 2 ** 64, dtype=np.uint64).astype(dt)
+
+
 def _check_broadcast(sa, sb):
     """Raise torch's RuntimeError when shapes `sa` and `sb` do not broadcast (called on failure only)."""
     na, nb = len(sa), len(sb)
@@ -704,7 +725,14 @@ def _unary(op, a, *args):
         return _unary(op, _tensor_of(a), *args)
     if op.to_float and x.dtype not in _FLOATS:
         x = x.astype(D._default[0].np)
-    out, saved = op.forward(x, *args)
+    if op.quiet:
+        tok = _quiet_on(_QUIET)
+        try:
+            out, saved = op.forward(x, *args)
+        finally:
+            _quiet_off(tok)
+    else:
+        out, saved = op.forward(x, *args)
     if type(out) is not _ndarray:
         out = np.asarray(out)
     t = _new(Tensor)
@@ -736,7 +764,14 @@ def _apply(op, inputs, *args):
     if op.to_float:
         f = D._default[0].np
         arrays = [x if x.dtype in _FLOATS else x.astype(f) for x in arrays]
-    out, saved = op.forward(*arrays, *args)
+    if op.quiet:
+        tok = _quiet_on(_QUIET)
+        try:
+            out, saved = op.forward(*arrays, *args)
+        finally:
+            _quiet_off(tok)
+    else:
+        out, saved = op.forward(*arrays, *args)
     if type(out) is not _ndarray:
         out = np.asarray(out)
     t = _new(Tensor)

@@ -474,8 +474,7 @@ class DivTrunc(Op):
             # floor -> trunc: add one where the signs differ and the division is inexact
             fix = (r != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0))
             return (q + fix).astype(q.dtype, copy=False), None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.trunc(x / y), None
+        return np.trunc(x / y), None
 
     @staticmethod
     def backward(saved, g, needs):
@@ -489,8 +488,7 @@ class DivFloor(Op):
     def forward(x, y):
         if x.dtype.kind in "iu" and np.any(np.asarray(y) == 0):
             raise RuntimeError("ZeroDivisionError")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.floor_divide(x, y), None
+        return np.floor_divide(x, y), None
 
     @staticmethod
     def backward(saved, g, needs):

@@ -11,7 +11,7 @@ from .. import _tensor_base as _tb
 from .._device import DeviceUnavailableError, check_device, device as Device
 from .._inplace import _OVERLAP, inplace
 from .._tensor_base import _apply, _infer_array, _tensor_of, _unary, _wrap
-from ._base import Op, writable
+from ._base import Op, Quiet, writable
 
 __all__ = ["clone", "fill", "fill_", "zero_"]
 
@@ -171,7 +171,10 @@ class ConvertMethods:
             return self.clone() if copy else self
         if dtype.is_floating_point:
             return _unary(Cast, self, dtype.np)
-        return _wrap(self._data.astype(dtype.np))   # integer results never require grad
+        if self._data.dtype.kind == "f":      # NaN/inf to an integer: no NumPy warning (as in torch)
+            with Quiet():
+                return _wrap(self._data.astype(dtype.np))   # integer results never require grad
+        return _wrap(self._data.astype(dtype.np))
 
     def type(self, dtype=None, non_blocking=False, **kwargs):
         if dtype is None:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor_base import TensorBase, _apply, _result_np, _unary, _wrap
-from ._base import Op, b_where, is_array
+from ._base import Op, Quiet, b_where, is_array
 from .activation import LogSoftmax, Softmax, Softplus, _check_float, _log_softmax, _sigmoid, logsigmoid, softplus
 from .binary import ClampMin, clamp_min, minimum, where
 from .distance import pairwise_distance
@@ -123,8 +123,7 @@ class CrossEntropy(Op):
         elif reduction == "sum":
             gx *= g
         else:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                gx *= g / denom
+            gx *= g / denom
             if denom == 0:     # as in torch: nan for the rows that count (0/0), none for ignored rows
                 gx[...] = np.nan
                 if valid is not None:
@@ -217,8 +216,8 @@ class NllLoss(Op):
             out = loss.sum()
         else:
             denom = m if wt is None else wt.sum()
-            with np.errstate(invalid="ignore", divide="ignore"):     # all targets ignored: nan, as in torch
-                out = loss.sum() / denom
+            # all targets ignored: nan, as in torch
+            out = loss.sum() / denom
         return out.astype(logp.dtype, copy=False), ((t, wt, logp.shape, logp.dtype, reduction, denom,
                                                      None if all_valid else valid),)
 
@@ -239,8 +238,7 @@ class NllLoss(Op):
         elif reduction == "sum":
             v = v * g
         else:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                v = v * (g / denom)
+            v = v * (g / denom)
             if denom == 0 and valid is not None:
                 v[~valid] = 0     # ignored rows get no gradient, as in torch
         gx[np.arange(m), t] = v
@@ -299,9 +297,8 @@ class Bce(Op):
 
     @staticmethod
     def forward(x, y, w):
-        with np.errstate(divide="ignore"):
-            lx = np.maximum(np.log(x), -100)
-            l1x = np.maximum(np.log1p(-x), -100)
+        lx = np.maximum(np.log(x), -100)
+        l1x = np.maximum(np.log1p(-x), -100)
         loss = -(y * lx + (1 - y) * l1x)
         if w is not None:
             loss = loss * w
@@ -329,8 +326,7 @@ class Bce(Op):
             if w is not None:
                 gx = gx * w
         if needs[1]:
-            with np.errstate(divide="ignore"):
-                gy = (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100)) * g
+            gy = (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100)) * g
             if w is not None:
                 gy = gy * w
         return gx, gy
@@ -705,7 +701,7 @@ def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False, 
             loss = loss + st.masked_fill(target <= 1, 0)
         else:
             t = target._data
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with Quiet():
                 st = t * np.log(t) - t + 0.5 * np.log(2 * np.pi * t)
             st = np.where(t > 1, st, 0).astype(input._data.dtype)
             loss = loss + _wrap(st)

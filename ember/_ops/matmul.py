@@ -278,18 +278,17 @@ class Cdist(Op):
             _no_double("cdist")
         diff = x1[..., :, None, :] - x2[..., None, :, :]
         dd = d[..., None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if p == 0:
-                w = np.zeros_like(diff)
-            elif p == 1:
-                w = np.sign(diff)
-            elif p == 2:
-                w = np.where(dd == 0, 0, diff / dd)
-            elif p == np.inf:
-                a = np.abs(diff)
-                w = np.sign(diff) * (a == dd)
-            else:
-                w = np.where(dd == 0, 0, np.sign(diff) * np.abs(diff) ** (p - 1) / dd ** (p - 1))
+        if p == 0:
+            w = np.zeros_like(diff)
+        elif p == 1:
+            w = np.sign(diff)
+        elif p == 2:
+            w = np.where(dd == 0, 0, diff / dd)
+        elif p == np.inf:
+            a = np.abs(diff)
+            w = np.sign(diff) * (a == dd)
+        else:
+            w = np.where(dd == 0, 0, np.sign(diff) * np.abs(diff) ** (p - 1) / dd ** (p - 1))
         w = w * g[..., None]
         return (w.sum(-2) if needs[0] else None), (-w.sum(-3) if needs[1] else None)
 

@@ -212,12 +212,28 @@ class Amin(Amax):
         return out, (x, out, axes, keepdim)
 
 
+def evenly_shared(g, x, out):
+    """torch's gradient of a full max/min/median: g shared evenly among the elements equal to the result
+    (among the NaNs when the result is NaN). Arrays or Tensors (`g`); x and out are the saved values."""
+    xd, od = data_of(x), data_of(out)
+    m = np.isnan(xd) if od.dtype.kind == "f" and np.isnan(od) else xd == od
+    return g * (m / m.sum()).astype(xd.dtype, copy=False)
+
+
 class MaxAll(Amax):
     bw_name = "MaxBackward1"
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (evenly_shared(g, saved[0], saved[1]),)
 
 
 class MinAll(Amin):
     bw_name = "MinBackward1"
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (evenly_shared(g, saved[0], saved[1]),)
 
 
 class TakeAlong(Op):
@@ -343,11 +359,10 @@ class Norm(Op):
         if p == np.inf or p == -np.inf:
             m = np.abs(xd) == od
             return (g * (sgn * m / m.sum(axis=axes, keepdims=True)).astype(xd.dtype, copy=False),)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if p == 2:
-                r = x / out
-            else:
-                r = x * abs(x) ** (p - 2) / out ** (p - 1)
+        if p == 2:
+            r = x / out
+        else:
+            r = x * abs(x) ** (p - 2) / out ** (p - 1)
         zero = od == 0
         if zero.any():
             r = r * ~zero if isinstance(r, TensorBase) else np.where(zero, 0, r)

@@ -10,7 +10,7 @@ from .. import _dtype as D
 from .._inplace import _OVERLAP, inplace, write_out
 from .._tensor_base import TensorBase, _tensor_of, _unary, _wrap
 from ..random import _gen
-from ._base import Op
+from ._base import Op, Quiet
 from .convert import _zeros_like
 
 __all__ = ["normal", "bernoulli", "poisson", "multinomial"]
@@ -163,7 +163,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         idx = np.minimum(idx - off * n, n - 1)
     else:
         # Gumbel-top-k: without-replacement sampling in one vectorised pass
-        with np.errstate(divide="ignore"):
+        with Quiet():
             keys = np.log(P2) - np.log(-np.log(g.random(P2.shape)))
         idx = np.argsort(-keys, axis=-1, kind="stable")[:, :num_samples]
     idx = idx.astype(np.int64)

@@ -185,9 +185,8 @@ class ScatterReduce(Op):
             gx = g / c if include_self else g * ~scattered
             gs = (g / c)[fi]
         elif reduce == "prod":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gx = np.where(scattered, g * out / x, g) if include_self else g * ~scattered
-                gs = (g * out)[fi] / src
+            gx = np.where(scattered, g * out / x, g) if include_self else g * ~scattered
+            gs = (g * out)[fi] / src
             # zeros: recompute the product of the others where a factor is zero
             if (include_self and np.any(x[scattered] == 0)) or np.any(src == 0):
                 gx, gs = _prod_grad_with_zeros(x, src, g, fi, include_self, scattered)

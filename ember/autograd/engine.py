@@ -21,7 +21,7 @@ from time import perf_counter_ns
 import numpy as np
 
 from .. import _dtype as D
-from .._ops._base import sum_to
+from .._ops._base import QUIET, as_user, quiet_off, quiet_on, state_now, sum_to
 from .._tensor_base import TensorBase, _tensor_of, _wrap
 from .graph import OBSERVER, SECOND_TIME, Node, NodePostHook, PostAccumulateHook, RetainGrad
 from .grad_mode import STATE
@@ -115,7 +115,7 @@ def fix_tensor(g, shape, dtype):
     return g
 
 
-def _run_hooks(hooks, g, create_graph):
+def _run_hooks(hooks, g, create_graph, user):
     """Tensor hooks of a non-leaf: each may return a replacement; retain_grad stores the result."""
     for h in hooks:
         if type(h) is NodePostHook:
@@ -128,13 +128,13 @@ def _run_hooks(hooks, g, create_graph):
                 t._grad = gt if old is None else (old + gt if create_graph else _wrap(old._data + gt._data))
             continue
         gt = g if create_graph else _wrap(g)
-        r = h(gt)
+        r = as_user(user, h, gt)
         if r is not None:
             g = _hook_result(h, g, r, create_graph)
     return g
 
 
-def _run_post_hooks(node, gin, g, create_graph):
+def _run_post_hooks(node, gin, g, create_graph, user):
     """grad_fn.register_hook hooks: fn(grad_inputs, grad_outputs), each input's gradient already summed
     to its shape and dtype as torch shows it; a returned tuple replaces grad_inputs."""
     post = [h for h in node.hooks if type(h) is NodePostHook]
@@ -155,7 +155,7 @@ def _run_post_hooks(node, gin, g, create_graph):
         fixed.append(gi)
     go = (g if create_graph or type(g) is not _ndarray else _wrap(g),)
     for h in post:
-        r = h.fn(tuple(fixed), go)
+        r = as_user(user, h.fn, tuple(fixed), go)
         if r is not None:
             r = tuple(r) if isinstance(r, (tuple, list)) else (r,)
             name = getattr(h.fn, "__name__", "hook")
@@ -237,6 +237,8 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
     prev_enabled = STATE.enabled
     STATE.enabled = bool(create_graph)
     obs = OBSERVER[0]        # anomaly mode or a profiler: see autograd/_observe.py
+    user = state_now()       # NOTE [ Quiet floating-point errors ] (_ops/_base.py): user code runs in this state
+    tok = quiet_on(QUIET)
     try:
         while ready:
             node = ready.pop()
@@ -244,7 +246,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
             nxt = node.next
             if g is not None:
                 if node.hooks:
-                    g = _run_hooks(node.hooks, g, create_graph)
+                    g = _run_hooks(node.hooks, g, create_graph, user)
                 if capture is not None and node in capture:
                     captured[node] = g
                 saved = node.saved
@@ -264,6 +266,9 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                     check_versions(node, needs)
                 if obs is not None:
                     gin = obs.backward(node, saved_as_tensors(node) if create_graph else saved, g, needs)
+                elif not node.op.quiet:     # user code (a custom Function): the user's state
+                    gin = as_user(user, node.op.backward, saved_as_tensors(node) if create_graph else saved, g,
+                                  needs)
                 elif create_graph:
                     gin = node.op.backward(saved_as_tensors(node), g, needs)
                 else:
@@ -273,7 +278,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                 if type(gin) is not tuple:
                     gin = (gin,)
                 if node.hooks:
-                    gin = _run_post_hooks(node, gin, g, create_graph)
+                    gin = _run_post_hooks(node, gin, g, create_graph, user)
                 shapes = node.shapes
                 dtypes = node.dtypes
                 for i, e in enumerate(nxt):
@@ -321,12 +326,13 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
         while leaf_grads:
             leaf, g = leaf_grads.popitem()[1]
             if obs is None:
-                _accumulate_leaf(leaf, g, create_graph, given)
+                _accumulate_leaf(leaf, g, create_graph, given, user)
             else:
                 t0 = perf_counter_ns()
-                _accumulate_leaf(leaf, g, create_graph, given)
+                _accumulate_leaf(leaf, g, create_graph, given, user)
                 obs.accumulated(t0)
     finally:
+        quiet_off(tok)
         STATE.enabled = prev_enabled
     return captured
 
@@ -374,7 +380,7 @@ def _unique_refs():
 _UNIQUE_REFS = _unique_refs()
 
 
-def _accumulate_leaf(leaf, g, create_graph, given=None):
+def _accumulate_leaf(leaf, g, create_graph, given, user):
     hooks = getattr(leaf, "_hooks", None)
     post = None
     if hooks:
@@ -382,7 +388,7 @@ def _accumulate_leaf(leaf, g, create_graph, given=None):
             if type(h) is PostAccumulateHook:
                 post = [h] if post is None else post + [h]
                 continue
-            r = h(g if create_graph else _wrap(g))
+            r = as_user(user, h, g if create_graph else _wrap(g))
             if r is not None:
                 g = _hook_result(h, g, r, create_graph)
     old = getattr(leaf, "_grad", None)
@@ -415,7 +421,7 @@ def _accumulate_leaf(leaf, g, create_graph, given=None):
     if post is not None:
         g = None
         for h in post:
-            h.fn(leaf)
+            as_user(user, h.fn, leaf)
 
 
 def _seed_for(t, g, create_graph):

@@ -94,6 +94,7 @@ class _SavedOutput:
 class _FunctionOp(Op):
     """Engine-side adapter (one subclass per user Function class)."""
     registered = False
+    quiet = False       # the user's backward runs in the user's NumPy error state
     fn = None
     saves = ()
 
