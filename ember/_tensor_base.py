@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._device import check_device as _check_device
-from ._ops._base import QUIET as _QUIET, normalize_dim, quiet_off as _quiet_off, quiet_on as _quiet_on
+from ._ops._base import busy as _busy, normalize_dim, quiet_call as _quiet_call, quiet_run as _quiet_run
 from .autograd.graph import NODE_HOOKS, Node, PostAccumulateHook, RetainGrad
 from .autograd.grad_mode import STATE
 from .utils.hooks import RemovableHandle
@@ -583,15 +583,15 @@ def _binary(op, a, b):
             f = D._default[0].np
             x = x.astype(f)
             y = y.astype(f)
-        tok = _quiet_on(_QUIET) if op.quiet else None
         try:
-            out, saved = op.forward(x, y)
+            out, saved = _quiet_run(op.forward, x, y) if op.quiet else op.forward(x, y)
         except ValueError:
             _check_broadcast(x.shape, y.shape)
             raise
-        finally:
-            if tok is not None:
-                _quiet_off(tok)
+        except RuntimeError as e:
+            if not _busy(e):
+                raise
+            out, saved = _quiet_call(op.forward, x, y)
         if type(out) is not _ndarray:
             out = np.asarray(out)
         if (a._rg or b._rg) and STATE.enabled and op.differentiable:
@@ -638,21 +638,23 @@ def _binary(op, a, b):
                 dt = D._default[0].np
             if x.dtype is not dt:
                 x = x.astype(dt)
-        tok = _quiet_on(_QUIET) if op.quiet else None
+        if op.scalar_array and dt in _FLOATS:
+            s = _SCALARS.get((b, dt))
+            if s is None:
+                s = _scalar_array(b, dt)
+        else:
+            s = b
         try:
-            if op.scalar_array and dt in _FLOATS:
-                s = _SCALARS.get((b, dt))
-                out, saved = op.forward(x, _scalar_array(b, dt) if s is None else s)
-            else:
-                out, saved = op.forward(x, b)
+            out, saved = _quiet_run(op.forward, x, s) if op.quiet else op.forward(x, s)
         except OverflowError:
             if type(b) is not int or dt.kind not in "iu":
                 raise
             # an int beyond the tensor's integer dtype wraps around, as in torch (NumPy refuses it)
-            out, saved = op.forward(x, _wrapped_int(b, dt))
-        finally:
-            if tok is not None:
-                _quiet_off(tok)
+            out, saved = _quiet_call(op.forward, x, _wrapped_int(b, dt))
+        except RuntimeError as e:
+            if not _busy(e):
+                raise
+            out, saved = _quiet_call(op.forward, x, s)
         if type(out) is not _ndarray:
             out = np.asarray(out)
         if a._rg and STATE.enabled and op.differentiable:
@@ -725,14 +727,12 @@ def _unary(op, a, *args):
         return _unary(op, _tensor_of(a), *args)
     if op.to_float and x.dtype not in _FLOATS:
         x = x.astype(D._default[0].np)
-    if op.quiet:
-        tok = _quiet_on(_QUIET)
-        try:
-            out, saved = op.forward(x, *args)
-        finally:
-            _quiet_off(tok)
-    else:
-        out, saved = op.forward(x, *args)
+    try:
+        out, saved = _quiet_run(op.forward, x, *args) if op.quiet else op.forward(x, *args)
+    except RuntimeError as e:
+        if not _busy(e):
+            raise
+        out, saved = _quiet_call(op.forward, x, *args)
     if type(out) is not _ndarray:
         out = np.asarray(out)
     t = _new(Tensor)
@@ -764,14 +764,12 @@ def _apply(op, inputs, *args):
     if op.to_float:
         f = D._default[0].np
         arrays = [x if x.dtype in _FLOATS else x.astype(f) for x in arrays]
-    if op.quiet:
-        tok = _quiet_on(_QUIET)
-        try:
-            out, saved = op.forward(*arrays, *args)
-        finally:
-            _quiet_off(tok)
-    else:
-        out, saved = op.forward(*arrays, *args)
+    try:
+        out, saved = _quiet_run(op.forward, *arrays, *args) if op.quiet else op.forward(*arrays, *args)
+    except RuntimeError as e:
+        if not _busy(e):
+            raise
+        out, saved = _quiet_call(op.forward, *arrays, *args)
     if type(out) is not _ndarray:
         out = np.asarray(out)
     t = _new(Tensor)

@@ -18,6 +18,8 @@ in-place op would clobber.
 """
 from __future__ import annotations
 
+import contextvars
+
 import numpy as np
 
 OPS: dict[str, type] = {}   # every kernel by class name, filled at import; read by tests and docs, never for dispatch
@@ -28,12 +30,18 @@ _ndarray = np.ndarray
 # torch computes log(-1) = nan, 1/0 = inf, inf - inf = nan silently; NumPy warns (RuntimeWarning), and
 # under the user's `warnings.simplefilter("error")` it raises. ember's kernels therefore run with
 # NumPy's floating-point error handling set to "ignore", locally: the hooks (`_tensor_base._unary`,
-# `_binary`, `_apply`) switch it around the forward of every kernel whose `quiet` is True, the engine
-# around a whole backward pass (user hooks and custom Functions run in the user's state), and the
-# other places that compute on arrays use `Quiet()` (a context manager). Nothing process-wide changes:
-# the user's warning filters and NumPy state are left alone.
-# The switch sets NumPy's error-state context variable directly (about 0.15 us, where `np.errstate`
-# costs about 1.5 us per use); NumPy 1.x, which has no such variable, gets np.errstate.
+# `_binary`, `_apply`) run the forward of every kernel whose `quiet` is True (those that can raise a
+# floating-point flag) through `quiet_run`, the engine switches once around a whole backward pass (user
+# hooks and custom Functions run in the user's state, `as_user`), and the other places that compute on
+# arrays use `with Quiet():`. Nothing process-wide changes: the user's warning filters and NumPy state
+# are left alone.
+# Cost: `np.errstate` is ~1.5 us per use; setting NumPy's error-state context variable and resetting it
+# (`quiet_on`/`quiet_off`, what `Quiet` does) ~0.2 us; running the kernel inside a prepared context in
+# which the variable is already "ignore" (`quiet_run`, contextvars.Context.run) ~0.03 us. That context
+# can be entered by one caller at a time: a nested or concurrent (other thread) use raises RuntimeError
+# before running anything, and the hooks then fall back to `quiet_call` (`busy(err)` tells the two apart).
+# Kernels never read other context variables, so running them in that context changes nothing else.
+# NumPy 1.x (no such variable) gets np.errstate.
 try:
     from numpy._core.umath import _extobj_contextvar as _EXTOBJ, _make_extobj
     QUIET = _make_extobj(all="ignore")
@@ -41,6 +49,9 @@ try:
     quiet_off = _EXTOBJ.reset
     state_now = _EXTOBJ.get       # the caller's state, to run user code in (see `as_user`)
     set_state = _EXTOBJ.set
+    _QUIET_CONTEXT = contextvars.Context()
+    _QUIET_CONTEXT.run(_EXTOBJ.set, QUIET)
+    quiet_run = _QUIET_CONTEXT.run      # quiet_run(fn, *args): fn(*args) with floating-point errors ignored
 except ImportError:               # pragma: no cover - NumPy 1.x
     QUIET = {"all": "ignore"}
 
@@ -59,6 +70,23 @@ except ImportError:               # pragma: no cover - NumPy 1.x
         e = np.errstate(**s)
         e.__enter__()
         return e
+
+    def quiet_run(fn, *args):
+        return quiet_call(fn, *args)
+
+
+def quiet_call(fn, *args):
+    """fn(*args) with floating-point errors ignored (the fallback of `quiet_run`)."""
+    tok = quiet_on(QUIET)
+    try:
+        return fn(*args)
+    finally:
+        quiet_off(tok)
+
+
+def busy(err):
+    """Whether RuntimeError `err` is `quiet_run` refusing to enter its context (already in use)."""
+    return str(err).startswith("cannot enter context")
 
 
 class Quiet:
@@ -88,7 +116,8 @@ class Op:
     __slots__ = ()
     saves: tuple = ()
     differentiable = True
-    quiet = True          # the hooks run forward with NumPy's floating-point errors ignored (see NOTE above)
+    quiet = True          # forward can raise floating-point flags: the hooks run it quietly (see NOTE above)
+    user_code = False     # forward/backward run user code (custom Functions): in the user's NumPy state
     to_float = False      # integer/bool inputs are computed in the default float dtype (exp, div, ...)
     # a Python-float operand reaches forward as a cached read-only 0-d array of the tensor's dtype
     # (set by the core for plain arithmetic; see NOTE [ Python scalars as 0-d arrays ] in _tensor.py)

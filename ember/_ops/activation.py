@@ -41,6 +41,7 @@ def _tensor_grad_unsupported(name):
 
 
 class Relu(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("out",)
     bw_name = "ReluBackward0"
 
@@ -222,6 +223,7 @@ class Hardsigmoid(Op):
 
 
 class Hardtanh(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("x0", "c")
     bw_name = "HardtanhBackward0"
 
@@ -290,6 +292,7 @@ class LogSigmoid(Op):
 
 
 class Threshold(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("x0", "c")
     bw_name = "ThresholdBackward0"
 

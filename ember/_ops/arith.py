@@ -113,6 +113,8 @@ class Div(Op):
 
 
 class Neg(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x):
         return -x, None
@@ -203,6 +205,7 @@ class RPow(Op):   # scalar ** tensor: x is the exponent tensor, y the python bas
 
 
 class Abs(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("x0",)
 
     @staticmethod
@@ -217,6 +220,7 @@ class Abs(Op):
 
 
 class _NoGrad(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     differentiable = False
 
     @staticmethod
@@ -295,6 +299,7 @@ class FloorDivideInplace(FloorDivide):
 
 
 class Heaviside(_GradNotImplemented):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "torch::autograd::NotImplemented"
     aten = "heaviside"
 
@@ -310,6 +315,7 @@ class HeavisideInplace(Heaviside):
 
 class _CompareInplace(Op):
     """x.eq_(y), ...: the comparison written in x's dtype; torch records it with a zero gradient."""
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     scalar_array = False
 
     @staticmethod
@@ -390,6 +396,8 @@ class RemainderTensor(Op):   # tensor % tensor
 
 
 class Sign(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x):
         if x.dtype.kind == "b":

@@ -32,6 +32,8 @@ class Cast(Op):
 
 
 class Clone(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x):
         return x.copy(), None

@@ -18,6 +18,7 @@ __all__ = ["embedding", "embedding_bag", "one_hot"]
 # ---- kernels -------------------------------------------------------------------------------------
 
 class Embedding(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c",)
     bw_name = "EmbeddingBackward0"
 

@@ -103,6 +103,7 @@ def _keep_mask(shape, idx):
 
 
 class IndexSelect(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c", "c")
 
     @staticmethod
@@ -138,6 +139,7 @@ class IndexAdd(Op):
 
 
 class IndexCopy(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c", "c")
 
     @staticmethod
@@ -171,6 +173,7 @@ class MaskedFill(Op):
 
 
 class MaskedScatter(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c")
 
     @staticmethod
@@ -230,10 +233,12 @@ class IndexPut(Op):
 # torch's grad_fn names (the engine reads `op.bw_name` only)
 
 class MaskedSelect(Index):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "MaskedSelectBackward0"
 
 
 class Take(Index):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "TakeBackward0"
 
 

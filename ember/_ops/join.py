@@ -28,6 +28,7 @@ __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_sta
 # ---- kernels -------------------------------------------------------------------------------------
 
 class Cat(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c")
 
     @staticmethod
@@ -55,6 +56,7 @@ class Cat(Op):
 
 
 class Stack(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c",)
 
     @staticmethod
@@ -70,6 +72,7 @@ class Stack(Op):
 
 
 class Flip(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c",)
 
     @staticmethod
@@ -83,6 +86,7 @@ class Flip(Op):
 
 
 class Roll(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c")
 
     @staticmethod
@@ -99,6 +103,7 @@ class Roll(Op):
 
 
 class Repeat(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c")
 
     @staticmethod
@@ -119,6 +124,7 @@ class Repeat(Op):
 
 
 class Tril(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c",)
 
     @staticmethod
@@ -131,6 +137,7 @@ class Tril(Op):
 
 
 class Triu(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c",)
 
     @staticmethod
@@ -161,6 +168,7 @@ class Trace(Op):
 
 
 class Rot90(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c",)
 
     @staticmethod
@@ -185,12 +193,14 @@ class Rot90(Op):
 
 
 class RepeatInterleave(IndexSelect):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "ViewBackward0"          # repeat_interleave(int): torch views an expanded copy
 
 
 
 
 class DiagonalCopy(Clone):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "DiagonalBackward0_copy"   # diag() of a matrix
 
 

@@ -188,6 +188,7 @@ class Std(Op):
 
 class Amax(Op):
     """amax/amin and full max()/min(): the gradient is shared evenly among tied extrema (torch)."""
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("x0", "out", "c", "c")
 
     @staticmethod
@@ -243,6 +244,7 @@ class TakeAlong(Op):
     The rule scatters g back (adding where indices repeat, e.g. cummax). TakeAlong and
     ScatterAlong are each other's backward rule, so double backward records through them.
     """
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c", "c", "c", "c")
     bw_name = "GatherBackward0"
 
@@ -293,10 +295,12 @@ class ScatterAlong(Op):
 
 # torch names the node after the op that selected the values
 class MaxDim(TakeAlong):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "MaxBackward0"
 
 
 class MinDim(TakeAlong):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "MinBackward0"
 
 

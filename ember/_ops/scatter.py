@@ -55,6 +55,7 @@ def _leading(x, shape):
 
 
 class Gather(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c", "c")
 
     @staticmethod

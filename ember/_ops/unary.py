@@ -71,6 +71,7 @@ class Sqrt(Op):
 
 
 class Tanh(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("out",)
     to_float = True
 
@@ -348,18 +349,24 @@ class _ZeroGrad(Op):
 
 
 class Floor(_ZeroGrad):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x):
         return (np.floor(x) if x.dtype.kind == "f" else x.copy()), None
 
 
 class Ceil(_ZeroGrad):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x):
         return (np.ceil(x) if x.dtype.kind == "f" else x.copy()), None
 
 
 class Trunc(_ZeroGrad):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x):
         return (np.trunc(x) if x.dtype.kind == "f" else x.copy()), None

@@ -106,6 +106,7 @@ def _int_index(idx):
 
 class Index(Op):
     """x[idx]; idx is a key NumPy understands (ints, slices, None, Ellipsis, int/bool arrays)."""
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c", "c")
 
     @staticmethod

@@ -266,7 +266,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                     check_versions(node, needs)
                 if obs is not None:
                     gin = obs.backward(node, saved_as_tensors(node) if create_graph else saved, g, needs)
-                elif not node.op.quiet:     # user code (a custom Function): the user's state
+                elif node.op.user_code:     # a custom Function: the user's state
                     gin = as_user(user, node.op.backward, saved_as_tensors(node) if create_graph else saved, g,
                                   needs)
                 elif create_graph:
