@@ -14,6 +14,7 @@ core, "is this a Tensor" is `isinstance(x, TensorBase)` (`is_tensor(x)`).
 """
 from __future__ import annotations
 
+import re
 from weakref import ref as _weakref
 
 import numpy as np
@@ -498,17 +499,33 @@ def _scalar_np(x, s):
 
 
 def _as_operand(b):
-    """Python/NumPy scalars stay scalars (weak); arrays and lists become Tensors."""
+    """Python/NumPy scalars stay scalars (weak); NumPy arrays become Tensors (as torch's operators take them);
+    anything else (None, strings, lists, ...) is NotImplemented."""
     if isinstance(b, TensorBase):
         return b
     tb = type(b)
     if tb is float or tb is int or tb is bool:
         return b
     if isinstance(b, np.generic):
+        if b.dtype.kind not in "biuf":
+            return NotImplemented
         return b.item()
-    if isinstance(b, (np.ndarray, list, tuple)):
+    if isinstance(b, np.ndarray):
         return _wrap(_infer_array(b).copy())
     return NotImplemented
+
+
+class OperandTypeError(TypeError):
+    """An operand the binary ops do not take (None, a string, a list, ...). The named functions raise it
+    (torch's TypeError); the operators (`__add__`, ...) turn it into NotImplemented, so that Python tries
+    the other operand and `x == [1, 2]` is False, as in torch."""
+
+    def __init__(self, op, b, position=2):
+        name = _OP_NAME.sub("_", op.__name__).lower().removesuffix("_tensor").removesuffix("_scalar")
+        super().__init__(f"{name}(): argument 'other' (position {position}) must be Tensor, not {type(b).__name__}")
+
+
+_OP_NAME = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def _tensor_of(x):
@@ -628,9 +645,10 @@ def _binary(op, a, b):
         dt = x.dtype
         if type(b) is not float or dt not in _FLOATS:
             if type(b) is not float and type(b) is not int and type(b) is not bool:
-                b = _as_operand(b)
-                if b is NotImplemented:
-                    return NotImplemented
+                c = _as_operand(b)
+                if c is NotImplemented:
+                    raise OperandTypeError(op, b)
+                b = c
                 if isinstance(b, TensorBase):
                     return _binary(op, a, b)
             dt = _scalar_np(x, b)
@@ -704,8 +722,10 @@ def _scalar_array(b, dt):
 
 def _wrapped_int(b, dt):
     """Python int `b` cast to integer dtype `dt` the way torch casts a scalar operand: modulo 2**bits."""
-    if not -2 ** 63 <= b < 2 ** 64:
-        raise RuntimeError(f"value cannot be converted to type {D._FROM_NP[dt]} without overflow")
+    if b >= 2 ** 64:
+        raise OverflowError("int too big to convert")
+    if b < -2 ** 63:
+        raise OverflowError("can't convert negative int to unsigned")
     return np.array(b % 2 ** 64, dtype=np.uint64).astype(dt)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._inplace import inplace, inplace_op, write_out, write_untracked
-from .._tensor_base import TensorBase, _as_operand, _binary, _result_np, _tensor_of, _unary, _wrap
+from .._tensor_base import OperandTypeError, TensorBase, _as_operand, _binary, _result_np, _tensor_of, _unary, _wrap
 from ._base import Op, b_log, b_sign, b_trunc, b_where, data_of
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
@@ -601,9 +601,10 @@ def _check_bitwise(a, b, name):
 
 
 def _bitwise(op, a, b, name):
-    b = _as_operand(b)
-    if b is NotImplemented:
-        return b
+    c = _as_operand(b)
+    if c is NotImplemented:
+        raise OperandTypeError(op, b)
+    b = c
     _check_bitwise(a, b, name)
     return _binary(op, a, b)
 
@@ -958,16 +959,25 @@ class ArithMethods:
     __slots__ = ()
 
     def __add__(self, other):
-        return _binary(Add, self, other)
+        try:
+            return _binary(Add, self, other)
+        except OperandTypeError:
+            return NotImplemented
 
     def __radd__(self, other):
-        return _binary(Add, self, other)
+        try:
+            return _binary(Add, self, other)
+        except OperandTypeError:
+            return NotImplemented
 
     def __sub__(self, other):
         if self._data.dtype is _BOOL or type(other) is bool or (isinstance(other, TensorBase) and
                                                                  other._data.dtype is _BOOL):
             _check_sub(self, other)
-        return _binary(Sub, self, other)
+        try:
+            return _binary(Sub, self, other)
+        except OperandTypeError:
+            return NotImplemented
 
     def __rsub__(self, other):
         other = _as_operand(other)
@@ -979,13 +989,22 @@ class ArithMethods:
         return _binary(RSub, self, other)
 
     def __mul__(self, other):
-        return _binary(Mul, self, other)
+        try:
+            return _binary(Mul, self, other)
+        except OperandTypeError:
+            return NotImplemented
 
     def __rmul__(self, other):
-        return _binary(Mul, self, other)
+        try:
+            return _binary(Mul, self, other)
+        except OperandTypeError:
+            return NotImplemented
 
     def __truediv__(self, other):
-        return _binary(Div, self, other)
+        try:
+            return _binary(Div, self, other)
+        except OperandTypeError:
+            return NotImplemented
 
     def __rtruediv__(self, other):
         other = _as_operand(other)
@@ -998,7 +1017,10 @@ class ArithMethods:
         return _binary(Mul, _unary(Reciprocal, self), other)
 
     def __floordiv__(self, other):
-        return floor_divide(self, other)
+        try:
+            return floor_divide(self, other)
+        except OperandTypeError:
+            return NotImplemented
 
     def __rfloordiv__(self, other):
         other = _as_operand(other)
@@ -1007,12 +1029,18 @@ class ArithMethods:
         return _binary(FloorDivide, _tensor_of(other), self)
 
     def __mod__(self, other):
-        return _binary(RemainderTensor if isinstance(other, TensorBase) else Remainder, self, other)
+        try:
+            return _binary(RemainderTensor if isinstance(other, TensorBase) else Remainder, self, other)
+        except OperandTypeError:
+            return NotImplemented
 
     __rmod__ = _rmod
 
     def __pow__(self, other):
-        return _binary(PowTensor if isinstance(other, TensorBase) else Pow, self, other)
+        try:
+            return _binary(PowTensor if isinstance(other, TensorBase) else Pow, self, other)
+        except OperandTypeError:
+            return NotImplemented
 
     __rpow__ = _rpow
 
@@ -1044,40 +1072,73 @@ class ArithMethods:
     __ipow__ = pow_
 
     def __eq__(self, other):
-        return _binary(Eq, self, other)
+        try:
+            return _binary(Eq, self, other)
+        except OperandTypeError:
+            return NotImplemented
 
     def __ne__(self, other):
-        return _binary(Ne, self, other)
+        try:
+            return _binary(Ne, self, other)
+        except OperandTypeError:
+            return NotImplemented
 
     def __lt__(self, other):
-        return _binary(Lt, self, other)
+        try:
+            return _binary(Lt, self, other)
+        except OperandTypeError:
+            return NotImplemented
 
     def __le__(self, other):
-        return _binary(Le, self, other)
+        try:
+            return _binary(Le, self, other)
+        except OperandTypeError:
+            return NotImplemented
 
     def __gt__(self, other):
-        return _binary(Gt, self, other)
+        try:
+            return _binary(Gt, self, other)
+        except OperandTypeError:
+            return NotImplemented
 
     def __ge__(self, other):
-        return _binary(Ge, self, other)
+        try:
+            return _binary(Ge, self, other)
+        except OperandTypeError:
+            return NotImplemented
 
     def __and__(self, other):
-        return _bitwise(BitwiseAnd, self, other, "bitwise_and")
+        try:
+            return _bitwise(BitwiseAnd, self, other, "bitwise_and")
+        except OperandTypeError:
+            return NotImplemented
 
     def __or__(self, other):
-        return _bitwise(BitwiseOr, self, other, "bitwise_or")
+        try:
+            return _bitwise(BitwiseOr, self, other, "bitwise_or")
+        except OperandTypeError:
+            return NotImplemented
 
     def __xor__(self, other):
-        return _bitwise(BitwiseXor, self, other, "bitwise_xor")
+        try:
+            return _bitwise(BitwiseXor, self, other, "bitwise_xor")
+        except OperandTypeError:
+            return NotImplemented
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
     __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
 
     def __lshift__(self, other):
-        return _bitwise(BitwiseLeftShift, self, other, "lshift")
+        try:
+            return _bitwise(BitwiseLeftShift, self, other, "lshift")
+        except OperandTypeError:
+            return NotImplemented
 
     def __rshift__(self, other):
-        return _bitwise(BitwiseRightShift, self, other, "rshift")
+        try:
+            return _bitwise(BitwiseRightShift, self, other, "rshift")
+        except OperandTypeError:
+            return NotImplemented
 
     def __rlshift__(self, other):
         return _bitwise(BitwiseLeftShift, _tensor_of(other), self, "lshift")

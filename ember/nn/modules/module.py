@@ -614,7 +614,7 @@ class Module:
 
     def type(self, dst_type) -> "Module":
         from ..._dtype import to_dtype
-        dt = to_dtype(dst_type).np
+        dt = to_dtype(dst_type, names=True).np
         return self._apply(lambda t: _cast_any(t, dt))
 
     def cpu(self) -> "Module":
