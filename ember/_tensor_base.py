@@ -520,9 +520,9 @@ class OperandTypeError(TypeError):
     (torch's TypeError); the operators (`__add__`, ...) turn it into NotImplemented, so that Python tries
     the other operand and `x == [1, 2]` is False, as in torch."""
 
-    def __init__(self, op, b, position=2):
+    def __init__(self, op, b, position=2, arg="other"):
         name = _OP_NAME.sub("_", op.__name__).lower().removesuffix("_tensor").removesuffix("_scalar")
-        super().__init__(f"{name}(): argument 'other' (position {position}) must be Tensor, not {type(b).__name__}")
+        super().__init__(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(b).__name__}")
 
 
 _OP_NAME = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -740,11 +740,11 @@ def _check_broadcast(sa, sb):
 
 
 def _unary(op, a, *args):
-    """Run a one-input op with static (non-tensor) arguments; `a` may be Python/NumPy data (made a tensor)."""
+    """Run a one-input op with static (non-tensor) arguments on Tensor `a` (anything else: torch's TypeError)."""
     try:
         x = a._data
     except AttributeError:
-        return _unary(op, _tensor_of(a), *args)
+        raise OperandTypeError(op, a, 1, "input") from None
     if op.to_float and x.dtype not in _FLOATS:
         x = x.astype(D._default[0].np)
     try:

@@ -19,6 +19,7 @@ in-place op would clobber.
 from __future__ import annotations
 
 import contextvars
+import operator
 
 import numpy as np
 
@@ -181,8 +182,29 @@ def sum_to(g, shape):
     return g
 
 
+def int_arg(v, name):
+    """An integer argument (`dim`, a size, a count): ints and anything with `__index__` (NumPy integers, one-
+    element integer tensors); anything else is torch's TypeError naming the argument."""
+    try:
+        return operator.index(v)
+    except TypeError:
+        raise TypeError(f"argument '{name}' must be int, not {type(v).__name__}") from None
+
+
+def float_arg(v, name):
+    """A real-number argument (eps, a bound, a fill value): Python/NumPy numbers and one-element tensors;
+    anything else is torch's TypeError naming the argument."""
+    if type(v) is float or type(v) is int:
+        return v
+    if isinstance(v, (int, float, np.integer, np.floating, np.bool_)) or (hasattr(v, "_data") and v._data.size == 1):
+        return v.item() if hasattr(v, "item") else v
+    raise TypeError(f"argument '{name}' must be float, not {type(v).__name__}")
+
+
 def normalize_dim(dim, ndim):
     """A dim in [-ndim, ndim) as a non-negative int; IndexError like torch otherwise."""
+    if type(dim) is not int:
+        dim = int_arg(dim, "dim")
     n = ndim if ndim > 0 else 1
     if dim < -n or dim >= n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
@@ -192,7 +214,7 @@ def normalize_dim(dim, ndim):
 def normalize_dims(dim, ndim):
     if dim is None:
         return None
-    if isinstance(dim, int):
+    if isinstance(dim, int) or not isinstance(dim, (tuple, list)):
         return (normalize_dim(dim, ndim),)
     out = tuple(normalize_dim(d, ndim) for d in dim)
     if len(set(out)) != len(out):
@@ -234,7 +256,7 @@ def b_sum(x, axis=None, keepdims=False):
 
 
 def b_broadcast_to(x, shape):
-    return np.broadcast_to(x, shape) if type(x) is _ndarray else x.expand(*shape)
+    return np.broadcast_to(x, shape) if type(x) is _ndarray or not hasattr(x, "_data") else x.expand(*shape)
 
 
 def b_reshape(x, shape):

@@ -14,7 +14,7 @@ import numpy as np
 from .. import _dtype as D
 from .._inplace import inplace, inplace_op, write_out, write_untracked
 from .._tensor_base import OperandTypeError, TensorBase, _as_operand, _binary, _result_np, _tensor_of, _unary, _wrap
-from ._base import Op, b_log, b_sign, b_trunc, b_where, data_of
+from ._base import Op, b_log, b_sign, b_trunc, b_where, data_of, float_arg
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
            "remainder", "fmod", "pow", "float_power", "neg", "negative", "abs", "absolute", "sign", "sgn",
@@ -567,8 +567,28 @@ def _check_neg(a):
                            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
+def _check_alpha(a, other, alpha):
+    """torch's rule for add/sub's alpha: a number, not a float when the result is integral, a bool only for
+    a bool result."""
+    if not isinstance(alpha, (int, float)):
+        alpha = float_arg(alpha, "alpha")
+    if isinstance(other, TensorBase):
+        k = _result_np(a._data, other._data).kind
+    elif type(other) in (int, float, bool):
+        k = "f" if type(other) is float else a._data.dtype.kind if type(other) is bool or \
+            a._data.dtype.kind != "b" else "i"
+    else:
+        return alpha
+    if isinstance(alpha, float) and k in "biu":
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if type(alpha) is bool and k != "b":
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    return alpha
+
+
 def _scaled(a, other, alpha):
     # add(alpha=...): for a bool result torch treats alpha as a bool (other * alpha would promote to int)
+    alpha = _check_alpha(a, other, alpha)
     if a._data.dtype is _BOOL and _is_bool(other):
         return other & bool(alpha) if isinstance(other, TensorBase) else (other and bool(alpha))
     return other * alpha
@@ -635,6 +655,8 @@ def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other. Matches `torch.sub`."""
     input = _tensor_of(input)
     _check_sub(input, other)
+    if alpha != 1:
+        alpha = _check_alpha(input, other, alpha)
     return write_out(_done(_binary(Sub, input, other if alpha == 1 else other * alpha), "sub", other), out)
 
 

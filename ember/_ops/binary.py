@@ -11,7 +11,7 @@ from .. import return_types
 from .._inplace import inplace, inplace_op, write_out
 from .._tensor_base import (_KIND, TensorBase, _apply, _binary, _result_np, _scalar_np, _tensor_of, _unary,
                             _wrap)
-from ._base import Op, b_exp, b_mask, b_unary, b_where, data_of
+from ._base import Op, b_exp, b_mask, b_unary, b_where, data_of, float_arg
 from .arith import Add, _check_broadcastable
 
 __all__ = ["clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "fmax", "fmin", "where", "lerp",
@@ -376,6 +376,9 @@ def clamp(input, min=None, max=None, *, out=None):
     x = _tensor_of(input)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    for b, k in ((min, "min"), (max, "max")):
+        if b is not None and not isinstance(b, TensorBase):
+            float_arg(b, k)
     if isinstance(min, TensorBase) or isinstance(max, TensorBase):
         bounds = [b if isinstance(b, TensorBase) or b is None else
                   _wrap(np.asarray(b, dtype=_scalar_np(x._data, b))) for b in (min, max)]

@@ -7,6 +7,7 @@ functions (`ember.sum`, ...) and the Tensor methods (`x.sum()`, ...). Matches to
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -14,8 +15,8 @@ from .. import _dtype as D
 from .. import return_types
 from .._inplace import write_out
 from .._tensor_base import TensorBase, _tensor_of, _unary, _wrap
-from ._base import (Op, b_broadcast_to, b_exp, b_unsqueeze_like, data_of, is_array, normalize_dim,
-                    normalize_dims)
+from ._base import (Op, b_broadcast_to, b_exp, b_unsqueeze_like, b_where, data_of, float_arg, is_array,
+                    normalize_dim, normalize_dims)
 from .binary import maximum, minimum
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "var", "std", "var_mean", "std_mean", "max", "min",
@@ -152,6 +153,8 @@ class Var(Op):
     def forward(x, axes, correction, keepdim):
         n = _numel(x.shape, axes)
         d = x - np.add.reduce(x, axis=axes, keepdims=True) / x.dtype.type(n) if n else x - x
+        if type(d) is not np.ndarray:        # a 0-d input gives a NumPy scalar
+            d = np.asarray(d)
         np.multiply(d, d, out=d)
         out = np.add.reduce(d, axis=axes, keepdims=keepdim)
         # torch divides by max(0, n - correction): inf (or nan for 0/0) when nothing is left
@@ -183,7 +186,8 @@ class Std(Op):
         g = _keep(g, x.shape, axes, keepdim)
         out = _keep(out, x.shape, axes, keepdim)
         d = (n - correction) if n - correction > 0 else 0.0
-        return (g * (x - _mean_keep(x, axes)) / (out * d),)
+        # torch: 0 where std is 0 (a constant slice, a 0-d input with correction 0)
+        return (b_where(data_of(out) == 0, 0.0, g * (x - _mean_keep(x, axes)) / (out * d)),)
 
 
 class Amax(Op):
@@ -375,15 +379,28 @@ class Norm(Op):
 
 # ---- public functions ------------------------------------------------------------------------------
 
-def _axes(dim, ndim):
-    """None (reduce all) for dim None or empty; otherwise a tuple of non-negative dims."""
+def _axes(dim, ndim, keepdim=False):
+    """None (reduce all) for dim None or empty; otherwise a tuple of non-negative dims. Checks `keepdim` is a
+    bool, as torch does."""
+    if keepdim is not False and keepdim is not True:
+        keep_arg(keepdim)
     if dim is None:
         return None
-    if type(dim) is int:
-        return (normalize_dim(dim, ndim),)
+    if type(dim) is int or not isinstance(dim, (tuple, list)):
+        # an int, an integer-like (NumPy int, 0-d tensor), or torch's TypeError
+        d = normalize_dim(dim, ndim)
+        return (d,) if ndim else None           # a 0-d tensor takes dim 0 / -1 (reducing nothing)
     if len(dim) == 0:
         return None
-    return normalize_dims(dim, ndim)
+    axes = normalize_dims(dim, ndim)
+    return axes if ndim else None
+
+
+def keep_arg(keepdim):
+    """`keepdim` as a bool: torch takes bools only (NumPy's bool too)."""
+    if isinstance(keepdim, (bool, np.bool_)):
+        return bool(keepdim)
+    raise TypeError(f"argument 'keepdim' must be bool, not {type(keepdim).__name__}")
 
 
 def _acc_dtype(x, dtype):
@@ -445,7 +462,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keep
     if not isinstance(input, TensorBase):
         input = _tensor_of(input)
     x = input._data
-    axes = _axes(dim, x.ndim)
+    axes = _axes(dim, x.ndim, keepdim)
     op = Sum if dim is None else SumDim   # torch: SumBackward0 / SumBackward1
     npd = _acc_dtype(x, dtype)
     if npd is not None and npd != x.dtype:
@@ -465,7 +482,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, kee
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
             f"dtype. Got: {D.scalar_type_name(input._data.dtype)}")
-    r = _unary(Mean if dim is None else MeanDim, src, _axes(dim, src._data.ndim), keepdim)
+    r = _unary(Mean if dim is None else MeanDim, src, _axes(dim, src._data.ndim, keepdim), keepdim)
     return r if out is None else write_out(r, out)
 
 
@@ -474,7 +491,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=No
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
-    return _unary(NanSum, _acc_input(input, dtype), _axes(dim, input._data.ndim), keepdim)
+    return _unary(NanSum, _acc_input(input, dtype), _axes(dim, input._data.ndim, keepdim), keepdim)
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
@@ -486,7 +503,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, 
     if src._data.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{D.scalar_type_name(src._data.dtype)}")
-    axes = _axes(dim, src._data.ndim)
+    axes = _axes(dim, src._data.ndim, keepdim)
     cnt = (~np.isnan(src._data)).sum(axis=axes, keepdims=keepdim).astype(src._data.dtype)
     return write_out(nansum(src, dim, keepdim) / _wrap(cnt), out)
 
@@ -508,10 +525,16 @@ def _var(input, dim, unbiased, keepdim, correction, op, name):
         unbiased, dim = dim, None
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
+    elif type(correction) is not int:
+        correction = float_arg(correction, "correction")
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"{name}(): input dtype should be either floating point or complex. Got "
                            f"{D.scalar_type_name(input._data.dtype)} instead.")
-    return _unary(op, input, _axes(dim, input._data.ndim), correction, keepdim)
+    axes = _axes(dim, input._data.ndim, keepdim)
+    if _numel(input._data.shape, axes) - correction <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                      f"reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+    return _unary(op, input, axes, correction, keepdim)
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None, axis=None,
@@ -599,7 +622,7 @@ def amax(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
-    axes = _axes(dim, input._data.ndim)
+    axes = _axes(dim, input._data.ndim, keepdim)
     _check_nonempty(input._data, axes, "amax")
     return write_out(_unary(Amax, input, axes, keepdim), out)
 
@@ -609,7 +632,7 @@ def amin(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
-    axes = _axes(dim, input._data.ndim)
+    axes = _axes(dim, input._data.ndim, keepdim)
     _check_nonempty(input._data, axes, "amin")
     return write_out(_unary(Amin, input, axes, keepdim), out)
 
@@ -655,13 +678,15 @@ def logsumexp(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=N
     """log(sum(exp(input))) over `dim`, computed stably. Matches `torch.logsumexp`."""
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    if dim is None:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     src = _float_of(_tensor_of(input))
-    return write_out(_unary(Logsumexp, src, _axes(dim, src._data.ndim), keepdim), out)
+    return write_out(_unary(Logsumexp, src, _axes(dim, src._data.ndim, keepdim), keepdim), out)
 
 
 def _bool_reduce(f, input, dim, keepdim, out):
     x = _tensor_of(input)._data
-    r = f(x, axis=_axes(dim, x.ndim), keepdims=keepdim)
+    r = f(x, axis=_axes(dim, x.ndim, keepdim), keepdims=keepdim)
     return write_out(_wrap(r.astype(np.uint8) if x.dtype == np.uint8 else r), out)
 
 
@@ -697,6 +722,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
         raise RuntimeError(f"linalg.vector_norm: Expected a number as ord, got the string {ord!r}")
     p = float(ord)
     axes = normalize_dims(dim, x._data.ndim) or None    # None or () reduce every dim
+    if not x._data.ndim:
+        axes = None                                     # a 0-d tensor takes dim 0 / -1
     if p < 0 and x._data.size == 0 or (p == np.inf and x._data.size == 0 and axes is None):
         raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
                            "operation does not have an identity")

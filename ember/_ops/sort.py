@@ -196,9 +196,9 @@ def sort(input, dim=-1, descending=False, stable=False):
     Matches `torch.sort`."""
     input = _tensor_of(input)
     x = input._data
+    d = normalize_dim(dim, x.ndim)
     if x.ndim == 0:
         return return_types.sort(_copy_of(input), _zero_index())
-    d = normalize_dim(dim, x.ndim)
     idx = _argsort(x, d, descending)
     return return_types.sort(_unary(Sort, input, idx, d, False), _wrap(idx))
 
@@ -355,7 +355,7 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
         src, d = src.reshape(1), 0
     n = src._data.shape[d]
     if n == 0:
-        raise IndexError(f"{name}() input tensor must be non-empty")
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
     srt = sort(src, d).values                       # NaN sorts last
     isnan = np.isnan(srt._data)
     nans = isnan.sum(axis=d, keepdims=True)
@@ -414,33 +414,36 @@ def _scan_input(input, dim, dtype, name):
 def cumsum(input, dim=None, *, dtype=None, out=None, axis=None):
     """Running sums along `dim`; bool/integer inputs sum as int64. Matches `torch.cumsum`."""
     src = _scan_input(input, axis if dim is None else dim, dtype, "cumsum")
+    d = normalize_dim(axis if dim is None else dim, src._data.ndim)
     if src._data.ndim == 0:
         return write_out(src.clone(), out)
-    return write_out(_unary(Cumsum, src, normalize_dim(axis if dim is None else dim, src._data.ndim)), out)
+    return write_out(_unary(Cumsum, src, d), out)
 
 
 def cumprod(input, dim=None, *, dtype=None, out=None, axis=None):
     """Running products along `dim`; bool/integer inputs multiply as int64. Matches `torch.cumprod`."""
     src = _scan_input(input, axis if dim is None else dim, dtype, "cumprod")
+    d = normalize_dim(axis if dim is None else dim, src._data.ndim)
     if src._data.ndim == 0:
         return write_out(src.clone(), out)
-    return write_out(_unary(Cumprod, src, normalize_dim(axis if dim is None else dim, src._data.ndim)), out)
+    return write_out(_unary(Cumprod, src, d), out)
 
 
 def logcumsumexp(input, dim, *, out=None):
     """Running log(sum(exp(input))) along `dim`. Matches `torch.logcumsumexp`."""
     src = _float_of(_tensor_of(input))
+    d = normalize_dim(dim, src._data.ndim)
     if src._data.ndim == 0:
         return write_out(src.clone(), out)
-    return write_out(_unary(Logcumsumexp, src, normalize_dim(dim, src._data.ndim)), out)
+    return write_out(_unary(Logcumsumexp, src, d), out)
 
 
 def _cumext(input, dim, op, rt):
     input = _tensor_of(input)
     x = input._data
+    d = normalize_dim(dim, x.ndim)
     if x.ndim == 0:
         return rt(input.clone(), _zero_index())
-    d = normalize_dim(dim, x.ndim)
     n = x.shape[d]
     acc = np.maximum.accumulate if op is Cummax else np.minimum.accumulate
     vals = acc(x, axis=d)

@@ -11,7 +11,7 @@ import numpy as np
 from .. import _dtype as D
 from .._inplace import inplace_op, write_out
 from .._tensor_base import _tensor_of, _unary, _wrap
-from ._base import Op, b_cos, b_cosh, b_mask, b_sin, b_sinh, b_sqrt, data_of
+from ._base import Op, b_cos, b_cosh, b_mask, b_sin, b_sinh, b_sqrt, data_of, float_arg, int_arg
 
 __all__ = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square", "sin", "cos", "tan",
            "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
@@ -509,9 +509,11 @@ fix, fix_ = trunc, trunc_
 def round(input, *, decimals=0, out=None):
     """Round half to even (to `decimals` places). Matches `torch.round`."""
     input = _tensor_of(input)
-    if input._data.dtype.kind == "b":
+    if type(decimals) is not int:
+        decimals = int_arg(decimals, "decimals")
+    if input._data.dtype.kind == "b" or decimals and input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"{'round_vml_cpu' if not decimals else 'round_cpu'}\" not implemented for "
-                                  "'Bool'")
+                                  f"'{D.scalar_type_name(input._data.dtype)}'")
     return write_out(_unary(RoundDecimals, input, decimals) if decimals else _unary(Round, input), out)
 
 
@@ -532,7 +534,7 @@ frac, frac_ = _kernel_fns(Frac, "frac", _float_only)
 
 def logit(input, eps=None, *, out=None):
     """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given. Matches `torch.logit`."""
-    return write_out(_unary(Logit, _tensor_of(input), eps), out)
+    return write_out(_unary(Logit, _tensor_of(input), eps if eps is None else float_arg(eps, "eps")), out)
 
 
 def logit_(input, eps=None):
@@ -541,6 +543,8 @@ def logit_(input, eps=None):
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """NaN -> nan, +inf -> posinf, -inf -> neginf (the dtype's extremes by default). Matches `torch.nan_to_num`."""
+    nan, posinf, neginf = (v if v is None else float_arg(v, k) for v, k in ((nan, "nan"), (posinf, "posinf"),
+                                                                             (neginf, "neginf")))
     return write_out(_unary(NanToNum, _tensor_of(input), nan, posinf, neginf), out)
 
 
