@@ -13,7 +13,7 @@ import numpy as np
 from .. import _dtype as D
 from .._inplace import AsStrided, become_view
 from .._tensor_base import Size, _apply, _check_broadcast, _tensor_of, _unary, _view, _wrap_view
-from ._base import Op, b_reshape, b_transpose, normalize_dim, normalize_dims
+from ._base import Op, b_reshape, b_transpose, int_arg, normalize_dim, normalize_dims
 from .convert import Clone
 
 __all__ = ["reshape", "flatten", "unflatten", "ravel", "squeeze", "unsqueeze", "permute", "transpose", "swapaxes",
@@ -341,14 +341,14 @@ def _shape_arg(args):
             if isinstance(a, (tuple, list)):
                 args = a
             elif hasattr(a, "_data"):
-                args = a.tolist() if a._data.ndim else (int(a),)
+                args = a.tolist() if a._data.ndim else (int_arg(a, 'size'),)
             elif isinstance(a, np.integer):
                 return (int(a),)
             else:
                 raise TypeError(f"shape must be a sequence of ints, not {type(a).__name__}")
     for s in args:
         if type(s) is not int:
-            return tuple(int(s) for s in args)   # NumPy ints, 0-d integer tensors
+            return tuple(int_arg(s, "size") for s in args)   # NumPy ints, 0-d integer tensors
     return tuple(args)
 
 
@@ -426,9 +426,8 @@ def squeeze(input, dim=None):
         new = tuple(s for s in shp if s != 1)
         op = SqueezeAll
     else:
-        op = SqueezeDim if isinstance(dim, int) else SqueezeDims
-        dims = (dim,) if isinstance(dim, int) else tuple(dim)
-        dims = set(normalize_dims(dims, max(len(shp), 1)))
+        op = SqueezeDims if isinstance(dim, (tuple, list)) else SqueezeDim
+        dims = set(normalize_dims(dim, max(len(shp), 1)))
         new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
     return _view(op, input, new)
 
@@ -582,8 +581,8 @@ def narrow(input, dim, start, length):
     """The view [start, start + length) along dim. Matches `torch.narrow`."""
     d = normalize_dim(dim, input._data.ndim)
     n = input._data.shape[d]
-    start = int(start)
-    length = int(length)
+    start = int_arg(start, "start")
+    length = int_arg(length, "length")
     if start < -n or start > n:
         raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
     if start < 0:
@@ -602,7 +601,7 @@ def select(input, dim, index):
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = normalize_dim(dim, nd)
     n = input._data.shape[d]
-    index = int(index)
+    index = int_arg(index, "index")
     if index < -n or index >= n:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(input._data.shape)} at "
                          f"dimension {d}")
@@ -615,13 +614,13 @@ def split(tensor, split_size_or_sections, dim=0):
     d = normalize_dim(dim, nd)
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (list, tuple)):
-        sizes = [int(s) for s in split_size_or_sections]
+        sizes = [int_arg(s, "split_sizes") for s in split_size_or_sections]
         if sum(sizes) != n or any(s < 0 for s in sizes):
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
                                f"size at dimension {d}), but got split_sizes={sizes}")
         op = SplitWithSizes
     else:
-        size = int(split_size_or_sections)
+        size = int_arg(split_size_or_sections, "split_size")
         if size < 0:
             raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
         if size == 0:
@@ -647,7 +646,7 @@ def split_with_sizes(input, split_sizes, dim=0):
 
 def chunk(input, chunks, dim=0):
     """Up to `chunks` equal views along dim (the last may be smaller). Matches `torch.chunk`."""
-    chunks = int(chunks)
+    chunks = int_arg(chunks, "chunks")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = normalize_dim(dim, input._data.ndim)
@@ -665,16 +664,17 @@ def tensor_split(input, indices_or_sections, dim=0):
     ios = indices_or_sections
     if hasattr(ios, "_data"):
         if ios._data.ndim == 0:
-            ios = int(ios)
+            ios = int_arg(ios, "sections")
         else:
             ios = ios.tolist()
     if isinstance(ios, (list, tuple)):
-        bounds = [0] + [min(max(int(i) if i >= 0 else n + int(i), 0), n) for i in ios] + [n]
+        ios = [int_arg(i, "indices") for i in ios]
+        bounds = [0] + [min(max(i if i >= 0 else n + i, 0), n) for i in ios] + [n]
         out = []
         for a, b in zip(bounds[:-1], bounds[1:]):
             out.append(narrow(input, d, a, max(b - a, 0)) if b >= a else narrow(input, d, a, 0))
         return tuple(out)
-    k = int(ios)
+    k = int_arg(ios, "sections")
     if k <= 0:
         raise RuntimeError(f"number of sections must be larger than 0, got {k}")
     q, r = divmod(n, k)
@@ -719,7 +719,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     d1, d2 = normalize_dim(dim1, nd), normalize_dim(dim2, nd)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return _view(Diagonal, input, int(offset), d1, d2)
+    return _view(Diagonal, input, int_arg(offset, "offset"), d1, d2)
 
 
 def as_strided(input, size, stride, storage_offset=0):
@@ -754,6 +754,9 @@ def as_strided_(input, size, stride, storage_offset=0):
 
 def _atleast(tensors, one):
     ts = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    for i, x in enumerate(ts):
+        if not hasattr(x, "_data"):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(x).__name__}")
     out = tuple(one(x) for x in ts)
     return out[0] if len(tensors) == 1 and not isinstance(tensors[0], (list, tuple)) else out
 
@@ -893,7 +896,7 @@ class ViewMethods:
         nd = self._data.ndim
         d = normalize_dim(dimension, nd) if nd else 0
         n = self._data.shape[d] if nd else 1
-        size, step = int(size), int(step)
+        size, step = int_arg(size, "size"), int_arg(step, "step")
         if size > n:
             raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
         if step <= 0:

@@ -274,7 +274,6 @@ row("narrow_float", lambda L: x34(L).narrow(0, 0.5, 1))
 row("flip_dim_oob", lambda L: v3(L).flip(1))
 row("atleast_2d_list", lambda L: L.atleast_2d([1, 2]))
 row("view_dtype_size", lambda L: x34(L).t().view(L.float16))
-row("contiguous_bad_format", lambda L: x34(L).contiguous(memory_format="x"))
 
 # ---- indexing ----------------------------------------------------------------------------------------
 row("index_float", lambda L: v3(L)[1.0])
