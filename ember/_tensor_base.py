@@ -548,9 +548,13 @@ def _infer_array(data):
         data = [x._data.tolist() if isinstance(x, TensorBase) else x for x in data]
     try:
         a = np.array(data)
-    except ValueError as e:
-        raise ValueError(f"expected a rectangular nested sequence of numbers: {e}") from None
+    except ValueError:
+        raise _ragged(data) from None
     k = a.dtype.kind
+    if k in "USV" or k == "O" and isinstance(data, (list, tuple)):
+        bad = _first_non_number(data)
+        if isinstance(bad, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{type(bad).__name__}'")
     if k == "O":
         for v in a.reshape(-1).tolist():
             if not isinstance(v, (int, float, bool)):
@@ -571,6 +575,42 @@ def _infer_array(data):
     else:
         raise TypeError(f"new(): invalid data type '{type(data).__name__}' (could not convert to a number tensor)")
     return a
+
+
+def _ragged(data):
+    """torch's error for nested sequences that are not rectangular."""
+    sizes, x = [], data
+    while isinstance(x, (list, tuple)):
+        sizes.append(len(x))
+        x = x[0] if len(x) else None
+
+    def walk(x, dim):
+        if dim >= len(sizes):
+            if isinstance(x, (list, tuple)):
+                return TypeError(f"too many dimensions: a sequence at dim {dim} where a number was expected")
+            return None
+        if not isinstance(x, (list, tuple)):
+            return TypeError(f"not a sequence: expected a sequence of length {sizes[dim]} at dim {dim} (got "
+                             f"{type(x).__name__})")
+        if len(x) != sizes[dim]:
+            return ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(x)})")
+        for y in x:
+            m = walk(y, dim + 1)
+            if m:
+                return m
+        return None
+
+    return walk(data, 0) or ValueError("expected a rectangular nested sequence of numbers")
+
+
+def _first_non_number(data):
+    if isinstance(data, (list, tuple)):
+        for x in data:
+            r = _first_non_number(x)
+            if r is not None:
+                return r
+        return None
+    return None if isinstance(data, (bool, int, float, np.number, np.bool_)) or hasattr(data, "_data") else data
 
 
 def _has_numpy_floats(data):

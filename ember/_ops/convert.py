@@ -11,7 +11,7 @@ from .. import _tensor_base as _tb
 from .._device import DeviceUnavailableError, check_device, device as Device
 from .._inplace import _OVERLAP, inplace
 from .._tensor_base import _apply, _infer_array, _tensor_of, _unary, _wrap
-from ._base import Op, Quiet, writable
+from ._base import Op, Quiet, int_arg, writable
 
 __all__ = ["clone", "fill", "fill_", "zero_"]
 
@@ -147,7 +147,10 @@ def _new_like(self, size, dtype, requires_grad, make):
     if len(size) == 1 and not isinstance(size[0], int):
         size = tuple(size[0])
     dt = self._data.dtype if dtype is None else D.to_dtype(dtype).np
-    t = _wrap(make(tuple(int(s) for s in size), dt))
+    shape = tuple(int_arg(s, "size") for s in size)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
+    t = _wrap(make(shape, dt))
     if requires_grad:
         t.requires_grad_(True)
     return t
