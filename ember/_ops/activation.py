@@ -405,6 +405,9 @@ class LogSoftmax(Op):
 # ---- public functions ------------------------------------------------------------------------------
 
 def _check_float(x, fname):
+    if not isinstance(x, TensorBase):
+        raise TypeError(f"{fname.removesuffix('_cpu')}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
     if x._data.dtype.kind != "f":
         raise NotImplementedError(f'"{fname}" not implemented for \'{D.scalar_type_name(x._data.dtype)}\'')
 

@@ -125,7 +125,12 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0, 
         raise RuntimeError(f"target_lengths must be of size batch_size ({N}), got {tg_len.shape[0]}")
     if (in_len > T).any():
         raise RuntimeError(f"Expected input_lengths to have value at most {T}, but got value {int(in_len.max())}")
+    if not 0 <= blank < C:
+        raise RuntimeError("blank must be in label range")
     smax = int(tg_len.max()) if N else 0
+    if tg.ndim == 2 and smax > tg.shape[1]:
+        raise RuntimeError(f"Expected tensor to have size at least {smax} at dimension 1, but got size "
+                           f"{tg.shape[1]} for argument #2 'targets' (while checking arguments for ctc_loss)")
     width = max(smax, 1)
     cols = np.arange(width)[None, :]
     keep = cols < tg_len[:, None]

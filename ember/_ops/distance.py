@@ -84,6 +84,10 @@ def _norm(x, p, dim, keepdim):
 
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):
     """input / max(||input||_p, eps) along `dim`. Matches `torch.nn.functional.normalize`."""
+    if isinstance(p, str):      # torch takes the norm's string orders: 'fro' is the 2-norm over dim
+        if p != "fro":
+            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        p = 2
     n = clamp_min(_norm(input, p, dim, True), eps)
     return write_out(input / n, out)
 

@@ -538,6 +538,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _warn_size(input, target, "mse_loss")
+    _no_integral_pair(input, target, "mse_cpu")
     d = input - target
     loss = d * d
     if weight is not None:
@@ -553,6 +554,14 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mea
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
+
+
+def _no_integral_pair(input, target, kernel):
+    """torch's pointwise loss kernels have no integer versions: an integer input and target (the result
+    type) is its NotImplementedError."""
+    if input._data.dtype.kind in "biu" and target._data.dtype.kind in "biu":
+        name = D.scalar_type_name(_result_np(input._data, target._data))
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{name}'")
 
 
 def _broadcast_pair(input, target):
@@ -572,6 +581,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _warn_size(input, target, "smooth_l1_loss")
+    _no_integral_pair(input, target, "smooth_l1_cpu")
     x, y = _broadcast_pair(input, target)
     return _reduce(_apply(SmoothL1, (x, y), float(beta), False), reduction)
 
@@ -581,6 +591,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weigh
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _warn_size(input, target, "huber_loss")
+    _no_integral_pair(input, target, "huber_cpu")
     x, y = _broadcast_pair(input, target)
     loss = _apply(SmoothL1, (x, y), float(delta), True)
     if weight is not None:
@@ -596,13 +607,19 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) "
                          "is deprecated. Please ensure they have the same size.")
     x = input._data
-    if x.size and (x.min() < 0 or x.max() > 1):
+    if target._data.dtype != x.dtype:
+        raise RuntimeError(f"Found dtype {D.scalar_type_name(target._data.dtype)} but expected "
+                           f"{D.scalar_type_name(x.dtype)}")
+    if x.size and not ((x >= 0) & (x <= 1)).all():       # NaN fails too, as in torch
         raise RuntimeError("all elements of input should be between 0 and 1")
     w = None
     if weight is not None:
-        w = np.broadcast_to(weight._data, x.shape).astype(x.dtype, copy=False)
-    tgt = target if target._data.dtype == x.dtype else target.to(input.dtype)
-    return _reduce(_apply(Bce, (input, tgt), w), reduction)
+        try:
+            w = np.broadcast_to(weight._data, x.shape).astype(x.dtype, copy=False)
+        except ValueError:
+            raise RuntimeError(f"weight of shape {list(weight.shape)} cannot be broadcast to the input's shape "
+                               f"{list(input.shape)}") from None
+    return _reduce(_apply(Bce, (input, target), w), reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -613,6 +630,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     dt = input._data.dtype
+    if target._data.dtype.kind in "biu":
+        raise RuntimeError(f"result type {D.scalar_type_name(dt)} can't be cast to the desired output type "
+                           f"{D.scalar_type_name(target._data.dtype)}")
     w = None if weight is None else weight._data.astype(dt, copy=False)
     pw = None if pos_weight is None else pos_weight._data.astype(dt, copy=False)
     tgt = target if target._data.dtype == dt else target.to(input.dtype)
@@ -646,6 +666,8 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_aver
     if input1.ndim != input2.ndim or input1.shape != input2.shape:
         raise RuntimeError(f"cosine_embedding_loss: input1 and input2 must have the same shape, got "
                            f"{list(input1.shape)} and {list(input2.shape)}")
+    if target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     d = 1 if input1.ndim == 2 else 0
     eps = 1e-12
     prod = (input1 * input2).sum(d)

@@ -718,8 +718,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {x.dtype.name.capitalize()}")
-    if isinstance(ord, str):
-        raise RuntimeError(f"linalg.vector_norm: Expected a number as ord, got the string {ord!r}")
+    if not isinstance(ord, (int, float, np.number)):
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
     p = float(ord)
     axes = normalize_dims(dim, x._data.ndim) or None    # None or () reduce every dim
     if not x._data.ndim:

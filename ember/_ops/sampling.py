@@ -117,6 +117,9 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     """0/1 samples with probabilities `input` (or the number p), in input's dtype.
     Matches `torch.bernoulli`."""
     x = _tensor_of(input)
+    if x._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
+                                  f"'{D.scalar_type_name(x._data.dtype)}'")
     probs = x._data if p is None else np.full(x._data.shape, p, dtype=np.float64)
     if np.any((probs < 0) | (probs > 1)):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")

@@ -187,11 +187,13 @@ class AxisMaps(Op):
 
 def pad_index(n, lo, hi, mode):
     """Source index of each output position along one axis for reflect/replicate/circular pads."""
-    i = np.arange(-lo, n + hi)
+    if mode == "circular":
+        # torch crops the negative sides first, then wraps around what is left
+        start, m = max(-lo, 0), n - max(-lo, 0) - max(-hi, 0)
+        return start + np.mod(np.arange(-max(lo, 0), m + max(hi, 0)), m)
+    i = np.arange(-lo, n + hi)       # negative pads crop: positions relative to the uncropped input
     if mode == "replicate":
         return np.clip(i, 0, n - 1)
-    if mode == "circular":
-        return np.mod(i, n)
     # reflect (edge not repeated); pads are < n, so one fold suffices
     i = np.abs(i)
     return np.where(i > n - 1, 2 * (n - 1) - i, i)
@@ -385,6 +387,12 @@ class GridSample2d(Op):
 def pad(input, pad, mode="constant", value=None):
     """Pad the last len(pad)//2 dims (last dim first); constant pads may be negative (crop).
     Matches `torch.nn.functional.pad`."""
+    if not isinstance(pad, (tuple, list)) and not hasattr(pad, "_data"):
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not {type(pad).__name__}")
+    for i, p in enumerate(pad):
+        if not isinstance(p, (int, np.integer)) and not (hasattr(p, "_data") and p._data.dtype.kind in "iu"):
+            raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type "
+                            f"{type(p).__name__} at pos {i}")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
@@ -417,13 +425,18 @@ def pad(input, pad, mode="constant", value=None):
         if mode == "reflect" and (lo >= s or hi >= s):
             raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
                                f"but got: padding ({lo}, {hi}) at dimension {axis} of input {list(input.shape)}")
-        if mode == "circular" and (lo > s or hi > s):
+        if mode != "circular" and (lo < 0 or hi < 0) and s + lo + hi <= 0:
+            raise RuntimeError(f"input (W: {s}) is too small. Calculated output W: {s + lo + hi}")
+        if mode == "circular" and s + lo + hi < 0:
+            raise RuntimeError("Negative padding value is resulting in an empty dimension")
+        if mode == "circular" and s + min(lo, 0) + min(hi, 0) <= 0:
+            maps.append((axis, np.zeros(0, np.int64)))      # cropped away entirely: empty, as in torch
+            continue
+        if mode == "circular" and (lo > s + min(hi, 0) or hi > s + min(lo, 0)):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if mode == "replicate" and s == 0:
             raise RuntimeError(f"Expected input to have non-zero size for dimension {axis}")
-        if lo or hi:
-            if lo < 0 or hi < 0:
-                raise RuntimeError(f"negative padding is not supported for mode {mode}")
+        if lo or hi:      # a negative pad crops that side (as in torch)
             maps.append((axis, pad_index(s, lo, hi, mode)))
     if not maps:
         return input * 1 if input._rg else _wrap(input._data.copy())

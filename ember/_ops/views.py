@@ -396,6 +396,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims start_dim..end_dim into one. Matches `torch.flatten`."""
     nd = input._data.ndim
     if nd == 0:
+        normalize_dim(start_dim, 0)        # a 0-d tensor takes dims 0 / -1 only (IndexError otherwise)
+        normalize_dim(end_dim, 0)
         return reshape(input, 1)
     s = normalize_dim(start_dim, nd)
     e = normalize_dim(end_dim, nd)

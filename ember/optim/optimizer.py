@@ -69,10 +69,13 @@ def _typename(obj) -> str:
 
 
 def _scalar(x) -> float:
-    """A group option as a Python float (a 1-element Tensor lr is allowed, as in torch)."""
+    """A group option as a Python float (a 1-element Tensor lr is allowed, as in torch); anything but a number
+    (a string such as lr="0.1") is a TypeError, as in torch."""
     if isinstance(x, Tensor):
         return float(x._data.reshape(()))
-    return float(x)
+    if isinstance(x, (int, float, np.number)):
+        return float(x)
+    raise TypeError(f"an optimizer option must be a number or a 1-element Tensor, not {_typename(x)} ({x!r})")
 
 
 def _check_lr(lr):
@@ -86,7 +89,7 @@ def _check_nonneg(**options):
     """torch's ValueError for the first option (in the order given) that is not >= 0; each keyword is the
     name torch's message uses (e.g. `epsilon=eps`)."""
     for label, value in options.items():
-        if not 0.0 <= value:
+        if not 0.0 <= _scalar(value):
             raise ValueError(f"Invalid {label} value: {value}")
 
 

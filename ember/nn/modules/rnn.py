@@ -17,7 +17,7 @@ from ..._tensor import Tensor
 from ..._tensor_base import _apply, _wrap
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter, _factory_dtype
+from ..parameter import Parameter, _factory_dtype, empty_array
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -26,7 +26,7 @@ _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
 def _param(shape, dtype):
-    return Parameter(_wrap(np.empty(shape, dtype=_factory_dtype(dtype))))
+    return Parameter(_wrap(empty_array(shape, _factory_dtype(dtype))))
 
 
 def _stack(ts, dim):
