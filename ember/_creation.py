@@ -1,6 +1,8 @@
 """Tensor creation: tensor, as_tensor, from_numpy, zeros/ones/full/empty, ranges, random tensors."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from . import _dtype as D
@@ -27,6 +29,10 @@ def _finish(data, requires_grad, device=None):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """A new tensor holding a copy of `data`. Matches `torch.tensor` (dtype inferred the same way)."""
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      stacklevel=2)
     a = _infer_array(data)
     if dtype is not None and a.dtype.kind == "f" and not isinstance(data, (Tensor, np.ndarray, np.generic)):
         a = np.array(data, dtype=np.float64)   # Python floats: no detour through the default float32

@@ -643,6 +643,8 @@ def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):
 def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1):
     """Sample from the Gumbel-softmax distribution (straight-through one-hot when `hard`). Matches torch;
     the noise is drawn from ember's default generator."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     x = logits._data
     g = -np.log(_gen(None).exponential(1.0, x.shape)).astype(x.dtype, copy=False)
     y_soft = softmax((logits + _wrap(g)) / tau, dim)

@@ -198,9 +198,10 @@ class RPow(Op):   # scalar ** tensor: x is the exponent tensor, y the python bas
 
     @staticmethod
     def backward(saved, g, needs):
-        _, y, out = saved
+        x, y, out = saved
         if y == 0:
-            return b_where(out == 0, 0.0, g * out * 0.0), None   # ties: torch gives 0 for 0**x
+            # d(0**x)/dx = 0**x log 0: torch's 0 where x >= 0, and inf * -inf = -inf (times g) where x < 0
+            return b_where(data_of(x) >= 0, 0.0, g * out * -np.inf), None
         return g * out * float(np.log(y)), None
 
 

@@ -4,13 +4,15 @@ methods (torch has function forms only for clone, fill and zero_). Matches torch
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _dtype as D
 from .. import _tensor_base as _tb
 from .._device import DeviceUnavailableError, check_device, device as Device
 from .._inplace import _OVERLAP, inplace
-from .._tensor_base import _apply, _infer_array, _tensor_of, _unary, _wrap
+from .._tensor_base import TensorBase, _apply, _infer_array, _tensor_of, _unary, _wrap
 from ._base import Op, Quiet, int_arg, writable
 
 __all__ = ["clone", "fill", "fill_", "zero_"]
@@ -325,6 +327,10 @@ class ConvertMethods:
         return _new_like(self, (size,), dtype, requires_grad, lambda s, dt: np.full(s, fill_value, dt))
 
     def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        if isinstance(data, TensorBase):
+            warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+                          "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+                          "tensor.new_tensor(sourceTensor).", stacklevel=2)
         a = np.array(_infer_array(data), dtype=self._data.dtype if dtype is None else D.to_dtype(dtype).np)
         t = _wrap(a)
         if requires_grad:

@@ -77,15 +77,22 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
 
 def _feature_dropout(input, p, training, inplace, batched_ndim, name):
     _check_p(p)
-    if not training or p == 0.0:
-        return input
     x = input._data
     nd = x.ndim
     if nd not in (batched_ndim - 1, batched_ndim):
         raise RuntimeError(f"{name}: Expected {batched_ndim - 1}D or {batched_ndim}D input, but received a {nd}D "
                            f"input. ")
-    lead = 1 if nd == batched_ndim - 1 else 2
-    shape = x.shape[:lead] + (1,) * (nd - lead)
+    return _channel_dropout(input, p, training, inplace, 1 if nd == batched_ndim - 1 else 2)
+
+
+def _channel_dropout(input, p, training, inplace, lead):
+    """Zero whole channels: the mask has the input's first `lead` dims and size 1 elsewhere."""
+    if not training or p == 0.0:
+        return input
+    x = input._data
+    if x.ndim < lead:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    shape = x.shape[:lead] + (1,) * (x.ndim - lead)
     dt = x.dtype
     if p == 1.0:
         mask = np.zeros(shape, dtype=dt)
@@ -94,23 +101,42 @@ def _feature_dropout(input, p, training, inplace, batched_ndim, name):
     return _apply_mask(input, mask, None, inplace)
 
 
+def _deprecated_rank(name, nd, ok):
+    warnings.warn(f"{name}: Received a {nd}-D input to {name}, which is deprecated and will result in an error in a "
+                  f"future release. To retain the behavior and silence this warning, please use dropout instead. Note "
+                  f"that {name} exists to provide channel-wise dropout on inputs with {ok[0] - 1} spatial dimensions, "
+                  f"a channel dimension, and an optional batch dimension (i.e. {ok[0]}D or {ok[1]}D inputs).",
+                  stacklevel=3)
+
+
 def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
     return _feature_dropout(input, p, training, inplace, 3, "dropout1d")
 
 
 def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
-    if input.ndim == 3:
+    """Zero whole channels (dims 0-1 of the input; torch's deprecated 2-D and 5-D inputs warn and keep its
+    behavior). Matches `torch.nn.functional.dropout2d`."""
+    _check_p(p)
+    nd = input._data.ndim
+    if nd not in (3, 4):
+        _deprecated_rank("dropout2d", nd, (3, 4))
+    if nd == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
                       "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
                       "This behavior will change in a future release to interpret the input as one without a batch "
                       "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please "
                       "switch to using dropout1d instead.", stacklevel=2)
-        return _feature_dropout(input, p, training, inplace, 3, "dropout2d")
-    return _feature_dropout(input, p, training, inplace, 4, "dropout2d")
+    return _channel_dropout(input, p, training, inplace, 2)
 
 
 def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
-    return _feature_dropout(input, p, training, inplace, 5, "dropout3d")
+    """Zero whole channels of (N, C, D, H, W) or unbatched (C, D, H, W) input (other ranks: torch's deprecation
+    warning, then the unbatched rule). Matches `torch.nn.functional.dropout3d`."""
+    _check_p(p)
+    nd = input._data.ndim
+    if nd not in (4, 5):
+        _deprecated_rank("dropout3d", nd, (4, 5))
+    return _channel_dropout(input, p, training, inplace, 2 if nd == 5 else 1)
 
 
 def _alpha_dropout(input, p, training, inplace, feature):

@@ -9,6 +9,8 @@ parts add up to the full rule). Double backward through the decompositions is no
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _dtype as D
@@ -548,7 +550,12 @@ def linalg_cholesky(A, *, upper=False, out=None):
 
 
 def cholesky(input, upper=False, *, out=None):
-    """Matches `torch.cholesky` (`torch.linalg.cholesky`, `upper` positional)."""
+    """Matches `torch.cholesky` (`torch.linalg.cholesky`, `upper` positional), deprecated there: it warns."""
+    warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
+                  "PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\nL = torch.linalg.cholesky(A)\n"
+                  "and\nU = torch.cholesky(A, upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\n"
+                  "This transform will produce equivalent results for all valid (symmetric positive definite) inputs.",
+                  stacklevel=2)
     return linalg_cholesky(input, upper=upper, out=out)
 
 
@@ -592,7 +599,11 @@ def linalg_qr(A, mode="reduced", *, out=None):
 
 
 def qr(input, some=True, *, out=None):
-    """Matches `torch.qr` (some=False: the complete factorisation)."""
+    """Matches `torch.qr` (some=False: the complete factorisation), deprecated there: it warns."""
+    warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch "
+                  "release.\nThe boolean parameter 'some' has been replaced with a string parameter 'mode'.\nQ, R = "
+                  "torch.qr(A, some)\nshould be replaced with\nQ, R = torch.linalg.qr(A, 'reduced' if some else "
+                  "'complete')", stacklevel=2)
     return return_types.qr(*linalg_qr(input, mode="reduced" if some else "complete"))
 
 

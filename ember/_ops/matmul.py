@@ -594,7 +594,10 @@ def addr_(input, vec1, vec2, *, beta=1, alpha=1):
 
 
 def chain_matmul(*matrices, out=None):
-    """The product of several matrices, left to right. Matches `torch.chain_matmul`."""
+    """The product of several matrices, left to right. Matches `torch.chain_matmul` (deprecated there: it warns)."""
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+                  "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
+                  "parameters.", stacklevel=2)
     r = matrices[0]
     for m in matrices[1:]:
         r = mm(r, m)
@@ -691,10 +694,39 @@ def _parse_einsum(equation, shapes):
 
 
 
+def _sublist_form(args):
+    """torch's einsum(op1, sublist1, op2, sublist2, ..., [sublist_out]) as (equation, op1, op2, ...): each
+    sublist holds integers in [0, 52) (letters) or Ellipsis."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def sub(lst):
+        out = ""
+        for v in lst:
+            if v is Ellipsis:
+                out += "..."
+            elif isinstance(v, (int, np.integer)) and 0 <= v < 52:
+                out += letters[v]
+            else:
+                raise ValueError(f"einsum(): subscript in subscript list is not within the valid range [0, 52), "
+                                 f"got {v!r}")
+        return out
+
+    ops, subs = list(args[0::2]), list(args[1::2])
+    explicit = len(ops) > len(subs)          # a trailing output sublist
+    out = sub(ops.pop()) if explicit else None
+    for o in ops:
+        if not isinstance(o, TensorBase):
+            raise TypeError(f"einsum(): expected a Tensor operand, got {type(o).__name__}")
+    eq = ",".join(sub(x) for x in subs) + ("" if out is None else "->" + out)
+    return (eq, *ops)
+
+
 def einsum(*args):
     """Einstein summation over operands. Matches `torch.einsum` (also the operands-as-a-list form)."""
     if len(args) < 1:
         raise TypeError("einsum(): must specify the equation string and at least one operand")
+    if not isinstance(args[0], str):
+        args = _sublist_form(args)
     equation = args[0]
     ops = args[1:]
     if len(ops) == 1 and isinstance(ops[0], (list, tuple)):

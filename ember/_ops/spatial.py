@@ -10,10 +10,12 @@ Pools and unfold take cfg = (kh, kw, sh, sw, pt, pb, pl, pr, dh, dw) and the out
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .. import _dtype as D
 from .._tensor_base import _apply, _unary, _wrap
 from ._base import Op, b_matmul, b_transpose, is_array
 from .conv import _check_float, _tup
@@ -446,6 +448,64 @@ def pad(input, pad, mode="constant", value=None):
 _INTERP_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 
+def _check_interp_dtype(dt, mode, nd):
+    """torch's interpolation kernels for integer input: uint8 takes nearest, nearest-exact and bilinear (and
+    bicubic, which ember does not implement for uint8); the rest is torch's NotImplementedError."""
+    name = D.scalar_type_name(dt)
+    if dt == np.uint8 and mode in ("nearest", "nearest-exact", "bilinear"):
+        return
+    if dt == np.uint8 and mode == "bicubic":
+        raise NotImplementedError("ember: interpolate(mode='bicubic') on uint8 input is not implemented (torch's "
+                                  "fixed-point uint8 kernel); convert the input to float first")
+    if mode in ("nearest", "nearest-exact"):
+        if nd != 2:
+            return
+        fn = "upsample_nearest2d_channels_last"
+    elif mode == "bilinear":
+        fn = "upsample_bilinear2d_channels_last"
+    elif mode == "bicubic":
+        fn = "compute_indices_weights_cubic"
+    elif mode == "area":
+        fn = f"adaptive_avg_pool{nd}d"
+    else:
+        fn = "compute_indices_weights_linear"
+    raise NotImplementedError(f"\"{fn}\" not implemented for '{name}'")
+
+
+def _bilinear_uint8(x, out, align_corners, scales):
+    """Bilinear resampling of uint8 images as torch computes it: per axis (the last one first) the
+    interpolation weights are normalised, scaled to 16-bit integers with as many fraction bits as fit, and
+    each output is the rounded fixed-point sum clamped to [0, 255]."""
+    y = x.astype(np.int64)
+    for axis in (3, 2):
+        n, o = y.shape[axis], out[axis - 2]
+        if n == o:
+            continue
+        if align_corners:
+            scale, delta = ((n - 1) / (o - 1) if o > 1 else 0.0), 0.5
+        else:
+            s = scales[axis - 2]
+            scale, delta = (1.0 / s if s else n / o), 0.0
+        center = scale * (np.arange(o) + 0.5 - delta)
+        lo = np.maximum((center - 0.5 + delta).astype(np.int64), 0)      # torch's int() truncation
+        size = np.clip(np.minimum((center + 1.5 + delta).astype(np.int64), n) - lo, 0, 3)
+        w = np.zeros((o, n))
+        for j in range(3):
+            pos = lo + j
+            tap = np.maximum(1.0 - np.abs(pos - center + 0.5 - delta), 0.0) * (j < size)
+            np.add.at(w, (np.arange(o), np.minimum(pos, n - 1)), tap)
+        total = w.sum(1, keepdims=True)
+        w = np.divide(w, total, out=np.zeros_like(w), where=total != 0)
+        bits = 0
+        while bits < 22 and int(0.5 + w.max() * (1 << (bits + 1))) < (1 << 15):
+            bits += 1
+        v = w * (1 << bits)
+        wi = np.where(v < 0, v - 0.5, v + 0.5).astype(np.int16).astype(np.int64)
+        r = np.moveaxis(y, axis, -1) @ wi.T
+        y = np.moveaxis(np.clip((r + (1 << (bits - 1))) >> bits, 0, 255), -1, axis)
+    return y.astype(np.uint8)
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resample the spatial dims: modes nearest, nearest-exact, linear, bilinear, bicubic (with
@@ -501,6 +561,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if min(out) <= 0:
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({', '.join(map(str, sp))}) "
                            f"and output ({', '.join(map(str, out))})")
+    if input._data.dtype.kind != "f":
+        _check_interp_dtype(input._data.dtype, mode, nd)
+        if mode == "bilinear":
+            return _wrap(_bilinear_uint8(input._data, out, align_corners, scales))
     maps = []
     for i, (n, o) in enumerate(zip(sp, out)):
         if mode == "area":
@@ -515,15 +579,23 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     return _unary(AxisMaps, input, tuple(maps))
 
 
+def _deprecated_upsample(name):
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=3)
+
+
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated in torch (it warns): `interpolate`. Matches `torch.nn.functional.upsample`."""
+    _deprecated_upsample("upsample")
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input, size=None, scale_factor=None):
+    _deprecated_upsample("upsample_nearest")
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
 def upsample_bilinear(input, size=None, scale_factor=None):
+    _deprecated_upsample("upsample_bilinear")
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
@@ -624,10 +696,16 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return out if batched else out.squeeze(0)
 
 
+_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
+                  "Please specify align_corners=True if the old behavior is desired. See the documentation of "
+                  "grid_sample for details.")
+
+
 def affine_grid(theta, size, align_corners=None):
     """Sampling grid (N, H, W, 2) of the 2-D affine maps `theta` (N, 2, 3). Matches
     `torch.nn.functional.affine_grid` (4-D sizes); differentiable in theta."""
     if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
     if not theta.is_floating_point():
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
@@ -672,6 +750,7 @@ def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros"
     if mode == "bicubic":
         raise NotImplementedError("ember: grid_sample mode='bicubic' is not supported")
     if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
     if input.ndim != 4:
         raise NotImplementedError("ember: grid_sample supports 4-D inputs only")

@@ -8,6 +8,8 @@ indexing; `ember/_ops/indexing.py` builds `x[key]`, gather/scatter and the index
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _dtype as D
@@ -798,6 +800,17 @@ def atleast_3d(*tensors):
     return _atleast(tensors, _at3)
 
 
+def _warn_T(nd):
+    if nd == 0:
+        warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+                      stacklevel=3)
+    else:
+        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
+                      "and it will throw an error in a future release. Consider `x.mT` to transpose batches of "
+                      "matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a "
+                      "tensor.", stacklevel=3)
+
+
 def _mT(x):
     if x._data.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
@@ -864,6 +877,8 @@ class ViewMethods:
     @property
     def T(self):
         nd = self._data.ndim
+        if nd != 2:
+            _warn_T(nd)
         return self if nd < 2 else _view(Permute, self, tuple(range(nd - 1, -1, -1)))
 
     @property

@@ -1,8 +1,11 @@
 """Activation layers: each stores its config and makes one `F.*` call. Match torch's (incl. repr)."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from ... import _dtype as D
 from ..._tensor_base import _wrap
 from .. import functional as F
 from ..parameter import Parameter, _factory_dtype, empty_array
@@ -54,8 +57,12 @@ class Hardtanh(Module):
                  max_value=None):
         super().__init__()
         if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to `min_val`", FutureWarning,
+                          stacklevel=2)
             min_val = min_value
         if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to `max_val`", FutureWarning,
+                          stacklevel=2)
             max_val = max_value
         self.min_val = min_val
         self.max_val = max_val
@@ -410,6 +417,10 @@ class MultiheadAttention(Module):
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
         _mha_checks(self, query, key, value)
+        if key_padding_mask is not None and attn_mask is not None and \
+                (key_padding_mask.dtype is D.bool) != (attn_mask.dtype is D.bool):
+            warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same type for "
+                          "both instead.", stacklevel=2)
         batched = query.ndim == 3
         if not batched:
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)

@@ -8,6 +8,7 @@ PackedSequence inputs run on the padded batch with per-row state freezing. LSTM'
 """
 from __future__ import annotations
 
+import warnings
 import math
 
 import numpy as np
@@ -91,6 +92,10 @@ class RNNBase(Module):
         self.bias = bias
         self.batch_first = batch_first
         self.dropout = float(dropout)
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(f"dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
+                          f"expects num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
+                          stacklevel=2)
         self.bidirectional = bidirectional
         self.proj_size = proj_size
         gate = _GATES[mode] * hidden_size

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import types
 import warnings
 
 import numpy as np
@@ -85,7 +86,10 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     Matches `torch.nn.utils.clip_grad_norm_`.
     """
     norm_type = float(norm_type)
+    is_generator = isinstance(parameters, types.GeneratorType)
     params = _params(parameters)
+    if is_generator and not params:
+        warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2)
     grads = _grads(params)
     if not grads:
         return _wrap(np.array(0.0, dtype=np.float32))
