@@ -30,8 +30,9 @@ def _finish(data, requires_grad, device=None):
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """A new tensor holding a copy of `data`. Matches `torch.tensor` (dtype inferred the same way)."""
     if isinstance(data, Tensor):
-        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
-                      "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone().requires_grad_(True), "
+                      "rather than torch.tensor(sourceTensor).",
                       stacklevel=2)
     a = _infer_array(data)
     if dtype is not None and a.dtype.kind == "f" and not isinstance(data, (Tensor, np.ndarray, np.generic)):
@@ -83,7 +84,8 @@ def _alloc(make, shape, dt, fill=None):
     except (MemoryError, ValueError) as e:
         if isinstance(e, ValueError) and "too big" not in str(e):
             raise
-        raise RuntimeError(f"can't allocate memory: you tried to allocate {n} bytes (sizes={list(shape)})") from None
+        raise RuntimeError(f"can't allocate memory: you tried to allocate {n} bytes "
+                           f"(sizes={list(shape)})") from None
 
 
 def _number(v, fn, name, position):
@@ -120,8 +122,8 @@ def _size(size, kw=None):
             raise TypeError(f"argument 'size' must be tuple of ints, but found element of type {type(s).__name__} "
                             f"at pos {i}")
         if not -2 ** 63 <= s < 2 ** 63:
-            raise TypeError(f"argument 'size' failed to unpack the object at pos {i}: Overflow when unpacking long "
-                            f"long")
+            raise TypeError(f"argument 'size' failed to unpack the object at pos {i}: Overflow when "
+                            f"unpacking long long")
         out.append(int(s))
     out = tuple(out)
     for s in out:
@@ -153,7 +155,8 @@ def empty(*args, size=None, out=None, dtype=None, layout=None, device=None, requ
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     if isinstance(size, (int, np.integer)):
-        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
     fill_value = _number(fill_value, "full", "fill_value", 2)
     dt = D.scalar_dtype(fill_value).np if dtype is None else D.to_dtype(dtype).np
     return _finish(_alloc(np.full, _size((size,)), dt, fill_value), requires_grad, device)
@@ -293,8 +296,8 @@ def randint(*args, low=None, high=None, size=None, generator=None, out=None, dty
             raise TypeError("randint() missing required argument 'size'")
         size = args.pop()
         if not isinstance(size, (tuple, list)) and not hasattr(size, "_data"):
-            raise TypeError(f"randint(): argument 'size' (position {len(args) + 1}) must be tuple of ints, not "
-                            f"{type(size).__name__}")
+            raise TypeError(f"randint(): argument 'size' (position {len(args) + 1}) must be tuple of ints, "
+                            f"not {type(size).__name__}")
     if high is not None:
         args.append(high)
         if low is not None:

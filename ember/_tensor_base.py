@@ -108,7 +108,9 @@ class TensorBase:
 
     ndimension = dim
 
-    def size(self, dim=None):
+    def size(self, dim=None, *, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         if dim is None:
             return Size(self._data.shape)
         return self._data.shape[normalize_dim(dim, self._data.ndim)]
@@ -121,8 +123,10 @@ class TensorBase:
     def element_size(self) -> int:
         return self._data.itemsize
 
-    def stride(self, dim=None):
+    def stride(self, dim=None, *, axis=None):
         """Strides in elements (torch's convention), not NumPy's bytes."""
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         a = self._data
         st = tuple(s // a.itemsize for s in a.strides)
         if dim is None:
@@ -522,7 +526,8 @@ class OperandTypeError(TypeError):
 
     def __init__(self, op, b, position=2, arg="other"):
         name = _OP_NAME.sub("_", op.__name__).lower().removesuffix("_tensor").removesuffix("_scalar")
-        super().__init__(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(b).__name__}")
+        super().__init__(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not "
+                         f"{type(b).__name__}")
 
 
 _OP_NAME = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -610,7 +615,9 @@ def _first_non_number(data):
             if r is not None:
                 return r
         return None
-    return None if isinstance(data, (bool, int, float, np.number, np.bool_)) or hasattr(data, "_data") else data
+    if isinstance(data, (bool, int, float, np.number, np.bool_)) or hasattr(data, "_data"):
+        return None
+    return data
 
 
 def _has_numpy_floats(data):
@@ -780,7 +787,8 @@ def _check_broadcast(sa, sb):
 
 
 def _unary(op, a, *args):
-    """Run a one-input op with static (non-tensor) arguments on Tensor `a` (anything else: torch's TypeError)."""
+    """Run a one-input op with static (non-tensor) arguments on Tensor `a` (anything else: torch's
+    TypeError)."""
     try:
         x = a._data
     except AttributeError:

@@ -135,8 +135,8 @@ def _amp_namespace():
 
     class autocast(_amp.autocast):
         def __init__(self, enabled=True, dtype=None, cache_enabled=True):
-            warnings.warn("`torch.cuda.amp.autocast(args...)` is deprecated. Please use `torch.amp.autocast('cuda', "
-                          "args...)` instead.", FutureWarning, stacklevel=2)
+            warnings.warn("`torch.cuda.amp.autocast(args...)` is deprecated. Please use "
+                          "`torch.amp.autocast('cuda', args...)` instead.", FutureWarning, stacklevel=2)
             super().__init__("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
 
     class GradScaler(_amp.GradScaler):

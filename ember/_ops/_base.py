@@ -196,7 +196,8 @@ def float_arg(v, name):
     anything else is torch's TypeError naming the argument."""
     if type(v) is float or type(v) is int:
         return v
-    if isinstance(v, (int, float, np.integer, np.floating, np.bool_)) or (hasattr(v, "_data") and v._data.size == 1):
+    if isinstance(v, (int, float, np.integer, np.floating, np.bool_)) or \
+            (hasattr(v, "_data") and v._data.size == 1):
         return v.item() if hasattr(v, "item") else v
     raise TypeError(f"argument '{name}' must be float, not {type(v).__name__}")
 

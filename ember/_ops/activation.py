@@ -587,8 +587,10 @@ def hardshrink(input, lambd: float = 0.5):
     return where((x > lambd) | (x < -lambd), x, x * 0)
 
 
-def softmax(input, dim, dtype=None):
+def softmax(input, dim=None, dtype=None, *, axis=None):
     """exp(x) / sum(exp(x)) along `dim` (one node); `dtype` casts the input first. Matches `torch.softmax`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     if dtype is None and type(dim) is int and isinstance(input, TensorBase):
         x = input._data
         if x.dtype.kind == "f" and x.ndim and x.size:      # fast path
@@ -597,8 +599,10 @@ def softmax(input, dim, dtype=None):
     return _softmax(Softmax, "softmax", input, dim, dtype)
 
 
-def log_softmax(input, dim, dtype=None):
+def log_softmax(input, dim=None, dtype=None, *, axis=None):
     """x - logsumexp(x) along `dim` (one node); `dtype` casts the input first. Matches `torch.log_softmax`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     if dtype is None and type(dim) is int and isinstance(input, TensorBase):
         x = input._data
         if x.dtype.kind == "f" and x.ndim and x.size:      # fast path

@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import _dtype as D
 from .._inplace import inplace, inplace_op, write_out, write_untracked
-from .._tensor_base import OperandTypeError, TensorBase, _as_operand, _binary, _result_np, _tensor_of, _unary, _wrap
+from .._tensor_base import (OperandTypeError, TensorBase, _as_operand, _binary, _result_np, _tensor_of,
+                           _unary, _wrap)
 from ._base import Op, b_log, b_sign, b_trunc, b_where, data_of, float_arg
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",

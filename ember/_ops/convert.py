@@ -328,8 +328,9 @@ class ConvertMethods:
 
     def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
         if isinstance(data, TensorBase):
-            warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
-                          "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+            warnings.warn("To copy construct from a tensor, it is recommended to use "
+                          "sourceTensor.detach().clone() or "
+                          "sourceTensor.detach().clone().requires_grad_(True), rather than "
                           "tensor.new_tensor(sourceTensor).", stacklevel=2)
         a = np.array(_infer_array(data), dtype=self._data.dtype if dtype is None else D.to_dtype(dtype).np)
         t = _wrap(a)

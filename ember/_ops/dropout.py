@@ -102,10 +102,11 @@ def _channel_dropout(input, p, training, inplace, lead):
 
 
 def _deprecated_rank(name, nd, ok):
-    warnings.warn(f"{name}: Received a {nd}-D input to {name}, which is deprecated and will result in an error in a "
-                  f"future release. To retain the behavior and silence this warning, please use dropout instead. Note "
-                  f"that {name} exists to provide channel-wise dropout on inputs with {ok[0] - 1} spatial dimensions, "
-                  f"a channel dimension, and an optional batch dimension (i.e. {ok[0]}D or {ok[1]}D inputs).",
+    warnings.warn(f"{name}: Received a {nd}-D input to {name}, which is deprecated and will result in an "
+                  f"error in a future release. To retain the behavior and silence this warning, please use "
+                  f"dropout instead. Note that {name} exists to provide channel-wise dropout on inputs with "
+                  f"{ok[0] - 1} spatial dimensions, a channel dimension, and an optional batch dimension "
+                  f"(i.e. {ok[0]}D or {ok[1]}D inputs).",
                   stacklevel=3)
 
 
@@ -130,8 +131,8 @@ def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
 
 
 def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
-    """Zero whole channels of (N, C, D, H, W) or unbatched (C, D, H, W) input (other ranks: torch's deprecation
-    warning, then the unbatched rule). Matches `torch.nn.functional.dropout3d`."""
+    """Zero whole channels of (N, C, D, H, W) or unbatched (C, D, H, W) input (other ranks: torch's
+    deprecation warning, then the unbatched rule). Matches `torch.nn.functional.dropout3d`."""
     _check_p(p)
     nd = input._data.ndim
     if nd not in (4, 5):

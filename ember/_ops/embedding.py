@@ -139,8 +139,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
     Matches `torch.nn.functional.embedding_bag` (2-D input of fixed-size bags, or 1-D input + offsets).
     """
     if weight._data.dtype.kind in "iu" and input._data.dtype.kind == "f":
-        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, "
-                      "input, ...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.",
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage "
+                      "`embedding_bag(weight, input, ...)` is deprecated, and should now be "
+                      "`embedding_bag(input, weight, ...)`.",
                       stacklevel=2)
         weight, input = input, weight
     if mode not in ("sum", "mean", "max"):

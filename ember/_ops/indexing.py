@@ -296,9 +296,10 @@ def _array_of(data, dt):
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
-_SEQ_WARNING = ("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in "
-                "pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor "
-                "index, x[torch.tensor(seq)], which will result either in an error or a different result")
+_SEQ_WARNING = ("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
+                "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+                "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error or "
+                "a different result")
 
 
 def _as_items(key):
@@ -309,7 +310,8 @@ def _as_items(key):
     if tk is tuple:
         return key, True
     if (tk is list or tk is range) and len(key) < 32 and any(
-            isinstance(k, (list, tuple, range, slice, str)) or k is None or k is Ellipsis or hasattr(k, "_data")
+            isinstance(k, (list, tuple, range, slice, str)) or k is None or k is Ellipsis or
+            hasattr(k, "_data")
             for k in key):
         warnings.warn(_SEQ_WARNING, UserWarning, stacklevel=4)
         return tuple(key), True
@@ -407,7 +409,8 @@ def _one_ellipsis(items, ndim):
     first = items.index(Ellipsis)
     second = items.index(Ellipsis, first + 1)
     span = ndim - sum(_dims_of(k) for k in items)
-    if span > 0 and any(not (type(k) is slice and k == slice(None)) for k in items[second + 1:] if k is not Ellipsis):
+    beyond = [k for k in items[second + 1:] if k is not Ellipsis]
+    if span > 0 and any(not (type(k) is slice and k == slice(None)) for k in beyond):
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
     rest = items[first + 1:second] + [k for k in items[second + 1:] if k is not Ellipsis]
     if span > 0:
@@ -532,8 +535,10 @@ def _scalar_value(v, dt):
 
 # ---- index_* -----------------------------------------------------------------------------------------
 
-def index_select(input, dim, index, *, out=None):
+def index_select(input, dim=None, index=None, *, out=None, axis=None):
     """The entries at `index` along dim (a copy). Matches `torch.index_select`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     idx = _index_arr(index, "index_select")
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
@@ -549,6 +554,8 @@ def index_select(input, dim, index, *, out=None):
 
 def _index_common(x, dim, index, source, name):
     idx = _index_arr(index, name)
+    if not isinstance(source, TensorBase):
+        raise TypeError(f"{name}(): argument 'source' must be Tensor, not {type(source).__name__}")
     if idx.ndim > 1:
         raise IndexError(f"{name}(): Index is supposed to be a vector")
     idx = idx.reshape(-1)
@@ -573,16 +580,20 @@ def _index_common(x, dim, index, source, name):
     return idx, d
 
 
-def index_add(input, dim, index, source, *, alpha=1):
+def index_add(input, dim=None, index=None, source=None, *, alpha=1, axis=None):
     """A copy with alpha * source added at `index` along dim. Matches `torch.index_add`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     idx, d = _index_common(input, dim, index, source, "index_add_")
     if not input._data.size:
         return clone(input)
     return _apply(IndexAdd, (input, source), d, idx, alpha)
 
 
-def index_copy(input, dim, index, source):
+def index_copy(input, dim=None, index=None, source=None, *, axis=None):
     """A copy with source's slices written at `index` along dim. Matches `torch.index_copy`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     idx, d = _index_common(input, dim, index, source, "index_copy_")
     if not input._data.size:
         return clone(input)
@@ -766,15 +777,19 @@ def unravel_index(indices, shape):
 
 # ---- copies with a region replaced (gradients come from the clone + in-place write) --------------------
 
-def select_scatter(input, src, dim, index):
+def select_scatter(input, src, dim=None, index=None, *, axis=None):
     """A copy of input with src written at `index` along dim. Matches `torch.select_scatter`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     out = clone(input)
     select(out, dim, index).copy_(src)
     return out
 
 
-def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1, *, axis=None):
     """A copy of input with src written into the slice start:end:step of dim. Matches `torch.slice_scatter`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     d = normalize_dim(dim, input._data.ndim)
     out = clone(input)
     out[(slice(None),) * d + (slice(start, end, step),)] = src
@@ -788,8 +803,10 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     return out
 
 
-def narrow_copy(input, dim, start, length):
+def narrow_copy(input, dim=None, start=None, length=None, *, axis=None):
     """narrow() as a new tensor. Matches `torch.narrow_copy`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     return clone(narrow(input, dim, start, length))
 
 
@@ -854,10 +871,14 @@ class IndexingMethods:
                                f"to indexing result of shape {list(np.shape(self._data[idx]))}") from None
 
     # in-place forms (torch has them as methods only)
-    def index_add_(self, dim, index, source, *, alpha=1):
+    def index_add_(self, dim=None, index=None, source=None, *, alpha=1, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         return inplace(self, lambda: index_add(self, dim, index, source, alpha=alpha))
 
-    def index_copy_(self, dim, index, source):
+    def index_copy_(self, dim=None, index=None, source=None, *, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         return inplace(self, index_copy, self, dim, index, source)
 
     def index_fill_(self, dim, index, value):

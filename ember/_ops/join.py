@@ -230,8 +230,10 @@ def _promote_all(tensors):
     return [x if x._data.dtype is dt else x.to(D._FROM_NP[dt]) for x in tensors]
 
 
-def cat(tensors, dim=0, *, out=None):
+def cat(tensors, dim=0, *, out=None, axis=None):
     """Concatenate along an existing dim. Matches `torch.cat` (dtypes promote; empty 1-D inputs are skipped)."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     ts = _tensor_list(tensors, "cat")
     if not ts:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -259,8 +261,10 @@ def cat(tensors, dim=0, *, out=None):
 concat = concatenate = cat
 
 
-def stack(tensors, dim=0, *, out=None):
+def stack(tensors, dim=0, *, out=None, axis=None):
     """Join equal-shaped tensors along a new dim. Matches `torch.stack`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     ts = _tensor_list(tensors, "stack")
     if not ts:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -294,7 +298,8 @@ def dstack(tensors, *, out=None):
 
 def column_stack(tensors, *, out=None):
     """cat along dim 1 of the inputs, 0-d and 1-d ones as columns. Matches `torch.column_stack`."""
-    ts = [reshape(x, (-1, 1)) if x._data.ndim <= 1 else x for x in _tensor_list(tensors, "column_stack", True)]
+    ts = [reshape(x, (-1, 1)) if x._data.ndim <= 1 else x
+          for x in _tensor_list(tensors, "column_stack", True)]
     return cat(ts, 1, out=out)
 
 
@@ -369,9 +374,11 @@ def tile(input, dims):
     return _repeat(input, reps)
 
 
-def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None, axis=None):
     """Repeat each element (int or per-element tensor counts) along dim; flattened when dim is None.
     `repeat_interleave(repeats)` repeats the indices 0..n-1. Matches `torch.repeat_interleave`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     if repeats is None:   # torch.repeat_interleave(repeats): indices repeated by their counts
         r = _tensor_of(input)
         if r._data.ndim > 1:
@@ -403,8 +410,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     return _unary(op, x, d, np.repeat(np.arange(n), r))
 
 
-def diff(input, n=1, dim=-1, prepend=None, append=None):
+def diff(input, n=1, dim=-1, prepend=None, append=None, *, axis=None):
     """n-th forward difference along dim, after concatenating prepend/append. Matches `torch.diff`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     x = _tensor_of(input)
     nd = x._data.ndim
     if nd == 0:

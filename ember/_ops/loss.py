@@ -386,13 +386,12 @@ _REDUCTIONS = ("none", "mean", "sum")
 def _legacy_reduction(size_average, reduce, reduction="mean"):
     if size_average is None and reduce is None:
         return reduction
-    warnings.warn("size_average and reduce args will be deprecated, please use reduction='"
-                  f"{'sum' if size_average is False else 'mean'}' instead.", stacklevel=3)
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
-    if size_average and reduce:
-        return "mean"
-    return "sum" if reduce else "none"
+    ret = ("mean" if size_average else "sum") if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
+                  stacklevel=3)
+    return ret
 
 
 def _check_reduction(reduction):
@@ -617,8 +616,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         try:
             w = np.broadcast_to(weight._data, x.shape).astype(x.dtype, copy=False)
         except ValueError:
-            raise RuntimeError(f"weight of shape {list(weight.shape)} cannot be broadcast to the input's shape "
-                               f"{list(input.shape)}") from None
+            raise RuntimeError(f"weight of shape {list(weight.shape)} cannot be broadcast to the input's "
+                               f"shape {list(input.shape)}") from None
     return _reduce(_apply(Bce, (input, target), w), reduction)
 
 

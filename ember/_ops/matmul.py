@@ -594,10 +594,11 @@ def addr_(input, vec1, vec2, *, beta=1, alpha=1):
 
 
 def chain_matmul(*matrices, out=None):
-    """The product of several matrices, left to right. Matches `torch.chain_matmul` (deprecated there: it warns)."""
+    """The product of several matrices, left to right. Matches `torch.chain_matmul` (deprecated there: it
+    warns)."""
     warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
-                  "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
-                  "parameters.", stacklevel=2)
+                  "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than "
+                  "multiple parameters.", stacklevel=2)
     r = matrices[0]
     for m in matrices[1:]:
         r = mm(r, m)
@@ -707,8 +708,8 @@ def _sublist_form(args):
             elif isinstance(v, (int, np.integer)) and 0 <= v < 52:
                 out += letters[v]
             else:
-                raise ValueError(f"einsum(): subscript in subscript list is not within the valid range [0, 52), "
-                                 f"got {v!r}")
+                raise ValueError(f"einsum(): subscript in subscript list is not within the valid range [0, "
+                                 f"52), got {v!r}")
         return out
 
     ops, subs = list(args[0::2]), list(args[1::2])
@@ -800,8 +801,10 @@ def _broadcast_shape(input, other):
                            f"broadcastable") from None
 
 
-def cross(input, other, dim=None, *, out=None):
+def cross(input, other, dim=None, *, out=None, axis=None):
     """Cross product of 3-vectors along `dim`. Matches `torch.cross` (dim=None: first dim of size 3, deprecated)."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     shape = _broadcast_shape(input, other)
     if dim is None:
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.", UserWarning, stacklevel=2)

@@ -553,16 +553,20 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     return write_out(_var(input, dim, unbiased, keepdim, correction, Std, "std"), out)
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """(var, mean) over `dim`. Matches `torch.var_mean`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """(std, mean) over `dim`. Matches `torch.std_mean`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
     if isinstance(dim, bool):
         unbiased, dim = dim, None
@@ -637,8 +641,10 @@ def amin(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     return write_out(_unary(Amin, input, axes, keepdim), out)
 
 
-def aminmax(input, *, dim=None, keepdim=False):
+def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
     """(min, max) over `dim` (all dims by default). Matches `torch.aminmax`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     d = () if dim is None else dim
     return return_types.aminmax(amin(input, d, keepdim), amax(input, d, keepdim))
 
@@ -704,8 +710,10 @@ def any(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
     return _bool_reduce(np.any, input, dim, keepdim, out)
 
 
-def count_nonzero(input, dim=None):
+def count_nonzero(input, dim=None, *, axis=None):
     """The number of nonzero elements (along `dim`), as int64. Matches `torch.count_nonzero`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     x = _tensor_of(input)._data
     return _wrap(np.asarray(np.count_nonzero(x, axis=_axes(dim, x.ndim)), dtype=np.int64))
 
@@ -785,9 +793,11 @@ def _trap_parts(y, x, dx, dim):
     return avg, w, d, m
 
 
-def trapezoid(y, x=None, *, dx=None, dim=-1):
+def trapezoid(y, x=None, *, dx=None, dim=-1, axis=None):
     """Integral of y along dim by the trapezoid rule (spacing x, or constant dx).
     Matches `torch.trapezoid`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     if x is not None and not isinstance(x, TensorBase):
         raise TypeError(f"trapezoid(): argument 'x' must be Tensor, not {type(x).__name__} (use dx= for a "
                         f"constant spacing)")
@@ -800,8 +810,10 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
 trapz = trapezoid
 
 
-def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1, axis=None):
     """Running integrals of y along dim by the trapezoid rule. Matches `torch.cumulative_trapezoid`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     if x is not None and not isinstance(x, TensorBase):
         raise TypeError(f"cumulative_trapezoid(): argument 'x' must be Tensor, not {type(x).__name__} "
                         f"(use dx= for a constant spacing)")

@@ -191,9 +191,11 @@ def _select(input, idx, dim, keepdim, op, rt):
     return rt(vals, _wrap(idx if keepdim else idx.squeeze(dim)))
 
 
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input, dim=-1, descending=False, stable=False, *, axis=None):
     """(values, indices) sorted along `dim` (always stable; NaN sorts as the largest).
     Matches `torch.sort`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     input = _tensor_of(input)
     x = input._data
     d = normalize_dim(dim, x.ndim)
@@ -203,8 +205,10 @@ def sort(input, dim=-1, descending=False, stable=False):
     return return_types.sort(_unary(Sort, input, idx, d, False), _wrap(idx))
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
+def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
     """The indices that sort `input` along `dim`. Matches `torch.argsort`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     x = _tensor_of(input)._data
     if x.ndim == 0:
         return _zero_index()
@@ -216,8 +220,10 @@ def msort(input):
     return sort(input, 0).values
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True):
+def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
     """(values, indices) of the k largest (or smallest) along `dim`, in order. Matches `torch.topk`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     input = _tensor_of(input)
     x = input._data
     d = normalize_dim(dim, x.ndim)
@@ -230,8 +236,10 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return return_types.topk(_unary(Topk, input, idx, d, False), _wrap(idx))
 
 
-def kthvalue(input, k, dim=-1, keepdim=False):
+def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     """(values, indices) of the k-th smallest along `dim`. Matches `torch.kthvalue`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
     x = input._data
     d = normalize_dim(dim, x.ndim)
@@ -272,8 +280,10 @@ def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return _select(input, idx, d, keepdim, Median, return_types.median)
 
 
-def nanmedian(input, dim=None, keepdim=False):
+def nanmedian(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """`median` ignoring NaNs. Matches `torch.nanmedian`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
     x = input._data
     if x.dtype.kind != "f":
@@ -295,9 +305,11 @@ def nanmedian(input, dim=None, keepdim=False):
     return _select(input, idx, d, keepdim, Nanmedian, return_types.nanmedian)
 
 
-def mode(input, dim=-1, keepdim=False):
+def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     """(values, indices) of the most frequent value along `dim` (the smallest among ties).
     Matches `torch.mode`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
     x = input._data
     if x.ndim == 0:
@@ -378,8 +390,10 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
         # torch's lerp: from the nearer end (exact at both ends, and -inf..x stays -inf)
         w = _wrap(frac)
         low = frac < 0.5
-        res = where(_wrap(low), v_lo + (v_hi - v_lo) * w, v_hi - (v_hi - v_lo) * (1 - w)) if not low.all() else \
-            v_lo + (v_hi - v_lo) * w
+        if low.all():
+            res = v_lo + (v_hi - v_lo) * w
+        else:
+            res = where(_wrap(low), v_lo + (v_hi - v_lo) * w, v_hi - (v_hi - v_lo) * (1 - w))
     else:
         res = v_lo
     nan_slices = (valid == 0) if ignore_nan else isnan.any(axis=d, keepdims=True)
@@ -429,8 +443,10 @@ def cumprod(input, dim=None, *, dtype=None, out=None, axis=None):
     return write_out(_unary(Cumprod, src, d), out)
 
 
-def logcumsumexp(input, dim, *, out=None):
+def logcumsumexp(input, dim=None, *, out=None, axis=None):
     """Running log(sum(exp(input))) along `dim`. Matches `torch.logcumsumexp`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     src = _float_of(_tensor_of(input))
     d = normalize_dim(dim, src._data.ndim)
     if src._data.ndim == 0:
@@ -456,13 +472,17 @@ def _cumext(input, dim, op, rt):
     return rt(_unary(op, input, idx, d, False, False), _wrap(idx))
 
 
-def cummax(input, dim):
+def cummax(input, dim=None, *, axis=None):
     """(values, indices) of the running maximum along `dim`. Matches `torch.cummax`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     return _cumext(input, dim, Cummax, return_types.cummax)
 
 
-def cummin(input, dim):
+def cummin(input, dim=None, *, axis=None):
     """(values, indices) of the running minimum along `dim`. Matches `torch.cummin`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     return _cumext(input, dim, Cummin, return_types.cummin)
 
 
@@ -663,8 +683,12 @@ class SortMethods:
     unique, unique_consecutive = unique, unique_consecutive
     bincount, histc, histogram = bincount, histc, histogram
 
-    def cumsum_(self, dim, *, dtype=None):
+    def cumsum_(self, dim=None, *, dtype=None, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         return self.copy_(cumsum(self.clone() if self._rg else self, dim, dtype=dtype))
 
-    def cumprod_(self, dim, *, dtype=None):
+    def cumprod_(self, dim=None, *, dtype=None, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         return self.copy_(cumprod(self.clone() if self._rg else self, dim, dtype=dtype))

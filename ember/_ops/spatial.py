@@ -393,8 +393,8 @@ def pad(input, pad, mode="constant", value=None):
         raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not {type(pad).__name__}")
     for i, p in enumerate(pad):
         if not isinstance(p, (int, np.integer)) and not (hasattr(p, "_data") and p._data.dtype.kind in "iu"):
-            raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type "
-                            f"{type(p).__name__} at pos {i}")
+            raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element of "
+                            f"type {type(p).__name__} at pos {i}")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
@@ -455,8 +455,8 @@ def _check_interp_dtype(dt, mode, nd):
     if dt == np.uint8 and mode in ("nearest", "nearest-exact", "bilinear"):
         return
     if dt == np.uint8 and mode == "bicubic":
-        raise NotImplementedError("ember: interpolate(mode='bicubic') on uint8 input is not implemented (torch's "
-                                  "fixed-point uint8 kernel); convert the input to float first")
+        raise NotImplementedError("ember: interpolate(mode='bicubic') on uint8 input is not implemented "
+                                  "(torch's fixed-point uint8 kernel); convert the input to float first")
     if mode in ("nearest", "nearest-exact"):
         if nd != 2:
             return
@@ -580,7 +580,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def _deprecated_upsample(name):
-    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=3)
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` "
+                  f"instead.", stacklevel=3)
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
@@ -696,9 +697,9 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return out if batched else out.squeeze(0)
 
 
-_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
-                  "Please specify align_corners=True if the old behavior is desired. See the documentation of "
-                  "grid_sample for details.")
+_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since "
+                  "1.3.0. Please specify align_corners=True if the old behavior is desired. See the "
+                  "documentation of grid_sample for details.")
 
 
 def affine_grid(theta, size, align_corners=None):

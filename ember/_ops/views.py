@@ -414,17 +414,21 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, shp[:s] + (n,) + shp[e + 1:])
 
 
-def unflatten(input, dim, sizes):
+def unflatten(input, dim=None, sizes=None, *, axis=None):
     """Split dim into `sizes` (one may be -1). Matches `torch.unflatten`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     nd = input._data.ndim
     d = normalize_dim(dim, nd)
     shp = input._data.shape
-    sizes = _infer_shape(tuple(sizes), shp[d])
+    sizes = _infer_shape(_shape_arg(sizes), shp[d])
     return reshape(input, shp[:d] + tuple(sizes) + shp[d + 1:])
 
 
-def squeeze(input, dim=None):
+def squeeze(input, dim=None, *, axis=None):
     """Drop size-1 dims (all, or those in `dim`: an int or a tuple). Matches `torch.squeeze`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     shp = input._data.shape
     if dim is None:
         new = tuple(s for s in shp if s != 1)
@@ -436,8 +440,10 @@ def squeeze(input, dim=None):
     return _view(op, input, new)
 
 
-def unsqueeze(input, dim):
+def unsqueeze(input, dim=None, *, axis=None):
     """Insert a size-1 dim at `dim`. Matches `torch.unsqueeze`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     shp = input._data.shape
     d = normalize_dim(dim, len(shp) + 1)
     return _view(Unsqueeze, input, shp[:d] + (1,) + shp[d:])
@@ -581,8 +587,10 @@ def broadcast_tensors(*tensors):
     return tuple(x if x._data.shape == shape else _expand(x, shape) for x in tensors)
 
 
-def narrow(input, dim, start, length):
+def narrow(input, dim=None, start=None, length=None, *, axis=None):
     """The view [start, start + length) along dim. Matches `torch.narrow`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     d = normalize_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     start = int_arg(start, "start")
@@ -598,8 +606,10 @@ def narrow(input, dim, start, length):
     return _view(Slice, input, (slice(None),) * d + (slice(start, start + length),), True)
 
 
-def select(input, dim, index):
+def select(input, dim=None, index=None, *, axis=None):
     """The view at `index` along dim (that dim removed). Matches `torch.select`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     nd = input._data.ndim
     if nd == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
@@ -643,13 +653,17 @@ def split(tensor, split_size_or_sections, dim=0):
     return tuple(out)
 
 
-def split_with_sizes(input, split_sizes, dim=0):
+def split_with_sizes(input, split_sizes, dim=0, *, axis=None):
     """Views of the listed sizes along dim. Matches `torch.split_with_sizes`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     return split(input, list(split_sizes), dim)
 
 
-def chunk(input, chunks, dim=0):
+def chunk(input, chunks, dim=0, *, axis=None):
     """Up to `chunks` equal views along dim (the last may be smaller). Matches `torch.chunk`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     chunks = int_arg(chunks, "chunks")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
@@ -661,8 +675,10 @@ def chunk(input, chunks, dim=0):
     return split(input, size, d)
 
 
-def tensor_split(input, indices_or_sections, dim=0):
+def tensor_split(input, indices_or_sections, dim=0, *, axis=None):
     """Views split into n near-equal parts or at the given indices. Matches `torch.tensor_split`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     d = normalize_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     ios = indices_or_sections
@@ -708,8 +724,10 @@ def dsplit(input, indices_or_sections):
     return tensor_split(input, indices_or_sections, 2)
 
 
-def unbind(input, dim=0):
+def unbind(input, dim=0, *, axis=None):
     """The slices along dim, as a tuple of views. Matches `torch.unbind`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     if input._data.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = normalize_dim(dim, input._data.ndim)
@@ -805,10 +823,10 @@ def _warn_T(nd):
         warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
                       stacklevel=3)
     else:
-        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
-                      "and it will throw an error in a future release. Consider `x.mT` to transpose batches of "
-                      "matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a "
-                      "tensor.", stacklevel=3)
+        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+                      "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+                      "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to "
+                      "reverse the dimensions of a tensor.", stacklevel=3)
 
 
 def _mT(x):
@@ -894,10 +912,14 @@ class ViewMethods:
         return _mT(self)
 
     # in-place metadata changes: self takes the view's shape (same memory) and its node
-    def squeeze_(self, dim=None):
+    def squeeze_(self, dim=None, *, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         return become_view(self, squeeze(self, dim))
 
-    def unsqueeze_(self, dim):
+    def unsqueeze_(self, dim=None, *, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         return become_view(self, unsqueeze(self, dim))
 
     def t_(self):

@@ -238,7 +238,8 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
     prev_enabled = STATE.enabled
     STATE.enabled = bool(create_graph)
     obs = OBSERVER[0]        # anomaly mode or a profiler: see autograd/_observe.py
-    user = state_now()       # NOTE [ Quiet floating-point errors ] (_ops/_base.py): user code runs in this state
+    # NOTE [ Quiet floating-point errors ] (_ops/_base.py): ember's code runs quiet, user code in `user`
+    user = state_now()
     tok = quiet_on(QUIET)
     try:
         while ready:
@@ -268,8 +269,8 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                 if obs is not None:
                     gin = obs.backward(node, saved_as_tensors(node) if create_graph else saved, g, needs)
                 elif node.op.user_code:     # a custom Function: the user's state
-                    gin = as_user(user, node.op.backward, saved_as_tensors(node) if create_graph else saved, g,
-                                  needs)
+                    gin = as_user(user, node.op.backward, saved_as_tensors(node) if create_graph else saved,
+                                  g, needs)
                 elif create_graph:
                     gin = node.op.backward(saved_as_tensors(node), g, needs)
                 else:
@@ -456,7 +457,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """Accumulate the gradients of `tensors` into the leaves' `.grad`. Matches `torch.autograd.backward`."""
     tensors = _as_tuple(tensors)
     if grad_variables is not None:
-        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning, stacklevel=2)
+        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` "
+                      "instead.", FutureWarning, stacklevel=2)
         if grad_tensors is None:
             grad_tensors = grad_variables
         else:
@@ -501,8 +503,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Gradients of `outputs` with respect to `inputs`, returned (not accumulated). Matches `torch.autograd.grad`."""
     if not only_inputs:
-        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
-                      "gradient for other parts of the graph, please use torch.autograd.backward.", FutureWarning,
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To "
+                      "accumulate gradient for other parts of the graph, please use "
+                      "torch.autograd.backward.", FutureWarning,
                       stacklevel=2)
     outputs = _as_tuple(outputs)
     single = not isinstance(inputs, (tuple, list))

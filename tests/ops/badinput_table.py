@@ -510,7 +510,8 @@ row("gru_bad_layers", lambda L: L.nn.GRU(3, 4, num_layers=0))
 row("rnn_bad_nonlinearity", lambda L: L.nn.RNN(3, 4, nonlinearity="sigmoid"))
 row("lstm_dropout_big", lambda L: L.nn.LSTM(3, 4, dropout=1.5))
 row("mha_heads_divisible", lambda L: L.nn.MultiheadAttention(5, 2))
-row("mha_kv_length", lambda L: L.nn.MultiheadAttention(4, 2)(L.ones(3, 1, 4), L.ones(5, 1, 4), L.ones(4, 1, 4)))
+row("mha_kv_length", lambda L: L.nn.MultiheadAttention(4, 2)(L.ones(3, 1, 4), L.ones(5, 1, 4),
+                                                             L.ones(4, 1, 4)))
 row("mha_embed_mismatch", lambda L: L.nn.MultiheadAttention(4, 2)(L.ones(3, 1, 5), L.ones(3, 1, 5),
                                                                   L.ones(3, 1, 5)))
 row("mha_batch_mismatch", lambda L: L.nn.MultiheadAttention(4, 2)(L.ones(3, 1, 4), L.ones(3, 2, 4),
@@ -543,7 +544,8 @@ row("relu_str", lambda L: F(L).relu("a"))
 row("leaky_relu_list", lambda L: F(L).leaky_relu([1.0]))
 row("gelu_bad_approx", lambda L: F(L).gelu(v3(L), approximate="fast"))
 row("unfold_4d_only", lambda L: F(L).unfold(L.ones(1, 4, 4), 2))
-row("grid_sample_shape", lambda L: F(L).grid_sample(L.ones(1, 1, 4, 4), L.ones(1, 2, 2, 3), align_corners=False))
+row("grid_sample_shape", lambda L: F(L).grid_sample(L.ones(1, 1, 4, 4), L.ones(1, 2, 2, 3),
+                                                    align_corners=False))
 row("affine_grid_shape", lambda L: F(L).affine_grid(L.ones(1, 3, 3), (1, 1, 4, 4), align_corners=False))
 
 # ---- losses ------------------------------------------------------------------------------------------
@@ -551,7 +553,8 @@ row("bce_int_target", lambda L: F(L).binary_cross_entropy(L.tensor([0.5, 0.5]), 
 row("bce_out_of_range", lambda L: F(L).binary_cross_entropy(L.tensor([1.5]), L.tensor([1.0])))
 row("bce_size", lambda L: F(L).binary_cross_entropy(L.tensor([0.5, 0.5]), L.tensor([1.0])))
 row("bce_nan_input", lambda L: F(L).binary_cross_entropy(L.tensor([NAN]), L.tensor([1.0])))
-row("bce_double_target", lambda L: F(L).binary_cross_entropy(L.tensor([0.5]), L.tensor([1.0], dtype=L.float64)))
+row("bce_double_target", lambda L: F(L).binary_cross_entropy(L.tensor([0.5]),
+                                                             L.tensor([1.0], dtype=L.float64)))
 row("bce_logits_shape", lambda L: F(L).binary_cross_entropy_with_logits(L.ones(2), L.ones(3)))
 row("bce_logits_int_target", lambda L: F(L).binary_cross_entropy_with_logits(L.ones(2), L.tensor([0, 1])))
 row("mse_int", lambda L: F(L).mse_loss(i3(L), i3(L)))
@@ -568,7 +571,8 @@ row("cross_entropy_batch", lambda L: F(L).cross_entropy(L.ones(2, 3), L.tensor([
 row("cross_entropy_int32_target", lambda L: F(L).cross_entropy(L.ones(2, 3), L.tensor([0, 1], dtype=L.int32)))
 row("cross_entropy_smoothing_big", lambda L: F(L).cross_entropy(L.ones(2, 3), L.tensor([0, 1]),
                                                                 label_smoothing=1.5))
-row("cross_entropy_weight_size", lambda L: F(L).cross_entropy(L.ones(2, 3), L.tensor([0, 1]), weight=L.ones(2)))
+row("cross_entropy_weight_size", lambda L: F(L).cross_entropy(L.ones(2, 3), L.tensor([0, 1]),
+                                                              weight=L.ones(2)))
 row("cross_entropy_0d_input", lambda L: F(L).cross_entropy(L.tensor(1.0), L.tensor(0)))
 row("nll_float_target", lambda L: F(L).nll_loss(L.ones(2, 3), L.tensor([0.0, 1.0])))
 row("nll_target_shape", lambda L: F(L).nll_loss(L.ones(2, 3, 4), L.zeros(2, 5, dtype=L.int64)))
@@ -634,8 +638,8 @@ row("multistep_unsorted_ok", lambda L: L.optim.lr_scheduler.MultiStepLR(L.optim.
                                                                        [3, 1]).milestones == {1: 1, 3: 1})
 row("onecycle_no_total", lambda L: L.optim.lr_scheduler.OneCycleLR(L.optim.SGD([param(L, 2)], lr=0.1),
                                                                    max_lr=1.0))
-row("cosine_tmax_zero_ok", lambda L: L.optim.lr_scheduler.CosineAnnealingLR(L.optim.SGD([param(L, 2)], lr=0.1),
-                                                                           T_max=0).get_last_lr())
+row("cosine_tmax_zero_ok", lambda L: L.optim.lr_scheduler.CosineAnnealingLR(
+    L.optim.SGD([param(L, 2)], lr=0.1), T_max=0).get_last_lr())
 row("clip_grad_norm_type_str", lambda L: L.nn.utils.clip_grad_norm_([param(L, 2)], 1.0, norm_type="x"))
 row("clip_grad_value_str", lambda L: L.nn.utils.clip_grad_value_([param(L, 2)], "a"))
 

@@ -19,7 +19,8 @@ from oracle import run_both
 LEAKS = ("numpy", "ndarray", "ufunc", "axis", "array is too big", "negative dimensions are not allowed",
          "could not be broadcast", "cannot reshape array", "setting an array element", "only integer scalar",
          "object arrays", "'list' argument", "could not convert", "not supported between instances",
-         "unsupported operand type", "is not iterable", "cannot be interpreted as an integer", "has no attribute",
+         "unsupported operand "
+         "type", "is not iterable", "cannot be interpreted as an integer", "has no attribute",
          "'NoneType'", "positional argument", "maximum supported dimension", "out of bounds for int",
          "invalid literal", "object of type", "is not subscriptable", "unhashable", "int() argument",
          "float() argument", "zero-size array", "Cannot cast", "cannot convert float")

@@ -29,7 +29,8 @@ ROWS = [s for s in OPS if s.name not in ("gcd_lcm",)]
 # accumulation order of overflowing sums, fused alpha multiplies, NaN/inf placement in special functions;
 # torch's mode with NaN and topk's order among ties (0.0 and -0.0) depend on its sort's unspecified
 # handling of them): the warnings test below still runs them.
-VALUE_DIFFS = {"mode_d1", "mode_int", "topk_smallest", "add_alpha", "sub_alpha", "lerp_tensor", "sum_dneg_keep", "mean_dneg_keep", "nansum_dneg_keep",
+VALUE_DIFFS = {"mode_d1", "mode_int", "topk_smallest",
+               "add_alpha", "sub_alpha", "lerp_tensor", "sum_dneg_keep", "mean_dneg_keep", "nansum_dneg_keep",
                "nanmean_dneg_keep", "std_d1", "std_dneg_keep", "std_correction0", "var_mean", "cumprod_dneg",
                "matrix_norm_nuc", "matrix_norm_2", "digamma", "polygamma1", "polygamma2", "ldexp", "angle",
                "mvlgamma", "cov", "histogram_weight"}
@@ -51,7 +52,8 @@ def test_no_warning_escapes(spec):
             warnings.simplefilter("error")
             try:
                 ts = [ember.tensor(a, requires_grad=spec.grad) for a in inputs]
-                outs = [o for o in flatten(spec.fn(ember, *ts)) if isinstance(o, ember.Tensor) and o.requires_grad]
+                outs = [o for o in flatten(spec.fn(ember, *ts))
+                        if isinstance(o, ember.Tensor) and o.requires_grad]
                 if outs:
                     ember.autograd.backward(outs, [ember.ones_like(o) for o in outs])
             except (RuntimeError, IndexError, ValueError) as e:

@@ -57,11 +57,13 @@ class Hardtanh(Module):
                  max_value=None):
         super().__init__()
         if min_value is not None:
-            warnings.warn("keyword argument `min_value` is deprecated and renamed to `min_val`", FutureWarning,
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to "
+                          "`min_val`", FutureWarning,
                           stacklevel=2)
             min_val = min_value
         if max_value is not None:
-            warnings.warn("keyword argument `max_value` is deprecated and renamed to `max_val`", FutureWarning,
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to "
+                          "`max_val`", FutureWarning,
                           stacklevel=2)
             max_val = max_value
         self.min_val = min_val
@@ -339,8 +341,8 @@ def _mha_checks(m, query, key, value):
                                  f"{key.ndim}-D and {value.ndim}-D tensors respectively")
     elif query.ndim == 2:
         if key.ndim != 2 or value.ndim != 2:
-            raise AssertionError(f"For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found "
-                                 f"{key.ndim}-D and {value.ndim}-D tensors respectively")
+            raise AssertionError(f"For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but "
+                                 f"found {key.ndim}-D and {value.ndim}-D tensors respectively")
     else:
         raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.ndim}-D "
                              f"query tensor")
@@ -419,8 +421,8 @@ class MultiheadAttention(Module):
         _mha_checks(self, query, key, value)
         if key_padding_mask is not None and attn_mask is not None and \
                 (key_padding_mask.dtype is D.bool) != (attn_mask.dtype is D.bool):
-            warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same type for "
-                          "both instead.", stacklevel=2)
+            warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same "
+                          "type for both instead.", stacklevel=2)
         batched = query.ndim == 3
         if not batched:
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)

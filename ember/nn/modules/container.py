@@ -47,8 +47,8 @@ class Container(Module):
     """Deprecated in torch (it warns): subclass Module. Matches `torch.nn.Container`."""
 
     def __init__(self, **kwargs):
-        warnings.warn("`nn.Container` is deprecated. All of its functionality is now implemented in `nn.Module`. "
-                      "Subclass that instead.", FutureWarning, stacklevel=2)
+        warnings.warn("`nn.Container` is deprecated. All of its functionality is now implemented in "
+                      "`nn.Module`. Subclass that instead.", FutureWarning, stacklevel=2)
         super().__init__()
         for k, v in kwargs.items():
             self.add_module(k, v)

@@ -651,8 +651,8 @@ class Module:
         """An ordered dict of every parameter and persistent buffer, keyed by dotted path. Matches torch."""
         if args:   # torch's deprecated positional form: (destination, prefix, keep_vars)
             warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
-                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html#torch.nn.Module.state_dict for "
-                          "details.", FutureWarning, stacklevel=2)
+                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html"
+                          "#torch.nn.Module.state_dict for details.", FutureWarning, stacklevel=2)
             destination = args[0]
             if len(args) > 1:
                 prefix = args[1]
@@ -824,8 +824,9 @@ class Module:
         """torch's deprecated non-full backward hook; ember runs it as a full backward hook (the documented
         grad_input) and warns as torch does."""
         warnings.warn("Using a non-full backward hook when the forward contains multiple autograd Nodes is "
-                      "deprecated and will be removed in future versions. This hook will be missing some grad_input. "
-                      "Please use register_full_backward_hook to get the documented behavior.", FutureWarning,
+                      "deprecated and will be removed in future versions. This hook will be missing some "
+                      "grad_input. Please use register_full_backward_hook to get the documented "
+                      "behavior.", FutureWarning,
                       stacklevel=2)
         return self.register_full_backward_hook(hook)
 

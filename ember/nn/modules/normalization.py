@@ -44,8 +44,8 @@ class LayerNorm(Module):
             normalized_shape = (normalized_shape,)
         for i, s in enumerate(normalized_shape):
             if not isinstance(s, (int, np.integer)):
-                raise TypeError(f"empty(): argument 'size' (position 1) must be tuple of ints, but found element of "
-                                f"type {type(s).__name__} at pos {i}")
+                raise TypeError(f"empty(): argument 'size' (position 1) must be tuple of ints, but found "
+                                f"element of type {type(s).__name__} at pos {i}")
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
@@ -72,8 +72,8 @@ class RMSNorm(Module):
             normalized_shape = (normalized_shape,)
         for i, s in enumerate(normalized_shape):
             if not isinstance(s, (int, np.integer)):
-                raise TypeError(f"empty(): argument 'size' (position 1) must be tuple of ints, but found element of "
-                                f"type {type(s).__name__} at pos {i}")
+                raise TypeError(f"empty(): argument 'size' (position 1) must be tuple of ints, but found "
+                                f"element of type {type(s).__name__} at pos {i}")
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine

@@ -93,8 +93,9 @@ class RNNBase(Module):
         self.batch_first = batch_first
         self.dropout = float(dropout)
         if dropout > 0 and num_layers == 1:
-            warnings.warn(f"dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
-                          f"expects num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
+            warnings.warn(f"dropout option adds dropout after all but last recurrent layer, so non-zero "
+                          f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
+                          f"num_layers={num_layers}",
                           stacklevel=2)
         self.bidirectional = bidirectional
         self.proj_size = proj_size
