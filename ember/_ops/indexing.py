@@ -381,6 +381,7 @@ def _convert_index(key, ndim):
             out.append(_seq_index(k))
             basic = False
         elif isinstance(k, (str, bytes)):
+            _check_count(items, ndim)         # torch counts the items first
             raise TypeError(f"new(): invalid data type '{tk.__name__}'")
         else:
             raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
@@ -392,6 +393,13 @@ def _convert_index(key, ndim):
         if pair is not None:
             return pair, None
     return (tuple(out) if is_tuple else out[0]), basic
+
+
+def _check_count(items, ndim):
+    n = sum(0 if k is None or k is Ellipsis or type(k) is bool else
+            k._data.ndim if hasattr(k, "_data") and k._data.dtype.kind == "b" else 1 for k in items)
+    if n > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
 
 
 def _dims_of(k):

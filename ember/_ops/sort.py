@@ -210,9 +210,10 @@ def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
     if axis is not None:   # NumPy-style alias torch accepts
         dim = axis
     x = _tensor_of(input)._data
+    d = normalize_dim(dim, x.ndim)
     if x.ndim == 0:
         return _zero_index()
-    return _wrap(_argsort(x, normalize_dim(dim, x.ndim), descending))
+    return _wrap(_argsort(x, d, descending))
 
 
 def msort(input):

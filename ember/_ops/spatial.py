@@ -407,6 +407,8 @@ def pad(input, pad, mode="constant", value=None):
     if mode == "constant":
         shape = input.shape
         for (lo, hi), s in zip(pads, shape[nd - n:]):
+            if s + min(lo, 0) + min(hi, 0) < 0:      # torch crops first (narrow), then pads
+                raise RuntimeError("narrow(): length must be non-negative.")
             if s + lo + hi < 0:
                 raise RuntimeError(f"The input size {s}, plus negative padding {lo} and {hi} resulted in a negative "
                                    f"output size, which is invalid. Check dimension {nd - n} of your input.")
