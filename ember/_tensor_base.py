@@ -519,15 +519,23 @@ def _as_operand(b):
     return NotImplemented
 
 
-class OperandTypeError(TypeError):
-    """An operand the binary ops do not take (None, a string, a list, ...). The named functions raise it
-    (torch's TypeError); the operators (`__add__`, ...) turn it into NotImplemented, so that Python tries
-    the other operand and `x == [1, 2]` is False, as in torch."""
+def operand_type_error(op, b, position=2, arg="other"):
+    """torch's TypeError for an operand the binary ops do not take (None, a string, a list, ...), marked
+    `declined`: the named functions raise it; the operators (`__add__`, ...) return NotImplemented instead
+    (`declined(err)`), so that Python tries the other operand and `x == [1, 2]` is False, as in torch."""
+    name = _OP_NAME.sub("_", op.__name__).lower().removesuffix("_tensor").removesuffix("_scalar")
+    err = TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not "
+                    f"{type(b).__name__}")
+    err.declined = True
+    return err
 
-    def __init__(self, op, b, position=2, arg="other"):
-        name = _OP_NAME.sub("_", op.__name__).lower().removesuffix("_tensor").removesuffix("_scalar")
-        super().__init__(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not "
-                         f"{type(b).__name__}")
+
+def declined(err):
+    """An operator's answer to a TypeError from the hooks: NotImplemented for a declined operand, else
+    the error."""
+    if getattr(err, "declined", False):
+        return NotImplemented
+    raise err
 
 
 _OP_NAME = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -694,7 +702,7 @@ def _binary(op, a, b):
             if type(b) is not float and type(b) is not int and type(b) is not bool:
                 c = _as_operand(b)
                 if c is NotImplemented:
-                    raise OperandTypeError(op, b)
+                    raise operand_type_error(op, b)
                 b = c
                 if isinstance(b, TensorBase):
                     return _binary(op, a, b)
@@ -792,7 +800,7 @@ def _unary(op, a, *args):
     try:
         x = a._data
     except AttributeError:
-        raise OperandTypeError(op, a, 1, "input") from None
+        raise operand_type_error(op, a, 1, "input") from None
     if op.to_float and x.dtype not in _FLOATS:
         x = x.astype(D._default[0].np)
     try:

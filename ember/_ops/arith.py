@@ -13,8 +13,8 @@ import numpy as np
 
 from .. import _dtype as D
 from .._inplace import inplace, inplace_op, write_out, write_untracked
-from .._tensor_base import (OperandTypeError, TensorBase, _as_operand, _binary, _result_np, _tensor_of,
-                           _unary, _wrap)
+from .._tensor_base import (TensorBase, _as_operand, _binary, _result_np, _tensor_of, _unary, _wrap, declined,
+                           operand_type_error)
 from ._base import Op, b_log, b_sign, b_trunc, b_where, data_of, float_arg
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
@@ -625,7 +625,7 @@ def _check_bitwise(a, b, name):
 def _bitwise(op, a, b, name):
     c = _as_operand(b)
     if c is NotImplemented:
-        raise OperandTypeError(op, b)
+        raise operand_type_error(op, b)
     b = c
     _check_bitwise(a, b, name)
     return _binary(op, a, b)
@@ -985,14 +985,14 @@ class ArithMethods:
     def __add__(self, other):
         try:
             return _binary(Add, self, other)
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __radd__(self, other):
         try:
             return _binary(Add, self, other)
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __sub__(self, other):
         if self._data.dtype is _BOOL or type(other) is bool or (isinstance(other, TensorBase) and
@@ -1000,8 +1000,8 @@ class ArithMethods:
             _check_sub(self, other)
         try:
             return _binary(Sub, self, other)
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __rsub__(self, other):
         other = _as_operand(other)
@@ -1015,20 +1015,20 @@ class ArithMethods:
     def __mul__(self, other):
         try:
             return _binary(Mul, self, other)
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __rmul__(self, other):
         try:
             return _binary(Mul, self, other)
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __truediv__(self, other):
         try:
             return _binary(Div, self, other)
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __rtruediv__(self, other):
         other = _as_operand(other)
@@ -1043,8 +1043,8 @@ class ArithMethods:
     def __floordiv__(self, other):
         try:
             return floor_divide(self, other)
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __rfloordiv__(self, other):
         other = _as_operand(other)
@@ -1055,16 +1055,16 @@ class ArithMethods:
     def __mod__(self, other):
         try:
             return _binary(RemainderTensor if isinstance(other, TensorBase) else Remainder, self, other)
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     __rmod__ = _rmod
 
     def __pow__(self, other):
         try:
             return _binary(PowTensor if isinstance(other, TensorBase) else Pow, self, other)
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     __rpow__ = _rpow
 
@@ -1098,56 +1098,56 @@ class ArithMethods:
     def __eq__(self, other):
         try:
             return _binary(Eq, self, other)
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __ne__(self, other):
         try:
             return _binary(Ne, self, other)
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __lt__(self, other):
         try:
             return _binary(Lt, self, other)
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __le__(self, other):
         try:
             return _binary(Le, self, other)
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __gt__(self, other):
         try:
             return _binary(Gt, self, other)
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __ge__(self, other):
         try:
             return _binary(Ge, self, other)
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __and__(self, other):
         try:
             return _bitwise(BitwiseAnd, self, other, "bitwise_and")
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __or__(self, other):
         try:
             return _bitwise(BitwiseOr, self, other, "bitwise_or")
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __xor__(self, other):
         try:
             return _bitwise(BitwiseXor, self, other, "bitwise_xor")
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
     __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
@@ -1155,14 +1155,14 @@ class ArithMethods:
     def __lshift__(self, other):
         try:
             return _bitwise(BitwiseLeftShift, self, other, "lshift")
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __rshift__(self, other):
         try:
             return _bitwise(BitwiseRightShift, self, other, "rshift")
-        except OperandTypeError:
-            return NotImplemented
+        except TypeError as e:
+            return declined(e)
 
     def __rlshift__(self, other):
         return _bitwise(BitwiseLeftShift, _tensor_of(other), self, "lshift")

@@ -1,6 +1,7 @@
 """torch's deprecation warnings (and a few related UserWarnings) for the functions and modules ember has
 (issue 16): each scenario warns with torch's category and message, and keeps torch's behaviour. torch's side
 runs in a fresh process (some of its warnings fire once per process)."""
+
 from __future__ import annotations
 
 import json
@@ -67,11 +68,15 @@ def scenarios(L):
         "sched_get_lr": lambda: L.optim.lr_scheduler.StepLR(opt(), 1).get_lr(),
         "sched_before_opt": lambda: L.optim.lr_scheduler.StepLR(opt(), 1).step(),
         "plateau_step_epoch": lambda: L.optim.lr_scheduler.ReduceLROnPlateau(opt()).step(1.0, 3),
-        "backward_grad_variables": lambda: L.autograd.backward([L.ones(1, requires_grad=True) * 2],
-                                                               grad_variables=[L.ones(1)]),
-        "grad_only_inputs": lambda: L.autograd.grad([(L.ones(1, requires_grad=True) * 2).sum()],
-                                                    [L.ones(1, requires_grad=True)], allow_unused=True,
-                                                    only_inputs=False),
+        "backward_grad_variables": lambda: L.autograd.backward(
+            [L.ones(1, requires_grad=True) * 2], grad_variables=[L.ones(1)]
+        ),
+        "grad_only_inputs": lambda: L.autograd.grad(
+            [(L.ones(1, requires_grad=True) * 2).sum()],
+            [L.ones(1, requires_grad=True)],
+            allow_unused=True,
+            only_inputs=False,
+        ),
         "range": lambda: L.range(0, 3),
         "meshgrid_no_indexing": lambda: L.meshgrid(L.ones(2), L.ones(3)),
         "T_1d": lambda: L.ones(3).T,
@@ -91,9 +96,13 @@ def scenarios(L):
         "optimizer_duplicate_params": lambda: (lambda q: L.optim.SGD([q, q], lr=0.1))(p()),
         "cuda_amp_autocast": lambda: L.cuda.amp.autocast(enabled=False),
         "cuda_amp_gradscaler": lambda: L.cuda.amp.GradScaler(enabled=False),
-        "mha_mask_types": lambda: nn.MultiheadAttention(4, 2)(L.ones(3, 1, 4), L.ones(3, 1, 4), L.ones(3, 1, 4),
-                                                               key_padding_mask=L.zeros(1, 3, dtype=L.bool),
-                                                               attn_mask=L.zeros(3, 3)),
+        "mha_mask_types": lambda: nn.MultiheadAttention(4, 2)(
+            L.ones(3, 1, 4),
+            L.ones(3, 1, 4),
+            L.ones(3, 1, 4),
+            key_padding_mask=L.zeros(1, 3, dtype=L.bool),
+            attn_mask=L.zeros(3, 3),
+        ),
         "Container": lambda: nn.Container(),
         "index_list_sequence": lambda: L.ones(3, 4)[[0, L.tensor(1)]],
         "std_dof": lambda: L.ones(1).std(),
@@ -110,14 +119,19 @@ def record(L):
                 err = None
             except Exception as e:  # noqa: BLE001 - compared below
                 err = type(e).__name__
-        out[name] = [err, [[x.category.__name__, str(x.message).split(" (Triggered internally")[0]] for x in w]]
+        out[name] = [
+            err,
+            [[x.category.__name__, str(x.message).split(" (Triggered internally")[0]] for x in w],
+        ]
     return out
 
 
 @pytest.fixture(scope="module")
 def torch_warnings(torch):
-    code = (f"import sys, json; sys.path.insert(0, {HERE!r}); import torch; "
-            "from test_deprecation_warnings import record; print(json.dumps(record(torch)))")
+    code = (
+        f"import sys, json; sys.path.insert(0, {HERE!r}); import torch; "
+        "from test_deprecation_warnings import record; print(json.dumps(record(torch)))"
+    )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, os.path.dirname(HERE)]))
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -131,7 +145,7 @@ def test_same_warning_as_torch(name, torch_warnings):
     assert got[0] == want[0] and len(got[1]) == len(want[1]), f"{name}:\n torch: {want}\n ember: {got}"
     for (gc, gm), (wc, wm) in zip(got[1], want[1]):
         # the same category and words; ember leaves out links into torch's docs and issue tracker
-        same = gm == wm or (wm.startswith(gm) and "http" in wm[len(gm):])
+        same = gm == wm or (wm.startswith(gm) and "http" in wm[len(gm) :])
         assert gc == wc and same, f"{name}:\n torch: {wc}: {wm}\n ember: {gc}: {gm}"
 
 
@@ -158,6 +172,7 @@ def test_dropout2d_on_2d_input_behaves_as_dropout(p, torch):
     """Deprecated-but-accepted: a 2-D input is dropped element by element (torch's feature dropout with no
     spatial dims), in training and eval."""
     from oracle import run_both
+
     x = np.arange(12, dtype=np.float32).reshape(3, 4)
     for training in (True, False):
         run_both(torch, lambda L: _quiet(lambda: L.nn.functional.dropout2d(L.tensor(x), p, training)))

@@ -1,5 +1,6 @@
 """Small behaviours programs rely on (issue 16): the gradient of `0 ** x` at negative x is -inf, einsum's
 bad subscripts are RuntimeErrors and its sublist form works, linspace/logspace refuse bool; against torch."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,16 +11,20 @@ from oracle import check, run_both
 @pytest.mark.parametrize("form", ["operator", "pow", "int_base"])
 def test_zero_base_power_gradient(form, torch):
     x = np.array([-2.0, -1.0, -0.5, 0.0, 0.5, 2.0])
-    f = {"operator": lambda L, t: 0.0 ** t, "pow": lambda L, t: L.pow(0.0, t), "int_base": lambda L, t: 0 ** t}[form]
+    f = {"operator": lambda L, t: 0.0**t, "pow": lambda L, t: L.pow(0.0, t), "int_base": lambda L, t: 0**t}[
+        form
+    ]
     import ember
+
     check(torch, lambda t: f(ember, t), lambda t: f(torch, t), [x])
 
 
 def test_zero_base_power_double_backward(torch):
     def f(L):
         t = L.tensor([-1.0, 0.5, 2.0], dtype=L.float64, requires_grad=True)
-        (g,) = L.autograd.grad((0.0 ** t).sum(), t, create_graph=True)
+        (g,) = L.autograd.grad((0.0**t).sum(), t, create_graph=True)
         return g
+
     run_both(torch, f)
 
 
@@ -43,8 +48,14 @@ def test_einsum_bad_subscripts(name, fn, torch):
 EINSUM_OK = [
     ("implicit_output", lambda L: L.einsum("ij,jk", L.arange(4.0).reshape(2, 2), L.ones(2, 2))),
     ("spaces", lambda L: L.einsum("i j -> j", L.arange(4.0).reshape(2, 2))),
-    ("sublist", lambda L: L.einsum(L.arange(4.0).reshape(2, 2), [0, 1], L.arange(6.0).reshape(2, 3), [1, 2], [0, 2])),
-    ("sublist_implicit", lambda L: L.einsum(L.arange(4.0).reshape(2, 2), [0, 1], L.arange(6.0).reshape(2, 3), [1, 2])),
+    (
+        "sublist",
+        lambda L: L.einsum(L.arange(4.0).reshape(2, 2), [0, 1], L.arange(6.0).reshape(2, 3), [1, 2], [0, 2]),
+    ),
+    (
+        "sublist_implicit",
+        lambda L: L.einsum(L.arange(4.0).reshape(2, 2), [0, 1], L.arange(6.0).reshape(2, 3), [1, 2]),
+    ),
     ("sublist_ellipsis", lambda L: L.einsum(L.arange(24.0).reshape(2, 3, 4), [Ellipsis, 1], [Ellipsis])),
     ("operand_list", lambda L: L.einsum("ij,jk->ik", [L.ones(2, 2), L.ones(2, 2)])),
 ]

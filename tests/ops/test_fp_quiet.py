@@ -3,6 +3,7 @@ NumPy error state alone (NOTE [ Quiet floating-point errors ] in ember/_ops/_bas
 
 Every row of the math table (opdb_math.py) runs on edge values (0, -0, inf, -inf, nan, negatives, huge,
 tiny) under `warnings.simplefilter("error")`, forward and backward; its forward values are torch's."""
+
 from __future__ import annotations
 
 import os
@@ -29,11 +30,33 @@ ROWS = [s for s in OPS if s.name not in ("gcd_lcm",)]
 # accumulation order of overflowing sums, fused alpha multiplies, NaN/inf placement in special functions;
 # torch's mode with NaN and topk's order among ties (0.0 and -0.0) depend on its sort's unspecified
 # handling of them): the warnings test below still runs them.
-VALUE_DIFFS = {"mode_d1", "mode_int", "topk_smallest",
-               "add_alpha", "sub_alpha", "lerp_tensor", "sum_dneg_keep", "mean_dneg_keep", "nansum_dneg_keep",
-               "nanmean_dneg_keep", "std_d1", "std_dneg_keep", "std_correction0", "var_mean", "cumprod_dneg",
-               "matrix_norm_nuc", "matrix_norm_2", "digamma", "polygamma1", "polygamma2", "ldexp", "angle",
-               "mvlgamma", "cov", "histogram_weight"}
+VALUE_DIFFS = {
+    "mode_d1",
+    "mode_int",
+    "topk_smallest",
+    "add_alpha",
+    "sub_alpha",
+    "lerp_tensor",
+    "sum_dneg_keep",
+    "mean_dneg_keep",
+    "nansum_dneg_keep",
+    "nanmean_dneg_keep",
+    "std_d1",
+    "std_dneg_keep",
+    "std_correction0",
+    "var_mean",
+    "cumprod_dneg",
+    "matrix_norm_nuc",
+    "matrix_norm_2",
+    "digamma",
+    "polygamma1",
+    "polygamma2",
+    "ldexp",
+    "angle",
+    "mvlgamma",
+    "cov",
+    "histogram_weight",
+}
 
 
 def _edge_cases(spec):
@@ -52,8 +75,9 @@ def test_no_warning_escapes(spec):
             warnings.simplefilter("error")
             try:
                 ts = [ember.tensor(a, requires_grad=spec.grad) for a in inputs]
-                outs = [o for o in flatten(spec.fn(ember, *ts))
-                        if isinstance(o, ember.Tensor) and o.requires_grad]
+                outs = [
+                    o for o in flatten(spec.fn(ember, *ts)) if isinstance(o, ember.Tensor) and o.requires_grad
+                ]
                 if outs:
                     ember.autograd.backward(outs, [ember.ones_like(o) for o in outs])
             except (RuntimeError, IndexError, ValueError) as e:
@@ -62,15 +86,26 @@ def test_no_warning_escapes(spec):
                 assert not isinstance(e, Warning), f"{where}: {e!r}"
 
 
-@pytest.mark.parametrize("spec", [s for s in ROWS if s.name not in VALUE_DIFFS],
-                         ids=[s.name for s in ROWS if s.name not in VALUE_DIFFS])
+@pytest.mark.parametrize(
+    "spec",
+    [s for s in ROWS if s.name not in VALUE_DIFFS],
+    ids=[s.name for s in ROWS if s.name not in VALUE_DIFFS],
+)
 def test_edge_values_match_torch(spec, torch):
     fn_t = spec.torch_fn or spec.fn
     for where, inputs in _edge_cases(spec):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            check(torch, lambda *xs: spec.fn(ember, *xs), lambda *xs: fn_t(torch, *xs), inputs,
-                  rtol=1e-4, atol=1e-5, grad=False, path=where)
+            check(
+                torch,
+                lambda *xs: spec.fn(ember, *xs),
+                lambda *xs: fn_t(torch, *xs),
+                inputs,
+                rtol=1e-4,
+                atol=1e-5,
+                grad=False,
+                path=where,
+            )
 
 
 def test_the_edge_values_do_make_numpy_warn():
@@ -127,7 +162,7 @@ def test_custom_function_backward_runs_in_the_users_numpy_state():
         @staticmethod
         def backward(ctx, g):
             (x,) = ctx.saved_tensors
-            np.divide(np.ones(1), np.zeros(1))     # the user's own NumPy code: raises under the user's state
+            np.divide(np.ones(1), np.zeros(1))  # the user's own NumPy code: raises under the user's state
             return g / x
 
     x = ember.tensor([1.0, 2.0], requires_grad=True)
@@ -137,10 +172,15 @@ def test_custom_function_backward_runs_in_the_users_numpy_state():
 
 
 def test_import_adds_no_warning_filter():
-    code = ("import warnings, numpy; before = list(warnings.filters); import ember, ember.nn, ember.optim; "
-            "assert warnings.filters == before, [f for f in warnings.filters if f not in before]")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=os.path.dirname(os.path.dirname(
-        os.path.dirname(os.path.abspath(__file__)))))
+    code = (
+        "import warnings, numpy; before = list(warnings.filters); import ember, ember.nn, ember.optim; "
+        "assert warnings.filters == before, [f for f in warnings.filters if f not in before]"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    )
 
 
 def test_nested_and_concurrent_kernels_stay_quiet():
@@ -160,7 +200,7 @@ def test_nested_and_concurrent_kernels_stay_quiet():
             x = ember.tensor(np.array([0.0, -1.0, np.inf] * 1000))
             for _ in range(200):
                 (ember.log(x) - x) * x
-        except Exception as e:    # noqa: BLE001 - collected and asserted on below
+        except Exception as e:  # noqa: BLE001 - collected and asserted on below
             errors.append(e)
 
     with warnings.catch_warnings():

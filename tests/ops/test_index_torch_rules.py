@@ -3,6 +3,7 @@ ints and tensors (torch's legacy tuple rule and its warning), float lists trunca
 ellipses, and integers applied before tensor indices (so the index dims stay where the tensor index stands:
 `x[1, :, 3:11:2, idx, 0:2]`, which NumPy reads differently). Values, shapes and gradients against torch;
 writes through such keys too."""
+
 from __future__ import annotations
 
 import warnings
@@ -31,7 +32,11 @@ KEYS = [
     ("float_list_truncates", Y, lambda L: [0.5, 1.7]),
     ("bool_list", Y, lambda L: [True, False, True]),
     ("numpy_index_array", Y, lambda L: np.array([2, 0])),
-    ("int_slices_tensor_slice", X, lambda L: (1, slice(None), slice(3, 11, 2), L.tensor([0, 2, 4]), slice(0, 2))),
+    (
+        "int_slices_tensor_slice",
+        X,
+        lambda L: (1, slice(None), slice(3, 11, 2), L.tensor([0, 2, 4]), slice(0, 2)),
+    ),
     ("int_slice_tensor", X, lambda L: (0, slice(None), L.tensor([1, 2]))),
     ("int_ellipsis_tensor", X, lambda L: (1, Ellipsis, L.tensor([0, 3]))),
     ("tensor_slice_int", X, lambda L: (L.tensor([0, 1]), slice(None), 2)),
@@ -53,7 +58,7 @@ KEYS = [
 @pytest.mark.parametrize("name,data,key", KEYS, ids=[k[0] for k in KEYS])
 def test_getitem_and_gradient(name, data, key, torch):
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")      # the legacy-list warning is tested below
+        warnings.simplefilter("ignore")  # the legacy-list warning is tested below
         check(torch, lambda x: x[key(_lib_of(x))], lambda x: x[key(torch)], [data], path=name)
 
 
@@ -64,7 +69,7 @@ def test_setitem(name, data, key, torch):
         k = key(L)
         x[k] = -1.0
         y = L.tensor(data)
-        y[k] = y[k] * 2      # a tensor value of the indexed shape
+        y[k] = y[k] * 2  # a tensor value of the indexed shape
         return x, y
 
     with warnings.catch_warnings():
@@ -74,6 +79,7 @@ def test_setitem(name, data, key, torch):
 
 def _lib_of(t):
     import ember
+
     return ember if isinstance(t, ember.Tensor) else __import__("torch")
 
 
@@ -98,17 +104,28 @@ def test_bad_keys(name, fn, torch):
         run_both(torch, fn, path=name)
 
 
-@pytest.mark.parametrize("key", [lambda L: [0, L.tensor(1)], lambda L: [[0, 1], [1, 2]], lambda L: [range(2)],
-                                 lambda L: [slice(0, 2), 1]], ids=["int_tensor", "lists", "range", "slice"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        lambda L: [0, L.tensor(1)],
+        lambda L: [[0, 1], [1, 2]],
+        lambda L: [range(2)],
+        lambda L: [slice(0, 2), 1],
+    ],
+    ids=["int_tensor", "lists", "range", "slice"],
+)
 def test_legacy_sequence_warning(key, torch):
     """A list read as a tuple of indices warns as torch does (a UserWarning naming x[tuple(seq)])."""
     import ember
+
     got = {}
     for L in (torch, ember):
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")
             L.ones(3, 4)[key(L)]
         # torch's C++ warnings end with where they were raised: " (Triggered internally at ...)"
-        got[L.__name__] = [(x.category.__name__, str(x.message).split(" (Triggered internally")[0]) for x in w]
+        got[L.__name__] = [
+            (x.category.__name__, str(x.message).split(" (Triggered internally")[0]) for x in w
+        ]
     assert got["ember"] == got["torch"] and len(got["torch"]) == 1
     assert "x[tuple(seq)]" in got["ember"][0][1]
