@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._device import check_device as _check_device
-from ._ops._base import busy as _busy, normalize_dim, quiet_call as _quiet_call, quiet_run as _quiet_run
+from ._ops._base import busy as _busy, normalize_dim, quiet_call as _quiet_call
 from .autograd.graph import NODE_HOOKS, Node, PostAccumulateHook, RetainGrad
 from .autograd.grad_mode import STATE
 from .utils.hooks import RemovableHandle
@@ -656,7 +656,7 @@ def _binary(op, a, b):
             x = x.astype(f)
             y = y.astype(f)
         try:
-            out, saved = _quiet_run(op.forward, x, y) if op.quiet else op.forward(x, y)
+            out, saved = op.run_forward(x, y)
         except ValueError:
             _check_broadcast(x.shape, y.shape)
             raise
@@ -718,7 +718,7 @@ def _binary(op, a, b):
         else:
             s = b
         try:
-            out, saved = _quiet_run(op.forward, x, s) if op.quiet else op.forward(x, s)
+            out, saved = op.run_forward(x, s)
         except OverflowError:
             if type(b) is not int or dt.kind not in "iu":
                 raise
@@ -804,7 +804,7 @@ def _unary(op, a, *args):
     if op.to_float and x.dtype not in _FLOATS:
         x = x.astype(D._default[0].np)
     try:
-        out, saved = _quiet_run(op.forward, x, *args) if op.quiet else op.forward(x, *args)
+        out, saved = op.run_forward(x, *args)
     except RuntimeError as e:
         if not _busy(e):
             raise
@@ -841,7 +841,7 @@ def _apply(op, inputs, *args):
         f = D._default[0].np
         arrays = [x if x.dtype in _FLOATS else x.astype(f) for x in arrays]
     try:
-        out, saved = _quiet_run(op.forward, *arrays, *args) if op.quiet else op.forward(*arrays, *args)
+        out, saved = op.run_forward(*arrays, *args)
     except RuntimeError as e:
         if not _busy(e):
             raise

@@ -19,6 +19,7 @@ in-place op would clobber.
 from __future__ import annotations
 
 import contextvars
+import functools
 import operator
 
 import numpy as np
@@ -148,6 +149,9 @@ class Op:
         # saves an input or the output: its saved values are freed after backward (and a second
         # backward raises). Ops that save only constants keep them unless a constant is an array.
         cls.saves_tensors = bool(cls.saved_inputs) or cls.saves_out
+        # what the hooks call: forward itself, or forward run quietly (NOTE [ Quiet floating-point errors ])
+        fwd = cls.forward
+        cls.run_forward = staticmethod(functools.partial(quiet_run, fwd) if cls.quiet else fwd)
 
     @staticmethod
     def forward(*args):
