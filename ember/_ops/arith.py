@@ -979,20 +979,41 @@ def equal(input, other):
 
 # ---- the Tensor methods ------------------------------------------------------------------------------
 
+def _operator(op, name):
+    """`x <op> other` through the hook: an operand the op does not take gives NotImplemented (Python then
+    tries the other side), as torch's operators do. A closure, not a wrapper: no extra frame."""
+    def f(self, other):
+        try:
+            return _binary(op, self, other)
+        except TypeError as e:
+            return declined(e)
+    f.__name__ = f.__qualname__ = name
+    return f
+
+
+def _bitwise_operator(op, kernel, name):
+    def f(self, other):
+        try:
+            return _bitwise(op, self, other, kernel)
+        except TypeError as e:
+            return declined(e)
+    f.__name__ = f.__qualname__ = name
+    return f
+
+
 class ArithMethods:
     __slots__ = ()
 
-    def __add__(self, other):
-        try:
-            return _binary(Add, self, other)
-        except TypeError as e:
-            return declined(e)
-
-    def __radd__(self, other):
-        try:
-            return _binary(Add, self, other)
-        except TypeError as e:
-            return declined(e)
+    __add__ = __radd__ = _operator(Add, "__add__")
+    __mul__ = __rmul__ = _operator(Mul, "__mul__")
+    __truediv__ = _operator(Div, "__truediv__")
+    __eq__, __ne__, __lt__ = _operator(Eq, "__eq__"), _operator(Ne, "__ne__"), _operator(Lt, "__lt__")
+    __le__, __gt__, __ge__ = _operator(Le, "__le__"), _operator(Gt, "__gt__"), _operator(Ge, "__ge__")
+    __and__ = __rand__ = _bitwise_operator(BitwiseAnd, "bitwise_and", "__and__")
+    __or__ = __ror__ = _bitwise_operator(BitwiseOr, "bitwise_or", "__or__")
+    __xor__ = __rxor__ = _bitwise_operator(BitwiseXor, "bitwise_xor", "__xor__")
+    __lshift__ = _bitwise_operator(BitwiseLeftShift, "lshift", "__lshift__")
+    __rshift__ = _bitwise_operator(BitwiseRightShift, "rshift", "__rshift__")
 
     def __sub__(self, other):
         if self._data.dtype is _BOOL or type(other) is bool or (isinstance(other, TensorBase) and
@@ -1011,24 +1032,6 @@ class ArithMethods:
         if isinstance(other, TensorBase):
             return _binary(Sub, other, self)
         return _binary(RSub, self, other)
-
-    def __mul__(self, other):
-        try:
-            return _binary(Mul, self, other)
-        except TypeError as e:
-            return declined(e)
-
-    def __rmul__(self, other):
-        try:
-            return _binary(Mul, self, other)
-        except TypeError as e:
-            return declined(e)
-
-    def __truediv__(self, other):
-        try:
-            return _binary(Div, self, other)
-        except TypeError as e:
-            return declined(e)
 
     def __rtruediv__(self, other):
         other = _as_operand(other)
@@ -1095,74 +1098,7 @@ class ArithMethods:
     __imod__ = remainder_
     __ipow__ = pow_
 
-    def __eq__(self, other):
-        try:
-            return _binary(Eq, self, other)
-        except TypeError as e:
-            return declined(e)
-
-    def __ne__(self, other):
-        try:
-            return _binary(Ne, self, other)
-        except TypeError as e:
-            return declined(e)
-
-    def __lt__(self, other):
-        try:
-            return _binary(Lt, self, other)
-        except TypeError as e:
-            return declined(e)
-
-    def __le__(self, other):
-        try:
-            return _binary(Le, self, other)
-        except TypeError as e:
-            return declined(e)
-
-    def __gt__(self, other):
-        try:
-            return _binary(Gt, self, other)
-        except TypeError as e:
-            return declined(e)
-
-    def __ge__(self, other):
-        try:
-            return _binary(Ge, self, other)
-        except TypeError as e:
-            return declined(e)
-
-    def __and__(self, other):
-        try:
-            return _bitwise(BitwiseAnd, self, other, "bitwise_and")
-        except TypeError as e:
-            return declined(e)
-
-    def __or__(self, other):
-        try:
-            return _bitwise(BitwiseOr, self, other, "bitwise_or")
-        except TypeError as e:
-            return declined(e)
-
-    def __xor__(self, other):
-        try:
-            return _bitwise(BitwiseXor, self, other, "bitwise_xor")
-        except TypeError as e:
-            return declined(e)
-
-    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
     __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
-
-    def __lshift__(self, other):
-        try:
-            return _bitwise(BitwiseLeftShift, self, other, "lshift")
-        except TypeError as e:
-            return declined(e)
-
-    def __rshift__(self, other):
-        try:
-            return _bitwise(BitwiseRightShift, self, other, "rshift")
-        except TypeError as e:
-            return declined(e)
 
     def __rlshift__(self, other):
         return _bitwise(BitwiseLeftShift, _tensor_of(other), self, "lshift")
