@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .._ops._base import QUIET, as_user, quiet_off, quiet_on, state_now
 from .._tensor import Tensor
 
 from .._tensor_base import _wrap
@@ -114,7 +115,19 @@ def _hooked_step(step):
                     else:
                         raise RuntimeError(f"{step} must return None or a tuple of (new_args, new_kwargs), "
                                            f"but got {result}.")
-        out = step(self, *args, **kwargs)
+        # NOTE [ Quiet floating-point errors ] (_ops/_base.py): the update's NumPy arithmetic (inf or NaN
+        # gradients) warns nothing, as in torch; the user's closure runs in the user's NumPy state
+        user = state_now()
+        call_args, call_kwargs = args, kwargs
+        if args and callable(args[0]):
+            call_args = (lambda: as_user(user, args[0]),) + args[1:]
+        elif callable(kwargs.get("closure")):
+            call_kwargs = dict(kwargs, closure=lambda: as_user(user, kwargs["closure"]))
+        tok = quiet_on(QUIET)
+        try:
+            out = step(self, *call_args, **call_kwargs)
+        finally:
+            quiet_off(tok)
         post = self._optimizer_step_post_hooks
         if post or _global_post_hooks:
             for hook in itertools.chain(post.values(), _global_post_hooks.values()):

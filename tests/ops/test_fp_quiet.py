@@ -213,3 +213,41 @@ def test_nested_and_concurrent_kernels_stay_quiet():
             t.join()
     assert np.isnan(out[1].item()) and out[0].item() == -np.inf
     assert errors == []
+
+
+OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD"]
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_optimizer_steps_on_inf_and_nan_gradients_stay_quiet(name, torch):
+    """An update with inf/NaN gradients warns nothing (as in torch) and gives torch's values."""
+    def run(L):
+        p = L.nn.Parameter(L.ones(4))
+        opt = getattr(L.optim, name)([p], lr=0.1)
+        for _ in range(2):
+            p.grad = L.tensor([np.inf, -np.inf, np.nan, 1e38])
+            opt.step()
+        return p.detach()
+
+    from oracle import run_both
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run_both(torch, run, path=name)
+
+
+def test_optimizer_closure_runs_in_the_users_numpy_state():
+    p = ember.nn.Parameter(ember.ones(2))
+    opt = ember.optim.SGD([p], lr=0.1)
+    seen = []
+
+    def closure():
+        seen.append(np.geterr()["divide"])
+        loss = (p * 2).sum()
+        loss.backward()
+        return loss
+
+    with np.errstate(divide="raise"):
+        opt.step(closure)
+        opt.step(closure=closure)
+    assert seen == ["raise", "raise"]
