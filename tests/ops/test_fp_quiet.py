@@ -215,12 +215,25 @@ def test_nested_and_concurrent_kernels_stay_quiet():
     assert errors == []
 
 
-OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD"]
+OPTIMIZERS = [
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "Adagrad",
+    "Adadelta",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "Rprop",
+    "ASGD",
+]
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_optimizer_steps_on_inf_and_nan_gradients_stay_quiet(name, torch):
     """An update with inf/NaN gradients warns nothing (as in torch) and gives torch's values."""
+
     def run(L):
         p = L.nn.Parameter(L.ones(4))
         opt = getattr(L.optim, name)([p], lr=0.1)
