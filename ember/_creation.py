@@ -72,17 +72,17 @@ _MAX_BYTES = 2 ** 63 - 1
 
 
 def _alloc(make, shape, dt, fill=None):
-    """`make(shape, dtype)` (np.zeros, np.ones, ...) after torch's size checks: a storage size beyond 2**63
-    bytes is torch's RuntimeError, as is memory the machine does not have (never NumPy's ValueError)."""
-    n = np.dtype(dt).itemsize
-    for s in shape:
-        n *= s
-    if n > _MAX_BYTES:
-        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(shape)}")
+    """`make(shape, dt)` (np.zeros, np.ones, ...) with torch's errors for sizes NumPy refuses: a storage
+    beyond 2**63 bytes, or memory the machine does not have (never NumPy's ValueError)."""
     try:
-        return make(shape, dtype=dt) if fill is None else make(shape, fill, dtype=dt)
+        return make(shape, dt) if fill is None else make(shape, fill, dt)
     except (MemoryError, ValueError) as e:
-        if isinstance(e, ValueError) and "too big" not in str(e):
+        n = np.dtype(dt).itemsize
+        for s in shape:
+            n *= s
+        if n > _MAX_BYTES:
+            raise RuntimeError(f"Storage size calculation overflowed with sizes={list(shape)}") from None
+        if isinstance(e, ValueError) and "too big" not in str(e) and "Maximum allowed" not in str(e):
             raise
         raise RuntimeError(f"can't allocate memory: you tried to allocate {n} bytes "
                            f"(sizes={list(shape)})") from None

@@ -303,13 +303,9 @@ _SEQ_WARNING = ("Using a non-tuple sequence for multidimensional indexing is dep
 
 
 def _as_items(key):
-    """The index items of `key`. torch's legacy rule: a short non-tuple sequence (list, range) holding a
-    sequence, tensor, slice, None or ... is a tuple of indices (torch warns); any other non-tuple key is one
-    item."""
-    tk = type(key)
-    if tk is tuple:
-        return key, True
-    if (tk is list or tk is range) and len(key) < 32 and any(
+    """The index items of a list or range `key`. torch's legacy rule: a short one holding a sequence, tensor,
+    slice, None or ... is a tuple of indices (torch warns); otherwise the whole key is one item."""
+    if len(key) < 32 and any(
             isinstance(k, (list, tuple, range, slice, str)) or k is None or k is Ellipsis or
             hasattr(k, "_data")
             for k in key):
@@ -343,7 +339,12 @@ def _convert_index(key, ndim):
     tk = type(key)
     if tk is int or (tk is slice and (key.step is None or type(key.step) is int and key.step > 0)):
         return key, True
-    items, is_tuple = _as_items(key)
+    if tk is tuple:
+        items, is_tuple = key, True
+    elif tk is list or tk is range:
+        items, is_tuple = _as_items(key)
+    else:
+        items, is_tuple = (key,), False
     out = []
     basic = True
     n_ell = n_int = 0
