@@ -365,6 +365,8 @@ def _convert_index(key, ndim):
             if a.dtype.kind == "f" or a.dtype == np.int8 or a.dtype == np.int16:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             if a.dtype == np.uint8:   # torch's deprecated byte masks
+                warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
+                              "instead.", UserWarning, stacklevel=3)
                 a = a.astype(bool)
             if a.ndim == 0 and a.dtype.kind in "iu":
                 out.append(int(a))
@@ -521,6 +523,15 @@ def _index_error(e, shape, idx=None):
     elif msg.startswith("too many indices"):
         return IndexError(f"too many indices for tensor of dimension {len(shape)}")
     return IndexError(f"{msg} (indexing a tensor of shape {tuple(shape)})")
+
+
+def _no_byte_mask_fill(key):
+    """torch writes a number through a key with one mask as masked_fill_, which refuses uint8 masks."""
+    items = key if type(key) is tuple else (key,)
+    adv = [k for k in items if hasattr(k, "_data") and (k._data.ndim or k._data.dtype.kind == "b")
+           or isinstance(k, (list, np.ndarray))]
+    if len(adv) == 1 and hasattr(adv[0], "_data") and adv[0]._data.dtype == np.uint8:
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
 
 
 def _scalar_value(v, dt):
@@ -857,6 +868,8 @@ class IndexingMethods:
             return
         if not basic:
             _check_masks(idx, self._data.shape)
+            if not hasattr(value, "_data") or value._data.ndim == 0:
+                _no_byte_mask_fill(key)
         if not self._data.flags.writeable:
             # an expand()ed tensor (a read-only NumPy view): like torch, write when the written positions
             # do not overlap (or through a mask)

@@ -105,6 +105,7 @@ def scenarios(L):
         ),
         "Container": lambda: nn.Container(),
         "index_list_sequence": lambda: L.ones(3, 4)[[0, L.tensor(1)]],
+        "index_uint8_mask": lambda: L.ones(3)[L.tensor([1, 0, 1], dtype=L.uint8)],
         "std_dof": lambda: L.ones(1).std(),
     }
 
