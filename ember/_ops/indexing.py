@@ -365,8 +365,8 @@ def _convert_index(key, ndim):
             if a.dtype.kind == "f" or a.dtype == np.int8 or a.dtype == np.int16:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             if a.dtype == np.uint8:   # torch's deprecated byte masks
-                warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
-                              "instead.", UserWarning, stacklevel=3)
+                warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                              "torch.bool instead.", UserWarning, stacklevel=3)
                 a = a.astype(bool)
             if a.ndim == 0 and a.dtype.kind in "iu":
                 out.append(int(a))
