@@ -1,6 +1,8 @@
 """Tensor creation: tensor, as_tensor, from_numpy, zeros/ones/full/empty, ranges, random tensors."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from . import _dtype as D
@@ -27,6 +29,11 @@ def _finish(data, requires_grad, device=None):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """A new tensor holding a copy of `data`. Matches `torch.tensor` (dtype inferred the same way)."""
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone().requires_grad_(True), "
+                      "rather than torch.tensor(sourceTensor).",
+                      stacklevel=2)
     a = _infer_array(data)
     if dtype is not None and a.dtype.kind == "f" and not isinstance(data, (Tensor, np.ndarray, np.generic)):
         a = np.array(data, dtype=np.float64)   # Python floats: no detour through the default float32
@@ -61,6 +68,41 @@ def from_numpy(ndarray) -> Tensor:
     return _wrap(ndarray)
 
 
+_MAX_BYTES = 2 ** 63 - 1
+
+
+def _alloc(make, shape, dt, fill=None):
+    """`make(shape, dt)` (np.zeros, np.ones, ...) with torch's errors for sizes NumPy refuses: a storage
+    beyond 2**63 bytes, or memory the machine does not have (never NumPy's ValueError)."""
+    try:
+        return make(shape, dt) if fill is None else make(shape, fill, dt)
+    except (MemoryError, ValueError) as e:
+        n = np.dtype(dt).itemsize
+        for s in shape:
+            n *= s
+        if n > _MAX_BYTES:
+            raise RuntimeError(f"Storage size calculation overflowed with sizes={list(shape)}") from None
+        if isinstance(e, ValueError) and "too big" not in str(e) and "Maximum allowed" not in str(e):
+            raise
+        raise RuntimeError(f"can't allocate memory: you tried to allocate {n} bytes "
+                           f"(sizes={list(shape)})") from None
+
+
+def _number(v, fn, name, position):
+    """A Number argument (fill_value, start/end/step): Python/NumPy numbers, one-element tensors."""
+    if hasattr(v, "_data"):
+        return v.item()
+    if isinstance(v, (bool, int, float, np.number, np.bool_)):
+        return v.item() if isinstance(v, np.generic) else v
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, not {type(v).__name__}")
+
+
+def _nonneg_int(v, fn, name, position):
+    if type(v) is int or isinstance(v, np.integer) or (hasattr(v, "_data") and v._data.dtype.kind in "iu"):
+        return int(v)
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be int, not {type(v).__name__}")
+
+
 def _size(size, kw=None):
     if kw is not None:
         if size:
@@ -79,6 +121,9 @@ def _size(size, kw=None):
         elif not isinstance(s, (int, np.integer)):
             raise TypeError(f"argument 'size' must be tuple of ints, but found element of type {type(s).__name__} "
                             f"at pos {i}")
+        if not -2 ** 63 <= s < 2 ** 63:
+            raise TypeError(f"argument 'size' failed to unpack the object at pos {i}: Overflow when "
+                            f"unpacking long long")
         out.append(int(s))
     out = tuple(out)
     for s in out:
@@ -94,57 +139,65 @@ def _float_dtype(dtype):
 
 def zeros(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False):
-    return _finish(np.zeros(_size(args, size), dtype=_float_dtype(dtype)), requires_grad, device)
+    return _finish(_alloc(np.zeros, _size(args, size), _float_dtype(dtype)), requires_grad, device)
 
 
 def ones(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False):
-    return _finish(np.ones(_size(args, size), dtype=_float_dtype(dtype)), requires_grad, device)
+    return _finish(_alloc(np.ones, _size(args, size), _float_dtype(dtype)), requires_grad, device)
 
 
 def empty(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
     # zero-filled: cheap in NumPy, and no uninitialised garbage leaks into user results
-    return _finish(np.zeros(_size(args, size), dtype=_float_dtype(dtype)), requires_grad, device)
+    return _finish(_alloc(np.zeros, _size(args, size), _float_dtype(dtype)), requires_grad, device)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    if dtype is None:
-        if hasattr(fill_value, "_data"):
-            fill_value = fill_value.item()
-        dt = D.scalar_dtype(fill_value).np
-    else:
-        dt = D.to_dtype(dtype).np
-    return _finish(np.full(_size((size,) if isinstance(size, int) else (size,)), fill_value, dtype=dt),
-                   requires_grad, device)
+    if isinstance(size, (int, np.integer)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    fill_value = _number(fill_value, "full", "fill_value", 2)
+    dt = D.scalar_dtype(fill_value).np if dtype is None else D.to_dtype(dtype).np
+    return _finish(_alloc(np.full, _size((size,)), dt, fill_value), requires_grad, device)
 
 
-def _like_dtype(t, dtype):
-    return t._data.dtype if dtype is None else D.to_dtype(dtype).np
+def _like(input, dtype, name):
+    """The shape and NumPy dtype of a `*_like` result (input must be a tensor, as in torch)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return input._data.shape, input._data.dtype if dtype is None else D.to_dtype(dtype).np
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.zeros(input._data.shape, dtype=_like_dtype(input, dtype)), requires_grad, device)
+    return _finish(np.zeros(*_like(input, dtype, "zeros_like")), requires_grad, device)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.ones(input._data.shape, dtype=_like_dtype(input, dtype)), requires_grad, device)
+    return _finish(np.ones(*_like(input, dtype, "ones_like")), requires_grad, device)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.zeros(input._data.shape, dtype=_like_dtype(input, dtype)), requires_grad, device)
+    return _finish(np.zeros(*_like(input, dtype, "empty_like")), requires_grad, device)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.full(input._data.shape, fill_value, dtype=_like_dtype(input, dtype)), requires_grad, device)
+    shape, dt = _like(input, dtype, "full_like")
+    return _finish(np.full(shape, _number(fill_value, "full_like", "fill_value", 2), dtype=dt), requires_grad,
+                   device)
 
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Matches `torch.arange`: integer arguments give int64, any float gives the default float dtype."""
     if end is None:
         start, end = 0, start
-    vals = [v.item() if hasattr(v, "_data") else v for v in (start, end, step)]
+        names = (("start", 0), ("end", 1), ("step", 2))
+    else:
+        names = (("start", 1), ("end", 2), ("step", 3))
+    vals = [_number(v, "arange", k, p) for v, (k, p) in zip((start, end, step), names)]
     start, end, step = vals
+    if not all(np.isfinite(v) for v in vals):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) / step < 0:
@@ -153,8 +206,10 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         dt = D._default[0].np if any(isinstance(v, float) for v in vals) else np.dtype(np.int64)
     else:
         dt = D.to_dtype(dtype).np
+    n = int(np.ceil((end - start) / step))
+    if n * dt.itemsize > _MAX_BYTES:
+        raise RuntimeError(f"Storage size calculation overflowed with sizes=[{n}]")
     if dt.kind == "f":
-        n = int(np.ceil((end - start) / step))
         a = (start + step * np.arange(n, dtype=np.float64)).astype(dt)
     else:
         a = np.arange(start, end, step).astype(dt)
@@ -170,21 +225,36 @@ def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    start = start.item() if hasattr(start, "_data") else start
-    end = end.item() if hasattr(end, "_data") else end
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
-    a = np.linspace(start, end, int(steps), dtype=np.float64).astype(_float_dtype(dtype))
+    start, end = _number(start, "linspace", "start", 1), _number(end, "linspace", "end", 2)
+    steps = _space_steps(steps, dtype, "linspace")
+    a = np.linspace(start, end, steps, dtype=np.float64).astype(_float_dtype(dtype))
     return _finish(a, requires_grad, device)
 
 
+def _space_steps(steps, dtype, name):
+    steps = _nonneg_int(steps, name, "steps", 3)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    if dtype is not None and D.to_dtype(dtype) is D.bool:
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
+    return steps
+
+
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
-    a = np.logspace(start, end, int(steps), base=base, dtype=np.float64).astype(_float_dtype(dtype))
+    start, end = _number(start, "logspace", "start", 1), _number(end, "logspace", "end", 2)
+    steps = _space_steps(steps, dtype, "logspace")
+    a = np.logspace(start, end, steps, base=base, dtype=np.float64).astype(_float_dtype(dtype))
     return _finish(a, requires_grad, device)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _finish(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype)), requires_grad, device)
+    n = _nonneg_int(n, "eye", "n", 1)
+    m = n if m is None else _nonneg_int(m, "eye", "m", 2)
+    for v, k in ((n, "n"), (m, "m")):
+        if v < 0:
+            raise RuntimeError(f"{k} must be greater or equal to 0, got {v}")
+    return _finish(_alloc(lambda shape, dtype: np.eye(*shape, dtype=dtype), (n, m), _float_dtype(dtype)),
+                   requires_grad, device)
 
 
 # ---- random ----------------------------------------------------------------------------------
@@ -225,6 +295,9 @@ def randint(*args, low=None, high=None, size=None, generator=None, out=None, dty
         if not args:
             raise TypeError("randint() missing required argument 'size'")
         size = args.pop()
+        if not isinstance(size, (tuple, list)) and not hasattr(size, "_data"):
+            raise TypeError(f"randint(): argument 'size' (position {len(args) + 1}) must be tuple of ints, "
+                            f"not {type(size).__name__}")
     if high is not None:
         args.append(high)
         if low is not None:
@@ -237,7 +310,7 @@ def randint(*args, low=None, high=None, size=None, generator=None, out=None, dty
         low, high = args
     else:
         raise TypeError("randint() expects (high, size) or (low, high, size)")
-    low, high = int(low), int(high)
+    low, high = _nonneg_int(low, "randint", "low", 1), _nonneg_int(high, "randint", "high", 2)
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = np.dtype(np.int64) if dtype is None else D.to_dtype(dtype).np
@@ -248,7 +321,9 @@ def randint(*args, low=None, high=None, size=None, generator=None, out=None, dty
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
     dt = np.dtype(np.int64) if dtype is None else D.to_dtype(dtype).np
-    return _finish(_gen(generator).permutation(int(n)).astype(dt), requires_grad, device)
+    n = _nonneg_int(n, "randperm", "n", 1)
+    _size((n,))                                  # a negative n is torch's RuntimeError
+    return _finish(_gen(generator).permutation(n).astype(dt), requires_grad, device)
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):

@@ -112,15 +112,12 @@ def from_numpy_dtype(np_dtype) -> dtype:
     return d
 
 
-def to_dtype(d) -> dtype:
-    """Accept an ember dtype, a torch-like name ('float32', 'torch.float32'), a numpy dtype or a type."""
+def to_dtype(d, names=False) -> dtype:
+    """A `dtype=` argument as an ember dtype: a dtype, or a Python type (float, int, bool), as torch takes;
+    anything else (a string, a NumPy dtype) is torch's TypeError. `names=True` also takes a name
+    ('float32', 'torch.float32') and a NumPy dtype (ember's own conversions)."""
     if isinstance(d, dtype):
         return d
-    if isinstance(d, str):
-        name = d[6:] if d.startswith("torch.") else d
-        if name in _BY_NAME:
-            return _BY_NAME[name]
-        raise TypeError(f"unknown dtype {d!r}")
     if d is float:
         return float64
     if d is int:
@@ -129,12 +126,24 @@ def to_dtype(d) -> dtype:
         return bool
     # a torch.dtype passed by mistake has a str like 'torch.float32'
     s = str(d)
-    if s.startswith("torch.") and s[6:] in _BY_NAME:
+    if type(d).__name__ == "dtype" and s.startswith("torch.") and s[6:] in _BY_NAME:
         return _BY_NAME[s[6:]]
-    try:
-        return from_numpy_dtype(np.dtype(d))
-    except TypeError:
-        raise TypeError(f"expected an ember dtype, got {d!r}") from None
+    if names:
+        if isinstance(d, str):
+            name = d[6:] if d.startswith("torch.") else d
+            if name in _BY_NAME:
+                return _BY_NAME[name]
+            raise TypeError(f"unknown dtype {d!r}")
+        try:
+            return from_numpy_dtype(np.dtype(d))
+        except TypeError:
+            pass
+    raise TypeError(f"argument 'dtype' must be torch.dtype, not {_type_name(d)}")
+
+
+def _type_name(v):
+    t = type(v)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
 # ---- promotion -------------------------------------------------------------------------------

@@ -377,6 +377,8 @@ def write_out(res, out):
     """`res`, or, given a user's `out=` tensor, res written into it (resized like torch when the shapes differ)."""
     if out is None:
         return res
+    if not isinstance(out, TensorBase):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
     if not can_cast(res._data.dtype, out._data.dtype):
         raise RuntimeError(f"result type {D.scalar_type_name(res._data.dtype)} can't be cast to the desired output "
                            f"type {D.scalar_type_name(out._data.dtype)}")

@@ -23,6 +23,20 @@ def _factory_dtype(dtype, device=None) -> np.dtype:
     return (D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()).np
 
 
+def empty_array(shape, dt):
+    """np.empty(shape, dt) for a layer's parameter, after torch's checks of the sizes its constructor was
+    given (integers, not negative): `nn.Linear(-1, 3)` and `nn.Linear("a", 3)` get torch's errors, not
+    NumPy's."""
+    for i, s in enumerate(shape):
+        if type(s) is not int and not isinstance(s, np.integer):
+            raise TypeError(f"empty(): argument 'size' failed to unpack the object at pos {i + 1} with error "
+                            f"\"type must be tuple of ints,but got {type(s).__name__}\"")
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+    return np.empty(shape, dt)
+
+
 def _array_of(data):
     if data is None:
         return np.empty((0,), dtype=np.float32)

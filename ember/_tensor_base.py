@@ -15,6 +15,7 @@ Below the core, "is this a Tensor" is `isinstance(x, TensorBase)` (`is_tensor(x)
 """
 from __future__ import annotations
 
+import re
 from weakref import ref as _weakref
 
 import numpy as np
@@ -22,7 +23,7 @@ import numpy as np
 from . import _dtype as D
 from ._device import check_device as _check_device
 from ._layout import strided
-from ._ops._base import normalize_dim
+from ._ops._base import busy as _busy, normalize_dim, quiet_call as _quiet_call
 from .autograd.graph import NODE_HOOKS, Node, PostAccumulateHook, RetainGrad
 from .autograd.grad_mode import STATE
 from .utils.hooks import RemovableHandle
@@ -111,7 +112,9 @@ class TensorBase:
 
     ndimension = dim
 
-    def size(self, dim=None):
+    def size(self, dim=None, *, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         if dim is None:
             return Size(self._data.shape)
         return self._data.shape[normalize_dim(dim, self._data.ndim)]
@@ -124,8 +127,10 @@ class TensorBase:
     def element_size(self) -> int:
         return self._data.itemsize
 
-    def stride(self, dim=None):
+    def stride(self, dim=None, *, axis=None):
         """Strides in elements (torch's convention), not NumPy's bytes."""
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         a = self._data
         st = tuple(s // a.itemsize for s in a.strides)
         if dim is None:
@@ -506,15 +511,18 @@ def _scalar_np(x, s):
 
 
 def _as_operand(b):
-    """Python/NumPy scalars stay scalars (weak); arrays and lists become Tensors."""
+    """Python/NumPy scalars stay scalars (weak); NumPy arrays become Tensors (as torch's operators take them);
+    anything else (None, strings, lists, ...) is NotImplemented."""
     if isinstance(b, TensorBase):
         return b
     tb = type(b)
     if tb is float or tb is int or tb is bool:
         return b
     if isinstance(b, np.generic):
+        if b.dtype.kind not in "biuf":
+            return NotImplemented
         return b.item()
-    if isinstance(b, (np.ndarray, list, tuple)):
+    if isinstance(b, np.ndarray):
         return _wrap(_infer_array(b).copy())
     return NotImplemented
 
@@ -532,6 +540,26 @@ def not_a_tensor(name, x, arg="input", pos=1):
 def _op_name(op):
     """A kernel's public name for messages: LeakyRelu -> leaky_relu."""
     return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(op.__name__))
+def operand_type_error(op, b, position=2, arg="other"):
+    """torch's TypeError for an operand the binary ops do not take (None, a string, a list, ...), marked
+    `declined`: the named functions raise it; the operators (`__add__`, ...) return NotImplemented instead
+    (`declined(err)`), so that Python tries the other operand and `x == [1, 2]` is False, as in torch."""
+    name = _OP_NAME.sub("_", op.__name__).lower().removesuffix("_tensor").removesuffix("_scalar")
+    err = TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not "
+                    f"{type(b).__name__}")
+    err.declined = True
+    return err
+
+
+def declined(err):
+    """An operator's answer to a TypeError from the hooks: NotImplemented for a declined operand, else
+    the error."""
+    if getattr(err, "declined", False):
+        return NotImplemented
+    raise err
+
+
+_OP_NAME = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def _tensor_of(x):
@@ -554,9 +582,13 @@ def _infer_array(data):
         data = [x._data.tolist() if isinstance(x, TensorBase) else x for x in data]
     try:
         a = np.array(data)
-    except ValueError as e:
-        raise ValueError(f"expected a rectangular nested sequence of numbers: {e}") from None
+    except ValueError:
+        raise _ragged(data) from None
     k = a.dtype.kind
+    if k in "USV" or k == "O" and isinstance(data, (list, tuple)):
+        bad = _first_non_number(data)
+        if isinstance(bad, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{type(bad).__name__}'")
     if k == "O":
         for v in a.reshape(-1).tolist():
             if not isinstance(v, (int, float, bool)):
@@ -577,6 +609,44 @@ def _infer_array(data):
     else:
         raise TypeError(f"new(): invalid data type '{type(data).__name__}' (could not convert to a number tensor)")
     return a
+
+
+def _ragged(data):
+    """torch's error for nested sequences that are not rectangular."""
+    sizes, x = [], data
+    while isinstance(x, (list, tuple)):
+        sizes.append(len(x))
+        x = x[0] if len(x) else None
+
+    def walk(x, dim):
+        if dim >= len(sizes):
+            if isinstance(x, (list, tuple)):
+                return TypeError(f"too many dimensions: a sequence at dim {dim} where a number was expected")
+            return None
+        if not isinstance(x, (list, tuple)):
+            return TypeError(f"not a sequence: expected a sequence of length {sizes[dim]} at dim {dim} (got "
+                             f"{type(x).__name__})")
+        if len(x) != sizes[dim]:
+            return ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(x)})")
+        for y in x:
+            m = walk(y, dim + 1)
+            if m:
+                return m
+        return None
+
+    return walk(data, 0) or ValueError("expected a rectangular nested sequence of numbers")
+
+
+def _first_non_number(data):
+    if isinstance(data, (list, tuple)):
+        for x in data:
+            r = _first_non_number(x)
+            if r is not None:
+                return r
+        return None
+    if isinstance(data, (bool, int, float, np.number, np.bool_)) or hasattr(data, "_data"):
+        return None
+    return data
 
 
 def _has_numpy_floats(data):
@@ -607,10 +677,14 @@ def _binary(op, a, b):
             x = x.astype(f)
             y = y.astype(f)
         try:
-            out, saved = op.forward(x, y)
+            out, saved = op.run_forward(x, y)
         except ValueError:
             _check_broadcast(x.shape, y.shape)
             raise
+        except RuntimeError as e:
+            if not _busy(e):
+                raise
+            out, saved = _quiet_call(op.forward, x, y)
         if type(out) is not _ndarray:
             out = np.asarray(out)
         if (a._rg or b._rg) and STATE.enabled and op.differentiable:
@@ -647,9 +721,10 @@ def _binary(op, a, b):
         dt = x.dtype
         if type(b) is not float or dt not in _FLOATS:
             if type(b) is not float and type(b) is not int and type(b) is not bool:
-                b = _as_operand(b)
-                if b is NotImplemented:
-                    return NotImplemented
+                c = _as_operand(b)
+                if c is NotImplemented:
+                    raise operand_type_error(op, b)
+                b = c
                 if isinstance(b, TensorBase):
                     return _binary(op, a, b)
             dt = _scalar_np(x, b)
@@ -659,9 +734,21 @@ def _binary(op, a, b):
                 x = x.astype(dt)
         if op.scalar_array and dt in _FLOATS:
             s = _SCALARS.get((b, dt))
-            out, saved = op.forward(x, _scalar_array(b, dt) if s is None else s)
+            if s is None:
+                s = _scalar_array(b, dt)
         else:
-            out, saved = op.forward(x, b)
+            s = b
+        try:
+            out, saved = op.run_forward(x, s)
+        except OverflowError:
+            if type(b) is not int or dt.kind not in "iu":
+                raise
+            # an int beyond the tensor's integer dtype wraps around, as in torch (NumPy refuses it)
+            out, saved = _quiet_call(op.forward, x, _wrapped_int(b, dt))
+        except RuntimeError as e:
+            if not _busy(e):
+                raise
+            out, saved = _quiet_call(op.forward, x, s)
         if type(out) is not _ndarray:
             out = np.asarray(out)
         if a._rg and STATE.enabled and op.differentiable:
@@ -709,6 +796,15 @@ def _scalar_array(b, dt):
     return s
 
 
+def _wrapped_int(b, dt):
+    """Python int `b` cast to integer dtype `dt` the way torch casts a scalar operand: modulo 2**bits."""
+    if b >= 2 ** 64:
+        raise OverflowError("int too big to convert")
+    if b < -2 ** 63:
+        raise OverflowError("can't convert negative int to unsigned")
+    return np.array(b % 2 ** 64, dtype=np.uint64).astype(dt)
+
+
 def _check_broadcast(sa, sb):
     """Raise torch's RuntimeError when shapes `sa` and `sb` do not broadcast (called on failure only)."""
     na, nb = len(sa), len(sb)
@@ -727,7 +823,12 @@ def _unary(op, a, *args):
         raise not_a_tensor(_op_name(op), a) from None
     if op.to_float and x.dtype not in _FLOATS:
         x = x.astype(D._default[0].np)
-    out, saved = op.forward(x, *args)
+    try:
+        out, saved = op.run_forward(x, *args)
+    except RuntimeError as e:
+        if not _busy(e):
+            raise
+        out, saved = _quiet_call(op.forward, x, *args)
     if type(out) is not _ndarray:
         out = np.asarray(out)
     t = _new(Tensor)
@@ -759,7 +860,12 @@ def _apply(op, inputs, *args):
     if op.to_float:
         f = D._default[0].np
         arrays = [x if x.dtype in _FLOATS else x.astype(f) for x in arrays]
-    out, saved = op.forward(*arrays, *args)
+    try:
+        out, saved = op.run_forward(*arrays, *args)
+    except RuntimeError as e:
+        if not _busy(e):
+            raise
+        out, saved = _quiet_call(op.forward, *arrays, *args)
     if type(out) is not _ndarray:
         out = np.asarray(out)
     t = _new(Tensor)

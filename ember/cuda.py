@@ -15,6 +15,7 @@ __all__ = ["is_available", "device_count", "is_initialized", "manual_seed", "man
 
 import sys as _sys
 import types as _types
+import warnings
 
 
 def _no_cuda(*args, **kwargs):
@@ -134,11 +135,15 @@ def _amp_namespace():
 
     class autocast(_amp.autocast):
         def __init__(self, enabled=True, dtype=None, cache_enabled=True):
+            warnings.warn("`torch.cuda.amp.autocast(args...)` is deprecated. Please use "
+                          "`torch.amp.autocast('cuda', args...)` instead.", FutureWarning, stacklevel=2)
             super().__init__("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
 
     class GradScaler(_amp.GradScaler):
         def __init__(self, init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000,
                      enabled=True):
+            warnings.warn("`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
+                          "`torch.amp.GradScaler('cuda', args...)` instead.", FutureWarning, stacklevel=2)
             super().__init__("cuda", init_scale, growth_factor, backoff_factor, growth_interval, enabled)
 
     mod.autocast, mod.GradScaler = autocast, GradScaler

@@ -18,7 +18,9 @@ in-place op would clobber.
 """
 from __future__ import annotations
 
-import warnings
+import contextvars
+import functools
+import operator
 
 import numpy as np
 
@@ -30,15 +32,98 @@ _ndarray = np.ndarray
 # ndarray test stays first, so the common case pays nothing).
 _generic = np.generic
 
-# NOTE: torch computes log(-1) = nan, 1/0 = inf silently. NumPy warns; np.errstate would cost ~1 us
-# per op, so instead ignore NumPy's RuntimeWarnings raised from inside ember's kernels (zero cost).
-warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\._ops\.")
+# NOTE [ Quiet floating-point errors ]
+# torch computes log(-1) = nan, 1/0 = inf, inf - inf = nan silently; NumPy warns (RuntimeWarning), and
+# under the user's `warnings.simplefilter("error")` it raises. ember's kernels therefore run with
+# NumPy's floating-point error handling set to "ignore", locally: the hooks (`_tensor_base._unary`,
+# `_binary`, `_apply`) run the forward of every kernel whose `quiet` is True (those that can raise a
+# floating-point flag) through `quiet_run`, the engine switches once around a whole backward pass (user
+# hooks and custom Functions run in the user's state, `as_user`), and the other places that compute on
+# arrays use `with Quiet():`. Nothing process-wide changes: the user's warning filters and NumPy state
+# are left alone.
+# Cost: `np.errstate` is ~1.5 us per use; setting NumPy's error-state context variable and resetting it
+# (`quiet_on`/`quiet_off`, what `Quiet` does) ~0.2 us; running the kernel inside a prepared context in
+# which the variable is already "ignore" (`quiet_run`, contextvars.Context.run) ~0.03 us. That context
+# can be entered by one caller at a time: a nested or concurrent (other thread) use raises RuntimeError
+# before running anything, and the hooks then fall back to `quiet_call` (`busy(err)` tells the two apart).
+# Kernels never read other context variables, so running them in that context changes nothing else.
+# NumPy 1.x (no such variable) gets np.errstate.
+try:
+    from numpy._core.umath import _extobj_contextvar as _EXTOBJ, _make_extobj
+    QUIET = _make_extobj(all="ignore")
+    quiet_on = _EXTOBJ.set        # tok = quiet_on(QUIET); ...; quiet_off(tok)
+    quiet_off = _EXTOBJ.reset
+    state_now = _EXTOBJ.get       # the caller's state, to run user code in (see `as_user`)
+    set_state = _EXTOBJ.set
+    _QUIET_CONTEXT = contextvars.Context()
+    _QUIET_CONTEXT.run(_EXTOBJ.set, QUIET)
+    quiet_run = _QUIET_CONTEXT.run      # quiet_run(fn, *args): fn(*args) with floating-point errors ignored
+except ImportError:               # pragma: no cover - NumPy 1.x
+    QUIET = {"all": "ignore"}
+
+    def quiet_on(q):
+        e = np.errstate(**q)
+        e.__enter__()
+        return e
+
+    def quiet_off(e):
+        e.__exit__(None, None, None)
+
+    def state_now():
+        return np.geterr()
+
+    def set_state(s):
+        e = np.errstate(**s)
+        e.__enter__()
+        return e
+
+    def quiet_run(fn, *args):
+        return quiet_call(fn, *args)
+
+
+def quiet_call(fn, *args):
+    """fn(*args) with floating-point errors ignored (the fallback of `quiet_run`)."""
+    tok = quiet_on(QUIET)
+    try:
+        return fn(*args)
+    finally:
+        quiet_off(tok)
+
+
+def busy(err):
+    """Whether RuntimeError `err` is `quiet_run` refusing to enter its context (already in use)."""
+    return str(err).startswith("cannot enter context")
+
+
+class Quiet:
+    """`with Quiet():` NumPy's floating-point errors ignored inside, the caller's state restored after."""
+    __slots__ = ("tok",)
+
+    def __enter__(self):
+        self.tok = quiet_on(QUIET)
+        return self
+
+    def __exit__(self, *exc):
+        quiet_off(self.tok)
+        return False
+
+
+def as_user(state, fn, *args):
+    """`fn(*args)` (user code: a hook, a custom Function) in the NumPy error state `state` the user had
+    (from `state_now()` before ember went quiet)."""
+    tok = set_state(state)
+    try:
+        return fn(*args)
+    finally:
+        quiet_off(tok)
 
 
 class Op:
     __slots__ = ()
     saves: tuple = ()
     differentiable = True
+    quiet = True          # forward can raise floating-point flags: the hooks run it quietly (see NOTE above)
+    user_code = False     # forward/backward run user code (custom Functions): in the user's NumPy state
     to_float = False      # integer/bool inputs are computed in the default float dtype (exp, div, ...)
     # a Python-float operand reaches forward as a cached read-only 0-d array of the tensor's dtype
     # (set by the core for plain arithmetic; see NOTE [ Python scalars as 0-d arrays ] in _tensor.py)
@@ -71,6 +156,9 @@ class Op:
         # saves an input or the output: its saved values are freed after backward (and a second
         # backward raises). Ops that save only constants keep them unless a constant is an array.
         cls.saves_tensors = bool(cls.saved_inputs) or cls.saves_out
+        # what the hooks call: forward itself, or forward run quietly (NOTE [ Quiet floating-point errors ])
+        fwd = cls.forward
+        cls.run_forward = staticmethod(functools.partial(quiet_run, fwd) if cls.quiet else fwd)
 
     @staticmethod
     def forward(*args):
@@ -105,8 +193,30 @@ def sum_to(g, shape):
     return g
 
 
+def int_arg(v, name):
+    """An integer argument (`dim`, a size, a count): ints and anything with `__index__` (NumPy integers, one-
+    element integer tensors); anything else is torch's TypeError naming the argument."""
+    try:
+        return operator.index(v)
+    except TypeError:
+        raise TypeError(f"argument '{name}' must be int, not {type(v).__name__}") from None
+
+
+def float_arg(v, name):
+    """A real-number argument (eps, a bound, a fill value): Python/NumPy numbers and one-element tensors;
+    anything else is torch's TypeError naming the argument."""
+    if type(v) is float or type(v) is int:
+        return v
+    if isinstance(v, (int, float, np.integer, np.floating, np.bool_)) or \
+            (hasattr(v, "_data") and v._data.size == 1):
+        return v.item() if hasattr(v, "item") else v
+    raise TypeError(f"argument '{name}' must be float, not {type(v).__name__}")
+
+
 def normalize_dim(dim, ndim):
     """A dim in [-ndim, ndim) as a non-negative int; IndexError like torch otherwise."""
+    if type(dim) is not int:
+        dim = int_arg(dim, "dim")
     n = ndim if ndim > 0 else 1
     if dim < -n or dim >= n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
@@ -116,7 +226,7 @@ def normalize_dim(dim, ndim):
 def normalize_dims(dim, ndim):
     if dim is None:
         return None
-    if isinstance(dim, int):
+    if isinstance(dim, int) or not isinstance(dim, (tuple, list)):
         return (normalize_dim(dim, ndim),)
     out = tuple(normalize_dim(d, ndim) for d in dim)
     if len(set(out)) != len(out):
@@ -158,7 +268,7 @@ def b_sum(x, axis=None, keepdims=False):
 
 
 def b_broadcast_to(x, shape):
-    return np.broadcast_to(x, shape) if type(x) is _ndarray or isinstance(x, _generic) else x.expand(*shape)
+    return np.broadcast_to(x, shape) if type(x) is _ndarray or not hasattr(x, "_data") else x.expand(*shape)
 
 
 def b_reshape(x, shape):

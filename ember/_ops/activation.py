@@ -42,6 +42,7 @@ def _tensor_grad_unsupported(name):
 
 class Relu(Op):
     grad_uses_inputs = True
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("out",)
     bw_name = "ReluBackward0"
 
@@ -227,6 +228,7 @@ class Hardsigmoid(Op):
 
 class Hardtanh(Op):
     grad_uses_inputs = True
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("x0", "c")
     bw_name = "HardtanhBackward0"
 
@@ -297,6 +299,7 @@ class LogSigmoid(Op):
 
 class Threshold(Op):
     grad_uses_inputs = True
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("x0", "c")
     bw_name = "ThresholdBackward0"
 
@@ -698,8 +701,10 @@ def hardshrink(input, lambd: float = 0.5):
     return where((x > lambd) | (x < -lambd), x, x * 0)
 
 
-def softmax(input, dim, dtype=None):
+def softmax(input, dim=None, dtype=None, *, axis=None):
     """exp(x) / sum(exp(x)) along `dim` (one node); `dtype` casts the input first. Matches `torch.softmax`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     if dtype is None and type(dim) is int and isinstance(input, TensorBase):
         x = input._data
         if x.dtype.kind == "f" and x.ndim and x.size:      # fast path
@@ -708,8 +713,10 @@ def softmax(input, dim, dtype=None):
     return _softmax(Softmax, "softmax", input, dim, dtype)
 
 
-def log_softmax(input, dim, dtype=None):
+def log_softmax(input, dim=None, dtype=None, *, axis=None):
     """x - logsumexp(x) along `dim` (one node); `dtype` casts the input first. Matches `torch.log_softmax`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     if dtype is None and type(dim) is int and isinstance(input, TensorBase):
         x = input._data
         if x.dtype.kind == "f" and x.ndim and x.size:      # fast path
@@ -755,6 +762,8 @@ def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):
 def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1):
     """Sample from the Gumbel-softmax distribution (straight-through one-hot when `hard`). Matches torch;
     the noise is drawn from ember's default generator."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     x = logits._data
     g = -np.log(_gen(None).exponential(1.0, x.shape)).astype(x.dtype, copy=False)
     y_soft = softmax((logits + _wrap(g)) / tau, dim)

@@ -13,8 +13,9 @@ import numpy as np
 
 from .. import _dtype as D
 from .._inplace import inplace, inplace_op, write_out, write_untracked
-from .._tensor_base import TensorBase, _as_operand, _binary, _result_np, _tensor_of, _unary, _wrap
-from ._base import Op, b_log, b_sign, b_trunc, b_where, data_of
+from .._tensor_base import (TensorBase, _as_operand, _binary, _result_np, _tensor_of, _unary, _wrap, declined,
+                           operand_type_error)
+from ._base import Op, b_log, b_sign, b_trunc, b_where, data_of, float_arg
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
            "remainder", "fmod", "pow", "float_power", "neg", "negative", "abs", "absolute", "sign", "sgn",
@@ -113,6 +114,8 @@ class Div(Op):
 
 
 class Neg(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x):
         return -x, None
@@ -196,13 +199,15 @@ class RPow(Op):   # scalar ** tensor: x is the exponent tensor, y the python bas
 
     @staticmethod
     def backward(saved, g, needs):
-        _, y, out = saved
+        x, y, out = saved
         if y == 0:
-            return b_where(out == 0, 0.0, g * out * 0.0), None   # ties: torch gives 0 for 0**x
+            # d(0**x)/dx = 0**x log 0: torch's 0 where x >= 0, and inf * -inf = -inf (times g) where x < 0
+            return b_where(data_of(x) >= 0, 0.0, g * out * -np.inf), None
         return g * out * float(np.log(y)), None
 
 
 class Abs(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("x0",)
 
     @staticmethod
@@ -217,6 +222,7 @@ class Abs(Op):
 
 
 class _NoGrad(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     differentiable = False
 
     @staticmethod
@@ -295,6 +301,7 @@ class FloorDivideInplace(FloorDivide):
 
 
 class Heaviside(_GradNotImplemented):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "torch::autograd::NotImplemented"
     aten = "heaviside"
 
@@ -310,6 +317,7 @@ class HeavisideInplace(Heaviside):
 
 class _CompareInplace(Op):
     """x.eq_(y), ...: the comparison written in x's dtype; torch records it with a zero gradient."""
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     scalar_array = False
 
     @staticmethod
@@ -390,6 +398,8 @@ class RemainderTensor(Op):   # tensor % tensor
 
 
 class Sign(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x):
         if x.dtype.kind == "b":
@@ -474,8 +484,7 @@ class DivTrunc(Op):
             # floor -> trunc: add one where the signs differ and the division is inexact
             fix = (r != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0))
             return (q + fix).astype(q.dtype, copy=False), None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.trunc(x / y), None
+        return np.trunc(x / y), None
 
     @staticmethod
     def backward(saved, g, needs):
@@ -489,8 +498,7 @@ class DivFloor(Op):
     def forward(x, y):
         if x.dtype.kind in "iu" and np.any(np.asarray(y) == 0):
             raise RuntimeError("ZeroDivisionError")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.floor_divide(x, y), None
+        return np.floor_divide(x, y), None
 
     @staticmethod
     def backward(saved, g, needs):
@@ -561,8 +569,28 @@ def _check_neg(a):
                            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
+def _check_alpha(a, other, alpha):
+    """torch's rule for add/sub's alpha: a number, not a float when the result is integral, a bool only for
+    a bool result."""
+    if not isinstance(alpha, (int, float)):
+        alpha = float_arg(alpha, "alpha")
+    if isinstance(other, TensorBase):
+        k = _result_np(a._data, other._data).kind
+    elif type(other) in (int, float, bool):
+        k = "f" if type(other) is float else a._data.dtype.kind if type(other) is bool or \
+            a._data.dtype.kind != "b" else "i"
+    else:
+        return alpha
+    if isinstance(alpha, float) and k in "biu":
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if type(alpha) is bool and k != "b":
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    return alpha
+
+
 def _scaled(a, other, alpha):
     # add(alpha=...): for a bool result torch treats alpha as a bool (other * alpha would promote to int)
+    alpha = _check_alpha(a, other, alpha)
     if a._data.dtype is _BOOL and _is_bool(other):
         return other & bool(alpha) if isinstance(other, TensorBase) else (other and bool(alpha))
     return other * alpha
@@ -595,9 +623,10 @@ def _check_bitwise(a, b, name):
 
 
 def _bitwise(op, a, b, name):
-    b = _as_operand(b)
-    if b is NotImplemented:
-        return b
+    c = _as_operand(b)
+    if c is NotImplemented:
+        raise operand_type_error(op, b)
+    b = c
     _check_bitwise(a, b, name)
     return _binary(op, a, b)
 
@@ -628,6 +657,8 @@ def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other. Matches `torch.sub`."""
     input = _tensor_of(input)
     _check_sub(input, other)
+    if alpha != 1:
+        alpha = _check_alpha(input, other, alpha)
     return write_out(_done(_binary(Sub, input, other if alpha == 1 else other * alpha), "sub", other), out)
 
 
@@ -948,20 +979,56 @@ def equal(input, other):
 
 # ---- the Tensor methods ------------------------------------------------------------------------------
 
+def _named(f, name):
+    """`f` named `name` everywhere, its code object too: tracebacks and error messages that read the frame
+    (a sparse operand's NotImplementedError) show `__add__`, not the factory's inner name."""
+    f.__code__ = f.__code__.replace(co_name=name)
+    f.__name__ = f.__qualname__ = name
+    return f
+
+
+def _operator(op, name):
+    """`x <op> other` through the hook: an operand the op does not take gives NotImplemented (Python then
+    tries the other side), as torch's operators do. A closure, not a wrapper: no extra frame."""
+    def f(self, other):
+        try:
+            return _binary(op, self, other)
+        except TypeError as e:
+            return declined(e)
+    return _named(f, name)
+
+
+def _bitwise_operator(op, kernel, name):
+    def f(self, other):
+        try:
+            return _bitwise(op, self, other, kernel)
+        except TypeError as e:
+            return declined(e)
+    return _named(f, name)
+
+
 class ArithMethods:
     __slots__ = ()
 
-    def __add__(self, other):
-        return _binary(Add, self, other)
-
-    def __radd__(self, other):
-        return _binary(Add, self, other)
+    __add__ = __radd__ = _operator(Add, "__add__")
+    __mul__ = __rmul__ = _operator(Mul, "__mul__")
+    __truediv__ = _operator(Div, "__truediv__")
+    __eq__, __ne__, __lt__ = _operator(Eq, "__eq__"), _operator(Ne, "__ne__"), _operator(Lt, "__lt__")
+    __le__, __gt__, __ge__ = _operator(Le, "__le__"), _operator(Gt, "__gt__"), _operator(Ge, "__ge__")
+    __and__ = __rand__ = _bitwise_operator(BitwiseAnd, "bitwise_and", "__and__")
+    __or__ = __ror__ = _bitwise_operator(BitwiseOr, "bitwise_or", "__or__")
+    __xor__ = __rxor__ = _bitwise_operator(BitwiseXor, "bitwise_xor", "__xor__")
+    __lshift__ = _bitwise_operator(BitwiseLeftShift, "lshift", "__lshift__")
+    __rshift__ = _bitwise_operator(BitwiseRightShift, "rshift", "__rshift__")
 
     def __sub__(self, other):
         if self._data.dtype is _BOOL or type(other) is bool or (isinstance(other, TensorBase) and
                                                                  other._data.dtype is _BOOL):
             _check_sub(self, other)
-        return _binary(Sub, self, other)
+        try:
+            return _binary(Sub, self, other)
+        except TypeError as e:
+            return declined(e)
 
     def __rsub__(self, other):
         other = _as_operand(other)
@@ -971,15 +1038,6 @@ class ArithMethods:
         if isinstance(other, TensorBase):
             return _binary(Sub, other, self)
         return _binary(RSub, self, other)
-
-    def __mul__(self, other):
-        return _binary(Mul, self, other)
-
-    def __rmul__(self, other):
-        return _binary(Mul, self, other)
-
-    def __truediv__(self, other):
-        return _binary(Div, self, other)
 
     def __rtruediv__(self, other):
         other = _as_operand(other)
@@ -992,7 +1050,10 @@ class ArithMethods:
         return _binary(Mul, _unary(Reciprocal, self), other)
 
     def __floordiv__(self, other):
-        return floor_divide(self, other)
+        try:
+            return floor_divide(self, other)
+        except TypeError as e:
+            return declined(e)
 
     def __rfloordiv__(self, other):
         other = _as_operand(other)
@@ -1001,12 +1062,18 @@ class ArithMethods:
         return _binary(FloorDivide, _tensor_of(other), self)
 
     def __mod__(self, other):
-        return _binary(RemainderTensor if isinstance(other, TensorBase) else Remainder, self, other)
+        try:
+            return _binary(RemainderTensor if isinstance(other, TensorBase) else Remainder, self, other)
+        except TypeError as e:
+            return declined(e)
 
     __rmod__ = _rmod
 
     def __pow__(self, other):
-        return _binary(PowTensor if isinstance(other, TensorBase) else Pow, self, other)
+        try:
+            return _binary(PowTensor if isinstance(other, TensorBase) else Pow, self, other)
+        except TypeError as e:
+            return declined(e)
 
     __rpow__ = _rpow
 
@@ -1037,41 +1104,7 @@ class ArithMethods:
     __imod__ = remainder_
     __ipow__ = pow_
 
-    def __eq__(self, other):
-        return _binary(Eq, self, other)
-
-    def __ne__(self, other):
-        return _binary(Ne, self, other)
-
-    def __lt__(self, other):
-        return _binary(Lt, self, other)
-
-    def __le__(self, other):
-        return _binary(Le, self, other)
-
-    def __gt__(self, other):
-        return _binary(Gt, self, other)
-
-    def __ge__(self, other):
-        return _binary(Ge, self, other)
-
-    def __and__(self, other):
-        return _bitwise(BitwiseAnd, self, other, "bitwise_and")
-
-    def __or__(self, other):
-        return _bitwise(BitwiseOr, self, other, "bitwise_or")
-
-    def __xor__(self, other):
-        return _bitwise(BitwiseXor, self, other, "bitwise_xor")
-
-    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
     __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
-
-    def __lshift__(self, other):
-        return _bitwise(BitwiseLeftShift, self, other, "lshift")
-
-    def __rshift__(self, other):
-        return _bitwise(BitwiseRightShift, self, other, "rshift")
 
     def __rlshift__(self, other):
         return _bitwise(BitwiseLeftShift, _tensor_of(other), self, "lshift")

@@ -11,7 +11,7 @@ from .. import return_types
 from .._inplace import inplace, inplace_op, write_out
 from .._tensor_base import (_KIND, TensorBase, _apply, _binary, _result_np, _scalar_np, _tensor_of, _unary,
                             _wrap)
-from ._base import Op, b_exp, b_mask, b_unary, b_where, data_of
+from ._base import Op, b_exp, b_mask, b_unary, b_where, data_of, float_arg
 from .arith import Add, _check_broadcastable
 
 __all__ = ["clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "fmax", "fmin", "where", "lerp",
@@ -23,6 +23,7 @@ __all__ = ["clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "fma
 
 class Clamp(Op):
     """clamp(x, min, max) with Python-number bounds (either may be None)."""
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("x0", "c", "c")
     bw_name = "ClampBackward1"
 
@@ -56,15 +57,18 @@ class Clamp(Op):
 
 
 class ClampMin(Clamp):   # clamp_min(x, number)
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "ClampMinBackward0"
 
 
 class ClampMax(Clamp):   # clamp_max(x, number)
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "ClampMaxBackward0"
 
 
 class ClampTensor(Op):
     """clamp(x, min, max) with tensor bounds: inputs (x, lo, hi), (x, lo) or (x, hi); `mode` says which."""
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("x0", "x1", "x2", "c")
     bw_name = "ClampBackward0"
 
@@ -108,6 +112,8 @@ def _tie_split(x, y, g, needs, wins):
 
 
 class Maximum(_Binary):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x, y):
         return np.maximum(x, y), (x, y)
@@ -119,6 +125,8 @@ class Maximum(_Binary):
 
 
 class Minimum(_Binary):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x, y):
         return np.minimum(x, y), (x, y)
@@ -130,6 +138,8 @@ class Minimum(_Binary):
 
 
 class Fmax(_Binary):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x, y):
         return np.fmax(x, y), (x, y)
@@ -143,6 +153,8 @@ class Fmax(_Binary):
 
 
 class Fmin(_Binary):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x, y):
         return np.fmin(x, y), (x, y)
@@ -222,6 +234,7 @@ class Logaddexp2(Op):
 
 
 class Copysign(Op):   # copysign(tensor, tensor); CopysignScalar below for a number `other`
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     # saves the input and the result, like torch (not `other`)
     saves = ("x0", "out")
     to_float = True
@@ -241,6 +254,7 @@ class Copysign(Op):   # copysign(tensor, tensor); CopysignScalar below for a num
 
 
 class CopysignScalar(Copysign):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "CopysignBackward1"
 
 
@@ -312,6 +326,7 @@ class Addcdiv(Op):
 
 class Where(Op):
     """where(cond, x, y); cond is a static boolean array."""
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c",)
 
     @staticmethod
@@ -361,6 +376,9 @@ def clamp(input, min=None, max=None, *, out=None):
     x = _tensor_of(input)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    for b, k in ((min, "min"), (max, "max")):
+        if b is not None and not isinstance(b, TensorBase):
+            float_arg(b, k)
     if isinstance(min, TensorBase) or isinstance(max, TensorBase):
         bounds = [b if isinstance(b, TensorBase) or b is None else
                   _wrap(np.asarray(b, dtype=_scalar_np(x._data, b))) for b in (min, max)]

@@ -4,14 +4,16 @@ methods (torch has function forms only for clone, fill and zero_). Matches torch
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _dtype as D
 from .. import _tensor_base as _tb
 from .._device import DeviceUnavailableError, check_device, device as Device
 from .._inplace import _OVERLAP, inplace
-from .._tensor_base import _apply, _infer_array, _tensor_of, _unary, _wrap
-from ._base import Op, writable
+from .._tensor_base import TensorBase, _apply, _infer_array, _tensor_of, _unary, _wrap
+from ._base import Op, Quiet, int_arg, writable
 
 __all__ = ["clone", "fill", "fill_", "zero_"]
 
@@ -32,6 +34,8 @@ class Cast(Op):
 
 
 class Clone(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x):
         return x.copy(), None
@@ -145,7 +149,10 @@ def _new_like(self, size, dtype, requires_grad, make):
     if len(size) == 1 and not isinstance(size[0], int):
         size = tuple(size[0])
     dt = self._data.dtype if dtype is None else D.to_dtype(dtype).np
-    t = _wrap(make(tuple(int(s) for s in size), dt))
+    shape = tuple(int_arg(s, "size") for s in size)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
+    t = _wrap(make(shape, dt))
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -171,7 +178,10 @@ class ConvertMethods:
             return self.clone() if copy else self
         if dtype.is_floating_point:
             return _unary(Cast, self, dtype.np)
-        return _wrap(self._data.astype(dtype.np))   # integer results never require grad
+        if self._data.dtype.kind == "f":      # NaN/inf to an integer: no NumPy warning (as in torch)
+            with Quiet():
+                return _wrap(self._data.astype(dtype.np))   # integer results never require grad
+        return _wrap(self._data.astype(dtype.np))
 
     def type(self, dtype=None, non_blocking=False, **kwargs):
         if dtype is None:
@@ -317,6 +327,11 @@ class ConvertMethods:
         return _new_like(self, (size,), dtype, requires_grad, lambda s, dt: np.full(s, fill_value, dt))
 
     def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        if isinstance(data, TensorBase):
+            warnings.warn("To copy construct from a tensor, it is recommended to use "
+                          "sourceTensor.detach().clone() or "
+                          "sourceTensor.detach().clone().requires_grad_(True), rather than "
+                          "tensor.new_tensor(sourceTensor).", stacklevel=2)
         a = np.array(_infer_array(data), dtype=self._data.dtype if dtype is None else D.to_dtype(dtype).np)
         t = _wrap(a)
         if requires_grad:

@@ -23,8 +23,7 @@ def _lse(*xs):
         m = np.maximum(m, x)
     safe = np.where(np.isfinite(m), m, 0)
     s = sum(np.exp(x - safe) for x in xs)
-    with np.errstate(divide="ignore"):
-        return np.log(s) + safe
+    return np.log(s) + safe
 
 
 class CtcLoss(Op):
@@ -87,10 +86,8 @@ class CtcLoss(Op):
         ab = alpha + beta                          # (T, N, L)
         # log sum over positions s with ext[s] == c, per class
         lcab = np.full((T, N, C), ninf)
-        with np.errstate(invalid="ignore"):
-            np.logaddexp.at(lcab, (np.arange(T)[:, None, None], n[None, :, None], ext[None, :, :]), ab)
-        with np.errstate(over="ignore", invalid="ignore"):
-            grad = np.exp(lp64) - np.exp(lcab + nll[None, :, None] - lp64)
+        np.logaddexp.at(lcab, (np.arange(T)[:, None, None], n[None, :, None], ext[None, :, :]), ab)
+        grad = np.exp(lp64) - np.exp(lcab + nll[None, :, None] - lp64)
         tmask = (np.arange(T)[:, None] < in_len[None, :])[:, :, None]
         grad = np.where(tmask, grad, 0)
         if zero_infinity:
@@ -128,7 +125,12 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0, 
         raise RuntimeError(f"target_lengths must be of size batch_size ({N}), got {tg_len.shape[0]}")
     if (in_len > T).any():
         raise RuntimeError(f"Expected input_lengths to have value at most {T}, but got value {int(in_len.max())}")
+    if not 0 <= blank < C:
+        raise RuntimeError("blank must be in label range")
     smax = int(tg_len.max()) if N else 0
+    if tg.ndim == 2 and smax > tg.shape[1]:
+        raise RuntimeError(f"Expected tensor to have size at least {smax} at dimension 1, but got size "
+                           f"{tg.shape[1]} for argument #2 'targets' (while checking arguments for ctc_loss)")
     width = max(smax, 1)
     cols = np.arange(width)[None, :]
     keep = cols < tg_len[:, None]

@@ -84,18 +84,26 @@ def _norm(x, p, dim, keepdim):
 
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):
     """input / max(||input||_p, eps) along `dim`. Matches `torch.nn.functional.normalize`."""
+    if isinstance(p, str):      # torch takes the norm's string orders: 'fro' is the 2-norm over dim
+        if p != "fro":
+            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        p = 2
     n = clamp_min(_norm(input, p, dim, True), eps)
     return write_out(input / n, out)
 
 
-def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
+def cosine_similarity(x1, x2, dim: int=1, eps: float=1e-08, *, axis=None):
     """Cosine of the angle between x1 and x2 along `dim`. Matches `torch.nn.functional.cosine_similarity`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     n1 = clamp_min(_norm(x1, 2, dim, True), eps)
     n2 = clamp_min(_norm(x2, 2, dim, True), eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
-def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
+def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False, *, keepdims=None):
     """||x1 - x2 + eps||_p over the last dim. Matches `torch.nn.functional.pairwise_distance`."""
+    if keepdims is not None:   # NumPy-style alias torch accepts
+        keepdim = keepdims
     d = x1 - x2 + eps
     return _norm(d, p, -1 if d.ndim else None, keepdim)

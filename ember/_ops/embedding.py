@@ -18,6 +18,7 @@ __all__ = ["embedding", "embedding_bag", "one_hot"]
 # ---- kernels -------------------------------------------------------------------------------------
 
 class Embedding(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c",)
     bw_name = "EmbeddingBackward0"
 
@@ -118,6 +119,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long, Int; but got {D.legacy_type_name(idx.dtype)} instead (while checking arguments "
                            "for embedding)")
+    if weight._data.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
     n = weight.shape[0]
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise IndexError("index out of range in self")
@@ -137,6 +140,12 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
 
     Matches `torch.nn.functional.embedding_bag` (2-D input of fixed-size bags, or 1-D input + offsets).
     """
+    if weight._data.dtype.kind in "iu" and input._data.dtype.kind == "f":
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage "
+                      "`embedding_bag(weight, input, ...)` is deprecated, and should now be "
+                      "`embedding_bag(input, weight, ...)`.",
+                      stacklevel=2)
+        weight, input = input, weight
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
     idx = input._data

@@ -8,6 +8,8 @@ index_* ops check the bounds first, as torch does. gather/scatter along a dim ar
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _dtype as D
@@ -110,6 +112,7 @@ def _keep_mask(shape, idx):
 
 
 class IndexSelect(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c", "c")
 
     @staticmethod
@@ -145,6 +148,7 @@ class IndexAdd(Op):
 
 
 class IndexCopy(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c", "c")
 
     @staticmethod
@@ -178,6 +182,7 @@ class MaskedFill(Op):
 
 
 class MaskedScatter(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c")
 
     @staticmethod
@@ -237,10 +242,12 @@ class IndexPut(Op):
 # torch's grad_fn names (the engine reads `op.bw_name` only)
 
 class MaskedSelect(Index):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "MaskedSelectBackward0"
 
 
 class Take(Index):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "TakeBackward0"
 
 
@@ -250,13 +257,13 @@ class IndexFill(MaskedFill):
 
 # ---- public functions ------------------------------------------------------------------------------
 
-def _index_arr(index, name, int64_only=False):
+def _index_arr(index, name, int64_only=False, err=RuntimeError):
     if not isinstance(index, TensorBase):
         raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
     a = index._data
     if int64_only:
         if a.dtype != np.int64:
-            raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+            raise err(f"{name}(): Expected dtype int64 for index")
     elif a.dtype != np.int64 and a.dtype != np.int32:
         raise RuntimeError(f"{name}(): Expected dtype int32 or int64 for index")
     return a
@@ -296,17 +303,58 @@ def _array_of(data, dt):
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
-def _convert_index(key):
-    """Turn a torch-style index into a NumPy key; also say whether it is basic (a view)."""
+_SEQ_WARNING = ("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
+                "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+                "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error or "
+                "a different result")
+
+
+def _as_items(key):
+    """The index items of a list or range `key`. torch's legacy rule: a short one holding a sequence, tensor,
+    slice, None or ... is a tuple of indices (torch warns); otherwise the whole key is one item."""
+    if len(key) < 32 and any(
+            isinstance(k, (list, tuple, range, slice, str)) or k is None or k is Ellipsis or
+            hasattr(k, "_data")
+            for k in key):
+        warnings.warn(_SEQ_WARNING, UserWarning, stacklevel=4)
+        return tuple(key), True
+    return (key,), False
+
+
+def _seq_index(k):
+    """A Python sequence used as an index (torch.tensor of it): integers as int64, floats truncated to int64
+    (as torch does), bools as a mask."""
+    a = np.asarray([x._data if hasattr(x, "_data") else x for x in k] if type(k) is not np.ndarray else k)
+    if a.size == 0:
+        return a.astype(np.int64)
+    kind = a.dtype.kind
+    if kind in "iu":
+        return a if a.dtype == np.int64 else a.astype(np.int64)
+    if kind == "b":
+        return a
+    if kind == "f":
+        return a.astype(np.int64)
+    if kind in "US":
+        raise TypeError(f"new(): invalid data type '{'str' if kind == 'U' else 'bytes'}'")
+    raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+
+
+def _convert_index(key, ndim):
+    """Turn a torch-style index of a tensor with `ndim` dims into a NumPy key; also say whether it is basic
+    (a view). `basic` is None for a key NumPy would read differently from torch (see `_torch_placement`):
+    the key is then a pair of keys to apply one after the other."""
     tk = type(key)
     if tk is int or (tk is slice and (key.step is None or type(key.step) is int and key.step > 0)):
         return key, True
-    if type(key) is list and len(key) < 32 and any(
-            isinstance(k, (list, tuple, slice)) or k is None or k is Ellipsis or hasattr(k, "_data") for k in key):
-        key = tuple(key)   # torch's legacy rule: such a list is a tuple of indices (torch warns)
-    items = key if type(key) is tuple else (key,)
+    if tk is tuple:
+        items, is_tuple = key, True
+    elif tk is list or tk is range:
+        items, is_tuple = _as_items(key)
+    else:
+        items, is_tuple = (key,), False
     out = []
     basic = True
+    n_ell = n_int = 0
     for k in items:
         tk = type(k)
         if tk in _BASIC:
@@ -314,35 +362,107 @@ def _convert_index(key):
                 if int(k.step) == 0:
                     raise ValueError("slice step cannot be zero")
                 raise ValueError("step must be greater than zero")
+            if tk is int:
+                n_int += 1
+            elif k is Ellipsis:
+                n_ell += 1
             out.append(k)
         elif hasattr(k, "_data"):
             a = k._data
             if a.dtype.kind == "f" or a.dtype == np.int8 or a.dtype == np.int16:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             if a.dtype == np.uint8:   # torch's deprecated byte masks
+                warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                              "torch.bool instead.", UserWarning, stacklevel=3)
                 a = a.astype(bool)
             if a.ndim == 0 and a.dtype.kind in "iu":
                 out.append(int(a))
+                n_int += 1
             else:
                 out.append(a)
                 basic = False
         elif isinstance(k, np.integer):
             out.append(int(k))
+            n_int += 1
         elif tk is bool or isinstance(k, np.bool_):
             out.append(bool(k))
             basic = False
-        elif isinstance(k, (list, tuple, np.ndarray)):
-            a = np.asarray([x._data if hasattr(x, "_data") else x for x in k] if tk is not np.ndarray else k)
-            if a.size == 0:
-                a = a.astype(np.int64)
-            if a.dtype.kind == "f" or a.dtype == object:
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            out.append(a)
+        elif isinstance(k, (list, tuple, range, np.ndarray)):
+            out.append(_seq_index(k))
             basic = False
+        elif isinstance(k, (str, bytes)):
+            _check_count(items, ndim)         # torch counts the items first
+            raise TypeError(f"new(): invalid data type '{tk.__name__}'")
         else:
             raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
                              f"valid indices (got {tk.__name__})")
-    return (out[0] if type(key) is not tuple else tuple(out)), basic
+    if n_ell > 1:
+        out = _one_ellipsis(out, ndim)
+    if not basic and n_int:
+        pair = _torch_placement(out, ndim)
+        if pair is not None:
+            return pair, None
+    return (tuple(out) if is_tuple else out[0]), basic
+
+
+def _check_count(items, ndim):
+    n = sum(0 if k is None or k is Ellipsis or type(k) is bool else
+            k._data.ndim if hasattr(k, "_data") and k._data.dtype.kind == "b" else 1 for k in items)
+    if n > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+
+
+def _dims_of(k):
+    """How many dims of the indexed tensor an index item consumes."""
+    if k is None or k is Ellipsis or type(k) is bool:
+        return 0
+    if type(k) is np.ndarray and k.dtype == bool:
+        return k.ndim
+    return 1
+
+
+def _one_ellipsis(items, ndim):
+    """torch lets every `...` span as many dims as the first one does: after a second `...` only trivial `:`
+    (which torch skips) may follow unless the ellipses span nothing; the extra `...`s are dropped."""
+    first = items.index(Ellipsis)
+    second = items.index(Ellipsis, first + 1)
+    span = ndim - sum(_dims_of(k) for k in items)
+    beyond = [k for k in items[second + 1:] if k is not Ellipsis]
+    if span > 0 and any(not (type(k) is slice and k == slice(None)) for k in beyond):
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    rest = items[first + 1:second] + [k for k in items[second + 1:] if k is not Ellipsis]
+    if span > 0:
+        rest = items[first + 1:second]
+    return items[:first + 1] + rest
+
+
+def _torch_placement(items, ndim):
+    """torch applies integer indices first (a plain select), so the dims of the tensor indices stay where
+    they stand among the remaining dims; NumPy counts an integer as an advanced index, and integers and
+    arrays separated by a slice, None or ... put the index dims first. When the two readings differ,
+    return (basic key, advanced key) to apply one after the other; else None."""
+    adv = [i for i, k in enumerate(items) if type(k) is int or type(k) is np.ndarray or type(k) is bool]
+    if adv[-1] - adv[0] + 1 == len(adv) or any(type(k) is bool for k in items):
+        return None          # NumPy's advanced items are adjacent: the same placement as torch's
+    span = ndim - sum(_dims_of(k) for k in items)
+    first, pos, out_dim = [], [], 0
+    for k in items:
+        if type(k) is np.ndarray:
+            m = k.ndim if k.dtype == bool else 1
+            pos.append((out_dim, k, m))
+            first += [slice(None)] * m
+            out_dim += m
+        else:
+            first.append(k)
+            if k is Ellipsis:
+                out_dim += max(span, 0)
+            elif type(k) is not int:
+                out_dim += 1
+    second, d = [], 0
+    for p, k, m in pos:
+        second += [slice(None)] * (p - d) + [k]
+        d = p + m
+    return tuple(first), tuple(second)
 
 
 def _basic_op(idx, shape):
@@ -425,10 +545,40 @@ def _index_error(e, shape, idx=None):
     return IndexError(f"{msg} (indexing a tensor of shape {tuple(shape)})")
 
 
+def _no_byte_mask_fill(key):
+    """torch writes a number through a key with one mask as masked_fill_, which refuses uint8 masks."""
+    items = key if type(key) is tuple else (key,)
+    adv = [k for k in items if hasattr(k, "_data") and (k._data.ndim or k._data.dtype.kind == "b")
+           or isinstance(k, (list, np.ndarray))]
+    if len(adv) == 1 and hasattr(adv[0], "_data") and adv[0]._data.dtype == np.uint8:
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
+
+
+def _scalar_value(v, dt):
+    """A number written into a tensor of NumPy dtype `dt` by `x[key] = v`: torch's checks (numbers only; a
+    value the integer dtype cannot hold is an error, as is NaN or inf)."""
+    tv = type(v)
+    if tv is not float and tv is not int and tv is not bool:
+        if isinstance(v, np.generic) and v.dtype.kind in "biuf":
+            v = v.item()
+        else:
+            name = tv.__name__ if tv.__module__ == "builtins" else f"{tv.__module__}.{tv.__qualname__}"
+            raise TypeError(f"can't assign a {name} to a {D.legacy_type_name(dt)}")
+    if dt.kind in "iu" and type(v) is not bool:
+        if type(v) is int and v >= 2 ** 63:
+            raise ValueError("Overflow when unpacking long long")
+        info = np.iinfo(dt)
+        if not (info.min <= v <= info.max) or v != v:
+            raise RuntimeError(f"value cannot be converted to type {dt.name}_t without overflow")
+    return v
+
+
 # ---- index_* -----------------------------------------------------------------------------------------
 
-def index_select(input, dim, index, *, out=None):
+def index_select(input, dim=None, index=None, *, out=None, axis=None):
     """The entries at `index` along dim (a copy). Matches `torch.index_select`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     idx = _index_arr(index, "index_select")
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
@@ -444,6 +594,8 @@ def index_select(input, dim, index, *, out=None):
 
 def _index_common(x, dim, index, source, name):
     idx = _index_arr(index, name)
+    if not isinstance(source, TensorBase):
+        raise TypeError(f"{name}(): argument 'source' must be Tensor, not {type(source).__name__}")
     if idx.ndim > 1:
         raise IndexError(f"{name}(): Index is supposed to be a vector")
     idx = idx.reshape(-1)
@@ -468,16 +620,20 @@ def _index_common(x, dim, index, source, name):
     return idx, d
 
 
-def index_add(input, dim, index, source, *, alpha=1):
+def index_add(input, dim=None, index=None, source=None, *, alpha=1, axis=None):
     """A copy with alpha * source added at `index` along dim. Matches `torch.index_add`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     idx, d = _index_common(input, dim, index, source, "index_add_")
     if not input._data.size:
         return clone(input)
     return _apply(IndexAdd, (input, source), d, idx, alpha)
 
 
-def index_copy(input, dim, index, source):
+def index_copy(input, dim=None, index=None, source=None, *, axis=None):
     """A copy with source's slices written at `index` along dim. Matches `torch.index_copy`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     idx, d = _index_common(input, dim, index, source, "index_copy_")
     if not input._data.size:
         return clone(input)
@@ -486,7 +642,7 @@ def index_copy(input, dim, index, source):
 
 def index_fill(input, dim, index, value):
     """A copy with `value` written at `index` along dim. Matches `torch.index_fill`."""
-    idx = _index_arr(index, "index_fill_")
+    idx = _index_arr(index, "index_fill_", True, IndexError)
     if idx.ndim > 1:
         raise IndexError("index_fill_(): Index is supposed to be a vector")
     d = normalize_dim(dim, input._data.ndim)
@@ -505,7 +661,7 @@ def index_put(input, indices, values, accumulate=False):
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put(): argument 'indices' must be tuple of Tensors, not "
                         f"{type(indices).__name__}")
-    idx, basic = _convert_index(tuple(indices))
+    idx, basic = _convert_index(tuple(indices), input._data.ndim)
     if type(idx) is not tuple:
         idx = (idx,)
     if len(idx) > input._data.ndim:
@@ -664,15 +820,19 @@ def unravel_index(indices, shape):
 
 # ---- copies with a region replaced (gradients come from the clone + in-place write) --------------------
 
-def select_scatter(input, src, dim, index):
+def select_scatter(input, src, dim=None, index=None, *, axis=None):
     """A copy of input with src written at `index` along dim. Matches `torch.select_scatter`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     out = clone(input)
     select(out, dim, index).copy_(src)
     return out
 
 
-def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1, *, axis=None):
     """A copy of input with src written into the slice start:end:step of dim. Matches `torch.slice_scatter`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     d = normalize_dim(dim, input._data.ndim)
     out = clone(input)
     out[(slice(None),) * d + (slice(start, end, step),)] = src
@@ -686,8 +846,10 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     return out
 
 
-def narrow_copy(input, dim, start, length):
+def narrow_copy(input, dim=None, start=None, length=None, *, axis=None):
     """narrow() as a new tensor. Matches `torch.narrow_copy`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     return clone(narrow(input, dim, start, length))
 
 
@@ -705,8 +867,11 @@ class IndexingMethods:
     put_ = _put_
 
     def __getitem__(self, key):
-        """torch indexing: ints, slices (positive steps), None, ..., bool masks, integer tensors/lists."""
-        idx, basic = _convert_index(key)
+        """torch indexing: ints, slices (positive steps), None, ..., bool masks, integer tensors, sequences
+        (lists, ranges) of them."""
+        idx, basic = _convert_index(key, self._data.ndim)
+        if basic is None:                 # torch's placement of the index dims: select first, then index
+            return self[idx[0]][idx[1]]
         if not basic:
             _check_masks(idx, self._data.shape)
         try:
@@ -720,9 +885,14 @@ class IndexingMethods:
 
     def __setitem__(self, key, value):
         """Write value (scalar or broadcastable tensor) at the indexed positions, in place."""
-        idx, basic = _convert_index(key)
+        idx, basic = _convert_index(key, self._data.ndim)
+        if basic is None:                 # torch's placement of the index dims: through the selected view
+            self[idx[0]][idx[1]] = value
+            return
         if not basic:
             _check_masks(idx, self._data.shape)
+            if not hasattr(value, "_data") or value._data.ndim == 0:
+                _no_byte_mask_fill(key)
         if not self._data.flags.writeable:
             # an expand()ed tensor (a read-only NumPy view): like torch, write when the written positions
             # do not overlap (or through a mask)
@@ -735,6 +905,7 @@ class IndexingMethods:
             if hasattr(value, "_data"):
                 inplace(self, _apply, SetItem if basic else SetItemIndexPut, (self, value), idx, basic)
             else:
+                value = _scalar_value(value, self._data.dtype)
                 inplace(self, _unary, SetItemScalarSlices if basic else SetItemScalarIndexPut, self, idx, basic,
                         value)
         except IndexError as e:
@@ -745,10 +916,14 @@ class IndexingMethods:
                                f"to indexing result of shape {list(np.shape(self._data[idx]))}") from None
 
     # in-place forms (torch has them as methods only)
-    def index_add_(self, dim, index, source, *, alpha=1):
+    def index_add_(self, dim=None, index=None, source=None, *, alpha=1, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         return inplace(self, lambda: index_add(self, dim, index, source, alpha=alpha))
 
-    def index_copy_(self, dim, index, source):
+    def index_copy_(self, dim=None, index=None, source=None, *, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         return inplace(self, index_copy, self, dim, index, source)
 
     def index_fill_(self, dim, index, value):

@@ -13,7 +13,7 @@ import numpy as np
 from .. import _dtype as D
 from .._inplace import inplace, write_out
 from .._tensor_base import _PROMOTE_NP, TensorBase, _apply, _tensor_of, _unary, _wrap
-from ._base import Op, b_reshape, b_sum, normalize_dim, normalize_dims
+from ._base import Op, b_reshape, b_sum, int_arg, normalize_dim, normalize_dims
 from .convert import Clone
 from .indexing import IndexSelect
 from .views import DiagEmbed, _axis_index, _shape_arg, atleast_1d, atleast_2d, atleast_3d, narrow, reshape
@@ -28,6 +28,7 @@ __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_sta
 # ---- kernels -------------------------------------------------------------------------------------
 
 class Cat(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c")
 
     @staticmethod
@@ -55,6 +56,7 @@ class Cat(Op):
 
 
 class Stack(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c",)
 
     @staticmethod
@@ -70,6 +72,7 @@ class Stack(Op):
 
 
 class Flip(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c",)
 
     @staticmethod
@@ -83,6 +86,7 @@ class Flip(Op):
 
 
 class Roll(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c")
 
     @staticmethod
@@ -99,6 +103,7 @@ class Roll(Op):
 
 
 class Repeat(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c")
 
     @staticmethod
@@ -119,6 +124,7 @@ class Repeat(Op):
 
 
 class Tril(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c",)
 
     @staticmethod
@@ -131,6 +137,7 @@ class Tril(Op):
 
 
 class Triu(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c",)
 
     @staticmethod
@@ -161,6 +168,7 @@ class Trace(Op):
 
 
 class Rot90(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c",)
 
     @staticmethod
@@ -185,24 +193,31 @@ class Rot90(Op):
 
 
 class RepeatInterleave(IndexSelect):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "ViewBackward0"          # repeat_interleave(int): torch views an expanded copy
 
 
 
 
 class DiagonalCopy(Clone):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "DiagonalBackward0_copy"   # diag() of a matrix
 
 
 # ---- public functions ------------------------------------------------------------------------------
 
-def _tensor_list(tensors, name):
+def _tensor_list(tensors, name, nonempty=False):
     if isinstance(tensors, TensorBase):
         raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+                        f"{type(tensors).__name__}")
     ts = list(tensors)
     for i, x in enumerate(ts):
         if not isinstance(x, TensorBase):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(x).__name__}")
+    if nonempty and not ts:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
     return ts
 
 
@@ -215,8 +230,10 @@ def _promote_all(tensors):
     return [x if x._data.dtype is dt else x.to(D._FROM_NP[dt]) for x in tensors]
 
 
-def cat(tensors, dim=0, *, out=None):
+def cat(tensors, dim=0, *, out=None, axis=None):
     """Concatenate along an existing dim. Matches `torch.cat` (dtypes promote; empty 1-D inputs are skipped)."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     ts = _tensor_list(tensors, "cat")
     if not ts:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -244,8 +261,10 @@ def cat(tensors, dim=0, *, out=None):
 concat = concatenate = cat
 
 
-def stack(tensors, dim=0, *, out=None):
+def stack(tensors, dim=0, *, out=None, axis=None):
     """Join equal-shaped tensors along a new dim. Matches `torch.stack`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     ts = _tensor_list(tensors, "stack")
     if not ts:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -260,13 +279,13 @@ def stack(tensors, dim=0, *, out=None):
 
 def hstack(tensors, *, out=None):
     """cat along dim 1 (dim 0 for 1-D inputs). Matches `torch.hstack`."""
-    ts = atleast_1d(_tensor_list(tensors, "hstack"))
+    ts = atleast_1d(_tensor_list(tensors, "hstack", True))
     return cat(ts, 0 if ts[0]._data.ndim == 1 else 1, out=out)
 
 
 def vstack(tensors, *, out=None):
     """cat along dim 0 of the inputs made at least 2-D. Matches `torch.vstack`."""
-    return cat(atleast_2d(_tensor_list(tensors, "vstack")), 0, out=out)
+    return cat(atleast_2d(_tensor_list(tensors, "vstack", True)), 0, out=out)
 
 
 row_stack = vstack
@@ -274,12 +293,13 @@ row_stack = vstack
 
 def dstack(tensors, *, out=None):
     """cat along dim 2 of the inputs made at least 3-D. Matches `torch.dstack`."""
-    return cat(atleast_3d(_tensor_list(tensors, "dstack")), 2, out=out)
+    return cat(atleast_3d(_tensor_list(tensors, "dstack", True)), 2, out=out)
 
 
 def column_stack(tensors, *, out=None):
     """cat along dim 1 of the inputs, 0-d and 1-d ones as columns. Matches `torch.column_stack`."""
-    ts = [reshape(x, (-1, 1)) if x._data.ndim <= 1 else x for x in _tensor_list(tensors, "column_stack")]
+    ts = [reshape(x, (-1, 1)) if x._data.ndim <= 1 else x
+          for x in _tensor_list(tensors, "column_stack", True)]
     return cat(ts, 1, out=out)
 
 
@@ -354,9 +374,11 @@ def tile(input, dims):
     return _repeat(input, reps)
 
 
-def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None, axis=None):
     """Repeat each element (int or per-element tensor counts) along dim; flattened when dim is None.
     `repeat_interleave(repeats)` repeats the indices 0..n-1. Matches `torch.repeat_interleave`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     if repeats is None:   # torch.repeat_interleave(repeats): indices repeated by their counts
         r = _tensor_of(input)
         if r._data.ndim > 1:
@@ -388,8 +410,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     return _unary(op, x, d, np.repeat(np.arange(n), r))
 
 
-def diff(input, n=1, dim=-1, prepend=None, append=None):
+def diff(input, n=1, dim=-1, prepend=None, append=None, *, axis=None):
     """n-th forward difference along dim, after concatenating prepend/append. Matches `torch.diff`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     x = _tensor_of(input)
     nd = x._data.ndim
     if nd == 0:
@@ -424,24 +448,34 @@ def tril(input, diagonal=0, *, out=None):
     """Zero the elements above the `diagonal`-th diagonal of the last two dims. Matches `torch.tril`."""
     if input._data.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return write_out(_unary(Tril, input, int(diagonal)), out)
+    return write_out(_unary(Tril, input, int_arg(diagonal, "diagonal")), out)
 
 
 def triu(input, diagonal=0, *, out=None):
     """Zero the elements below the `diagonal`-th diagonal of the last two dims. Matches `torch.triu`."""
     if input._data.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return write_out(_unary(Triu, input, int(diagonal)), out)
+    return write_out(_unary(Triu, input, int_arg(diagonal, "diagonal")), out)
+
+
+def _tri_args(row, col, offset):
+    row, col, offset = int_arg(row, "row"), int_arg(col, "col"), int_arg(offset, "offset")
+    for v, k in ((row, "row"), (col, "col")):
+        if v < 0:
+            raise RuntimeError(f"{k} must be non-negative, got{v}")
+    return row, col, offset
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, n) coordinates of a row x col lower triangle. Matches `torch.tril_indices`."""
+    row, col, offset = _tri_args(row, col, offset)
     r, c = np.tril_indices(row, offset, col)
     return _wrap(np.stack([r, c]).astype(D.to_dtype(dtype).np if dtype is not None else np.int64))
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, n) coordinates of a row x col upper triangle. Matches `torch.triu_indices`."""
+    row, col, offset = _tri_args(row, col, offset)
     r, c = np.triu_indices(row, offset, col)
     return _wrap(np.stack([r, c]).astype(D.to_dtype(dtype).np if dtype is not None else np.int64))
 

@@ -9,13 +9,16 @@ parts add up to the full rule). Double backward through the decompositions is no
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _dtype as D
 from .. import return_types
 from .._inplace import inplace, write_out
 from .._tensor_base import TensorBase, _apply, _result_np, _tensor_of, _unary, _wrap
-from ._base import (Op, b_matmul, b_sign, b_sqrt, b_sum, b_swap_last, b_where, data_of, is_array, normalize_dim)
+from ._base import (Op, b_matmul, b_sign, b_sqrt, b_sum, b_swap_last, b_where, data_of, float_arg, is_array,
+                    normalize_dim)
 from .matmul import _no_double
 from .reduction import Norm, vector_norm  # torch.linalg.vector_norm is a reduction: its home is there
 
@@ -548,7 +551,13 @@ def linalg_cholesky(A, *, upper=False, out=None):
 
 
 def cholesky(input, upper=False, *, out=None):
-    """Matches `torch.cholesky` (`torch.linalg.cholesky`, `upper` positional)."""
+    """Matches `torch.cholesky` (`torch.linalg.cholesky`, `upper` positional), deprecated there: it warns."""
+    warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a "
+                  "future PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\nL = "
+                  "torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, upper=True)\nshould be replaced "
+                  "with\nU = torch.linalg.cholesky(A).mH\nThis transform will produce equivalent results for "
+                  "all valid (symmetric positive definite) inputs.",
+                  stacklevel=2)
     return linalg_cholesky(input, upper=upper, out=out)
 
 
@@ -592,7 +601,11 @@ def linalg_qr(A, mode="reduced", *, out=None):
 
 
 def qr(input, some=True, *, out=None):
-    """Matches `torch.qr` (some=False: the complete factorisation)."""
+    """Matches `torch.qr` (some=False: the complete factorisation), deprecated there: it warns."""
+    warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future "
+                  "PyTorch release.\nThe boolean parameter 'some' has been replaced with a string parameter "
+                  "'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced with\nQ, R = torch.linalg.qr(A, "
+                  "'reduced' if some else 'complete')", stacklevel=2)
     return return_types.qr(*linalg_qr(input, mode="reduced" if some else "complete"))
 
 
@@ -859,14 +872,17 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     return vector_norm(x, 2 if p is None else p, dim, keepdim, dtype=dtype, out=out)
 
 
-def renorm(input, p, dim, maxnorm, *, out=None):
+def renorm(input, p, dim=None, maxnorm=None, *, out=None, axis=None):
     """Rescale each slice along `dim` whose p-norm exceeds `maxnorm` to norm `maxnorm`. Matches `torch.renorm`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     x = _tensor_of(input)
     nd = x.dim()
     if nd <= 1:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {nd} dimensions")
     if p <= 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
+    maxnorm = float_arg(maxnorm, "maxnorm")
     if maxnorm < 0:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
     if x._data.dtype.kind != "f":
@@ -877,8 +893,8 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     return write_out(_unary(Renorm, x, float(p), others, maxnorm), out)
 
 
-def renorm_(input, p, dim, maxnorm):
-    return inplace(input, renorm, input, p, dim, maxnorm)
+def renorm_(input, p, dim=None, maxnorm=None, *, axis=None):
+    return inplace(input, renorm, input, p, dim if axis is None else axis, maxnorm)
 
 
 # ---- the Tensor methods ------------------------------------------------------------------------------

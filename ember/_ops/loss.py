@@ -12,7 +12,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor_base import TensorBase, _apply, _result_np, _unary, _wrap
 from ..autograd.grad_mode import STATE
-from ._base import Op, b_where, is_array
+from ._base import Op, Quiet, b_where, is_array
 from .activation import LogSoftmax, Softmax, Softplus, _check_float, _log_softmax, _sigmoid, logsigmoid, softplus
 from .binary import ClampMin, clamp_min, minimum, where
 from .distance import pairwise_distance
@@ -124,8 +124,7 @@ class CrossEntropy(Op):
         elif reduction == "sum":
             gx *= g
         else:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                gx *= g / denom
+            gx *= g / denom
             if denom == 0:     # as in torch: nan for the rows that count (0/0), none for ignored rows
                 gx[...] = np.nan
                 if valid is not None:
@@ -219,8 +218,8 @@ class NllLoss(Op):
             out = loss.sum()
         else:
             denom = m if wt is None else wt.sum()
-            with np.errstate(invalid="ignore", divide="ignore"):     # all targets ignored: nan, as in torch
-                out = loss.sum() / denom
+            # all targets ignored: nan, as in torch
+            out = loss.sum() / denom
         return out.astype(logp.dtype, copy=False), ((t, wt, logp.shape, logp.dtype, reduction, denom,
                                                      None if all_valid else valid),)
 
@@ -241,8 +240,7 @@ class NllLoss(Op):
         elif reduction == "sum":
             v = v * g
         else:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                v = v * (g / denom)
+            v = v * (g / denom)
             if denom == 0 and valid is not None:
                 v[~valid] = 0     # ignored rows get no gradient, as in torch
         gx[np.arange(m), t] = v
@@ -301,9 +299,8 @@ class Bce(Op):
 
     @staticmethod
     def forward(x, y, w):
-        with np.errstate(divide="ignore"):
-            lx = np.maximum(np.log(x), -100)
-            l1x = np.maximum(np.log1p(-x), -100)
+        lx = np.maximum(np.log(x), -100)
+        l1x = np.maximum(np.log1p(-x), -100)
         loss = -(y * lx + (1 - y) * l1x)
         if w is not None:
             loss = loss * w
@@ -331,8 +328,7 @@ class Bce(Op):
             if w is not None:
                 gx = gx * w
         if needs[1]:
-            with np.errstate(divide="ignore"):
-                gy = (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100)) * g
+            gy = (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100)) * g
             if w is not None:
                 gy = gy * w
         return gx, gy
@@ -392,13 +388,12 @@ _REDUCTIONS = ("none", "mean", "sum")
 def _legacy_reduction(size_average, reduce, reduction="mean"):
     if size_average is None and reduce is None:
         return reduction
-    warnings.warn("size_average and reduce args will be deprecated, please use reduction='"
-                  f"{'sum' if size_average is False else 'mean'}' instead.", stacklevel=3)
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
-    if size_average and reduce:
-        return "mean"
-    return "sum" if reduce else "none"
+    ret = ("mean" if size_average else "sum") if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
+                  stacklevel=3)
+    return ret
 
 
 def _check_reduction(reduction):
@@ -584,6 +579,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _warn_size(input, target, "mse_loss")
+    _no_integral_pair(input, target, "mse_cpu")
     d = input - target
     loss = d * d
     if weight is not None:
@@ -599,6 +595,14 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mea
     if weight is not None:
         return _weighted(loss, weight, input, reduction)
     return _reduce(loss, reduction)
+
+
+def _no_integral_pair(input, target, kernel):
+    """torch's pointwise loss kernels have no integer versions: an integer input and target (the result
+    type) is its NotImplementedError."""
+    if input._data.dtype.kind in "biu" and target._data.dtype.kind in "biu":
+        name = D.scalar_type_name(_result_np(input._data, target._data))
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{name}'")
 
 
 def _broadcast_pair(input, target):
@@ -618,6 +622,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _warn_size(input, target, "smooth_l1_loss")
+    _no_integral_pair(input, target, "smooth_l1_cpu")
     x, y = _broadcast_pair(input, target)
     return _reduce(_apply(SmoothL1, (x, y), float(beta), False), reduction)
 
@@ -627,6 +632,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weigh
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _warn_size(input, target, "huber_loss")
+    _no_integral_pair(input, target, "huber_cpu")
     x, y = _broadcast_pair(input, target)
     loss = _apply(SmoothL1, (x, y), float(delta), True)
     if weight is not None:
@@ -643,12 +649,19 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) "
                          "is deprecated. Please ensure they have the same size.")
     x = input._data
-    if x.size and (x.min() < 0 or x.max() > 1):
+    if target._data.dtype != x.dtype:
+        raise RuntimeError(f"Found dtype {D.scalar_type_name(target._data.dtype)} but expected "
+                           f"{D.scalar_type_name(x.dtype)}")
+    if x.size and not ((x >= 0) & (x <= 1)).all():       # NaN fails too, as in torch
         raise RuntimeError("all elements of input should be between 0 and 1")
     w = None
     if weight is not None:
         _not_differentiable(weight, "binary_cross_entropy", "weight")
-        w = np.broadcast_to(weight._data, x.shape).astype(x.dtype, copy=False)
+        try:
+            w = np.broadcast_to(weight._data, x.shape).astype(x.dtype, copy=False)
+        except ValueError:
+            raise RuntimeError(f"weight of shape {list(weight.shape)} cannot be broadcast to the input's "
+                               f"shape {list(input.shape)}") from None
     tgt = target if target._data.dtype == x.dtype else target.to(input.dtype)
     return _reduce(_apply(Bce, (input, tgt), w), reduction)
 
@@ -663,6 +676,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     dt = input._data.dtype
     _not_differentiable(weight, "binary_cross_entropy_with_logits", "weight")
     _not_differentiable(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
+    if target._data.dtype.kind in "biu":
+        raise RuntimeError(f"result type {D.scalar_type_name(dt)} can't be cast to the desired output type "
+                           f"{D.scalar_type_name(target._data.dtype)}")
     w = None if weight is None else weight._data.astype(dt, copy=False)
     pw = None if pos_weight is None else pos_weight._data.astype(dt, copy=False)
     tgt = target if target._data.dtype == dt else target.to(input.dtype)
@@ -696,6 +712,8 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_aver
     if input1.ndim != input2.ndim or input1.shape != input2.shape:
         raise RuntimeError(f"cosine_embedding_loss: input1 and input2 must have the same shape, got "
                            f"{list(input1.shape)} and {list(input2.shape)}")
+    if target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     d = 1 if input1.ndim == 2 else 0
     eps = 1e-12
     prod = (input1 * input2).sum(d)
@@ -751,7 +769,7 @@ def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False, 
             loss = loss + st.masked_fill(target <= 1, 0)
         else:
             t = target._data
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with Quiet():
                 st = t * np.log(t) - t + 0.5 * np.log(2 * np.pi * t)
             st = np.where(t > 1, st, 0).astype(input._data.dtype)
             loss = loss + _wrap(st)

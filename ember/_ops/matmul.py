@@ -281,18 +281,17 @@ class Cdist(Op):
             _no_double("cdist")
         diff = x1[..., :, None, :] - x2[..., None, :, :]
         dd = d[..., None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if p == 0:
-                w = np.zeros_like(diff)
-            elif p == 1:
-                w = np.sign(diff)
-            elif p == 2:
-                w = np.where(dd == 0, 0, diff / dd)
-            elif p == np.inf:
-                a = np.abs(diff)
-                w = np.sign(diff) * (a == dd)
-            else:
-                w = np.where(dd == 0, 0, np.sign(diff) * np.abs(diff) ** (p - 1) / dd ** (p - 1))
+        if p == 0:
+            w = np.zeros_like(diff)
+        elif p == 1:
+            w = np.sign(diff)
+        elif p == 2:
+            w = np.where(dd == 0, 0, diff / dd)
+        elif p == np.inf:
+            a = np.abs(diff)
+            w = np.sign(diff) * (a == dd)
+        else:
+            w = np.where(dd == 0, 0, np.sign(diff) * np.abs(diff) ** (p - 1) / dd ** (p - 1))
         w = w * g[..., None]
         return (w.sum(-2) if needs[0] else None), (-w.sum(-3) if needs[1] else None)
 
@@ -611,7 +610,11 @@ def addr_(input, vec1, vec2, *, beta=1, alpha=1):
 
 
 def chain_matmul(*matrices, out=None):
-    """The product of several matrices, left to right. Matches `torch.chain_matmul`."""
+    """The product of several matrices, left to right. Matches `torch.chain_matmul` (deprecated there: it
+    warns)."""
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+                  "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than "
+                  "multiple parameters.", stacklevel=2)
     r = matrices[0]
     for m in matrices[1:]:
         r = mm(r, m)
@@ -708,10 +711,39 @@ def _parse_einsum(equation, shapes):
 
 
 
+def _sublist_form(args):
+    """torch's einsum(op1, sublist1, op2, sublist2, ..., [sublist_out]) as (equation, op1, op2, ...): each
+    sublist holds integers in [0, 52) (letters) or Ellipsis."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def sub(lst):
+        out = ""
+        for v in lst:
+            if v is Ellipsis:
+                out += "..."
+            elif isinstance(v, (int, np.integer)) and 0 <= v < 52:
+                out += letters[v]
+            else:
+                raise ValueError(f"einsum(): subscript in subscript list is not within the valid range [0, "
+                                 f"52), got {v!r}")
+        return out
+
+    ops, subs = list(args[0::2]), list(args[1::2])
+    explicit = len(ops) > len(subs)          # a trailing output sublist
+    out = sub(ops.pop()) if explicit else None
+    for o in ops:
+        if not isinstance(o, TensorBase):
+            raise TypeError(f"einsum(): expected a Tensor operand, got {type(o).__name__}")
+    eq = ",".join(sub(x) for x in subs) + ("" if out is None else "->" + out)
+    return (eq, *ops)
+
+
 def einsum(*args):
     """Einstein summation over operands. Matches `torch.einsum` (also the operands-as-a-list form)."""
     if len(args) < 1:
         raise TypeError("einsum(): must specify the equation string and at least one operand")
+    if not isinstance(args[0], str):
+        args = _sublist_form(args)
     equation = args[0]
     ops = args[1:]
     if len(ops) == 1 and isinstance(ops[0], (list, tuple)):
@@ -785,8 +817,10 @@ def _broadcast_shape(input, other):
                            f"broadcastable") from None
 
 
-def cross(input, other, dim=None, *, out=None):
+def cross(input, other, dim=None, *, out=None, axis=None):
     """Cross product of 3-vectors along `dim`. Matches `torch.cross` (dim=None: first dim of size 3, deprecated)."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     shape = _broadcast_shape(input, other)
     if dim is None:
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.", UserWarning, stacklevel=2)

@@ -30,8 +30,7 @@ class LstmCell(Op):
 
     @staticmethod
     def forward(gates, c):
-        with np.errstate(over="ignore"):
-            return LstmCell._forward(gates, c)
+        return LstmCell._forward(gates, c)
 
     @staticmethod
     def _forward(gates, c):
@@ -79,8 +78,7 @@ class GruCell(Op):
 
     @staticmethod
     def forward(gi, gh, h):
-        with np.errstate(over="ignore"):
-            return GruCell._forward(gi, gh, h)
+        return GruCell._forward(gi, gh, h)
 
     @staticmethod
     def _forward(gi, gh, h):
@@ -205,8 +203,7 @@ class LstmSeq(Op):
 
     @staticmethod
     def forward(gi, w, h0, c0, mask, reverse):
-        with np.errstate(over="ignore"):
-            return LstmSeq._forward(gi, w, h0, c0, mask, reverse)
+        return LstmSeq._forward(gi, w, h0, c0, mask, reverse)
 
     @staticmethod
     def _forward(gi, w, h0, c0, mask, reverse):
@@ -380,8 +377,7 @@ class GruSeq(Op):
 
     @staticmethod
     def forward(gi, w, bh, h0, mask, reverse):
-        with np.errstate(over="ignore"):
-            return GruSeq._forward(gi, w, bh, h0, mask, reverse)
+        return GruSeq._forward(gi, w, bh, h0, mask, reverse)
 
     @staticmethod
     def _forward(gi, w, bh, h0, mask, reverse):

@@ -7,6 +7,7 @@ functions (`ember.sum`, ...) and the Tensor methods (`x.sum()`, ...). Matches to
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -14,8 +15,8 @@ from .. import _dtype as D
 from .. import return_types
 from .._inplace import write_out
 from .._tensor_base import TensorBase, _tensor_of, _unary, _wrap
-from ._base import (Op, b_broadcast_to, b_exp, b_where, b_unsqueeze_like, data_of, is_array, normalize_dim,
-                    normalize_dims)
+from ._base import (Op, b_broadcast_to, b_exp, b_unsqueeze_like, b_where, data_of, float_arg, is_array,
+                    normalize_dim, normalize_dims)
 from .binary import maximum, minimum
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "var", "std", "var_mean", "std_mean", "max", "min",
@@ -191,6 +192,7 @@ class Std(Op):
 
 class Amax(Op):
     """amax/amin and full max()/min(): the gradient is shared evenly among tied extrema (torch)."""
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("x0", "out", "c", "c")
 
     @staticmethod
@@ -215,12 +217,28 @@ class Amin(Amax):
         return out, (x, out, axes, keepdim)
 
 
+def evenly_shared(g, x, out):
+    """torch's gradient of a full max/min/median: g shared evenly among the elements equal to the result
+    (among the NaNs when the result is NaN). Arrays or Tensors (`g`); x and out are the saved values."""
+    xd, od = data_of(x), data_of(out)
+    m = np.isnan(xd) if od.dtype.kind == "f" and np.isnan(od) else xd == od
+    return g * (m / m.sum()).astype(xd.dtype, copy=False)
+
+
 class MaxAll(Amax):
     bw_name = "MaxBackward1"
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (evenly_shared(g, saved[0], saved[1]),)
 
 
 class MinAll(Amin):
     bw_name = "MinBackward1"
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (evenly_shared(g, saved[0], saved[1]),)
 
 
 class TakeAlong(Op):
@@ -230,6 +248,7 @@ class TakeAlong(Op):
     The rule scatters g back (adding where indices repeat, e.g. cummax). TakeAlong and
     ScatterAlong are each other's backward rule, so double backward records through them.
     """
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c", "c", "c", "c")
     bw_name = "GatherBackward0"
 
@@ -280,10 +299,12 @@ class ScatterAlong(Op):
 
 # torch names the node after the op that selected the values
 class MaxDim(TakeAlong):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "MaxBackward0"
 
 
 class MinDim(TakeAlong):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     bw_name = "MinBackward0"
 
 
@@ -346,11 +367,10 @@ class Norm(Op):
         if p == np.inf or p == -np.inf:
             m = np.abs(xd) == od
             return (g * (sgn * m / m.sum(axis=axes, keepdims=True)).astype(xd.dtype, copy=False),)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if p == 2:
-                r = x / out
-            else:
-                r = x * abs(x) ** (p - 2) / out ** (p - 1)
+        if p == 2:
+            r = x / out
+        else:
+            r = x * abs(x) ** (p - 2) / out ** (p - 1)
         zero = od == 0
         if zero.any():
             r = r * ~zero if isinstance(r, TensorBase) else np.where(zero, 0, r)
@@ -359,17 +379,28 @@ class Norm(Op):
 
 # ---- public functions ------------------------------------------------------------------------------
 
-def _axes(dim, ndim):
-    """None (reduce all) for dim None or empty; otherwise a tuple of non-negative dims."""
+def _axes(dim, ndim, keepdim=False):
+    """None (reduce all) for dim None or empty; otherwise a tuple of non-negative dims. Checks `keepdim` is a
+    bool, as torch does."""
+    if keepdim is not False and keepdim is not True:
+        keep_arg(keepdim)
     if dim is None:
         return None
-    if type(dim) is int:
+    if type(dim) is int or not isinstance(dim, (tuple, list)):
+        # an int, an integer-like (NumPy int, 0-d tensor), or torch's TypeError
         d = normalize_dim(dim, ndim)
-        return (d,) if ndim else None      # dim 0 or -1 of a 0-d tensor: the whole tensor (torch)
+        return (d,) if ndim else None           # a 0-d tensor takes dim 0 / -1 (reducing nothing)
     if len(dim) == 0:
         return None
     axes = normalize_dims(dim, ndim)
     return axes if ndim else None
+
+
+def keep_arg(keepdim):
+    """`keepdim` as a bool: torch takes bools only (NumPy's bool too)."""
+    if isinstance(keepdim, (bool, np.bool_)):
+        return bool(keepdim)
+    raise TypeError(f"argument 'keepdim' must be bool, not {type(keepdim).__name__}")
 
 
 def _acc_dtype(x, dtype):
@@ -431,7 +462,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keep
     if not isinstance(input, TensorBase):
         input = _tensor_of(input)
     x = input._data
-    axes = _axes(dim, x.ndim)
+    axes = _axes(dim, x.ndim, keepdim)
     op = Sum if dim is None else SumDim   # torch: SumBackward0 / SumBackward1
     npd = _acc_dtype(x, dtype)
     if npd is not None and npd != x.dtype:
@@ -451,7 +482,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, kee
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
             f"dtype. Got: {D.scalar_type_name(input._data.dtype)}")
-    r = _unary(Mean if dim is None else MeanDim, src, _axes(dim, src._data.ndim), keepdim)
+    r = _unary(Mean if dim is None else MeanDim, src, _axes(dim, src._data.ndim, keepdim), keepdim)
     return r if out is None else write_out(r, out)
 
 
@@ -460,7 +491,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=No
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
-    return _unary(NanSum, _acc_input(input, dtype), _axes(dim, input._data.ndim), keepdim)
+    return _unary(NanSum, _acc_input(input, dtype), _axes(dim, input._data.ndim, keepdim), keepdim)
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
@@ -472,7 +503,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, 
     if src._data.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{D.scalar_type_name(src._data.dtype)}")
-    axes = _axes(dim, src._data.ndim)
+    axes = _axes(dim, src._data.ndim, keepdim)
     cnt = (~np.isnan(src._data)).sum(axis=axes, keepdims=keepdim).astype(src._data.dtype)
     return write_out(nansum(src, dim, keepdim) / _wrap(cnt), out)
 
@@ -494,10 +525,16 @@ def _var(input, dim, unbiased, keepdim, correction, op, name):
         unbiased, dim = dim, None
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
+    elif type(correction) is not int:
+        correction = float_arg(correction, "correction")
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"{name}(): input dtype should be either floating point or complex. Got "
                            f"{D.scalar_type_name(input._data.dtype)} instead.")
-    return _unary(op, input, _axes(dim, input._data.ndim), correction, keepdim)
+    axes = _axes(dim, input._data.ndim, keepdim)
+    if _numel(input._data.shape, axes) - correction <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                      f"reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+    return _unary(op, input, axes, correction, keepdim)
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None, axis=None,
@@ -516,16 +553,20 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     return write_out(_var(input, dim, unbiased, keepdim, correction, Std, "std"), out)
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """(var, mean) over `dim`. Matches `torch.var_mean`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """(std, mean) over `dim`. Matches `torch.std_mean`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
     if isinstance(dim, bool):
         unbiased, dim = dim, None
@@ -585,7 +626,7 @@ def amax(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
-    axes = _axes(dim, input._data.ndim)
+    axes = _axes(dim, input._data.ndim, keepdim)
     _check_nonempty(input._data, axes, "amax")
     return write_out(_unary(Amax, input, axes, keepdim), out)
 
@@ -595,13 +636,15 @@ def amin(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
-    axes = _axes(dim, input._data.ndim)
+    axes = _axes(dim, input._data.ndim, keepdim)
     _check_nonempty(input._data, axes, "amin")
     return write_out(_unary(Amin, input, axes, keepdim), out)
 
 
-def aminmax(input, *, dim=None, keepdim=False):
+def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
     """(min, max) over `dim` (all dims by default). Matches `torch.aminmax`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     d = () if dim is None else dim
     return return_types.aminmax(amin(input, d, keepdim), amax(input, d, keepdim))
 
@@ -641,13 +684,15 @@ def logsumexp(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=N
     """log(sum(exp(input))) over `dim`, computed stably. Matches `torch.logsumexp`."""
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    if dim is None:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     src = _float_of(_tensor_of(input))
-    return write_out(_unary(Logsumexp, src, _axes(dim, src._data.ndim), keepdim), out)
+    return write_out(_unary(Logsumexp, src, _axes(dim, src._data.ndim, keepdim), keepdim), out)
 
 
 def _bool_reduce(f, input, dim, keepdim, out):
     x = _tensor_of(input)._data
-    r = f(x, axis=_axes(dim, x.ndim), keepdims=keepdim)
+    r = f(x, axis=_axes(dim, x.ndim, keepdim), keepdims=keepdim)
     return write_out(_wrap(r.astype(np.uint8) if x.dtype == np.uint8 else r), out)
 
 
@@ -665,8 +710,10 @@ def any(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
     return _bool_reduce(np.any, input, dim, keepdim, out)
 
 
-def count_nonzero(input, dim=None):
+def count_nonzero(input, dim=None, *, axis=None):
     """The number of nonzero elements (along `dim`), as int64. Matches `torch.count_nonzero`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     x = _tensor_of(input)._data
     return _wrap(np.asarray(np.count_nonzero(x, axis=_axes(dim, x.ndim)), dtype=np.int64))
 
@@ -679,8 +726,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {x.dtype.name.capitalize()}")
-    if isinstance(ord, str):
-        raise RuntimeError(f"linalg.vector_norm: Expected a number as ord, got the string {ord!r}")
+    if not isinstance(ord, (int, float, np.number)):
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
     p = float(ord)
     axes = _axes(dim, x._data.ndim)    # None or () reduce every dim
     if p < 0 and x._data.size == 0 or (p == np.inf and x._data.size == 0 and axes is None):
@@ -744,9 +791,11 @@ def _trap_parts(y, x, dx, dim):
     return avg, w, d, m
 
 
-def trapezoid(y, x=None, *, dx=None, dim=-1):
+def trapezoid(y, x=None, *, dx=None, dim=-1, axis=None):
     """Integral of y along dim by the trapezoid rule (spacing x, or constant dx).
     Matches `torch.trapezoid`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     if x is not None and not isinstance(x, TensorBase):
         raise TypeError(f"trapezoid(): argument 'x' must be Tensor, not {type(x).__name__} (use dx= for a "
                         f"constant spacing)")
@@ -759,8 +808,10 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
 trapz = trapezoid
 
 
-def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1, axis=None):
     """Running integrals of y along dim by the trapezoid rule. Matches `torch.cumulative_trapezoid`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     if x is not None and not isinstance(x, TensorBase):
         raise TypeError(f"cumulative_trapezoid(): argument 'x' must be Tensor, not {type(x).__name__} "
                         f"(use dx= for a constant spacing)")

@@ -10,7 +10,7 @@ from .. import _dtype as D
 from .._inplace import _OVERLAP, inplace, write_out
 from .._tensor_base import TensorBase, _apply, _tensor_of, _unary, _wrap
 from ..random import _gen
-from ._base import Op
+from ._base import Op, Quiet
 from .convert import _zeros_like
 
 __all__ = ["normal", "bernoulli", "poisson", "multinomial"]
@@ -127,6 +127,9 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     """0/1 samples with probabilities `input` (or the number p), in input's dtype.
     Matches `torch.bernoulli`."""
     x = _tensor_of(input)
+    if x._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
+                                  f"'{D.scalar_type_name(x._data.dtype)}'")
     probs = x._data if p is None else np.full(x._data.shape, p, dtype=np.float64)
     if np.any((probs < 0) | (probs > 1)):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
@@ -173,7 +176,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         idx = np.minimum(idx - off * n, n - 1)
     else:
         # Gumbel-top-k: without-replacement sampling in one vectorised pass
-        with np.errstate(divide="ignore"):
+        with Quiet():
             keys = np.log(P2) - np.log(-np.log(g.random(P2.shape)))
         idx = np.argsort(-keys, axis=-1, kind="stable")[:, :num_samples]
     idx = idx.astype(np.int64)

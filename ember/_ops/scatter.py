@@ -55,6 +55,7 @@ def _leading(x, shape):
 
 
 class Gather(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c", "c")
 
     @staticmethod
@@ -185,9 +186,8 @@ class ScatterReduce(Op):
             gx = g / c if include_self else g * ~scattered
             gs = (g / c)[fi]
         elif reduce == "prod":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gx = np.where(scattered, g * out / x, g) if include_self else g * ~scattered
-                gs = (g * out)[fi] / src
+            gx = np.where(scattered, g * out / x, g) if include_self else g * ~scattered
+            gs = (g * out)[fi] / src
             # zeros: recompute the product of the others where a factor is zero
             if (include_self and np.any(x[scattered] == 0)) or np.any(src == 0):
                 gx, gs = _prod_grad_with_zeros(x, src, g, fi, include_self, scattered)
@@ -265,8 +265,10 @@ def _check_gather_shapes(x, idx, d, name, src):
                                    f"smaller than src {list(ss)} apart from dimension {d}")
 
 
-def gather(input, dim, index, *, sparse_grad=False, out=None):
+def gather(input, dim=None, index=None, *, sparse_grad=False, out=None, axis=None):
     """out[i][j] = input[index[i][j]][j] (for dim 0; likewise for other dims). Matches `torch.gather`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     idx = _index_arr(index, "gather")
     nd = input._data.ndim
     d = normalize_dim(dim, nd)
@@ -277,9 +279,11 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     return write_out(_unary(Gather, input, d, idx), out)
 
 
-def take_along_dim(input, indices, dim=None, *, out=None):
+def take_along_dim(input, indices, dim=None, *, out=None, axis=None):
     """Gather with broadcasting between input and indices (flattened when dim is None).
     Matches `torch.take_along_dim`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     idx = _index_arr(indices, "take_along_dim", int64_only=True)
     if dim is None:
         n = input._data.size
@@ -300,8 +304,10 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     return write_out(gather(x, d, _wrap(np.broadcast_to(idx, ishape))), out)
 
 
-def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+def scatter(input, dim=None, index=None, src=None, value=None, *, reduce=None, axis=None):
     """A copy with src (or a scalar value) written at the index positions. Matches `torch.scatter`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     if src is None and value is None:
         raise TypeError("scatter() missing required argument 'src' or 'value'")
     if src is None:
@@ -324,8 +330,10 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     return _unary(ScatterValue, input, d, idx, src)
 
 
-def scatter_add(input, dim, index, src):
+def scatter_add(input, dim=None, index=None, src=None, *, axis=None):
     """A copy with src added at the index positions (repeats accumulate). Matches `torch.scatter_add`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     idx = _index_arr(index, "scatter_add")
     d = normalize_dim(dim, input._data.ndim)
     _same_dtype(input, src, "scatter_add()", "Expected self.dtype to be equal to src.dtype")
@@ -334,8 +342,12 @@ def scatter_add(input, dim, index, src):
     return _apply(ScatterAdd, (input, src), d, idx)
 
 
-def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+def scatter_reduce(input, dim=None, index=None, src=None, reduce=None, *, include_self=True, axis=None):
     """A copy reducing src into the index positions with sum/prod/mean/amax/amin. Matches `torch.scatter_reduce`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
+    if not isinstance(reduce, str):
+        raise TypeError(f"scatter_reduce(): argument 'reduce' must be str, not {type(reduce).__name__}")
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     idx = _index_arr(index, "scatter_reduce")
@@ -360,8 +372,12 @@ class ScatterMethods:
     def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
         return inplace(self, lambda: scatter(self, dim, index, src, value, reduce=reduce))
 
-    def scatter_add_(self, dim, index, src):
+    def scatter_add_(self, dim=None, index=None, src=None, *, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         return inplace(self, scatter_add, self, dim, index, src)
 
-    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+    def scatter_reduce_(self, dim=None, index=None, src=None, reduce=None, *, include_self=True, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         return inplace(self, lambda: scatter_reduce(self, dim, index, src, reduce, include_self=include_self))

@@ -14,7 +14,7 @@ from .._inplace import write_out
 from .._tensor_base import TensorBase, _tensor_of, _unary, _wrap
 from ._base import Op, b_exp, data_of, is_array, normalize_dim
 from .binary import where
-from .reduction import TakeAlong, _acc_input, _check_nonempty, _copy_of, _float_of, _zero_index
+from .reduction import TakeAlong, _acc_input, _check_nonempty, _copy_of, _float_of, _zero_index, evenly_shared
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "quantile",
            "nanquantile", "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "unique",
@@ -64,6 +64,8 @@ class _TakeAlongSavingInput(TakeAlong):
 
 
 class MedianAll(_TakeAlongSavingInput):
+    """The median of all elements: like torch, the gradient is shared evenly among the elements equal to
+    it (among the NaNs when it is NaN)."""
     saves = TakeAlong.saves + ("x0", "out")
     bw_name = "MedianBackward0"
 
@@ -71,6 +73,10 @@ class MedianAll(_TakeAlongSavingInput):
     def forward(x, idx, dim, squeeze, unique=True, vals=None):
         out, saved = TakeAlong.forward(x, idx, dim, squeeze, unique, vals)
         return out, saved + (x, out)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        return (evenly_shared(g, saved[5], saved[6]),)
 
 
 class NanmedianAll(MedianAll):
@@ -148,15 +154,14 @@ class Logcumsumexp(Op):
         # grad_k = sum_{j >= k} g_j exp(x_k - out_j)
         if not is_array(g):
             return (_rev_cumsum(g * b_exp(-out), dim) * b_exp(x),)
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            gp = np.where(g > 0, g, 0)
-            gn = np.where(g < 0, -g, 0)
-            res = 0
-            for part, sign in ((gp, 1), (gn, -1)):
-                lg = np.log(part) - out
-                # reversed logcumsumexp of lg, then shift by x
-                r = np.flip(np.logaddexp.accumulate(np.flip(lg, dim), axis=dim), dim)
-                res = res + sign * np.exp(r + x)
+        gp = np.where(g > 0, g, 0)
+        gn = np.where(g < 0, -g, 0)
+        res = 0
+        for part, sign in ((gp, 1), (gn, -1)):
+            lg = np.log(part) - out
+            # reversed logcumsumexp of lg, then shift by x
+            r = np.flip(np.logaddexp.accumulate(np.flip(lg, dim), axis=dim), dim)
+            res = res + sign * np.exp(r + x)
         return (np.nan_to_num(res, nan=0.0).astype(x.dtype, copy=False),)
 
 
@@ -186,24 +191,29 @@ def _select(input, idx, dim, keepdim, op, rt):
     return rt(vals, _wrap(idx if keepdim else idx.squeeze(dim)))
 
 
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input, dim=-1, descending=False, stable=False, *, axis=None):
     """(values, indices) sorted along `dim` (always stable; NaN sorts as the largest).
     Matches `torch.sort`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     input = _tensor_of(input)
     x = input._data
+    d = normalize_dim(dim, x.ndim)
     if x.ndim == 0:
         return return_types.sort(_copy_of(input), _zero_index())
-    d = normalize_dim(dim, x.ndim)
     idx = _argsort(x, d, descending)
     return return_types.sort(_unary(Sort, input, idx, d, False), _wrap(idx))
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
+def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
     """The indices that sort `input` along `dim`. Matches `torch.argsort`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     x = _tensor_of(input)._data
+    d = normalize_dim(dim, x.ndim)
     if x.ndim == 0:
         return _zero_index()
-    return _wrap(_argsort(x, normalize_dim(dim, x.ndim), descending))
+    return _wrap(_argsort(x, d, descending))
 
 
 def msort(input):
@@ -211,8 +221,10 @@ def msort(input):
     return sort(input, 0).values
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True):
+def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
     """(values, indices) of the k largest (or smallest) along `dim`, in order. Matches `torch.topk`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     input = _tensor_of(input)
     x = input._data
     d = normalize_dim(dim, x.ndim)
@@ -225,8 +237,10 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return return_types.topk(_unary(Topk, input, idx, d, False), _wrap(idx))
 
 
-def kthvalue(input, k, dim=-1, keepdim=False):
+def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     """(values, indices) of the k-th smallest along `dim`. Matches `torch.kthvalue`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
     x = input._data
     d = normalize_dim(dim, x.ndim)
@@ -249,19 +263,28 @@ def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
         if x.size == 0:
             return _wrap(np.array(np.nan, x.dtype))
         flat = input.reshape(-1)
-        idx = _argsort(flat._data, 0, False)[[(x.size - 1) // 2]]
+        nans = int(np.isnan(x).sum()) if x.dtype.kind == "f" else 0
+        # a NaN makes the median NaN, as in torch (NaNs sort last: the first of them)
+        idx = _argsort(flat._data, 0, False)[[x.size - nans if nans else (x.size - 1) // 2]]
         return _unary(MedianAll, flat, idx, 0, True)
     d = normalize_dim(dim, x.ndim)
     if x.ndim == 0:
         return return_types.median(_copy_of(input), _zero_index())
     _check_nonempty(x, (d,), "median")
     n = x.shape[d]
-    idx = np.take(_argsort(x, d, False), [(n - 1) // 2], axis=d)
+    srt = _argsort(x, d, False)
+    if x.dtype.kind == "f" and np.isnan(x).any():
+        nans = np.isnan(x).sum(axis=d, keepdims=True)
+        idx = np.take_along_axis(srt, np.where(nans > 0, n - nans, (n - 1) // 2), axis=d)
+    else:
+        idx = np.take(srt, [(n - 1) // 2], axis=d)
     return _select(input, idx, d, keepdim, Median, return_types.median)
 
 
-def nanmedian(input, dim=None, keepdim=False):
+def nanmedian(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """`median` ignoring NaNs. Matches `torch.nanmedian`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
     x = input._data
     if x.dtype.kind != "f":
@@ -283,9 +306,11 @@ def nanmedian(input, dim=None, keepdim=False):
     return _select(input, idx, d, keepdim, Nanmedian, return_types.nanmedian)
 
 
-def mode(input, dim=-1, keepdim=False):
+def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     """(values, indices) of the most frequent value along `dim` (the smallest among ties).
     Matches `torch.mode`."""
+    if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
+        dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _tensor_of(input)
     x = input._data
     if x.ndim == 0:
@@ -343,7 +368,7 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
         src, d = src.reshape(1), 0
     n = src._data.shape[d]
     if n == 0:
-        raise IndexError(f"{name}() input tensor must be non-empty")
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
     srt = sort(src, d).values                       # NaN sorts last
     isnan = np.isnan(srt._data)
     nans = isnan.sum(axis=d, keepdims=True)
@@ -362,7 +387,16 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     frac = (0.5 * (hi != lo) if interpolation == "midpoint" else pos - lo).astype(x._data.dtype)
     v_lo = _unary(TakeAlong, srt, lo, d, False)
     v_hi = _unary(TakeAlong, srt, hi, d, False)
-    res = v_lo + (v_hi - v_lo) * _wrap(frac) if (frac != 0).any() else v_lo
+    if (frac != 0).any():
+        # torch's lerp: from the nearer end (exact at both ends, and -inf..x stays -inf)
+        w = _wrap(frac)
+        low = frac < 0.5
+        if low.all():
+            res = v_lo + (v_hi - v_lo) * w
+        else:
+            res = where(_wrap(low), v_lo + (v_hi - v_lo) * w, v_hi - (v_hi - v_lo) * (1 - w))
+    else:
+        res = v_lo
     nan_slices = (valid == 0) if ignore_nan else isnan.any(axis=d, keepdims=True)
     if nan_slices.any():
         nan = _wrap(np.array(np.nan, res._data.dtype))
@@ -395,33 +429,38 @@ def _scan_input(input, dim, dtype, name):
 def cumsum(input, dim=None, *, dtype=None, out=None, axis=None):
     """Running sums along `dim`; bool/integer inputs sum as int64. Matches `torch.cumsum`."""
     src = _scan_input(input, axis if dim is None else dim, dtype, "cumsum")
+    d = normalize_dim(axis if dim is None else dim, src._data.ndim)
     if src._data.ndim == 0:
         return write_out(src.clone(), out)
-    return write_out(_unary(Cumsum, src, normalize_dim(axis if dim is None else dim, src._data.ndim)), out)
+    return write_out(_unary(Cumsum, src, d), out)
 
 
 def cumprod(input, dim=None, *, dtype=None, out=None, axis=None):
     """Running products along `dim`; bool/integer inputs multiply as int64. Matches `torch.cumprod`."""
     src = _scan_input(input, axis if dim is None else dim, dtype, "cumprod")
+    d = normalize_dim(axis if dim is None else dim, src._data.ndim)
     if src._data.ndim == 0:
         return write_out(src.clone(), out)
-    return write_out(_unary(Cumprod, src, normalize_dim(axis if dim is None else dim, src._data.ndim)), out)
+    return write_out(_unary(Cumprod, src, d), out)
 
 
-def logcumsumexp(input, dim, *, out=None):
+def logcumsumexp(input, dim=None, *, out=None, axis=None):
     """Running log(sum(exp(input))) along `dim`. Matches `torch.logcumsumexp`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     src = _float_of(_tensor_of(input))
+    d = normalize_dim(dim, src._data.ndim)
     if src._data.ndim == 0:
         return write_out(src.clone(), out)
-    return write_out(_unary(Logcumsumexp, src, normalize_dim(dim, src._data.ndim)), out)
+    return write_out(_unary(Logcumsumexp, src, d), out)
 
 
 def _cumext(input, dim, op, rt):
     input = _tensor_of(input)
     x = input._data
+    d = normalize_dim(dim, x.ndim)
     if x.ndim == 0:
         return rt(input.clone(), _zero_index())
-    d = normalize_dim(dim, x.ndim)
     n = x.shape[d]
     acc = np.maximum.accumulate if op is Cummax else np.minimum.accumulate
     vals = acc(x, axis=d)
@@ -434,13 +473,17 @@ def _cumext(input, dim, op, rt):
     return rt(_unary(op, input, idx, d, False, False), _wrap(idx))
 
 
-def cummax(input, dim):
+def cummax(input, dim=None, *, axis=None):
     """(values, indices) of the running maximum along `dim`. Matches `torch.cummax`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     return _cumext(input, dim, Cummax, return_types.cummax)
 
 
-def cummin(input, dim):
+def cummin(input, dim=None, *, axis=None):
     """(values, indices) of the running minimum along `dim`. Matches `torch.cummin`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     return _cumext(input, dim, Cummin, return_types.cummin)
 
 
@@ -453,8 +496,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     if dim is not None:
         d = normalize_dim(dim, x.ndim)
         res = np.unique(x, return_inverse=True, return_counts=True, axis=d)
-    else:
-        res = np.unique(x.reshape(-1), return_inverse=True, return_counts=True)
+    else:   # every NaN is a value of its own, as in torch
+        res = np.unique(x.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
     vals, inv, cnt = res
     out = [_wrap(vals)]
     if return_inverse:
@@ -523,6 +566,8 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     lo, hi = float(min), float(max)
     if lo == hi and x.size:
         lo, hi = float(x.min()), float(x.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     if lo > hi:
@@ -543,6 +588,14 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
                            f"got input {x.dtype.name} and bins float")
     b = bins._data if isinstance(bins, TensorBase) else bins
     w = None if weight is None else _tensor_of(weight)._data
+    if not isinstance(bins, TensorBase):
+        lo, hi = (float(range[0]), float(range[1])) if range is not None else (
+            (float(x._data.min()), float(x._data.max())) if x._data.size else (0.0, 0.0))
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise RuntimeError(f"torch.histogramdd: dimension 0's range [{lo:g}, {hi:g}] is not finite")
+        if lo > hi:
+            raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {lo:g} max {hi:g} "
+                               f"for dimension 0")
     h, edges = np.histogram(x._data.reshape(-1), bins=b, range=range,
                             weights=None if w is None else w.reshape(-1), density=density)
     return return_types.histogram(_wrap(h.astype(x._data.dtype)), _wrap(edges.astype(x._data.dtype)))
@@ -561,7 +614,7 @@ def _searchsorted_np(seq, vals, right, side, sorter):
     how = "right" if right else "left"
     if seq.ndim <= 1:
         s = seq if sorter is None else seq[sorter]
-        return np.searchsorted(s, vals, side=how)
+        return _nan_last(np.searchsorted(s, vals, side=how), np.asarray(vals), s.shape[0])
     if seq.shape[:-1] != vals.shape[:-1]:
         raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
                            f"dimensions of boundaries tensor and input value tensor must match, but we got "
@@ -578,7 +631,16 @@ def _searchsorted_np(seq, vals, right, side, sorter):
     v2 = (flat_v - lo + offs).reshape(-1)
     idx = np.searchsorted(s2, v2, side=how).reshape(flat_v.shape)
     idx -= (np.arange(flat_s.shape[0]) * seq.shape[-1])[:, None]
-    return idx.reshape(vals.shape)
+    return _nan_last(idx.reshape(vals.shape), vals, seq.shape[-1])
+
+
+def _nan_last(idx, vals, n):
+    """torch's binary search compares with `>=`, which a NaN value never passes: it lands after the end."""
+    if vals.dtype.kind == "f":
+        nan = np.isnan(vals)
+        if nan.any():
+            idx = np.where(nan, n, idx)
+    return idx
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None, out=None):
@@ -622,8 +684,12 @@ class SortMethods:
     unique, unique_consecutive = unique, unique_consecutive
     bincount, histc, histogram = bincount, histc, histogram
 
-    def cumsum_(self, dim, *, dtype=None):
+    def cumsum_(self, dim=None, *, dtype=None, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         return self.copy_(cumsum(self.clone() if self._rg else self, dim, dtype=dtype))
 
-    def cumprod_(self, dim, *, dtype=None):
+    def cumprod_(self, dim=None, *, dtype=None, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         return self.copy_(cumprod(self.clone() if self._rg else self, dim, dtype=dtype))

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .. import _dtype as D
 from .._tensor_base import _apply, _unary, _wrap
 from ._base import Op, b_matmul, b_transpose, is_array
 from .conv import _check_float, _tup
@@ -188,11 +190,13 @@ class AxisMaps(Op):
 
 def pad_index(n, lo, hi, mode):
     """Source index of each output position along one axis for reflect/replicate/circular pads."""
-    i = np.arange(-lo, n + hi)
+    if mode == "circular":
+        # torch crops the negative sides first, then wraps around what is left
+        start, m = max(-lo, 0), n - max(-lo, 0) - max(-hi, 0)
+        return start + np.mod(np.arange(-max(lo, 0), m + max(hi, 0)), m)
+    i = np.arange(-lo, n + hi)       # negative pads crop: positions relative to the uncropped input
     if mode == "replicate":
         return np.clip(i, 0, n - 1)
-    if mode == "circular":
-        return np.mod(i, n)
     # reflect (edge not repeated); pads are < n, so one fold suffices
     i = np.abs(i)
     return np.where(i > n - 1, 2 * (n - 1) - i, i)
@@ -493,6 +497,12 @@ class GridSample3d(GridSample2d):
 def pad(input, pad, mode="constant", value=None):
     """Pad the last len(pad)//2 dims (last dim first); constant pads may be negative (crop).
     Matches `torch.nn.functional.pad`."""
+    if not isinstance(pad, (tuple, list)) and not hasattr(pad, "_data"):
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not {type(pad).__name__}")
+    for i, p in enumerate(pad):
+        if not isinstance(p, (int, np.integer)) and not (hasattr(p, "_data") and p._data.dtype.kind in "iu"):
+            raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element of "
+                            f"type {type(p).__name__} at pos {i}")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
@@ -505,6 +515,8 @@ def pad(input, pad, mode="constant", value=None):
     if mode == "constant":
         shape = input.shape
         for (lo, hi), s in zip(pads, shape[nd - n:]):
+            if s + min(lo, 0) + min(hi, 0) < 0:      # torch crops first (narrow), then pads
+                raise RuntimeError("narrow(): length must be non-negative.")
             if s + lo + hi < 0:
                 raise RuntimeError(f"The input size {s}, plus negative padding {lo} and {hi} resulted in a negative "
                                    f"output size, which is invalid. Check dimension {nd - n} of your input.")
@@ -525,13 +537,18 @@ def pad(input, pad, mode="constant", value=None):
         if mode == "reflect" and (lo >= s or hi >= s):
             raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
                                f"but got: padding ({lo}, {hi}) at dimension {axis} of input {list(input.shape)}")
-        if mode == "circular" and (lo > s or hi > s):
+        if mode != "circular" and (lo < 0 or hi < 0) and s + lo + hi <= 0:
+            raise RuntimeError(f"input (W: {s}) is too small. Calculated output W: {s + lo + hi}")
+        if mode == "circular" and s + lo + hi < 0:
+            raise RuntimeError("Negative padding value is resulting in an empty dimension")
+        if mode == "circular" and s + min(lo, 0) + min(hi, 0) <= 0:
+            maps.append((axis, np.zeros(0, np.int64)))      # cropped away entirely: empty, as in torch
+            continue
+        if mode == "circular" and (lo > s + min(hi, 0) or hi > s + min(lo, 0)):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if mode == "replicate" and s == 0:
             raise RuntimeError(f"Expected input to have non-zero size for dimension {axis}")
-        if lo or hi:
-            if lo < 0 or hi < 0:
-                raise RuntimeError(f"negative padding is not supported for mode {mode}")
+        if lo or hi:      # a negative pad crops that side (as in torch)
             maps.append((axis, pad_index(s, lo, hi, mode)))
     if not maps:
         return input * 1 if input._rg else _wrap(input._data.copy())
@@ -539,6 +556,64 @@ def pad(input, pad, mode="constant", value=None):
 
 
 _INTERP_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+
+
+def _check_interp_dtype(dt, mode, nd):
+    """torch's interpolation kernels for integer input: uint8 takes nearest, nearest-exact and bilinear (and
+    bicubic, which ember does not implement for uint8); the rest is torch's NotImplementedError."""
+    name = D.scalar_type_name(dt)
+    if dt == np.uint8 and mode in ("nearest", "nearest-exact", "bilinear"):
+        return
+    if dt == np.uint8 and mode == "bicubic":
+        raise NotImplementedError("ember: interpolate(mode='bicubic') on uint8 input is not implemented "
+                                  "(torch's fixed-point uint8 kernel); convert the input to float first")
+    if mode in ("nearest", "nearest-exact"):
+        if nd != 2:
+            return
+        fn = "upsample_nearest2d_channels_last"
+    elif mode == "bilinear":
+        fn = "upsample_bilinear2d_channels_last"
+    elif mode == "bicubic":
+        fn = "compute_indices_weights_cubic"
+    elif mode == "area":
+        fn = f"adaptive_avg_pool{nd}d"
+    else:
+        fn = "compute_indices_weights_linear"
+    raise NotImplementedError(f"\"{fn}\" not implemented for '{name}'")
+
+
+def _bilinear_uint8(x, out, align_corners, scales):
+    """Bilinear resampling of uint8 images as torch computes it: per axis (the last one first) the
+    interpolation weights are normalised, scaled to 16-bit integers with as many fraction bits as fit, and
+    each output is the rounded fixed-point sum clamped to [0, 255]."""
+    y = x.astype(np.int64)
+    for axis in (3, 2):
+        n, o = y.shape[axis], out[axis - 2]
+        if n == o:
+            continue
+        if align_corners:
+            scale, delta = ((n - 1) / (o - 1) if o > 1 else 0.0), 0.5
+        else:
+            s = scales[axis - 2]
+            scale, delta = (1.0 / s if s else n / o), 0.0
+        center = scale * (np.arange(o) + 0.5 - delta)
+        lo = np.maximum((center - 0.5 + delta).astype(np.int64), 0)      # torch's int() truncation
+        size = np.clip(np.minimum((center + 1.5 + delta).astype(np.int64), n) - lo, 0, 3)
+        w = np.zeros((o, n))
+        for j in range(3):
+            pos = lo + j
+            tap = np.maximum(1.0 - np.abs(pos - center + 0.5 - delta), 0.0) * (j < size)
+            np.add.at(w, (np.arange(o), np.minimum(pos, n - 1)), tap)
+        total = w.sum(1, keepdims=True)
+        w = np.divide(w, total, out=np.zeros_like(w), where=total != 0)
+        bits = 0
+        while bits < 22 and int(0.5 + w.max() * (1 << (bits + 1))) < (1 << 15):
+            bits += 1
+        v = w * (1 << bits)
+        wi = np.where(v < 0, v - 0.5, v + 0.5).astype(np.int16).astype(np.int64)
+        r = np.moveaxis(y, axis, -1) @ wi.T
+        y = np.moveaxis(np.clip((r + (1 << (bits - 1))) >> bits, 0, 255), -1, axis)
+    return y.astype(np.uint8)
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -597,6 +672,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if min(out) <= 0 and mode != "area":      # area (adaptive average pooling) allows empty outputs
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({', '.join(map(str, sp))}) "
                            f"and output ({', '.join(map(str, out))})")
+    if input._data.dtype.kind != "f":
+        _check_interp_dtype(input._data.dtype, mode, nd)
+        if mode == "bilinear":
+            return _wrap(_bilinear_uint8(input._data, out, align_corners, scales))
     maps = []
     dt = input._data.dtype      # coordinates in the input's precision (float32 for half and integer inputs)
     dt = dt if dt == np.float64 else np.dtype(np.float32)
@@ -616,15 +695,24 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     return _unary(AxisMaps, input, tuple(maps))
 
 
+def _deprecated_upsample(name):
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` "
+                  f"instead.", stacklevel=3)
+
+
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated in torch (it warns): `interpolate`. Matches `torch.nn.functional.upsample`."""
+    _deprecated_upsample("upsample")
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input, size=None, scale_factor=None):
+    _deprecated_upsample("upsample_nearest")
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
 def upsample_bilinear(input, size=None, scale_factor=None):
+    _deprecated_upsample("upsample_bilinear")
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
@@ -740,10 +828,16 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return out if batched else out.squeeze(0)
 
 
+_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since "
+                  "1.3.0. Please specify align_corners=True if the old behavior is desired. See the "
+                  "documentation of grid_sample for details.")
+
+
 def affine_grid(theta, size, align_corners=None):
     """Sampling grid (N, H, W, 2) of the 2-D affine maps `theta` (N, 2, 3), or (N, D, H, W, 3) of the 3-D maps
     (N, 3, 4) for a 5-D size. Matches `torch.nn.functional.affine_grid`; differentiable in theta."""
     if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
     if not theta.is_floating_point():
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
@@ -791,6 +885,7 @@ def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros"
         raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: '{padding_mode}'")
     if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
     nd = input.ndim
     if nd not in (4, 5):

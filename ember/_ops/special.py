@@ -92,17 +92,16 @@ def _erf_np(x, complement=False):
 def _erfinv_np(y):
     dt = y.dtype
     y = y.astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # Winitzki's closed-form start (error ~2e-3), then Newton on erf
-        w = np.log1p(-y * y)
-        a = 0.147
-        t = 2 / (np.pi * a) + w / 2
-        x = np.sign(y) * np.sqrt(np.sqrt(t * t - w / a) - t)
-        fin = np.isfinite(x)
-        for _ in range(4):
-            err = _erf_np(x) - y
-            step = err / (_TWO_OVER_SQRTPI * np.exp(-x * x))
-            x = np.where(fin, x - step, x)
+    # Winitzki's closed-form start (error ~2e-3), then Newton on erf
+    w = np.log1p(-y * y)
+    a = 0.147
+    t = 2 / (np.pi * a) + w / 2
+    x = np.sign(y) * np.sqrt(np.sqrt(t * t - w / a) - t)
+    fin = np.isfinite(x)
+    for _ in range(4):
+        err = _erf_np(x) - y
+        step = err / (_TWO_OVER_SQRTPI * np.exp(-x * x))
+        x = np.where(fin, x - step, x)
     x = np.copysign(x, y, out=np.asarray(x))    # keeps erfinv(-0.0) = -0.0
     x[y == 1] = np.inf
     x[y == -1] = -np.inf
@@ -165,15 +164,14 @@ def _lgamma_pos(x):
 def _lgamma_np(x):
     dt = x.dtype
     x = x.astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        refl = x < 0.5
-        out = _lgamma_pos(np.where(refl, 1.0 - x, x))
-        if refl.any():
-            # reflection: lgamma(x) = log(pi / |sin(pi x)|) - lgamma(1 - x)
-            s = np.abs(np.sin(np.pi * np.where(refl, x, 0.5)))
-            out = np.where(refl, np.log(np.pi / s) - out, out)
-        out = np.where((x <= 0) & (x == np.floor(x)), np.inf, out)
-        out = np.where(np.isinf(x), np.inf, out)
+    refl = x < 0.5
+    out = _lgamma_pos(np.where(refl, 1.0 - x, x))
+    if refl.any():
+        # reflection: lgamma(x) = log(pi / |sin(pi x)|) - lgamma(1 - x)
+        s = np.abs(np.sin(np.pi * np.where(refl, x, 0.5)))
+        out = np.where(refl, np.log(np.pi / s) - out, out)
+    out = np.where((x <= 0) & (x == np.floor(x)), np.inf, out)
+    out = np.where(np.isinf(x), np.inf, out)
     return out.astype(dt, copy=False)
 
 
@@ -182,32 +180,31 @@ def _polygamma_np(n, x):
     dt = x.dtype
     x = x.astype(np.float64)
     shift = 10
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if n == 0:
-            refl = x < 0.5
-            y = np.where(refl, 1.0 - x, x)           # digamma(x) = digamma(1 - x) - pi / tan(pi x)
-            z = y + shift
-            out = np.log(z) - 0.5 / z
-            z2 = z * z
-            zp = z2
-            for k, b in enumerate(_B2K, start=1):
-                out -= b / (2 * k * zp)
-                zp = zp * z2
-            for k in range(shift):
-                out -= 1.0 / (y + k)
-            if refl.any():
-                out = np.where(refl, out - np.pi / np.tan(np.pi * np.where(refl, x, 0.25)), out)
-            out = np.where((x <= 0) & (x == np.floor(x)), np.where(x == 0, -np.inf, np.nan), out)
-        else:
-            z = x + shift
-            fact_n = math.factorial(n)
-            out = math.factorial(n - 1) / z ** n + fact_n / (2 * z ** (n + 1))
-            for k, b in enumerate(_B2K, start=1):
-                out += b * math.factorial(2 * k + n - 1) / (math.factorial(2 * k) * z ** (2 * k + n))
-            for k in range(shift):
-                out += fact_n / (x + k) ** (n + 1)
-            out = out * (-1) ** (n + 1)
-            out = np.where((x <= 0) & (x == np.floor(x)), np.inf if n % 2 else np.nan, out)
+    if n == 0:
+        refl = x < 0.5
+        y = np.where(refl, 1.0 - x, x)           # digamma(x) = digamma(1 - x) - pi / tan(pi x)
+        z = y + shift
+        out = np.log(z) - 0.5 / z
+        z2 = z * z
+        zp = z2
+        for k, b in enumerate(_B2K, start=1):
+            out -= b / (2 * k * zp)
+            zp = zp * z2
+        for k in range(shift):
+            out -= 1.0 / (y + k)
+        if refl.any():
+            out = np.where(refl, out - np.pi / np.tan(np.pi * np.where(refl, x, 0.25)), out)
+        out = np.where((x <= 0) & (x == np.floor(x)), np.where(x == 0, -np.inf, np.nan), out)
+    else:
+        z = x + shift
+        fact_n = math.factorial(n)
+        out = math.factorial(n - 1) / z ** n + fact_n / (2 * z ** (n + 1))
+        for k, b in enumerate(_B2K, start=1):
+            out += b * math.factorial(2 * k + n - 1) / (math.factorial(2 * k) * z ** (2 * k + n))
+        for k in range(shift):
+            out += fact_n / (x + k) ** (n + 1)
+        out = out * (-1) ** (n + 1)
+        out = np.where((x <= 0) & (x == np.floor(x)), np.inf if n % 2 else np.nan, out)
     return out.astype(dt, copy=False)
 
 
@@ -269,9 +266,8 @@ class Xlogy(Op):
 
     @staticmethod
     def forward(x, y):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ly = np.log(y)
-            out = x * (ly if type(y) is _ndarray else float(ly))   # a Python number stays weak
+        ly = np.log(y)
+        out = x * (ly if type(y) is _ndarray else float(ly))   # a Python number stays weak
         out = np.where((x == 0) & ~np.isnan(y), 0, out).astype(out.dtype, copy=False)
         return out, (x, y)
 
@@ -281,8 +277,7 @@ class Xlogy(Op):
         xd, yd = data_of(x), data_of(y)
         gx = gy = None
         if needs[0]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gx = b_mask(~((xd == 0) & (yd <= 0)), g * b_log(y))
+            gx = b_mask(~((xd == 0) & (yd <= 0)), g * b_log(y))
             if not hasattr(gx, "_data"):
                 gx = np.where((xd == 0) & (yd <= 0), 0, gx)
         if needs[1]:

@@ -11,7 +11,7 @@ import numpy as np
 from .. import _dtype as D
 from .._inplace import inplace_op, write_out
 from .._tensor_base import _tensor_of, _unary, _wrap
-from ._base import Op, b_cos, b_cosh, b_mask, b_sin, b_sinh, b_sqrt, data_of
+from ._base import Op, b_cos, b_cosh, b_mask, b_sin, b_sinh, b_sqrt, data_of, float_arg, int_arg
 
 __all__ = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square", "sin", "cos", "tan",
            "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
@@ -71,6 +71,7 @@ class Sqrt(Op):
 
 
 class Tanh(Op):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("out",)
     to_float = True
 
@@ -176,8 +177,7 @@ class Rsqrt(Op):
 
     @staticmethod
     def forward(x):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            y = 1 / np.sqrt(x)
+        y = 1 / np.sqrt(x)
         return y, (y,)
 
     @staticmethod
@@ -330,8 +330,7 @@ class Logit(Op):
     @staticmethod
     def forward(x, eps, _unused=None):
         z = x if eps is None else np.clip(x, eps, 1 - eps)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(z / (1 - z)), (x, eps)
+        return np.log(z / (1 - z)), (x, eps)
 
     @staticmethod
     def backward(saved, g, needs):
@@ -350,18 +349,24 @@ class _ZeroGrad(Op):
 
 
 class Floor(_ZeroGrad):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x):
         return (np.floor(x) if x.dtype.kind == "f" else x.copy()), None
 
 
 class Ceil(_ZeroGrad):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x):
         return (np.ceil(x) if x.dtype.kind == "f" else x.copy()), None
 
 
 class Trunc(_ZeroGrad):
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
+
     @staticmethod
     def forward(x):
         return (np.trunc(x) if x.dtype.kind == "f" else x.copy()), None
@@ -504,9 +509,11 @@ fix, fix_ = trunc, trunc_
 def round(input, *, decimals=0, out=None):
     """Round half to even (to `decimals` places). Matches `torch.round`."""
     input = _tensor_of(input)
-    if input._data.dtype.kind == "b":
+    if type(decimals) is not int:
+        decimals = int_arg(decimals, "decimals")
+    if input._data.dtype.kind == "b" or decimals and input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"{'round_vml_cpu' if not decimals else 'round_cpu'}\" not implemented for "
-                                  "'Bool'")
+                                  f"'{D.scalar_type_name(input._data.dtype)}'")
     return write_out(_unary(RoundDecimals, input, decimals) if decimals else _unary(Round, input), out)
 
 
@@ -527,7 +534,7 @@ frac, frac_ = _kernel_fns(Frac, "frac", _float_only)
 
 def logit(input, eps=None, *, out=None):
     """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given. Matches `torch.logit`."""
-    return write_out(_unary(Logit, _tensor_of(input), eps), out)
+    return write_out(_unary(Logit, _tensor_of(input), eps if eps is None else float_arg(eps, "eps")), out)
 
 
 def logit_(input, eps=None):
@@ -536,6 +543,8 @@ def logit_(input, eps=None):
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """NaN -> nan, +inf -> posinf, -inf -> neginf (the dtype's extremes by default). Matches `torch.nan_to_num`."""
+    nan, posinf, neginf = (v if v is None else float_arg(v, k) for v, k in ((nan, "nan"), (posinf, "posinf"),
+                                                                             (neginf, "neginf")))
     return write_out(_unary(NanToNum, _tensor_of(input), nan, posinf, neginf), out)
 
 

@@ -8,12 +8,14 @@ indexing; `ember/_ops/indexing.py` builds `x[key]`, gather/scatter and the index
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _dtype as D
 from .._inplace import AsStrided, become_view
 from .._tensor_base import Size, _apply, _check_broadcast, _tensor_of, _unary, _view, _wrap_view
-from ._base import Op, b_reshape, b_transpose, normalize_dim, normalize_dims
+from ._base import Op, b_reshape, b_transpose, int_arg, normalize_dim, normalize_dims
 from .convert import Clone
 
 __all__ = ["reshape", "flatten", "unflatten", "ravel", "squeeze", "unsqueeze", "permute", "transpose", "swapaxes",
@@ -106,6 +108,7 @@ def _int_index(idx):
 
 class Index(Op):
     """x[idx]; idx is a key NumPy understands (ints, slices, None, Ellipsis, int/bool arrays)."""
+    quiet = False      # no floating-point flags (NOTE [ Quiet floating-point errors ])
     saves = ("c", "c", "c")
 
     @staticmethod
@@ -340,14 +343,14 @@ def _shape_arg(args):
             if isinstance(a, (tuple, list)):
                 args = a
             elif hasattr(a, "_data"):
-                args = a.tolist() if a._data.ndim else (int(a),)
+                args = a.tolist() if a._data.ndim else (int_arg(a, 'size'),)
             elif isinstance(a, np.integer):
                 return (int(a),)
             else:
                 raise TypeError(f"shape must be a sequence of ints, not {type(a).__name__}")
     for s in args:
         if type(s) is not int:
-            return tuple(int(s) for s in args)   # NumPy ints, 0-d integer tensors
+            return tuple(int_arg(s, "size") for s in args)   # NumPy ints, 0-d integer tensors
     return tuple(args)
 
 
@@ -395,6 +398,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims start_dim..end_dim into one. Matches `torch.flatten`."""
     nd = input._data.ndim
     if nd == 0:
+        normalize_dim(start_dim, 0)        # a 0-d tensor takes dims 0 / -1 only (IndexError otherwise)
+        normalize_dim(end_dim, 0)
         return reshape(input, 1)
     s = normalize_dim(start_dim, nd)
     e = normalize_dim(end_dim, nd)
@@ -409,31 +414,36 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, shp[:s] + (n,) + shp[e + 1:])
 
 
-def unflatten(input, dim, sizes):
+def unflatten(input, dim=None, sizes=None, *, axis=None):
     """Split dim into `sizes` (one may be -1). Matches `torch.unflatten`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     nd = input._data.ndim
     d = normalize_dim(dim, nd)
     shp = input._data.shape
-    sizes = _infer_shape(tuple(sizes), shp[d])
+    sizes = _infer_shape(_shape_arg(sizes), shp[d])
     return reshape(input, shp[:d] + tuple(sizes) + shp[d + 1:])
 
 
-def squeeze(input, dim=None):
+def squeeze(input, dim=None, *, axis=None):
     """Drop size-1 dims (all, or those in `dim`: an int or a tuple). Matches `torch.squeeze`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     shp = input._data.shape
     if dim is None:
         new = tuple(s for s in shp if s != 1)
         op = SqueezeAll
     else:
-        op = SqueezeDim if isinstance(dim, int) else SqueezeDims
-        dims = (dim,) if isinstance(dim, int) else tuple(dim)
-        dims = set(normalize_dims(dims, max(len(shp), 1)))
+        op = SqueezeDims if isinstance(dim, (tuple, list)) else SqueezeDim
+        dims = set(normalize_dims(dim, max(len(shp), 1)))
         new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
     return _view(op, input, new)
 
 
-def unsqueeze(input, dim):
+def unsqueeze(input, dim=None, *, axis=None):
     """Insert a size-1 dim at `dim`. Matches `torch.unsqueeze`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     shp = input._data.shape
     d = normalize_dim(dim, len(shp) + 1)
     return _view(Unsqueeze, input, shp[:d] + (1,) + shp[d:])
@@ -577,12 +587,14 @@ def broadcast_tensors(*tensors):
     return tuple(x if x._data.shape == shape else _expand(x, shape) for x in tensors)
 
 
-def narrow(input, dim, start, length):
+def narrow(input, dim=None, start=None, length=None, *, axis=None):
     """The view [start, start + length) along dim. Matches `torch.narrow`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     d = normalize_dim(dim, input._data.ndim)
     n = input._data.shape[d]
-    start = int(start)
-    length = int(length)
+    start = int_arg(start, "start")
+    length = int_arg(length, "length")
     if start < -n or start > n:
         raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
     if start < 0:
@@ -594,14 +606,16 @@ def narrow(input, dim, start, length):
     return _view(Slice, input, (slice(None),) * d + (slice(start, start + length),), True)
 
 
-def select(input, dim, index):
+def select(input, dim=None, index=None, *, axis=None):
     """The view at `index` along dim (that dim removed). Matches `torch.select`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     nd = input._data.ndim
     if nd == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = normalize_dim(dim, nd)
     n = input._data.shape[d]
-    index = int(index)
+    index = int_arg(index, "index")
     if index < -n or index >= n:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(input._data.shape)} at "
                          f"dimension {d}")
@@ -614,13 +628,13 @@ def split(tensor, split_size_or_sections, dim=0):
     d = normalize_dim(dim, nd)
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (list, tuple)):
-        sizes = [int(s) for s in split_size_or_sections]
+        sizes = [int_arg(s, "split_sizes") for s in split_size_or_sections]
         if sum(sizes) != n or any(s < 0 for s in sizes):
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
                                f"size at dimension {d}), but got split_sizes={sizes}")
         op = SplitWithSizes
     else:
-        size = int(split_size_or_sections)
+        size = int_arg(split_size_or_sections, "split_size")
         if size < 0:
             raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
         if size == 0:
@@ -639,14 +653,18 @@ def split(tensor, split_size_or_sections, dim=0):
     return tuple(out)
 
 
-def split_with_sizes(input, split_sizes, dim=0):
+def split_with_sizes(input, split_sizes, dim=0, *, axis=None):
     """Views of the listed sizes along dim. Matches `torch.split_with_sizes`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     return split(input, list(split_sizes), dim)
 
 
-def chunk(input, chunks, dim=0):
+def chunk(input, chunks, dim=0, *, axis=None):
     """Up to `chunks` equal views along dim (the last may be smaller). Matches `torch.chunk`."""
-    chunks = int(chunks)
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
+    chunks = int_arg(chunks, "chunks")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = normalize_dim(dim, input._data.ndim)
@@ -657,23 +675,26 @@ def chunk(input, chunks, dim=0):
     return split(input, size, d)
 
 
-def tensor_split(input, indices_or_sections, dim=0):
+def tensor_split(input, indices_or_sections, dim=0, *, axis=None):
     """Views split into n near-equal parts or at the given indices. Matches `torch.tensor_split`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     d = normalize_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     ios = indices_or_sections
     if hasattr(ios, "_data"):
         if ios._data.ndim == 0:
-            ios = int(ios)
+            ios = int_arg(ios, "sections")
         else:
             ios = ios.tolist()
     if isinstance(ios, (list, tuple)):
-        bounds = [0] + [min(max(int(i) if i >= 0 else n + int(i), 0), n) for i in ios] + [n]
+        ios = [int_arg(i, "indices") for i in ios]
+        bounds = [0] + [min(max(i if i >= 0 else n + i, 0), n) for i in ios] + [n]
         out = []
         for a, b in zip(bounds[:-1], bounds[1:]):
             out.append(narrow(input, d, a, max(b - a, 0)) if b >= a else narrow(input, d, a, 0))
         return tuple(out)
-    k = int(ios)
+    k = int_arg(ios, "sections")
     if k <= 0:
         raise RuntimeError(f"number of sections must be larger than 0, got {k}")
     q, r = divmod(n, k)
@@ -703,8 +724,10 @@ def dsplit(input, indices_or_sections):
     return tensor_split(input, indices_or_sections, 2)
 
 
-def unbind(input, dim=0):
+def unbind(input, dim=0, *, axis=None):
     """The slices along dim, as a tuple of views. Matches `torch.unbind`."""
+    if axis is not None:   # NumPy-style alias torch accepts
+        dim = axis
     if input._data.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = normalize_dim(dim, input._data.ndim)
@@ -718,7 +741,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     d1, d2 = normalize_dim(dim1, nd), normalize_dim(dim2, nd)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return _view(Diagonal, input, int(offset), d1, d2)
+    return _view(Diagonal, input, int_arg(offset, "offset"), d1, d2)
 
 
 def as_strided(input, size, stride, storage_offset=0):
@@ -753,6 +776,9 @@ def as_strided_(input, size, stride, storage_offset=0):
 
 def _atleast(tensors, one):
     ts = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    for i, x in enumerate(ts):
+        if not hasattr(x, "_data"):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(x).__name__}")
     out = tuple(one(x) for x in ts)
     return out[0] if len(tensors) == 1 and not isinstance(tensors[0], (list, tuple)) else out
 
@@ -790,6 +816,17 @@ def atleast_2d(*tensors):
 def atleast_3d(*tensors):
     """Each input with at least three dims. Matches `torch.atleast_3d`."""
     return _atleast(tensors, _at3)
+
+
+def _warn_T(nd):
+    if nd == 0:
+        warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+                      stacklevel=3)
+    else:
+        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+                      "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+                      "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to "
+                      "reverse the dimensions of a tensor.", stacklevel=3)
 
 
 def _mT(x):
@@ -858,6 +895,8 @@ class ViewMethods:
     @property
     def T(self):
         nd = self._data.ndim
+        if nd != 2:
+            _warn_T(nd)
         return self if nd < 2 else _view(Permute, self, tuple(range(nd - 1, -1, -1)))
 
     @property
@@ -873,10 +912,14 @@ class ViewMethods:
         return _mT(self)
 
     # in-place metadata changes: self takes the view's shape (same memory) and its node
-    def squeeze_(self, dim=None):
+    def squeeze_(self, dim=None, *, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         return become_view(self, squeeze(self, dim))
 
-    def unsqueeze_(self, dim):
+    def unsqueeze_(self, dim=None, *, axis=None):
+        if axis is not None:   # NumPy-style alias torch accepts
+            dim = axis
         return become_view(self, unsqueeze(self, dim))
 
     def t_(self):
@@ -892,7 +935,7 @@ class ViewMethods:
         nd = self._data.ndim
         d = normalize_dim(dimension, nd) if nd else 0
         n = self._data.shape[d] if nd else 1
-        size, step = int(size), int(step)
+        size, step = int_arg(size, "size"), int_arg(step, "step")
         if size > n:
             raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
         if step <= 0:

@@ -16,12 +16,13 @@ NOTE [ Engine ]
 from __future__ import annotations
 
 import sys
+import warnings
 from time import perf_counter_ns
 
 import numpy as np
 
 from .. import _dtype as D
-from .._ops._base import Op, sum_to
+from .._ops._base import QUIET, Op, as_user, quiet_off, quiet_on, state_now, sum_to
 from .._tensor_base import TensorBase, _apply, _tensor_of, _wrap
 from .graph import OBSERVER, SECOND_TIME, Node, NodePostHook, PostAccumulateHook, RetainGrad
 from .grad_mode import STATE
@@ -154,7 +155,7 @@ def fix_tensor(g, shape, dtype):
     return g
 
 
-def _run_hooks(hooks, g, create_graph):
+def _run_hooks(hooks, g, create_graph, user):
     """Tensor hooks of a non-leaf: each may return a replacement; retain_grad stores the result."""
     for h in hooks:
         if type(h) is NodePostHook:
@@ -167,13 +168,13 @@ def _run_hooks(hooks, g, create_graph):
                 t._grad = gt if old is None else (old + gt if create_graph else _wrap(old._data + gt._data))
             continue
         gt = g if create_graph else _wrap(g)
-        r = h(gt)
+        r = as_user(user, h, gt)
         if r is not None:
             g = _hook_result(h, g, r, create_graph)
     return g
 
 
-def _run_post_hooks(node, gin, g, create_graph):
+def _run_post_hooks(node, gin, g, create_graph, user):
     """grad_fn.register_hook hooks: fn(grad_inputs, grad_outputs), each input's gradient already summed
     to its shape and dtype as torch shows it; a returned tuple replaces grad_inputs."""
     post = [h for h in node.hooks if type(h) is NodePostHook]
@@ -194,7 +195,7 @@ def _run_post_hooks(node, gin, g, create_graph):
         fixed.append(gi)
     go = (g if create_graph or type(g) is not _ndarray else _wrap(g),)
     for h in post:
-        r = h.fn(tuple(fixed), go)
+        r = as_user(user, h.fn, tuple(fixed), go)
         if r is not None:
             r = tuple(r) if isinstance(r, (tuple, list)) else (r,)
             name = getattr(h.fn, "__name__", "hook")
@@ -276,6 +277,9 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
     prev_enabled = STATE.enabled
     STATE.enabled = bool(create_graph)
     obs = OBSERVER[0]        # anomaly mode or a profiler: see autograd/_observe.py
+    # NOTE [ Quiet floating-point errors ] (_ops/_base.py): ember's code runs quiet, user code in `user`
+    user = state_now()
+    tok = quiet_on(QUIET)
     try:
         while ready:
             node = ready.pop()
@@ -283,7 +287,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
             nxt = node.next
             if g is not None:
                 if node.hooks:
-                    g = _run_hooks(node.hooks, g, create_graph)
+                    g = _run_hooks(node.hooks, g, create_graph, user)
                 if capture is not None and node in capture:
                     captured[node] = g
                 saved = node.saved
@@ -301,13 +305,17 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                 # or a mismatch, goes to the full check (which decides whether it is an error)
                 if v is not None and (v[0][0] != v[1] or (len(v) > 2 and (len(v) > 4 or v[2][0] != v[3]))):
                     check_versions(node, needs)
-                if create_graph:
-                    st = saved_as_tensors(node)
-                    gin = node.op.backward(st, g, needs) if obs is None else obs.backward(node, st, g, needs)
+                if obs is not None:
+                    gin = obs.backward(node, saved_as_tensors(node) if create_graph else saved, g, needs)
+                    if create_graph and node.op.grad_uses_inputs:
+                        gin = _join_graph(node, gin)
+                elif node.op.user_code:     # a custom Function: the user's state
+                    gin = as_user(user, node.op.backward, saved_as_tensors(node) if create_graph else saved,
+                                  g, needs)
+                elif create_graph:
+                    gin = node.op.backward(saved_as_tensors(node), g, needs)
                     if node.op.grad_uses_inputs:
                         gin = _join_graph(node, gin)
-                elif obs is not None:
-                    gin = obs.backward(node, saved, g, needs)
                 else:
                     gin = node.op.backward(saved, g, needs)
                 if not retain_graph and saved is not None:
@@ -315,7 +323,7 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
                 if type(gin) is not tuple:
                     gin = (gin,)
                 if node.hooks:
-                    gin = _run_post_hooks(node, gin, g, create_graph)
+                    gin = _run_post_hooks(node, gin, g, create_graph, user)
                 shapes = node.shapes
                 dtypes = node.dtypes
                 for i, e in enumerate(nxt):
@@ -363,12 +371,13 @@ def run_backward(roots, seeds, retain_graph, create_graph, capture=None, accumul
         while leaf_grads:
             leaf, g = leaf_grads.popitem()[1]
             if obs is None:
-                _accumulate_leaf(leaf, g, create_graph, given)
+                _accumulate_leaf(leaf, g, create_graph, given, user)
             else:
                 t0 = perf_counter_ns()
-                _accumulate_leaf(leaf, g, create_graph, given)
+                _accumulate_leaf(leaf, g, create_graph, given, user)
                 obs.accumulated(t0)
     finally:
+        quiet_off(tok)
         STATE.enabled = prev_enabled
     return captured
 
@@ -416,7 +425,7 @@ def _unique_refs():
 _UNIQUE_REFS = _unique_refs()
 
 
-def _accumulate_leaf(leaf, g, create_graph, given=None):
+def _accumulate_leaf(leaf, g, create_graph, given, user):
     hooks = getattr(leaf, "_hooks", None)
     post = None
     if hooks:
@@ -424,7 +433,7 @@ def _accumulate_leaf(leaf, g, create_graph, given=None):
             if type(h) is PostAccumulateHook:
                 post = [h] if post is None else post + [h]
                 continue
-            r = h(g if create_graph else _wrap(g))
+            r = as_user(user, h, g if create_graph else _wrap(g))
             if r is not None:
                 g = _hook_result(h, g, r, create_graph)
     old = getattr(leaf, "_grad", None)
@@ -457,7 +466,7 @@ def _accumulate_leaf(leaf, g, create_graph, given=None):
     if post is not None:
         g = None
         for h in post:
-            h.fn(leaf)
+            as_user(user, h.fn, leaf)
 
 
 def _seed_for(t, g, create_graph):
@@ -490,7 +499,15 @@ def _as_tuple(x):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
     """Accumulate the gradients of `tensors` into the leaves' `.grad`. Matches `torch.autograd.backward`."""
     tensors = _as_tuple(tensors)
-    grad_tensors = _as_tuple(grad_tensors if grad_tensors is not None else grad_variables)
+    if grad_variables is not None:
+        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` "
+                      "instead.", FutureWarning, stacklevel=2)
+        if grad_tensors is None:
+            grad_tensors = grad_variables
+        else:
+            raise RuntimeError("`grad_tensors` and `grad_variables` (deprecated) arguments both passed to "
+                               "`backward()`. Please only use `grad_tensors`.")
+    grad_tensors = _as_tuple(grad_tensors)
     if grad_tensors is None:
         grad_tensors = (None,) * len(tensors)
     if len(grad_tensors) != len(tensors):
@@ -528,6 +545,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Gradients of `outputs` with respect to `inputs`, returned (not accumulated). Matches `torch.autograd.grad`."""
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To "
+                      "accumulate gradient for other parts of the graph, please use "
+                      "torch.autograd.backward.", FutureWarning,
+                      stacklevel=2)
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     if allow_unused is None:

@@ -94,6 +94,8 @@ class _SavedOutput:
 class _FunctionOp(Op):
     """Engine-side adapter (one subclass per user Function class)."""
     registered = False
+    quiet = False       # the user's forward and backward run in the user's NumPy error state
+    user_code = True
     fn = None
     saves = ()
 

@@ -2,6 +2,6 @@
 (`ember/_parameter.py`): loading a checkpoint rebuilds parameters without importing `ember.nn`."""
 from __future__ import annotations
 
-from .._parameter import Buffer, Parameter, _factory_dtype  # noqa: F401
+from .._parameter import Buffer, Parameter, _factory_dtype, empty_array  # noqa: F401
 
 __all__ = ["Parameter", "Buffer"]

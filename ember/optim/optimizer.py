@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .._ops._base import QUIET, as_user, quiet_off, quiet_on, state_now
 from .._tensor import Tensor
 
 from .._tensor_base import _wrap
@@ -70,10 +71,13 @@ def _typename(obj) -> str:
 
 
 def _scalar(x) -> float:
-    """A group option as a Python float (a 1-element Tensor lr is allowed, as in torch)."""
+    """A group option as a Python float (a 1-element Tensor lr is allowed, as in torch); anything but a number
+    (a string such as lr="0.1") is a TypeError, as in torch."""
     if isinstance(x, Tensor):
         return float(x._data.reshape(()))
-    return float(x)
+    if isinstance(x, (int, float, np.number)):
+        return float(x)
+    raise TypeError(f"an optimizer option must be a number or a 1-element Tensor, not {_typename(x)} ({x!r})")
 
 
 def _check_lr(lr):
@@ -87,7 +91,7 @@ def _check_nonneg(**options):
     """torch's ValueError for the first option (in the order given) that is not >= 0; each keyword is the
     name torch's message uses (e.g. `epsilon=eps`)."""
     for label, value in options.items():
-        if not 0.0 <= value:
+        if not 0.0 <= _scalar(value):
             raise ValueError(f"Invalid {label} value: {value}")
 
 
@@ -112,7 +116,19 @@ def _hooked_step(step):
                     else:
                         raise RuntimeError(f"{step} must return None or a tuple of (new_args, new_kwargs), "
                                            f"but got {result}.")
-        out = step(self, *args, **kwargs)
+        # NOTE [ Quiet floating-point errors ] (_ops/_base.py): the update's NumPy arithmetic (inf or NaN
+        # gradients) warns nothing, as in torch; the user's closure runs in the user's NumPy state
+        user = state_now()
+        call_args, call_kwargs = args, kwargs
+        if args and callable(args[0]):
+            call_args = (lambda: as_user(user, args[0]),) + args[1:]
+        elif callable(kwargs.get("closure")):
+            call_kwargs = dict(kwargs, closure=lambda: as_user(user, kwargs["closure"]))
+        tok = quiet_on(QUIET)
+        try:
+            out = step(self, *call_args, **call_kwargs)
+        finally:
+            quiet_off(tok)
         post = self._optimizer_step_post_hooks
         if post or _global_post_hooks:
             for hook in itertools.chain(post.values(), _global_post_hooks.values()):

@@ -39,7 +39,7 @@ class Rprop(Optimizer):
         np.clip(step_size, step_size_min, step_size_max, out=step_size)
         # a sign change: skip this element's update and forget its gradient
         g = np.where(sign < 0, 0, g).astype(g.dtype, copy=False)
-        p -= np.sign(g) * step_size
+        p -= ((g > 0).astype(g.dtype) - (g < 0)) * step_size      # torch's sign: 0 for NaN
         prev[...] = g
 
     def step(self, closure=None):

@@ -17,7 +17,7 @@ def test_dtype_properties_match_torch(torch):
         assert getattr(fe, k) == pytest.approx(getattr(ft, k), rel=1e-7), k
     for other in ("float16", "float32", "float64", "int64", "bool", "bfloat16"):
         assert repr(ember.promote_types(e, getattr(ember, other))) == repr(torch.promote_types(t, getattr(torch, other)))
-    assert ember.bfloat16 is ember._dtype.to_dtype("torch.bfloat16")
+    assert ember.bfloat16 is ember._dtype.to_dtype("torch.bfloat16", names=True)
 
 
 @pytest.mark.parametrize("make", [

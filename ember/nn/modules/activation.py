@@ -1,11 +1,14 @@
 """Activation layers: each stores its config and makes one `F.*` call. Match torch's (incl. repr)."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from ... import _dtype as D
 from ..._tensor_base import _wrap
 from .. import functional as F
-from ..parameter import Parameter, _factory_dtype
+from ..parameter import Parameter, _factory_dtype, empty_array
 from .module import Module
 
 __all__ = ["Threshold", "ReLU", "ReLU6", "Hardtanh", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU", "Mish", "Hardswish",
@@ -54,8 +57,14 @@ class Hardtanh(Module):
                  max_value=None):
         super().__init__()
         if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to "
+                          "`min_val`", FutureWarning,
+                          stacklevel=2)
             min_val = min_value
         if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to "
+                          "`max_val`", FutureWarning,
+                          stacklevel=2)
             max_val = max_value
         self.min_val = min_val
         self.max_val = max_val
@@ -263,7 +272,7 @@ class PReLU(Module):
         self.num_parameters = num_parameters
         super().__init__()
         self.init = init
-        self.weight = Parameter(np.empty((num_parameters,), dtype=_factory_dtype(dtype, device)))
+        self.weight = Parameter(empty_array((num_parameters,), _factory_dtype(dtype, device)))
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -322,6 +331,29 @@ class Softmax2d(Module):
         if input.ndim not in (3, 4):
             raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D instead")
         return F.softmax(input, -3, _stacklevel=5)
+
+
+def _mha_checks(m, query, key, value):
+    """torch's shape checks of MultiheadAttention's inputs (torch raises AssertionError for them)."""
+    if query.ndim == 3:
+        if key.ndim != 3 or value.ndim != 3:
+            raise AssertionError(f"For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
+                                 f"{key.ndim}-D and {value.ndim}-D tensors respectively")
+    elif query.ndim == 2:
+        if key.ndim != 2 or value.ndim != 2:
+            raise AssertionError(f"For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but "
+                                 f"found {key.ndim}-D and {value.ndim}-D tensors respectively")
+    else:
+        raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.ndim}-D "
+                             f"query tensor")
+    if query.shape[-1] != m.embed_dim:
+        raise AssertionError(f"was expecting embedding dimension of {m.embed_dim}, but got {query.shape[-1]}")
+    if m._qkv_same_embed_dim:
+        if key.shape != value.shape:
+            raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
+    elif key.shape[:-1] != value.shape[:-1]:
+        raise AssertionError(f"key's sequence and batch dims {key.shape[:-1]} do not match value's "
+                             f"{value.shape[:-1]}")
 
 
 class MultiheadAttention(Module):
@@ -386,6 +418,11 @@ class MultiheadAttention(Module):
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
+        _mha_checks(self, query, key, value)
+        if key_padding_mask is not None and attn_mask is not None and \
+                (key_padding_mask.dtype is D.bool) != (attn_mask.dtype is D.bool):
+            warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same "
+                          "type for both instead.", stacklevel=2)
         batched = query.ndim == 3
         if not batched:
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)

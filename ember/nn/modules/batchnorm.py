@@ -9,7 +9,7 @@ import numpy as np
 from ..._tensor_base import _wrap
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter, _factory_dtype
+from ..parameter import Parameter, _factory_dtype, empty_array
 from .module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
@@ -18,9 +18,9 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 def _affine_params(m, affine, shape, dt, bias):
     """Register `m.weight` and `m.bias` of `shape` (filled by `_reset_affine`), or None, as torch does."""
     if affine:
-        m.weight = Parameter(np.empty(shape, dt))
+        m.weight = Parameter(empty_array(shape, dt))
         if bias:
-            m.bias = Parameter(np.empty(shape, dt))
+            m.bias = Parameter(empty_array(shape, dt))
         else:
             m.register_parameter("bias", None)
     else:

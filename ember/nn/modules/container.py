@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import operator
+import warnings
 from collections import OrderedDict
 from collections.abc import Mapping
 from itertools import islice
@@ -43,7 +44,11 @@ def _tensor_entries(items, type_str):
 
 
 class Container(Module):
+    """Deprecated in torch (it warns): subclass Module. Matches `torch.nn.Container`."""
+
     def __init__(self, **kwargs):
+        warnings.warn("`nn.Container` is deprecated. All of its functionality is now implemented in "
+                      "`nn.Module`. Subclass that instead.", FutureWarning, stacklevel=2)
         super().__init__()
         for k, v in kwargs.items():
             self.add_module(k, v)

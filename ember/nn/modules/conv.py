@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter, _factory_dtype
+from ..parameter import Parameter, _factory_dtype, empty_array
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
@@ -16,10 +16,11 @@ _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
 
 def _ntuple(v, n):
+    # as torch's _pair/_triple: a number is repeated, a sequence is kept as given (Conv2d(kernel_size=(3,))
+    # makes a 1-d kernel, which the forward then refuses as torch does)
     if isinstance(v, (int, np.integer)):
         return (int(v),) * n
-    v = tuple(v)
-    return v * n if len(v) == 1 else v
+    return tuple(v)
 
 
 class _ConvNd(Module):
@@ -78,9 +79,9 @@ class _ConvNd(Module):
         dt = _factory_dtype(dtype, device)
         shape = ((in_channels, out_channels // groups) if transposed else
                  (out_channels, in_channels // groups)) + kernel_size
-        self.weight = Parameter(np.empty(shape, dt))
+        self.weight = Parameter(empty_array(shape, dt))
         if bias:
-            self.bias = Parameter(np.empty((out_channels,), dt))
+            self.bias = Parameter(empty_array((out_channels,), dt))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

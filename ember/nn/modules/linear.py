@@ -3,19 +3,17 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..._tensor_base import _wrap
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter, _factory_dtype
+from ..parameter import Parameter, _factory_dtype, empty_array
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
 
 
 def _empty(shape, dtype=None):
-    return _wrap(np.empty(shape, dtype=_factory_dtype(dtype)))
+    return _wrap(empty_array(shape, _factory_dtype(dtype)))
 
 
 class Identity(Module):
@@ -36,9 +34,9 @@ class Linear(Module):
         dt = _factory_dtype(dtype, device)
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(np.empty((out_features, in_features), dt))
+        self.weight = Parameter(empty_array((out_features, in_features), dt))
         if bias:
-            self.bias = Parameter(np.empty((out_features,), dt))
+            self.bias = Parameter(empty_array((out_features,), dt))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -67,9 +65,9 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(np.empty((out_features, in1_features, in2_features), dt))
+        self.weight = Parameter(empty_array((out_features, in1_features, in2_features), dt))
         if bias:
-            self.bias = Parameter(np.empty((out_features,), dt))
+            self.bias = Parameter(empty_array((out_features,), dt))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -11,6 +11,7 @@ registries are a small dict subclass that mirrors every write and delete into th
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -605,7 +606,7 @@ class Module:
 
     def type(self, dst_type) -> "Module":
         from ..._dtype import to_dtype
-        dt = to_dtype(dst_type).np
+        dt = to_dtype(dst_type, names=True).np
         return self._apply(lambda t: _cast_any(t, dt))
 
     def cpu(self) -> "Module":
@@ -640,6 +641,9 @@ class Module:
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
         """An ordered dict of every parameter and persistent buffer, keyed by dotted path. Matches torch."""
         if args:   # torch's deprecated positional form: (destination, prefix, keep_vars)
+            warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
+                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html"
+                          "#torch.nn.Module.state_dict for details.", FutureWarning, stacklevel=2)
             destination = args[0]
             if len(args) > 1:
                 prefix = args[1]
@@ -811,6 +815,13 @@ class Module:
         return h
 
     def register_backward_hook(self, hook):
+        """torch's deprecated non-full backward hook; ember runs it as a full backward hook (the documented
+        grad_input) and warns as torch does."""
+        warnings.warn("Using a non-full backward hook when the forward contains multiple autograd Nodes is "
+                      "deprecated and will be removed in future versions. This hook will be missing some "
+                      "grad_input. Please use register_full_backward_hook to get the documented "
+                      "behavior.", FutureWarning,
+                      stacklevel=2)
         return self.register_full_backward_hook(hook)
 
     def register_state_dict_pre_hook(self, hook):

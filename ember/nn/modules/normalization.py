@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter, _factory_dtype
+from ..parameter import Parameter, _factory_dtype, empty_array
 from .batchnorm import _affine_params, _reset_affine
 from .module import Module
 
@@ -42,6 +42,10 @@ class LayerNorm(Module):
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
+        for i, s in enumerate(normalized_shape):
+            if not isinstance(s, (int, np.integer)):
+                raise TypeError(f"empty(): argument 'size' (position 1) must be tuple of ints, but found "
+                                f"element of type {type(s).__name__} at pos {i}")
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
@@ -66,11 +70,15 @@ class RMSNorm(Module):
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
+        for i, s in enumerate(normalized_shape):
+            if not isinstance(s, (int, np.integer)):
+                raise TypeError(f"empty(): argument 'size' (position 1) must be tuple of ints, but found "
+                                f"element of type {type(s).__name__} at pos {i}")
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(np.empty(self.normalized_shape, _factory_dtype(dtype, device)))
+            self.weight = Parameter(empty_array(self.normalized_shape, _factory_dtype(dtype, device)))
         else:
             self.register_parameter("weight", None)
         self.reset_parameters()

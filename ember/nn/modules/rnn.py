@@ -9,6 +9,7 @@ hidden state through `weight_hr_l{k}` (torch's LSTMP). `RNNBase` has no forward 
 """
 from __future__ import annotations
 
+import warnings
 import math
 
 import numpy as np
@@ -18,7 +19,7 @@ from ..._tensor import Tensor
 from ..._tensor_base import _apply, _wrap
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter, _factory_dtype
+from ..parameter import Parameter, _factory_dtype, empty_array
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -27,7 +28,7 @@ _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
 def _param(shape, dtype):
-    return Parameter(_wrap(np.empty(shape, dtype=_factory_dtype(dtype))))
+    return Parameter(_wrap(empty_array(shape, _factory_dtype(dtype))))
 
 
 def _stack(ts, dim):
@@ -96,6 +97,11 @@ class RNNBase(Module):
         self.bias = bias
         self.batch_first = batch_first
         self.dropout = float(dropout)
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(f"dropout option adds dropout after all but last recurrent layer, so non-zero "
+                          f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
+                          f"num_layers={num_layers}",
+                          stacklevel=2)
         self.bidirectional = bidirectional
         self.proj_size = proj_size
         gate = _GATES[mode] * hidden_size

@@ -1,13 +1,11 @@
 """Embedding: a lookup table of learnable vectors. Matches `torch.nn.Embedding`."""
 from __future__ import annotations
 
-import numpy as np
-
 from ..._ops.embedding import _norm_padding_idx
 from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter, _factory_dtype
+from ..parameter import Parameter, _factory_dtype, empty_array
 from .module import Module
 
 __all__ = ["Embedding", "EmbeddingBag"]
@@ -16,7 +14,7 @@ __all__ = ["Embedding", "EmbeddingBag"]
 def _init_weight(m, _weight, num_embeddings, embedding_dim, device, dtype, requires_grad):
     """`m.weight`: `_weight` (shape-checked) as a Parameter, else a new one initialised by m.reset_parameters()."""
     if _weight is None:
-        m.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=_factory_dtype(dtype, device)),
+        m.weight = Parameter(empty_array((num_embeddings, embedding_dim), _factory_dtype(dtype, device)),
                              requires_grad=requires_grad)
         m.reset_parameters()
     else:

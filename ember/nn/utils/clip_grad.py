@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import math
+import types
 import warnings
 
 import numpy as np
 
+from ..._ops._base import Quiet
 from ..._tensor import Tensor
 
 from ..._tensor_base import _wrap
@@ -48,13 +50,14 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
     if not ts:
         return _wrap(np.array(0.0, dtype=np.float32))
     dt = ts[0].dtype
-    norms = [_norm_of(a, norm_type) for a in ts]
-    if norm_type == math.inf:
-        total = max(norms)
-    elif norm_type == -math.inf:
-        total = min(norms)
-    else:
-        total = sum(n ** norm_type for n in norms) ** (1.0 / norm_type)
+    with Quiet():             # inf/nan gradients give an inf/nan norm, without NumPy's warnings (as torch)
+        norms = [_norm_of(a, norm_type) for a in ts]
+        if norm_type == math.inf:
+            total = max(norms)
+        elif norm_type == -math.inf:
+            total = min(norms)
+        else:
+            total = sum(n ** norm_type for n in norms) ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it "
                            "cannot be clipped. To disable this error and scale the gradients by the non-finite norm "
@@ -69,7 +72,7 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm, foreach=None)
         return
     tn = float(total_norm) if not isinstance(total_norm, Tensor) else float(total_norm._data)
     coef = min(float(max_norm) / (tn + 1e-6), 1.0)
-    with np.errstate(invalid="ignore"):      # a non-finite total norm scales to nan, as in torch
+    with Quiet():      # a non-finite total norm scales to nan, as in torch
         for g in grads:
             a = g._data
             np.multiply(a, a.dtype.type(coef), out=a)
@@ -82,7 +85,11 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
 
     Matches `torch.nn.utils.clip_grad_norm_`.
     """
+    norm_type = float(norm_type)
+    is_generator = isinstance(parameters, types.GeneratorType)
     params = _params(parameters)
+    if is_generator and not params:
+        warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2)
     grads = _grads(params)
     if not grads:
         return _wrap(np.array(0.0, dtype=np.float32))

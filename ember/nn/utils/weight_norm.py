@@ -3,6 +3,8 @@ the parameter `name` is replaced by `name_g` (magnitude) and `name_v` (direction
 `name = v * g / ||v||` is recomputed before every forward."""
 from __future__ import annotations
 
+import warnings
+
 from ..parameter import Parameter
 
 __all__ = ["WeightNorm", "weight_norm", "remove_weight_norm"]
@@ -60,7 +62,10 @@ class WeightNorm:
 
 
 def weight_norm(module, name: str = "weight", dim=0):
-    """Reparameterise `module.<name>` as g * v / ||v|| (norm over every dim but `dim`; None = whole tensor)."""
+    """Reparameterise `module.<name>` as g * v / ||v|| (norm over every dim but `dim`; None = whole tensor).
+    Deprecated in torch (it warns) in favour of `nn.utils.parametrizations.weight_norm`."""
+    warnings.warn("`torch.nn.utils.weight_norm` is deprecated in favor of "
+                  "`torch.nn.utils.parametrizations.weight_norm`.", FutureWarning, stacklevel=2)
     WeightNorm.apply(module, name, dim)
     return module
 
