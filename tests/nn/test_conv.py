@@ -276,12 +276,24 @@ def test_top_level_forms_vs_torch(torch, rng, name, fn):
         np.testing.assert_array_equal(re[1].numpy(), rt[1].numpy())
 
 
-def test_conv_batch_chunking_matches_unchunked(torch, rng, monkeypatch):
-    # past the im2col memory limit the batch is processed in chunks; results must not change
-    from ember._ops import conv as K
-    monkeypatch.setattr(K, "_COLS_LIMIT", 3 * 5 * 6 * 3 * 9 * 4)     # about 3 samples of columns
-    x, w, b = rand(rng, 8, 3, 7, 8), rand(rng, 4, 3, 3, 3), rand(rng, 4)
-    check(torch, lambda x, w, b: F.conv2d(x, w, b), lambda x, w, b: torch.nn.functional.conv2d(x, w, b), [x, w, b])
-    wt = rand(rng, 3, 2, 3, 3)
-    check(torch, lambda x, w: F.conv_transpose2d(x, w, stride=2),
-          lambda x, w: torch.nn.functional.conv_transpose2d(x, w, stride=2), [x, wt])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_conv_batch_chunking_matches_torch(torch, rng, monkeypatch, threads):
+    # the batch runs in chunks of bounded columns (a partial last chunk here), shared among the threads
+    from ember._ops import _convolve as K
+    monkeypatch.setattr(K, "_COLS_LIMIT", 3 * 5 * 6 * 3 * 9 * 4)     # 3 samples of columns: chunks 3, 3, 2
+    monkeypatch.setattr(K, "_PARALLEL_MIN", 0)
+    before = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        x, w, b = rand(rng, 8, 3, 7, 8), rand(rng, 4, 3, 3, 3), rand(rng, 4)
+        check(torch, lambda x, w, b: F.conv2d(x, w, b, padding=1), lambda x, w, b: torch.nn.functional.conv2d(
+            x, w, b, padding=1), [x, w, b])
+        wt = rand(rng, 3, 2, 3, 3)
+        check(torch, lambda x, w: F.conv_transpose2d(x, w, stride=2),
+              lambda x, w: torch.nn.functional.conv_transpose2d(x, w, stride=2), [x, wt])
+        # Winograd layers chunk the same way (16 channels and more)
+        xw, ww = rand(rng, 7, 16, 6, 5), rand(rng, 32, 16, 3, 3)
+        check(torch, lambda x, w: F.conv2d(x, w, padding=1), lambda x, w: torch.nn.functional.conv2d(
+            x, w, padding=1), [xw, ww], rtol=1e-4, atol=1e-4)
+    finally:
+        ember.set_num_threads(before)

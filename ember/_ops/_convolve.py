@@ -1,0 +1,408 @@
+"""Convolution on arrays, for 1 to 3 spatial dims: the forward, the input gradient (which is also the
+transposed convolution) and the weight gradient. Used by the conv family (`conv.py`).
+
+geo = (st, lo, hi, dil, G): stride, padding before and after, dilation (tuples, one entry per
+spatial dim) and groups. Arrays are channels-first (N, C, *spatial), like torch's.
+
+NOTE [ Batch chunks ]
+The batch is processed in chunks of `nb` samples. A chunk is copied into a zero-bordered buffer
+(when there is padding) and unfolded into a columns buffer (G, Kg, nb*P) (Kg = Cg * kernel volume,
+P = output positions per sample) of at most _COLS_LIMIT bytes; one GEMM per group, W (Og, Kg) @
+cols, writes the chunk's output in its channels-first place (straight into the output when
+nb == 1, no transposes). The weight gradient accumulates g_chunk @ cols^T over chunks; the input
+gradient is W^T @ g_chunk followed by one strided add per kernel offset (col2im). Nothing of the
+size kernel-volume x input is ever kept: the backward unfolds again (cheap next to the GEMMs), so
+a step's memory is the activations, as in torch. Chunks are independent: with several threads
+(`ember.set_num_threads`) each worker takes a contiguous share of the batch with its own buffers
+(`_blas.parallel`; the weight gradient sums the workers' partial sums).
+
+NOTE [ Winograd ]
+Dense 2-d convolutions with a 3x3 kernel, stride 1 and dilation 1 run Winograd's F(2x2, 3x3) when
+the channels are wide enough to pay for the transforms: every 4x4 input tile (step 2) is mapped by
+B^T d B, 16 GEMMs (one per tile position) multiply it with the transformed weight G w G^T, and A^T m A
+maps each product back to a 2x2 output tile: 16 multiplications per 2x2 outputs instead of 36. The
+transforms have coefficients 0, +-1 and 1/2 only, so float32 rounding stays that of a direct sum
+(tests/nn/test_conv_winograd.py measures it against float64). The input gradient is the same
+algorithm on the output gradient with the flipped, transposed kernel; the weight gradient is its
+adjoint: 16 GEMMs of the transformed output gradient with the transformed input tiles. F(4x4, 3x3)
+(36 products per 16 outputs) was measured too: its transforms cost more than they save at the
+sizes of CIFAR and MNIST networks, and its float32 error is ~20x the direct sum's.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .. import _blas
+
+# NOTE [ Batch chunks ]: the columns buffer of one chunk stays below this many bytes (a test lowers it)
+_COLS_LIMIT = 1 << 22
+_TARGET_COLS = 1024       # columns (nb * P) a chunk aims at: small outputs batch several samples per GEMM
+_PARALLEL_MIN = 1 << 22   # multiply-adds below which a call stays on one thread (a test lowers it)
+
+
+def out_size(sp, k, geo):
+    st, lo, hi, dil, _ = geo
+    return tuple((n + a + b - d * (kk - 1) - 1) // s + 1 for n, kk, s, a, b, d in zip(sp, k, st, lo, hi, dil))
+
+
+def _chunk(N, K, P, itemsize):
+    nb = max(1, -(-_TARGET_COLS // max(P, 1)))
+    nb = min(nb, max(1, _COLS_LIMIT // max(K * P * itemsize, 1)))
+    return min(nb, N)
+
+
+def _run(work, N, nb, macs):
+    """work(n0, n1) over the batch in whole chunks of nb samples, shared among the threads when the call
+    has at least _PARALLEL_MIN multiply-adds; the workers' results in batch order."""
+    n_chunks = -(-N // nb)
+    if macs < _PARALLEL_MIN:
+        return [work(0, N)]
+    return _blas.parallel(lambda c0, c1: work(c0 * nb, min(c1 * nb, N)), n_chunks)
+
+
+class _Padder:
+    """Copies chunks of x into a zero-bordered buffer (reused: only the interior is written)."""
+
+    def __init__(self, x, lo, hi, nb):
+        self.x = x
+        self.pad = any(lo) or any(hi)
+        if self.pad:
+            sp = x.shape[2:]
+            self.buf = np.zeros((nb, x.shape[1]) + tuple(n + a + b for n, a, b in zip(sp, lo, hi)), x.dtype)
+            self.inner = tuple(slice(a, a + n) for a, n in zip(lo, sp))
+
+    def __call__(self, n0, n1):
+        if not self.pad:
+            return self.x[n0:n1]
+        xc = self.buf[:n1 - n0]
+        xc[(slice(None), slice(None)) + self.inner] = self.x[n0:n1]
+        return xc
+
+
+def _unfold(xc, k, st, dil, osz, cols):
+    """Write the columns of the padded chunk xc (b, C, *Sp) into cols (G, Kg, b*P), Kg ordered (kernel offset,
+    channel) as torch's CPU kernels sum (the same float32 rounding): cols = (G, *k, Cg, b, *osz)."""
+    s = xc.strides
+    nd = len(k)
+    G = cols.shape[0]
+    Cg = xc.shape[1] // G
+    shape = (G,) + tuple(k) + (Cg, xc.shape[0]) + tuple(osz)
+    strides = ((s[1] * Cg,) + tuple(s[2 + i] * dil[i] for i in range(nd)) + (s[1], s[0])
+               + tuple(s[2 + i] * st[i] for i in range(nd)))
+    np.copyto(cols.reshape(shape), as_strided(xc, shape, strides))
+
+
+def _wmat(w, G):
+    """The weight (O, Cg, *k) as GEMM rows (G, Og, Kg), Kg ordered like _unfold's columns."""
+    nd = w.ndim - 2
+    O, Cg = w.shape[:2]
+    wt = w.reshape((G, O // G, Cg) + tuple(w.shape[2:])).transpose((0, 1) + tuple(range(3, 3 + nd)) + (2,))
+    return np.ascontiguousarray(wt).reshape(G, O // G, -1)
+
+
+def _offsets(k, st, dil, osz):
+    """(kernel offset index, slices into the padded input) for every kernel offset."""
+    out = [((), ())]
+    for kk, s, d, o in zip(k, st, dil, osz):
+        ext = s * (o - 1) + 1
+        out = [(i + (a,), sl + (slice(a * d, a * d + ext, s),)) for i, sl in out for a in range(kk)]
+    return out
+
+
+def _is_winograd(x_shape, w_shape, geo, dt):
+    st, lo, hi, dil, G = geo
+    if dt.kind != "f" or dt.itemsize < 4 or len(st) != 2 or G != 1 or tuple(w_shape[2:]) != (3, 3) or st != (1, 1) or dil != (1, 1):
+        return False
+    if max(lo + hi) > 2:
+        return False
+    C, O = x_shape[1], w_shape[0]
+    # the transforms cost ~C + O per output position, the GEMMs ~C * O: wide layers only
+    return C >= 16 and O >= 16 and C * O >= 2048
+
+
+# ---- im2col forward --------------------------------------------------------------------------
+
+def forward(x, w, geo, osz, b=None):
+    """conv(x, w) (+ b) of output spatial size osz: (N, O, *osz), C-contiguous."""
+    st, lo, hi, dil, G = geo
+    if _is_winograd(x.shape, w.shape, geo, np.result_type(x.dtype, w.dtype)):
+        return _wino_forward(x, _wino_weight(w), lo, hi, osz, b)
+    N = x.shape[0]
+    O = w.shape[0]
+    k = tuple(w.shape[2:])
+    Kg = w[0].size
+    P = math.prod(osz)
+    dt = np.result_type(x.dtype, w.dtype)
+    out = np.empty((N, O) + tuple(osz), dt)
+    if N == 0 or P == 0:
+        return out
+    wm = _wmat(w, G)
+    nb = _chunk(N, Kg * G, P, dt.itemsize)
+    pointwise = all(kk == 1 for kk in k) and all(s == 1 for s in st) and not (any(lo) or any(hi))
+    bias = None if b is None else b.reshape((1, G, O // G, 1))
+
+    def work(n0, n1):
+        pad = _Padder(x, lo, hi, nb)
+        cols = None
+        for m0 in range(n0, n1, nb):
+            m1 = min(m0 + nb, n1)
+            bsz = m1 - m0
+            xc = pad(m0, m1)
+            if pointwise and bsz == 1 and xc[0].flags.c_contiguous:
+                cm = xc[0].reshape(G, Kg, P)
+            else:
+                if cols is None:
+                    cols = np.empty((G, Kg, nb * P), dt)
+                cm = cols[:, :, :bsz * P]
+                _unfold(xc, k, st, dil, osz, cm)
+            dst = out[m0:m1].reshape(bsz, G, O // G, P)
+            if bsz == 1:
+                np.matmul(wm, cm, out=dst[0])
+            else:
+                dst[...] = np.matmul(wm, cm).reshape(G, O // G, bsz, P).transpose(2, 0, 1, 3)
+            if bias is not None:
+                dst += bias
+
+    _run(work, N, nb, N * P * O * Kg)
+    return out
+
+
+# ---- im2col backward -------------------------------------------------------------------------
+
+def backward(x, w, g, geo, need_x, need_w, x_shape=None, w_shape=None):
+    """(input gradient or None, weight gradient or None) of conv(x, w) under the output gradient g.
+    x may be None when only the input gradient is needed (x_shape given); w likewise (w_shape)."""
+    st, lo, hi, dil, G = geo
+    x_shape = tuple(x.shape) if x is not None else tuple(x_shape)
+    w_shape = tuple(w.shape) if w is not None else tuple(w_shape)
+    osz = tuple(g.shape[2:])
+    dt = g.dtype
+    gx = gw = None
+    if need_x and _is_winograd(x_shape, w_shape, geo, dt):
+        gx = _wino_input_grad(g, w, lo, hi, x_shape)
+        need_x = False
+    if need_w and _is_winograd(x_shape, w_shape, geo, dt):
+        gw = _wino_weight_grad(x, g, lo, hi, w_shape)
+        need_w = False
+    if not (need_x or need_w):
+        return gx, gw
+    N, C = x_shape[0], x_shape[1]
+    sp = x_shape[2:]
+    O = w_shape[0]
+    Og = O // G
+    k = w_shape[2:]
+    Kg = math.prod(w_shape[1:])
+    P = math.prod(osz)
+    g = np.ascontiguousarray(g)
+    if need_x:
+        gx = np.empty(x_shape, dt)
+        if N * math.prod(sp) and not P:
+            gx.fill(0)
+    if N == 0 or P == 0:
+        return gx, (np.zeros(w_shape, dt) if need_w else gw)
+    nb = _chunk(N, Kg * G, P, dt.itemsize)
+    wmt = np.ascontiguousarray(_wmat(w, G).transpose(0, 2, 1)) if need_x else None
+    padded = tuple(n + a + b for n, a, b in zip(sp, lo, hi))
+    inner = (slice(None), slice(None)) + tuple(slice(a, a + n) for a, n in zip(lo, sp))
+    offs = _offsets(k, st, dil, osz) if need_x else None
+
+    def work(n0, n1):
+        pad = _Padder(x, lo, hi, nb) if need_w else None
+        cols = np.empty((G, Kg, nb * P), dt)
+        gbuf = np.empty((G, Og, nb * P), dt) if nb > 1 else None
+        acc = tmp = None
+        gxp = np.empty((nb, C) + padded, dt) if need_x else None
+        for m0 in range(n0, n1, nb):
+            m1 = min(m0 + nb, n1)
+            bsz = m1 - m0
+            cm = cols[:, :, :bsz * P]
+            if bsz == 1:
+                gc = g[m0].reshape(G, Og, P)
+            else:
+                gc = gbuf[:, :, :bsz * P]
+                gc.reshape(G, Og, bsz, P)[...] = g[m0:m1].reshape(bsz, G, Og, P).transpose(1, 2, 0, 3)
+            if need_w:
+                _unfold(pad(m0, m1), k, st, dil, osz, cm)
+                if acc is None:
+                    acc = np.matmul(gc, cm.transpose(0, 2, 1))
+                    tmp = np.empty_like(acc)
+                else:
+                    acc += np.matmul(gc, cm.transpose(0, 2, 1), out=tmp)
+            if need_x:
+                np.matmul(wmt, gc, out=cm)
+                c6 = cm.reshape((G,) + tuple(k) + (C // G, bsz) + osz)
+                gp = gxp[:bsz]
+                gp.fill(0)
+                g5 = gp.reshape((bsz, G, C // G) + padded)
+                for idx, sl in offs:
+                    g5[(slice(None),) * 3 + sl] += c6[(slice(None),) + idx].transpose((2, 0, 1) + tuple(range(3, 3 + len(k))))
+                gx[m0:m1] = gp[inner]
+        return acc
+
+    parts = _run(work, N, nb, N * P * O * Kg * (need_x + need_w))
+    if need_w:
+        acc = parts[0]
+        for p_ in parts[1:]:
+            acc += p_
+        nd = len(k)
+        gw = np.ascontiguousarray(acc.reshape((O,) + tuple(k) + (w_shape[1],)).transpose((0, nd + 1) + tuple(range(1, nd + 1))))
+    return gx, gw
+
+
+# ---- Winograd F(2x2, 3x3) --------------------------------------------------------------------
+# B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
+# G   = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]
+# A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
+
+_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
+
+
+def _wino_weight(w):
+    """G w G^T for every (o, c): (16, O, C), tile position major."""
+    G = _G.astype(w.dtype)
+    u = np.tensordot(np.tensordot(w, G, axes=([3], [1])), G, axes=([2], [1]))    # (O, C, nu, xi)
+    return np.ascontiguousarray(u.transpose(3, 2, 0, 1)).reshape(16, w.shape[0], w.shape[1])
+
+
+def _bt(d, out):
+    """The four rows of B^T applied to the four slices d (each written to out[i])."""
+    np.subtract(d[0], d[2], out=out[0])
+    np.add(d[1], d[2], out=out[1])
+    np.subtract(d[2], d[1], out=out[2])
+    np.subtract(d[1], d[3], out=out[3])
+
+
+def _wino_tiles(xc, th, tw, R, V):
+    """V (4, 4, C, b, th, tw) = B^T d B for every 4x4 tile (step 2) of xc (b, C, >= 2th+2, >= 2tw+2)."""
+    _bt([xc[:, :, i:i + 2 * th:2].swapaxes(0, 1) for i in range(4)], R)
+    for r in range(4):
+        _bt([R[r][..., j:j + 2 * tw:2] for j in range(4)], V[r])
+
+
+def _wino_geometry(sp, lo, osz, nb, C, dt):
+    th, tw = -(-osz[0] // 2), -(-osz[1] // 2)
+    # the tiles read rows 0 .. 2th+1 of the padded input: pad below / right with zeros as far as needed
+    hi = (2 * th + 2 - sp[0] - lo[0], 2 * tw + 2 - sp[1] - lo[1])
+    return th, tw, hi
+
+
+def _wino_forward(x, U, lo, hi, osz, b=None):
+    """Winograd forward: x (N, C, H, W) zero-padded by lo (and by hi or more), U from _wino_weight."""
+    N, C = x.shape[:2]
+    O = U.shape[1]
+    dt = np.result_type(x.dtype, U.dtype)
+    out = np.empty((N, O) + tuple(osz), dt)
+    if N == 0 or 0 in osz:
+        return out
+    th, tw, hi2 = _wino_geometry(x.shape[2:], lo, osz, 1, C, dt)
+    T = th * tw
+    nb = max(1, min(N, -(-_TARGET_COLS // T), _COLS_LIMIT // max(16 * C * T * dt.itemsize, 1)))
+    OH, OW = osz
+    bias = None if b is None else b.reshape(1, -1, 1, 1)
+
+    def work(n0, n1):
+        pad = _Padder(x, lo, hi2, nb)
+        R = np.empty((4, C, nb, th, 2 * tw + 2), dt)
+        V = np.empty((4, 4, C, nb * T), dt)
+        M = np.empty((16, O, nb * T), dt)
+        S = np.empty((2, 4, O, nb * T), dt)
+        for m0 in range(n0, n1, nb):
+            m1 = min(m0 + nb, n1)
+            bsz = m1 - m0
+            Vb = V[..., :bsz * T].reshape(4, 4, C, bsz, th, tw)
+            _wino_tiles(pad(m0, m1), th, tw, R[:, :, :bsz], Vb)
+            Mb = np.matmul(U, V.reshape(16, C, -1)[..., :bsz * T], out=M[..., :bsz * T])
+            _wino_out(Mb.reshape(4, 4, O, bsz, th, tw), S[..., :bsz * T].reshape(2, 4, O, bsz, th, tw),
+                      out[m0:m1], OH, OW)
+            if bias is not None:
+                out[m0:m1] += bias
+
+    _run(work, N, nb, N * T * 16 * C * O)
+    return out
+
+
+def _wino_out(M, S, y, OH, OW):
+    """y (b, O, OH, OW) = A^T m A for every tile of M (4, 4, O, b, th, tw); S is scratch (2, 4, ...)."""
+    np.add(M[0], M[1], out=S[0])
+    S[0] += M[2]
+    np.subtract(M[1], M[2], out=S[1])
+    S[1] -= M[3]
+    for a in range(2):
+        s = S[a]
+        for c in range(2):
+            dst = y[:, :, a::2, c::2].swapaxes(0, 1)          # (O, b, rows, cols)
+            nr, nc = dst.shape[2], dst.shape[3]
+            if c == 0:
+                np.add(s[0][..., :nr, :nc], s[1][..., :nr, :nc], out=dst)
+                dst += s[2][..., :nr, :nc]
+            else:
+                np.subtract(s[1][..., :nr, :nc], s[2][..., :nr, :nc], out=dst)
+                dst -= s[3][..., :nr, :nc]
+
+
+def _wino_input_grad(g, w, lo, hi, x_shape):
+    """The input gradient: Winograd forward of g with the flipped, transposed kernel, padded by 2 - pad."""
+    wf = w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
+    return _wino_forward(g, _wino_weight(wf), (2 - lo[0], 2 - lo[1]), (2 - hi[0], 2 - hi[1]), tuple(x_shape[2:]))
+
+
+def _wino_weight_grad(x, g, lo, hi, w_shape):
+    """dU[xi] = dM[xi] @ V[xi]^T summed over chunks (dM = A g A^T per output tile), then dw = G^T dU G."""
+    N, C = x.shape[:2]
+    O = g.shape[1]
+    dt = g.dtype
+    OH, OW = g.shape[2:]
+    th, tw, hi2 = _wino_geometry(x.shape[2:], lo, (OH, OW), 1, C, dt)
+    T = th * tw
+    nb = max(1, min(N, -(-_TARGET_COLS // T), _COLS_LIMIT // max(16 * (C + O) * T * dt.itemsize, 1)))
+    even = OH == 2 * th and OW == 2 * tw
+
+    def work(n0, n1):
+        pad = _Padder(x, lo, hi2, nb)
+        R = np.empty((4, C, nb, th, 2 * tw + 2), dt)
+        V = np.empty((4, 4, C, nb * T), dt)
+        Q = np.empty((4, O, nb, th, 2 * tw), dt)
+        dM = np.empty((4, 4, O, nb * T), dt)
+        gpad = None if even else np.zeros((nb, O, 2 * th, 2 * tw), dt)
+        acc = tmp = None
+        for m0 in range(n0, n1, nb):
+            m1 = min(m0 + nb, n1)
+            bsz = m1 - m0
+            Vb = V[..., :bsz * T].reshape(4, 4, C, bsz, th, tw)
+            _wino_tiles(pad(m0, m1), th, tw, R[:, :, :bsz], Vb)
+            if even:
+                gc = g[m0:m1]
+            else:
+                gc = gpad[:bsz]
+                gc[:, :, :OH, :OW] = g[m0:m1]
+            _at_adj([gc[:, :, a::2].swapaxes(0, 1) for a in range(2)], Q[:, :, :bsz])
+            dMb = dM[..., :bsz * T].reshape(4, 4, O, bsz, th, tw)
+            for r in range(4):
+                _at_adj([Q[r][:, :bsz, :, c::2] for c in range(2)], dMb[r])
+            p = np.matmul(dM.reshape(16, O, -1)[..., :bsz * T], V.reshape(16, C, -1)[..., :bsz * T].transpose(0, 2, 1),
+                          out=tmp)
+            if acc is None:
+                acc, tmp = p, np.empty_like(p)
+            else:
+                acc += p
+        return acc
+
+    parts = _run(work, N, nb, N * T * 16 * C * O)
+    dU = parts[0]
+    for p_ in parts[1:]:
+        dU += p_
+    Gm = _G.astype(dt)
+    # dw[o, c, i, j] = sum over xi, nu of G[xi, i] dU[xi, nu, o, c] G[nu, j]
+    dw = np.tensordot(Gm, np.tensordot(Gm, dU.reshape(4, 4, O, C), axes=([0], [1])), axes=([0], [1]))
+    return np.ascontiguousarray(dw.transpose(2, 3, 0, 1)).reshape(w_shape)
+
+
+def _at_adj(d, out):
+    """The adjoint of A^T's rows on two slices d: out[0..3] = d0, d0 + d1, d0 - d1, -d1."""
+    np.copyto(out[0], d[0])
+    np.add(d[0], d[1], out=out[1])
+    np.subtract(d[0], d[1], out=out[2])
+    np.negative(d[1], out=out[3])
