@@ -39,6 +39,7 @@ from .. import _blas
 
 # NOTE [ Batch chunks ]: the columns buffer of one chunk stays below this many bytes (a test lowers it)
 _COLS_LIMIT = 1 << 22
+_WINO_LIMIT = 1 << 20     # Winograd's transformed tiles of one chunk: cache-sized (measured best)
 _TARGET_COLS = 1024       # columns (nb * P) a chunk aims at: small outputs batch several samples per GEMM
 _PARALLEL_MIN = 1 << 22   # multiply-adds below which a call stays on one thread (a test lowers it)
 
@@ -119,8 +120,10 @@ def _is_winograd(x_shape, w_shape, geo, dt):
     if max(lo + hi) > 2:
         return False
     C, O = x_shape[1], w_shape[0]
-    # the transforms cost ~C + O per output position, the GEMMs ~C * O: wide layers only
-    return C >= 16 and O >= 16 and C * O >= 2048
+    OH, OW = (n + a + b - 2 for n, a, b in zip(x_shape[2:], lo, hi))
+    # the transforms cost ~C + O per output position, the GEMMs ~C * O: wide layers only; below 8x8 outputs
+    # the tiles (and the junk tile ending each tile row) do not pay (measured)
+    return C >= 16 and O >= 16 and C * O >= 2048 and OH >= 8 and OW >= 8
 
 
 # ---- im2col forward --------------------------------------------------------------------------
@@ -172,6 +175,15 @@ def forward(x, w, geo, osz, b=None):
 
 # ---- im2col backward -------------------------------------------------------------------------
 
+def _flip_t(w, G):
+    """The kernel of the input gradient: (O, Cg, *k) -> (C, Og, *k), each group transposed, space reversed."""
+    O, Cg = w.shape[:2]
+    k = w.shape[2:]
+    nd = len(k)
+    wg = w.reshape((G, O // G, Cg) + k).transpose((0, 2, 1) + tuple(range(3, 3 + nd)))
+    return np.ascontiguousarray(wg[(Ellipsis,) + (slice(None, None, -1),) * nd]).reshape((G * Cg, O // G) + k)
+
+
 def backward(x, w, g, geo, need_x, need_w, x_shape=None, w_shape=None):
     """(input gradient or None, weight gradient or None) of conv(x, w) under the output gradient g.
     x may be None when only the input gradient is needed (x_shape given); w likewise (w_shape)."""
@@ -187,6 +199,14 @@ def backward(x, w, g, geo, need_x, need_w, x_shape=None, w_shape=None):
     if need_w and _is_winograd(x_shape, w_shape, geo, dt):
         gw = _wino_weight_grad(x, g, lo, hi, w_shape)
         need_w = False
+    if need_x and all(s == 1 for s in st):
+        # stride 1: the input gradient is the convolution of g with the flipped, transposed kernel (no col2im)
+        k = w_shape[2:]
+        lo2 = tuple(d * (kk - 1) - a for d, kk, a in zip(dil, k, lo))
+        hi2 = tuple(n + d * (kk - 1) - o - a for n, d, kk, o, a in zip(x_shape[2:], dil, k, osz, lo2))
+        if min(lo2 + hi2) >= 0:
+            gx = forward(g, _flip_t(w, G), (st, lo2, hi2, dil, G), tuple(x_shape[2:]))
+            need_x = False
     if not (need_x or need_w):
         return gx, gw
     N, C = x_shape[0], x_shape[1]
@@ -258,13 +278,16 @@ def backward(x, w, g, geo, need_x, need_w, x_shape=None, w_shape=None):
 # A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
 
 _G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
+_KG = np.kron(_G, _G)                   # (16, 9): U[xi*4+nu] = sum over (i, j) of G[xi, i] G[nu, j] w[i*3+j]
+_KG_FLIP = np.kron(_G[:, ::-1], _G[:, ::-1])
 
 
-def _wino_weight(w):
-    """G w G^T for every (o, c): (16, O, C), tile position major."""
-    G = _G.astype(w.dtype)
-    u = np.tensordot(np.tensordot(w, G, axes=([3], [1])), G, axes=([2], [1]))    # (O, C, nu, xi)
-    return np.ascontiguousarray(u.transpose(3, 2, 0, 1)).reshape(16, w.shape[0], w.shape[1])
+def _wino_weight(w, flip=False):
+    """G w G^T for every (o, c) as the GEMM's left operand: (16, O, C); flip: of the flipped, transposed
+    kernel (the input gradient's), (16, C, O). One small GEMM over all (o, c)."""
+    O, C = w.shape[:2]
+    u = np.matmul((_KG_FLIP if flip else _KG).astype(w.dtype), w.reshape(O * C, 9).T).reshape(16, O, C)
+    return u.transpose(0, 2, 1) if flip else u
 
 
 def _bt(d, out):
@@ -275,18 +298,59 @@ def _bt(d, out):
     np.subtract(d[1], d[3], out=out[3])
 
 
+class _WinoPadder:
+    """Chunks of x (b, C, H, W), zero-padded to (2th+2, 2tw+2) and split by row and column parity:
+    (b, C, 2, 2, th+1, tw+1) = [.., row % 2, column % 2, row // 2, column // 2]. The tile transform then
+    reads long contiguous runs (see _wino_tiles)."""
+
+    def __init__(self, x, lo, th, tw, nb):
+        self.x = x
+        H, W = x.shape[2:]
+        self.buf = np.zeros((nb, x.shape[1], 2, 2, th + 1, tw + 1), x.dtype)
+        self.parts = []
+        for pr in (0, 1):
+            h0 = (pr - lo[0]) % 2
+            nr = len(range(h0, H, 2))
+            for pc in (0, 1):
+                w0 = (pc - lo[1]) % 2
+                nc = len(range(w0, W, 2))
+                if nr and nc:
+                    m0, k0 = (h0 + lo[0]) // 2, (w0 + lo[1]) // 2
+                    self.parts.append((pr, pc, slice(m0, m0 + nr), slice(k0, k0 + nc), slice(h0, None, 2),
+                                       slice(w0, None, 2)))
+
+    def __call__(self, n0, n1):
+        xc = self.buf[:n1 - n0]
+        src = self.x[n0:n1]
+        for pr, pc, rows, cols, hs, ws in self.parts:
+            xc[:, :, pr, pc, rows, cols] = src[:, :, hs, ws]
+        return xc
+
+
+def _scratch(C, nb, th, tw, dt):
+    """The row pass's output (4, C, nb, 2, th, tw+1), zeros, with one more zero element after its end."""
+    flat = np.zeros(4 * C * nb * 2 * th * (tw + 1) + 1, dt)
+    return flat[:-1].reshape(4, C, nb, 2, th, tw + 1)
+
+
 def _wino_tiles(xc, th, tw, R, V):
-    """V (4, 4, C, b, th, tw) = B^T d B for every 4x4 tile (step 2) of xc (b, C, >= 2th+2, >= 2tw+2)."""
-    _bt([xc[:, :, i:i + 2 * th:2].swapaxes(0, 1) for i in range(4)], R)
+    """V (4, 4, C, b, L) = B^T d B for every 4x4 tile (step 2) of xc (from _WinoPadder), L = th * (tw + 1)
+    tiles per sample: each tile row ends with a junk tile (its products are never used), which makes every
+    slice below one contiguous run of L elements per (channel, sample). R from _scratch."""
+    L = th * (tw + 1)
+    # rows: tile row t reads padded rows 2t + i: row parity i % 2, row pair t + i // 2
+    _bt([xc[:, :, i % 2, :, i // 2:i // 2 + th].swapaxes(0, 1) for i in range(4)], R)
     for r in range(4):
-        _bt([R[r][..., j:j + 2 * tw:2] for j in range(4)], V[r])
+        q = R[r]
+        C, b = q.shape[:2]
+        sC, sb = q.strides[:2]
+        # columns: tile column s reads padded columns 2s + j: parity j % 2, pair s + j // 2 (one element on)
+        d = [as_strided(q[:, :, j % 2, 0, j // 2:], (C, b, L), (sC, sb, q.itemsize)) for j in range(4)]
+        _bt(d, V[r])
 
 
-def _wino_geometry(sp, lo, osz, nb, C, dt):
-    th, tw = -(-osz[0] // 2), -(-osz[1] // 2)
-    # the tiles read rows 0 .. 2th+1 of the padded input: pad below / right with zeros as far as needed
-    hi = (2 * th + 2 - sp[0] - lo[0], 2 * tw + 2 - sp[1] - lo[1])
-    return th, tw, hi
+def _wino_geometry(osz):
+    return -(-osz[0] // 2), -(-osz[1] // 2)
 
 
 def _wino_forward(x, U, lo, hi, osz, b=None):
@@ -297,56 +361,55 @@ def _wino_forward(x, U, lo, hi, osz, b=None):
     out = np.empty((N, O) + tuple(osz), dt)
     if N == 0 or 0 in osz:
         return out
-    th, tw, hi2 = _wino_geometry(x.shape[2:], lo, osz, 1, C, dt)
-    T = th * tw
-    nb = max(1, min(N, -(-_TARGET_COLS // T), _COLS_LIMIT // max(16 * C * T * dt.itemsize, 1)))
+    th, tw = _wino_geometry(osz)
+    L = th * (tw + 1)
+    nb = max(1, min(N, -(-_TARGET_COLS // L), _WINO_LIMIT // max(16 * C * L * dt.itemsize, 1)))
     OH, OW = osz
     bias = None if b is None else b.reshape(1, -1, 1, 1)
 
     def work(n0, n1):
-        pad = _Padder(x, lo, hi2, nb)
-        R = np.empty((4, C, nb, th, 2 * tw + 2), dt)
-        V = np.empty((4, 4, C, nb * T), dt)
-        M = np.empty((16, O, nb * T), dt)
-        S = np.empty((2, 4, O, nb * T), dt)
+        pad = _WinoPadder(x, lo, th, tw, nb)
+        R = _scratch(C, nb, th, tw, dt)
+        V = np.empty((4, 4, C, nb * L), dt)
+        M = np.empty((16, O, nb * L), dt)
+        S = np.empty((2, 4, O, nb * L), dt)
+        Y = np.empty((O, nb, th, 2 * tw + 2), dt)
         for m0 in range(n0, n1, nb):
             m1 = min(m0 + nb, n1)
             bsz = m1 - m0
-            Vb = V[..., :bsz * T].reshape(4, 4, C, bsz, th, tw)
-            _wino_tiles(pad(m0, m1), th, tw, R[:, :, :bsz], Vb)
-            Mb = np.matmul(U, V.reshape(16, C, -1)[..., :bsz * T], out=M[..., :bsz * T])
-            _wino_out(Mb.reshape(4, 4, O, bsz, th, tw), S[..., :bsz * T].reshape(2, 4, O, bsz, th, tw),
-                      out[m0:m1], OH, OW)
+            _wino_tiles(pad(m0, m1), th, tw, R[:, :, :bsz], V[..., :bsz * L].reshape(4, 4, C, bsz, L))
+            Mb = np.matmul(U, V.reshape(16, C, -1)[..., :bsz * L], out=M[..., :bsz * L])
+            _wino_out(Mb.reshape(4, 4, O, bsz, th, tw + 1), S[..., :bsz * L].reshape(2, 4, O, bsz, th, tw + 1),
+                      Y[:, :bsz], out[m0:m1], OH, OW)
             if bias is not None:
                 out[m0:m1] += bias
 
-    _run(work, N, nb, N * T * 16 * C * O)
+    _run(work, N, nb, N * L * 16 * C * O)
     return out
 
 
-def _wino_out(M, S, y, OH, OW):
-    """y (b, O, OH, OW) = A^T m A for every tile of M (4, 4, O, b, th, tw); S is scratch (2, 4, ...)."""
+def _wino_out(M, S, Y, y, OH, OW):
+    """y (b, O, OH, OW) = A^T m A for every tile of M (4, 4, O, b, th, tw+1). Scratch: S (2, 4, O, b, th, tw+1)
+    and Y (O, b, th, 2tw+2), one output row parity at a time with its columns interleaved in long runs."""
     np.add(M[0], M[1], out=S[0])
     S[0] += M[2]
     np.subtract(M[1], M[2], out=S[1])
     S[1] -= M[3]
     for a in range(2):
         s = S[a]
-        for c in range(2):
-            dst = y[:, :, a::2, c::2].swapaxes(0, 1)          # (O, b, rows, cols)
-            nr, nc = dst.shape[2], dst.shape[3]
-            if c == 0:
-                np.add(s[0][..., :nr, :nc], s[1][..., :nr, :nc], out=dst)
-                dst += s[2][..., :nr, :nc]
-            else:
-                np.subtract(s[1][..., :nr, :nc], s[2][..., :nr, :nc], out=dst)
-                dst -= s[3][..., :nr, :nc]
+        even, odd = Y[..., 0::2], Y[..., 1::2]
+        np.add(s[0], s[1], out=even)
+        even += s[2]
+        np.subtract(s[1], s[2], out=odd)
+        odd -= s[3]
+        dst = y[:, :, a::2]
+        dst[...] = Y[:, :, :dst.shape[2], :OW].swapaxes(0, 1)
 
 
 def _wino_input_grad(g, w, lo, hi, x_shape):
     """The input gradient: Winograd forward of g with the flipped, transposed kernel, padded by 2 - pad."""
-    wf = w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
-    return _wino_forward(g, _wino_weight(wf), (2 - lo[0], 2 - lo[1]), (2 - hi[0], 2 - hi[1]), tuple(x_shape[2:]))
+    return _wino_forward(g, _wino_weight(w, flip=True), (2 - lo[0], 2 - lo[1]), (2 - hi[0], 2 - hi[1]),
+                         tuple(x_shape[2:]))
 
 
 def _wino_weight_grad(x, g, lo, hi, w_shape):
@@ -355,34 +418,31 @@ def _wino_weight_grad(x, g, lo, hi, w_shape):
     O = g.shape[1]
     dt = g.dtype
     OH, OW = g.shape[2:]
-    th, tw, hi2 = _wino_geometry(x.shape[2:], lo, (OH, OW), 1, C, dt)
-    T = th * tw
-    nb = max(1, min(N, -(-_TARGET_COLS // T), _COLS_LIMIT // max(16 * (C + O) * T * dt.itemsize, 1)))
-    even = OH == 2 * th and OW == 2 * tw
+    th, tw = _wino_geometry((OH, OW))
+    L = th * (tw + 1)
+    nb = max(1, min(N, -(-_TARGET_COLS // L), _WINO_LIMIT // max(16 * (C + O) * L * dt.itemsize, 1)))
+    nrows = [len(range(a, OH, 2)) for a in range(2)]
 
     def work(n0, n1):
-        pad = _Padder(x, lo, hi2, nb)
-        R = np.empty((4, C, nb, th, 2 * tw + 2), dt)
-        V = np.empty((4, 4, C, nb * T), dt)
-        Q = np.empty((4, O, nb, th, 2 * tw), dt)
-        dM = np.empty((4, 4, O, nb * T), dt)
-        gpad = None if even else np.zeros((nb, O, 2 * th, 2 * tw), dt)
+        pad = _WinoPadder(x, lo, th, tw, nb)
+        R = _scratch(C, nb, th, tw, dt)
+        V = np.empty((4, 4, C, nb * L), dt)
+        # g split by row parity, zero past the output and in the junk tiles' columns (their dM is zero)
+        gq = np.zeros((nb, O, 2, th, 2 * tw + 2), dt)
+        Q = np.empty((4, O, nb, th, 2 * tw + 2), dt)
+        dM = np.empty((4, 4, O, nb * L), dt)
         acc = tmp = None
         for m0 in range(n0, n1, nb):
             m1 = min(m0 + nb, n1)
             bsz = m1 - m0
-            Vb = V[..., :bsz * T].reshape(4, 4, C, bsz, th, tw)
-            _wino_tiles(pad(m0, m1), th, tw, R[:, :, :bsz], Vb)
-            if even:
-                gc = g[m0:m1]
-            else:
-                gc = gpad[:bsz]
-                gc[:, :, :OH, :OW] = g[m0:m1]
-            _at_adj([gc[:, :, a::2].swapaxes(0, 1) for a in range(2)], Q[:, :, :bsz])
-            dMb = dM[..., :bsz * T].reshape(4, 4, O, bsz, th, tw)
+            _wino_tiles(pad(m0, m1), th, tw, R[:, :, :bsz], V[..., :bsz * L].reshape(4, 4, C, bsz, L))
+            for a in range(2):
+                gq[:bsz, :, a, :nrows[a], :OW] = g[m0:m1, :, a::2]
+            _at_adj([gq[:bsz, :, a].swapaxes(0, 1) for a in range(2)], Q[:, :, :bsz])
+            dMb = dM[..., :bsz * L].reshape(4, 4, O, bsz, th, tw + 1)
             for r in range(4):
                 _at_adj([Q[r][:, :bsz, :, c::2] for c in range(2)], dMb[r])
-            p = np.matmul(dM.reshape(16, O, -1)[..., :bsz * T], V.reshape(16, C, -1)[..., :bsz * T].transpose(0, 2, 1),
+            p = np.matmul(dM.reshape(16, O, -1)[..., :bsz * L], V.reshape(16, C, -1)[..., :bsz * L].transpose(0, 2, 1),
                           out=tmp)
             if acc is None:
                 acc, tmp = p, np.empty_like(p)
@@ -390,14 +450,12 @@ def _wino_weight_grad(x, g, lo, hi, w_shape):
                 acc += p
         return acc
 
-    parts = _run(work, N, nb, N * T * 16 * C * O)
+    parts = _run(work, N, nb, N * L * 16 * C * O)
     dU = parts[0]
     for p_ in parts[1:]:
         dU += p_
-    Gm = _G.astype(dt)
-    # dw[o, c, i, j] = sum over xi, nu of G[xi, i] dU[xi, nu, o, c] G[nu, j]
-    dw = np.tensordot(Gm, np.tensordot(Gm, dU.reshape(4, 4, O, C), axes=([0], [1])), axes=([0], [1]))
-    return np.ascontiguousarray(dw.transpose(2, 3, 0, 1)).reshape(w_shape)
+    # dw[o, c, i, j] = sum over (xi, nu) of G[xi, i] G[nu, j] dU[xi, nu, o, c]: the adjoint of _wino_weight
+    return np.matmul(dU.reshape(16, O * C).T, _KG.astype(dt)).reshape(w_shape)
 
 
 def _at_adj(d, out):
