@@ -93,8 +93,15 @@ def _dw_input_grad(g, w, geo, x_shape):
     return gxp
 
 
+def _half(*arrays):
+    """float16 operands summed in float32 and rounded once, like torch's half kernels."""
+    return [None if a is None else a.astype(np.float32) for a in arrays]
+
+
 def conv_forward(x, w, geo, osz, b=None):
     """conv(x, w) (+ b): (N, O, *osz). See NOTE [ Batch chunks ] in _convolve.py."""
+    if x.dtype == np.float16:
+        return conv_forward(*_half(x, w), geo, osz, *_half(b)).astype(np.float16)
     if _depthwise(w.shape, geo[4]):
         return _dw_forward(x, w, geo, osz, b)
     return _convolve.forward(x, w, geo, osz, b)
@@ -102,6 +109,9 @@ def conv_forward(x, w, geo, osz, b=None):
 
 def conv_backward(x, w, g, geo, need_x, need_w, x_shape=None, w_shape=None):
     """(input gradient, weight gradient) of conv(x, w) under g; either may be skipped (None)."""
+    if g.dtype == np.float16:
+        return tuple(None if r is None else r.astype(np.float16)
+                     for r in conv_backward(*_half(x, w, g), geo, need_x, need_w, x_shape, w_shape))
     ws = tuple(w.shape) if w is not None else tuple(w_shape)
     if _depthwise(ws, geo[4]):
         xs = tuple(x.shape) if x is not None else tuple(x_shape)
