@@ -22,7 +22,7 @@ How the numbers read (the header of every run says it again):
     python benchmarks/run.py --no-memory     # skip the step-memory processes
 
 Both libraries get the same thread count (NumPy's BLAS through OPENBLAS_NUM_THREADS and friends,
-torch through set_num_threads), so neither wins by using more cores. One thread is the default:
+`set_num_threads` on both sides: ember's worker pool too), so neither wins by using more cores. One thread is the default:
 on a small shared machine, multi-threaded runs swing by large factors from run to run.
 """
 from __future__ import annotations
@@ -169,6 +169,7 @@ def main(argv):
     import ember
     import torch
     torch.set_num_threads(int(n))
+    ember.set_num_threads(int(n))
     print(f"threads: {n} (torch.set_num_threads and the BLAS variables); load average "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print("time e/t = ember time / torch time (median; [spread of the rounds]): below 1.00x ember is faster")

@@ -121,9 +121,10 @@ def _is_winograd(x_shape, w_shape, geo, dt):
         return False
     C, O = x_shape[1], w_shape[0]
     OH, OW = (n + a + b - 2 for n, a, b in zip(x_shape[2:], lo, hi))
-    # the transforms cost ~C + O per output position, the GEMMs ~C * O: wide layers only; below 8x8 outputs
-    # the tiles (and the junk tile ending each tile row) do not pay (measured)
-    return C >= 16 and O >= 16 and C * O >= 2048 and OH >= 8 and OW >= 8
+    # the transforms cost ~C + O per output position, the GEMMs ~C * O: wide layers only (64 x 64 and up: the
+    # MNIST example's 32 -> 64 layer is faster as im2col); below 8x8 outputs the tiles (and the junk tile ending
+    # each tile row) do not pay (measured)
+    return C >= 16 and O >= 16 and C * O >= 4096 and OH >= 8 and OW >= 8
 
 
 # ---- im2col forward --------------------------------------------------------------------------

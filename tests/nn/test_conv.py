@@ -376,7 +376,7 @@ def test_conv_batch_chunking_matches_torch(torch, rng, monkeypatch, threads):
     # the batch runs in chunks of bounded columns (a partial last chunk here), shared among the threads
     from ember._ops import _convolve as K
     monkeypatch.setattr(K, "_COLS_LIMIT", 3 * 5 * 6 * 3 * 9 * 4)     # 3 samples of columns: chunks 3, 3, 2
-    monkeypatch.setattr(K, "_WINO_LIMIT", 2 * 16 * 32 * 25 * 4)      # 2 samples of Winograd tiles below
+    monkeypatch.setattr(K, "_WINO_LIMIT", 2 * 16 * 64 * 25 * 4)      # 2 samples of Winograd tiles below
     monkeypatch.setattr(K, "_PARALLEL_MIN", 0)
     before = ember.get_num_threads()
     ember.set_num_threads(threads)
@@ -387,8 +387,9 @@ def test_conv_batch_chunking_matches_torch(torch, rng, monkeypatch, threads):
         wt = rand(rng, 3, 2, 3, 3)
         check(torch, lambda x, w: F.conv_transpose2d(x, w, stride=2),
               lambda x, w: torch.nn.functional.conv_transpose2d(x, w, stride=2), [x, wt])
-        # Winograd layers chunk the same way (32 -> 64 channels, 3x3, outputs of 8x8 and more)
-        xw, ww = rand(rng, 7, 32, 9, 8), rand(rng, 64, 32, 3, 3)
+        # Winograd layers chunk the same way (64 -> 64 channels, 3x3, outputs of 8x8 and more)
+        assert K._is_winograd((7, 64, 9, 8), (64, 64, 3, 3), ((1, 1), (1, 1), (1, 1), (1, 1), 1), np.dtype("f4"))
+        xw, ww = rand(rng, 7, 64, 9, 8), rand(rng, 64, 64, 3, 3) * np.float32(0.05)
         check(torch, lambda x, w: F.conv2d(x, w, padding=1), lambda x, w: torch.nn.functional.conv2d(
             x, w, padding=1), [xw, ww], rtol=1e-4, atol=1e-4)
     finally:
