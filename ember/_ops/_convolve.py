@@ -83,25 +83,38 @@ class _Padder:
         return xc
 
 
-def _unfold(xc, k, st, dil, osz, cols):
-    """Write the columns of the padded chunk xc (b, C, *Sp) into cols (G, Kg, b*P), Kg ordered (kernel offset,
-    channel) as torch's CPU kernels sum (the same float32 rounding): cols = (G, *k, Cg, b, *osz)."""
+def _unfold(xc, k, st, dil, osz, cols, klast):
+    """Write the columns of the padded chunk xc (b, C, *Sp) into cols (G, Kg, b*P). Kg is ordered (kernel
+    offset, channel) when klast, as torch's CPU kernels sum (the same float32 rounding on small layers):
+    cols = (G, *k, Cg, b, *osz); else (channel, kernel offset), the weight's own order (see _weight_rows)."""
     s = xc.strides
     nd = len(k)
     G = cols.shape[0]
     Cg = xc.shape[1] // G
-    shape = (G,) + tuple(k) + (Cg, xc.shape[0]) + tuple(osz)
-    strides = ((s[1] * Cg,) + tuple(s[2 + i] * dil[i] for i in range(nd)) + (s[1], s[0])
-               + tuple(s[2 + i] * st[i] for i in range(nd)))
+    ks = tuple(s[2 + i] * dil[i] for i in range(nd))
+    tail = (s[0],) + tuple(s[2 + i] * st[i] for i in range(nd))
+    if klast:
+        shape = (G,) + tuple(k) + (Cg, xc.shape[0]) + tuple(osz)
+        strides = (s[1] * Cg,) + ks + (s[1],) + tail
+    else:
+        shape = (G, Cg) + tuple(k) + (xc.shape[0],) + tuple(osz)
+        strides = (s[1] * Cg, s[1]) + ks + tail
     np.copyto(cols.reshape(shape), as_strided(xc, shape, strides))
 
 
-def _wmat(w, G):
-    """The weight (O, Cg, *k) as GEMM rows (G, Og, Kg), Kg ordered like _unfold's columns."""
+# weights up to this size are reordered for torch's summation order; larger ones are used in place (a
+# reordered copy would cost their size in memory and time on every call)
+_REORDER_MAX = 1 << 20
+
+
+def _weight_rows(w, G):
+    """(klast, the weight (O, Cg, *k) as GEMM rows (G, Og, Kg) in _unfold's column order)."""
+    O = w.shape[0]
+    if w.nbytes > _REORDER_MAX:
+        return False, np.ascontiguousarray(w).reshape(G, O // G, -1)
     nd = w.ndim - 2
-    O, Cg = w.shape[:2]
-    wt = w.reshape((G, O // G, Cg) + tuple(w.shape[2:])).transpose((0, 1) + tuple(range(3, 3 + nd)) + (2,))
-    return np.ascontiguousarray(wt).reshape(G, O // G, -1)
+    wt = w.reshape((G, O // G, w.shape[1]) + tuple(w.shape[2:])).transpose((0, 1) + tuple(range(3, 3 + nd)) + (2,))
+    return True, np.ascontiguousarray(wt).reshape(G, O // G, -1)
 
 
 def _offsets(k, st, dil, osz):
@@ -143,7 +156,7 @@ def forward(x, w, geo, osz, b=None):
     out = np.empty((N, O) + tuple(osz), dt)
     if N == 0 or P == 0:
         return out
-    wm = _wmat(w, G)
+    klast, wm = _weight_rows(w, G)
     nb = _chunk(N, Kg * G, P, dt.itemsize)
     pointwise = all(kk == 1 for kk in k) and all(s == 1 for s in st) and not (any(lo) or any(hi))
     bias = None if b is None else b.reshape((1, G, O // G, 1))
@@ -161,7 +174,7 @@ def forward(x, w, geo, osz, b=None):
                 if cols is None:
                     cols = np.empty((G, Kg, nb * P), dt)
                 cm = cols[:, :, :bsz * P]
-                _unfold(xc, k, st, dil, osz, cm)
+                _unfold(xc, k, st, dil, osz, cm, klast)
             dst = out[m0:m1].reshape(bsz, G, O // G, P)
             if bsz == 1:
                 np.matmul(wm, cm, out=dst[0])
@@ -225,7 +238,8 @@ def backward(x, w, g, geo, need_x, need_w, x_shape=None, w_shape=None):
     if N == 0 or P == 0:
         return gx, (np.zeros(w_shape, dt) if need_w else gw)
     nb = _chunk(N, Kg * G, P, dt.itemsize)
-    wmt = np.ascontiguousarray(_wmat(w, G).transpose(0, 2, 1)) if need_x else None
+    klast = w_shape[0] * Kg * np.dtype(dt).itemsize <= _REORDER_MAX
+    wmt = _weight_rows(w, G)[1].transpose(0, 2, 1) if need_x else None
     padded = tuple(n + a + b for n, a, b in zip(sp, lo, hi))
     inner = (slice(None), slice(None)) + tuple(slice(a, a + n) for a, n in zip(lo, sp))
     offs = _offsets(k, st, dil, osz) if need_x else None
@@ -246,7 +260,7 @@ def backward(x, w, g, geo, need_x, need_w, x_shape=None, w_shape=None):
                 gc = gbuf[:, :, :bsz * P]
                 gc.reshape(G, Og, bsz, P)[...] = g[m0:m1].reshape(bsz, G, Og, P).transpose(1, 2, 0, 3)
             if need_w:
-                _unfold(pad(m0, m1), k, st, dil, osz, cm)
+                _unfold(pad(m0, m1), k, st, dil, osz, cm, klast)
                 if acc is None:
                     acc = np.matmul(gc, cm.transpose(0, 2, 1))
                     tmp = np.empty_like(acc)
@@ -254,12 +268,13 @@ def backward(x, w, g, geo, need_x, need_w, x_shape=None, w_shape=None):
                     acc += np.matmul(gc, cm.transpose(0, 2, 1), out=tmp)
             if need_x:
                 np.matmul(wmt, gc, out=cm)
-                c6 = cm.reshape((G,) + tuple(k) + (C // G, bsz) + osz)
+                c6 = cm.reshape(((G,) + tuple(k) + (C // G,) if klast else (G, C // G) + tuple(k)) + (bsz,) + osz)
                 gp = gxp[:bsz]
                 gp.fill(0)
                 g5 = gp.reshape((bsz, G, C // G) + padded)
                 for idx, sl in offs:
-                    g5[(slice(None),) * 3 + sl] += c6[(slice(None),) + idx].transpose((2, 0, 1) + tuple(range(3, 3 + len(k))))
+                    part = c6[(slice(None),) + idx] if klast else c6[(slice(None), slice(None)) + idx]
+                    g5[(slice(None),) * 3 + sl] += part.transpose((2, 0, 1) + tuple(range(3, 3 + len(k))))
                 gx[m0:m1] = gp[inner]
         return acc
 
@@ -269,7 +284,11 @@ def backward(x, w, g, geo, need_x, need_w, x_shape=None, w_shape=None):
         for p_ in parts[1:]:
             acc += p_
         nd = len(k)
-        gw = np.ascontiguousarray(acc.reshape((O,) + tuple(k) + (w_shape[1],)).transpose((0, nd + 1) + tuple(range(1, nd + 1))))
+        if klast:
+            gw = np.ascontiguousarray(acc.reshape((O,) + tuple(k) + (w_shape[1],)).transpose(
+                (0, nd + 1) + tuple(range(1, nd + 1))))
+        else:
+            gw = acc.reshape(w_shape)
     return gx, gw
 
 

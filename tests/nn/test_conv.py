@@ -371,10 +371,14 @@ def test_top_level_forms_vs_torch(torch, rng, name, fn):
         np.testing.assert_array_equal(re[1].numpy(), rt[1].numpy())
 
 
+@pytest.mark.parametrize("reorder", [True, False], ids=["small-weights", "large-weights"])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_conv_batch_chunking_matches_torch(torch, rng, monkeypatch, threads):
-    # the batch runs in chunks of bounded columns (a partial last chunk here), shared among the threads
+def test_conv_batch_chunking_matches_torch(torch, rng, monkeypatch, threads, reorder):
+    # the batch runs in chunks of bounded columns (a partial last chunk here), shared among the threads; large
+    # weights are used in their own order (no reordered copy)
     from ember._ops import _convolve as K
+    if not reorder:
+        monkeypatch.setattr(K, "_REORDER_MAX", 0)
     monkeypatch.setattr(K, "_COLS_LIMIT", 3 * 5 * 6 * 3 * 9 * 4)     # 3 samples of columns: chunks 3, 3, 2
     monkeypatch.setattr(K, "_WINO_LIMIT", 2 * 16 * 64 * 25 * 4)      # 2 samples of Winograd tiles below
     monkeypatch.setattr(K, "_PARALLEL_MIN", 0)
@@ -387,6 +391,12 @@ def test_conv_batch_chunking_matches_torch(torch, rng, monkeypatch, threads):
         wt = rand(rng, 3, 2, 3, 3)
         check(torch, lambda x, w: F.conv_transpose2d(x, w, stride=2),
               lambda x, w: torch.nn.functional.conv_transpose2d(x, w, stride=2), [x, wt])
+        w3, w4 = rand(rng, 6, 3, 2, 3, 2), rand(rng, 4, 2, 3, 3)
+        check(torch, lambda x, w: F.conv3d(x.unsqueeze(2).expand(-1, -1, 3, -1, -1), w, stride=(1, 2, 1), padding=1),
+              lambda x, w: torch.nn.functional.conv3d(x.unsqueeze(2).expand(-1, -1, 3, -1, -1), w, stride=(1, 2, 1),
+                                                      padding=1), [x, w3])
+        check(torch, lambda x, w: F.conv2d(x, w, groups=2, padding=(0, 1)),
+              lambda x, w: torch.nn.functional.conv2d(x, w, groups=2, padding=(0, 1)), [rand(rng, 8, 4, 7, 8), w4])
         # Winograd layers chunk the same way (64 -> 64 channels, 3x3, outputs of 8x8 and more)
         assert K._is_winograd((7, 64, 9, 8), (64, 64, 3, 3), ((1, 1), (1, 1), (1, 1), (1, 1), 1), np.dtype("f4"))
         xw, ww = rand(rng, 7, 64, 9, 8), rand(rng, 64, 64, 3, 3) * np.float32(0.05)
