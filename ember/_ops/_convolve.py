@@ -348,9 +348,9 @@ class _WinoPadder:
 
 
 def _scratch(C, nb, th, tw, dt):
-    """The row pass's output (4, C, nb, 2, th, tw+1), zeros, with one more zero element after its end."""
-    flat = np.zeros(4 * C * nb * 2 * th * (tw + 1) + 1, dt)
-    return flat[:-1].reshape(4, C, nb, 2, th, tw + 1)
+    """The row pass's output: (4, C, nb, 2, L + 1), L = th * (tw + 1) per (row, channel, sample, column parity),
+    zeros; the element after each run is read by the run's last (junk) tile only (see _wino_tiles)."""
+    return np.zeros((4, C, nb, 2, th * (tw + 1) + 1), dt)
 
 
 def _wino_tiles(xc, th, tw, R, V):
@@ -358,15 +358,14 @@ def _wino_tiles(xc, th, tw, R, V):
     tiles per sample: each tile row ends with a junk tile (its products are never used), which makes every
     slice below one contiguous run of L elements per (channel, sample). R from _scratch."""
     L = th * (tw + 1)
+    C, b = R.shape[1:3]
     # rows: tile row t reads padded rows 2t + i: row parity i % 2, row pair t + i // 2
-    _bt([xc[:, :, i % 2, :, i // 2:i // 2 + th].swapaxes(0, 1) for i in range(4)], R)
+    _bt([xc[:, :, i % 2, :, i // 2:i // 2 + th].swapaxes(0, 1) for i in range(4)],
+        R[..., :L].reshape(4, C, b, 2, th, tw + 1))
     for r in range(4):
         q = R[r]
-        C, b = q.shape[:2]
-        sC, sb = q.strides[:2]
         # columns: tile column s reads padded columns 2s + j: parity j % 2, pair s + j // 2 (one element on)
-        d = [as_strided(q[:, :, j % 2, 0, j // 2:], (C, b, L), (sC, sb, q.itemsize)) for j in range(4)]
-        _bt(d, V[r])
+        _bt([q[:, :, 0, :L], q[:, :, 1, :L], q[:, :, 0, 1:], q[:, :, 1, 1:]], V[r])
 
 
 def _wino_geometry(osz):
