@@ -44,11 +44,6 @@ _TARGET_COLS = 1024       # columns (nb * P) a chunk aims at: small outputs batc
 _PARALLEL_MIN = 1 << 22   # multiply-adds below which a call stays on one thread (a test lowers it)
 
 
-def out_size(sp, k, geo):
-    st, lo, hi, dil, _ = geo
-    return tuple((n + a + b - d * (kk - 1) - 1) // s + 1 for n, kk, s, a, b, d in zip(sp, k, st, lo, hi, dil))
-
-
 def _chunk(N, K, P, itemsize):
     nb = max(1, -(-_TARGET_COLS // max(P, 1)))
     nb = min(nb, max(1, _COLS_LIMIT // max(K * P * itemsize, 1)))
@@ -369,6 +364,7 @@ def _wino_tiles(xc, th, tw, R, V):
 
 
 def _wino_geometry(osz):
+    """(th, tw): the 2x2 output tiles per column and per row."""
     return -(-osz[0] // 2), -(-osz[1] // 2)
 
 
