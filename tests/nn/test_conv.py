@@ -173,6 +173,35 @@ def test_conv_dtypes_vs_torch(torch, rng, nd, dtype):
                  exc="message")
 
 
+STRIDED = [
+    (2, dict(stride=2, padding=1), (3, 4)),
+    (2, dict(stride=(3, 2), padding=(2, 0), groups=2), (4, 3)),
+    (2, dict(stride=2, padding=1, dilation=2), (3, 3)),      # dilated: the tap-by-tap col2im
+    (1, dict(stride=3, padding=2), (5,)),
+    (3, dict(stride=(2, 1, 2), padding=1), (3, 2, 4)),
+    (2, dict(stride=3), (1, 2)),                                # taps miss some positions: zeros
+]
+
+
+@pytest.mark.parametrize("phases", [True, False], ids=["phase-images", "tap-by-tap"])
+@pytest.mark.parametrize("nd,kw,k", STRIDED, ids=str)
+def test_strided_input_gradient_algorithms_vs_torch(torch, rng, monkeypatch, nd, kw, k, phases):
+    # the input gradient of strided convolutions (and the transposed convolution's forward) by phase images
+    # (_Col2imPhases) or by one strided add per tap: both torch's
+    from ember._ops import _convolve as K
+    monkeypatch.setattr(K, "_PHASES", phases)
+    g = kw.get("groups", 1)
+    x = rand(rng, *((3, 4) + (9, 8, 7)[:nd]))
+    w = rand(rng, *((6, 4 // g) + k))
+    conv = f"conv{nd}d"
+    # sums of up to ~100 products of values ~1: float32 rounding ~1e-6 where they cancel
+    check(torch, lambda x, w: getattr(F, conv)(x, w, **kw), lambda x, w: getattr(torch.nn.functional, conv)(x, w, **kw),
+          [x, w], atol=1e-5)
+    wt = rand(rng, *((4, 6 // g) + k))
+    check(torch, lambda x, w: getattr(F, f"conv_transpose{nd}d")(x, w, **kw),
+          lambda x, w: getattr(torch.nn.functional, f"conv_transpose{nd}d")(x, w, **kw), [x, wt], atol=1e-5)
+
+
 def test_conv_output_is_contiguous_like_torch(rng):
     # torch programs call .view() on conv outputs; ember must hand back C-contiguous NCHW arrays
     c = nn.Conv2d(3, 5, 3)
