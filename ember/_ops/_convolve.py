@@ -52,6 +52,15 @@ def _chunk(N, K, P, itemsize):
     return min(nb, N)
 
 
+def _balanced(N, nb, macs):
+    """nb, lowered so that the chunks split evenly among the threads (when the call is shared at all)."""
+    t = _blas.num_threads()
+    if t <= 1 or macs < _PARALLEL_MIN:
+        return nb
+    n = -(-N // nb)
+    return max(1, -(-N // (-(-n // t) * t)))
+
+
 def _run(work, N, nb, macs):
     """work(n0, n1) over the batch in whole chunks of nb samples, shared among the threads when the call
     has at least _PARALLEL_MIN multiply-adds; the workers' results in batch order."""
@@ -154,7 +163,7 @@ def forward(x, w, geo, osz, b=None):
     if N == 0 or P == 0:
         return out
     klast, wm = _weight_rows(w, G)
-    nb = _chunk(N, Kg * G, P, dt.itemsize)
+    nb = _balanced(N, _chunk(N, Kg * G, P, dt.itemsize), N * P * O * Kg)
     pointwise = all(kk == 1 for kk in k) and all(s == 1 for s in st) and not (any(lo) or any(hi))
     bias = None if b is None else b.reshape((1, G, O // G, 1))
 
@@ -291,7 +300,7 @@ def backward(x, w, g, geo, need_x, need_w, x_shape=None, w_shape=None):
             gx.fill(0)
     if N == 0 or P == 0:
         return gx, (np.zeros(w_shape, dt) if need_w else gw)
-    nb = _chunk(N, Kg * G, P, dt.itemsize)
+    nb = _balanced(N, _chunk(N, Kg * G, P, dt.itemsize), N * P * O * Kg * (need_x + need_w))
     klast = w_shape[0] * Kg * np.dtype(dt).itemsize <= _REORDER_MAX
     wmt = _weight_rows(w, G)[1].transpose(0, 2, 1) if need_x else None
     padded = tuple(n + a + b for n, a, b in zip(sp, lo, hi))
@@ -441,6 +450,7 @@ def _wino_forward(x, U, lo, hi, osz, b=None):
     th, tw = _wino_geometry(osz)
     L = th * (tw + 1)
     nb = max(1, min(N, -(-_TARGET_COLS // L), _WINO_LIMIT // max(16 * C * L * dt.itemsize, 1)))
+    nb = _balanced(N, nb, N * L * 16 * C * O)
     OH, OW = osz
     bias = None if b is None else b.reshape(1, -1, 1, 1)
 
@@ -498,6 +508,7 @@ def _wino_weight_grad(x, g, lo, hi, w_shape):
     th, tw = _wino_geometry((OH, OW))
     L = th * (tw + 1)
     nb = max(1, min(N, -(-_TARGET_COLS // L), _WINO_LIMIT // max(16 * (C + O) * L * dt.itemsize, 1)))
+    nb = _balanced(N, nb, N * L * 16 * C * O)
     nrows = [len(range(a, OH, 2)) for a in range(2)]
 
     def work(n0, n1):
