@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+STEP_MEMORY = True
+
 
 def _net(lib):
     nn = lib.nn

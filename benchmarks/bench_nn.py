@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+STEP_MEMORY = True
+
 
 def workloads(lib):
     nn = lib.nn

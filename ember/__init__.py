@@ -45,9 +45,11 @@ _LAZY_MODULES = {"nn", "optim", "utils", "vision", "autograd", "linalg", "serial
 # torch.* names of the nn op families (ember/_ops/<family>.py, loaded on first use): name -> (family,
 # function); the same function object as the F.* form unless torch's top-level signature differs
 _NN_ALIASES = {
-    "conv1d": ("conv", "conv1d"), "conv2d": ("conv", "conv2d"),
+    "conv1d": ("conv", "conv1d"), "conv2d": ("conv", "conv2d"), "conv3d": ("conv", "conv3d"),
     "conv_transpose1d": ("conv", "conv_transpose1d"), "conv_transpose2d": ("conv", "conv_transpose2d"),
+    "conv_transpose3d": ("conv", "conv_transpose3d"),
     "max_pool1d": ("pooling", "max_pool1d"), "max_pool2d": ("pooling", "max_pool2d"),
+    "max_pool3d": ("pooling", "max_pool3d"),
     "max_pool1d_with_indices": ("pooling", "max_pool1d_with_indices"),
     "avg_pool1d": ("pooling", "avg_pool1d"), "adaptive_avg_pool1d": ("pooling", "adaptive_avg_pool1d"),
     "adaptive_max_pool1d": ("pooling", "torch_adaptive_max_pool1d"),

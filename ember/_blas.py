@@ -1,13 +1,17 @@
-"""Control of the BLAS thread pool NumPy uses (OpenBLAS / MKL), for `ember.set_num_threads`.
+"""Threads: the BLAS thread pool NumPy uses (OpenBLAS / MKL), and ember's own small worker pool, both
+sized by `ember.set_num_threads`.
 
-Found lazily through ctypes in the already-loaded library; where none is found (e.g. Accelerate),
-the requested number is only recorded.
+The BLAS is found lazily through ctypes in the already-loaded library; where none is found (e.g.
+Accelerate), the requested number is only recorded. `parallel(fn, n)` runs kernel work that is large
+and independent along the batch on up to `num_threads()` threads (NumPy releases the GIL in its
+loops and in BLAS calls); meanwhile the BLAS runs single-threaded, so the cores are not oversubscribed.
 """
 from __future__ import annotations
 
 import ctypes
 import glob
 import os
+import threading
 
 _SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads", "openblas_set_num_threads64_",
             "openblas_set_num_threads", "MKL_Set_Num_Threads")
@@ -63,6 +67,7 @@ def _lib():
 
 
 def set_threads(n: int) -> bool:
+    _requested[0] = int(n)
     setter, _ = _lib()
     if setter is None:
         return False
@@ -73,3 +78,56 @@ def set_threads(n: int) -> bool:
 def get_threads():
     _, getter = _lib()
     return None if getter is None else int(getter())
+
+
+# ---- ember's worker pool ---------------------------------------------------------------------
+
+_requested = [0]          # set_num_threads's value; 0: follow the BLAS (its environment variables)
+_pool: list = [None, 0, 0]  # executor, its size, the pid that made it (a forked child makes its own)
+_local = threading.local()  # .inside: a worker thread (nested parallel calls run inline)
+
+
+def num_threads() -> int:
+    n = _requested[0]
+    if n:
+        return n
+    n = get_threads()
+    _requested[0] = n if n else (os.cpu_count() or 1)
+    return _requested[0]
+
+
+def _executor(n):
+    ex, size, pid = _pool
+    if ex is None or size < n or pid != os.getpid():
+        from concurrent.futures import ThreadPoolExecutor
+        ex = ThreadPoolExecutor(max_workers=n, thread_name_prefix="ember-worker")
+        _pool[:] = [ex, n, os.getpid()]
+    return ex
+
+
+def _run_marked(fn, lo, hi):
+    _local.inside = True
+    try:
+        return fn(lo, hi)
+    finally:
+        _local.inside = False
+
+
+def parallel(fn, n, min_per_thread=1):
+    """[fn(lo, hi) for each of up to num_threads() contiguous shares of range(n)], in share order.
+    Runs inline (one share) with one thread, for small n, or inside a worker."""
+    t = min(num_threads(), n // max(min_per_thread, 1))
+    if t <= 1 or getattr(_local, "inside", False):
+        return [fn(0, n)]
+    bounds = [n * i // t for i in range(t + 1)]
+    ex = _executor(t - 1)
+    setter, _ = _lib()
+    if setter is not None:
+        setter(1)
+    try:
+        futs = [ex.submit(_run_marked, fn, bounds[i], bounds[i + 1]) for i in range(1, t)]
+        first = _run_marked(fn, bounds[0], bounds[1])
+        return [first] + [f.result() for f in futs]
+    finally:
+        if setter is not None:
+            setter(num_threads())

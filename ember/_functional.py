@@ -46,9 +46,9 @@ _SETTINGS = {"num_threads": _os.cpu_count() or 1, "interop_threads": _os.cpu_cou
 
 
 def set_num_threads(num: int) -> None:
-    """Sets the thread count of NumPy's BLAS (OpenBLAS / MKL, through ctypes), which runs ember's matmuls
-    and convolutions; `torch.set_num_threads(1)` matters on a busy machine, where a spinning BLAS pool
-    can make a matmul tens of times slower."""
+    """Sets the thread count of NumPy's BLAS (OpenBLAS / MKL, through ctypes), which runs ember's matmuls,
+    and of ember's worker pool, which shares large batches among threads (convolutions); `torch.set_num_threads(1)`
+    matters on a busy machine, where a spinning BLAS pool can make a matmul tens of times slower."""
     if not isinstance(num, int) or isinstance(num, bool) or num <= 0:
         raise RuntimeError(f"set_num_threads expects a positive integer, but got {num!r}")
     from . import _blas

@@ -64,6 +64,8 @@ def inplace(a, fn, *args):
         _protect_saved(node, a, old)
     _store(a, out)
     if node is not None:
+        if node.op.saves_out:
+            _share_saved_output(node, out._data, a._data)
         v = node.vers
         if v is not None:
             ovc = out._vc
@@ -108,6 +110,18 @@ def _store(a, out):
         except ValueError:
             raise RuntimeError(_OVERLAP) from None
     a._vc[0] += 1
+
+
+def _share_saved_output(node, src, dst):
+    """The op saved its output `src`, which now lives in a's memory `dst` too: keep a's memory instead, so the
+    result is not held twice (relu_, leaky_relu_, sigmoid_, ...: torch saves the written tensor itself)."""
+    if src is dst or src.dtype != dst.dtype or type(node.saved) is not tuple:
+        return
+    saved = list(node.saved)
+    for i, code in enumerate(node.op.saves):
+        if code == "out" and saved[i] is src:
+            saved[i] = dst
+    node.saved = tuple(saved)
 
 
 def _protect_saved(node, a, old):

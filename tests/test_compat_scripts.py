@@ -22,7 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = os.path.join(ROOT, "tests", "compat_scripts")
 ORACLE = ["quickstart", "tensors", "polynomial", "cifar_cnn", "gan_autoencoder", "training_utils",
           "attention", "modern_template", "vae_policy", "dcgan", "rnn_text", "gcn_sparse", "whole_model_pickle",
-          "namespaces", "indexing_and_aliases", "edge_cases"]
+          "namespaces", "indexing_and_aliases", "edge_cases", "volumetric_3d"]
 EMBER_ONLY = ["custom_dataset", "torchvision_finetune"]
 NUM = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
                  r"|[-+]?(?<![A-Za-z])inf(?![A-Za-z])|(?<![A-Za-z])nan(?![A-Za-z])")

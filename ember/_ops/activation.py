@@ -73,6 +73,27 @@ class LeakyRelu(Op):
         return (b_where(x > 0, g, g * slope),)
 
 
+class LeakyReluInplace(Op):
+    """leaky_relu_: the gradient from the result (its sign is the input's for a non-negative slope), so the
+    overwritten input is not kept, as in torch (which refuses a negative slope in backward alike)."""
+    saves = ("out", "c")
+    bw_name = "LeakyReluBackward1"
+
+    @staticmethod
+    def forward(x, slope):
+        out = np.where(x > 0, x, x * x.dtype.type(slope))
+        return out, (out, slope)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        out, slope = saved
+        if slope < 0:
+            raise RuntimeError("In-place leakyReLu backward calculation is triggered with a negative slope which is "
+                               "not supported. This is caused by calling in-place forward function with a negative "
+                               "slope, please call out-of-place version instead.")
+        return (b_where(out > 0, g, g * slope),)
+
+
 class RreluWithNoise(Op):
     grad_uses_inputs = True
     # rrelu in training: x * noise, noise = 1 where x > 0 else a random slope (drawn by the caller)
@@ -466,7 +487,7 @@ def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
     if type(negative_slope) is not float:
         negative_slope = _num(negative_slope, "leaky_relu", "negative_slope", 2)
     if inplace:
-        return inplace_op(LeakyRelu, input, float(negative_slope))
+        return inplace_op(LeakyReluInplace, input, float(negative_slope))
     return _unary(LeakyRelu, input, float(negative_slope))
 
 

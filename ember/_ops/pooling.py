@@ -1,25 +1,33 @@
-"""Pooling: max, average, power-average (lp) and adaptive pooling in 1-d and 2-d, max_unpool, and the
-`*_with_indices` forms. Kernels, the `torch.nn.functional` functions and their checks.
+"""Pooling: max, average, power-average (lp) and adaptive pooling in 1-d, 2-d and 3-d, max_unpool, and
+the `*_with_indices` forms. Kernels, the `torch.nn.functional` functions and their checks.
 
-Pools take cfg = (kh, kw, sh, sw, pt, pb, pl, pr, dh, dw) with pb/pr already holding ceil_mode's
-extra rows, and the output size; 1-d forms run the 2-d kernels on a height-1 view. A pool is one
-strided slice per kernel offset over the padded input (`spatial._offsets`), never a loop over
-pixels. Max pooling records its gradient as a MaxUnpool2d scatter; adaptive average pooling is
-the separable AxisMaps of spatial.py unless the windows tile the input.
+Pools take cfg = (kernel, stride, padding before, padding after, dilation), tuples per spatial dim, the
+padding after already holding ceil_mode's extra rows, and the output size; 1-d forms run the 2-d
+kernels on a height-1 view (as torch, whose 1-d pools' grad_fn is a squeeze). A pool is one strided
+slice per kernel offset over the padded input (`_convolve._offsets`), never a loop over pixels. Max
+pooling records its gradient as a MaxUnpool scatter; adaptive average pooling is the separable
+AxisMaps of spatial.py unless the windows tile the input. The 3-d kernels are the 2-d ones under
+torch's 3-d grad_fn names.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .._dtype import scalar_type_name
 from .._tensor_base import _apply, _unary, _wrap
 from ._base import Op, is_array
+from ._convolve import _offsets
 from .conv import _tup
-from .spatial import AxisMaps, _like_layout, _offsets, _pad_fill, adaptive_avg_matrix
+from .spatial import AxisMaps, _like_layout, adaptive_avg_matrix
 
-__all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
-           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
-           "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
-           "max_unpool1d", "max_unpool2d", "lp_pool1d", "lp_pool2d"]
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
+           "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d",
+           "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+           "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+           "adaptive_max_pool3d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d", "lp_pool1d",
+           "lp_pool2d", "lp_pool3d"]
 
 
 # ---- kernels ---------------------------------------------------------------------------------
@@ -28,13 +36,29 @@ def _lowest(dt):
     return -np.inf if dt.kind == "f" else (np.iinfo(dt).min if dt.kind in "iu" else False)
 
 
+def _pad_nd(x, lo, hi, fill):
+    """x (N, C, *S) padded by lo/hi per spatial dim with `fill` (x itself without padding)."""
+    if not (any(lo) or any(hi)):
+        return x
+    sp = x.shape[2:]
+    xp = _like_layout(x.shape[:2] + tuple(n + a + b for n, a, b in zip(sp, lo, hi)), x, fill)
+    xp[(slice(None), slice(None)) + tuple(slice(a, a + n) for a, n in zip(lo, sp))] = x
+    return xp
+
+
+def _inner(lo, sp):
+    return (slice(None), slice(None)) + tuple(slice(a, a + n) for a, n in zip(lo, sp))
+
+
 def max_pool_forward(x, cfg, osz, with_indices=False):
-    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = cfg
-    xp = _pad_fill(x, pt, pb, pl, pr, _lowest(x.dtype))
-    offs = _offsets(cfg, osz)
+    """cfg = (kernel, stride, pad before, pad after (ceil_mode's overflow included), dilation), tuples
+    per spatial dim. Returns (out, flat indices into each input plane or None)."""
+    k, st, lo, hi, dil = cfg
+    xp = _pad_nd(x, lo, hi, _lowest(x.dtype))
+    pre = (slice(None), slice(None))
     out = idx = None
-    for k, (a, b) in enumerate(offs):
-        v = xp[:, :, a, b]
+    for n, (_, sl) in enumerate(_offsets(k, st, dil, osz)):
+        v = xp[pre + sl]
         if out is None:
             out = v.copy()
             if with_indices:
@@ -42,34 +66,36 @@ def max_pool_forward(x, cfg, osz, with_indices=False):
         elif with_indices:
             upd = (v > out) | (v != v)
             np.copyto(out, v, where=upd)
-            np.copyto(idx, k, where=upd)
+            np.copyto(idx, n, where=upd)
         else:
             np.maximum(out, v, out=out)
     if not with_indices:
         return out, None
-    # window offset k -> flat index into the (unpadded) input plane
-    W = x.shape[3]
-    ki, kj = np.divmod(idx, kw)
-    OH, OW = osz
-    rows = np.arange(OH).reshape(-1, 1) * sh - pt + ki * dh
-    cols = np.arange(OW) * sw - pl + kj * dw
-    return out, rows * W + cols
+    # window offset n -> flat index into the (unpadded) input plane
+    sp = x.shape[2:]
+    nd = len(sp)
+    parts = np.unravel_index(idx, k)
+    flat = 0
+    for d in range(nd):
+        pos = (np.arange(osz[d]) * st[d] - lo[d]).reshape((-1,) + (1,) * (nd - 1 - d)) + parts[d] * dil[d]
+        flat = flat * sp[d] + pos
+    return out, flat
 
 
 def max_pool_backward(x, out, g, cfg, osz):
-    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = cfg
-    xp = _pad_fill(x, pt, pb, pl, pr, _lowest(x.dtype))
-    disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
+    k, st, lo, hi, dil = cfg
+    xp = _pad_nd(x, lo, hi, _lowest(x.dtype))
+    disjoint = all(s >= d * (kk - 1) + 1 for s, d, kk in zip(st, dil, k))
     # windows that tile the padded input exactly write every element: no zero fill needed
-    tiles = (disjoint and dh == 1 and dw == 1 and sh == kh and sw == kw
-             and osz[0] * sh == xp.shape[2] and osz[1] * sw == xp.shape[3])
+    tiles = disjoint and all(d == 1 and s == kk and o * s == n for d, s, kk, o, n in zip(dil, st, k, osz, xp.shape[2:]))
     gxp = _like_layout(xp.shape, g, None if tiles else 0)
     nan = np.isnan(out).any() if out.dtype.kind == "f" else False
     taken = None
-    offs = _offsets(cfg, osz)
+    pre = (slice(None), slice(None))
+    offs = _offsets(k, st, dil, osz)
     last = len(offs) - 1
-    for k, (a, b) in enumerate(offs):
-        v = xp[:, :, a, b]
+    for n, (_, sl) in enumerate(offs):
+        v = xp[pre + sl]
         m = v == out
         if nan:
             m |= (v != v) & (out != out)
@@ -77,28 +103,28 @@ def max_pool_backward(x, out, g, cfg, osz):
             taken = m
         else:
             np.greater(m, taken, out=m)          # m & ~taken, in place
-            if k < last:
+            if n < last:
                 taken |= m
         if disjoint:
-            np.multiply(g, m, out=gxp[:, :, a, b])
+            np.multiply(g, m, out=gxp[pre + sl])
         else:
-            gxp[:, :, a, b] += g * m
-    H, W = x.shape[2], x.shape[3]
-    return gxp[:, :, pt:pt + H, pl:pl + W]
+            gxp[pre + sl] += g * m
+    return gxp[_inner(lo, x.shape[2:])]
 
 
 class MaxPool2d(Op):
+    """Max pooling over the trailing spatial dims (1-d runs as 2-d, like torch)."""
     grad_uses_inputs = True
     saves = ("x0", "out", "c", "c")
     bw_name = "MaxPool2DWithIndicesBackward0"
 
-    @staticmethod
-    def forward(x, cfg, osz):
+    @classmethod
+    def forward(cls, x, cfg, osz):
         out, _ = max_pool_forward(x, cfg, osz)
         return out, (x, out, cfg, osz)
 
-    @staticmethod
-    def backward(saved, g, needs):
+    @classmethod
+    def backward(cls, saved, g, needs):
         x, out, cfg, osz = saved
         if not is_array(g):
             # the rule is a scatter of g to the argmax positions: record it as MaxUnpool2d
@@ -108,32 +134,42 @@ class MaxPool2d(Op):
         return (max_pool_backward(x, out, g, cfg, osz),)
 
 
-def avg_divisor(H, W, cfg, osz, count_include_pad, divisor_override):
-    """Per-output divisor: a float, or an (OH, OW) array where windows differ (torch's rules:
-    padding counts when count_include_pad, ceil_mode's overflow never does)."""
+class MaxPool3d(MaxPool2d):
+    bw_name = "MaxPool3DWithIndicesBackward0"
+
+
+def avg_divisor(sp, cfg, osz, count_include_pad, divisor_override):
+    """Per-output divisor: a float, or an array over the output positions where windows differ (torch's
+    rules: padding counts when count_include_pad, ceil_mode's overflow never does)."""
     if divisor_override:
         return float(divisor_override)
-    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = cfg
+    k, st, lo, hi, dil = cfg
 
-    def counts(no, k, s, p, n):
+    def counts(no, kk, s, p, n):
         start = np.arange(no) * s - p
-        end = np.minimum(start + k, n + p)
+        end = np.minimum(start + kk, n + p)
         if count_include_pad:
             return end - start
         return np.minimum(end, n) - np.maximum(start, 0)
 
-    d = counts(osz[0], kh, sh, pt, H)[:, None] * counts(osz[1], kw, sw, pl, W)[None, :]
-    if (d == kh * kw).all():
-        return float(kh * kw)
+    nd = len(sp)
+    d = 1
+    for i in range(nd):
+        d = d * counts(osz[i], k[i], st[i], lo[i], sp[i]).reshape((-1,) + (1,) * (nd - 1 - i))
+    if (d == math.prod(k)).all():
+        return float(math.prod(k))
     return d.astype(np.float64)
 
 
 def avg_pool_forward(x, cfg, osz, div):
-    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = cfg
-    xp = _pad_fill(x, pt, pb, pl, pr, 0)
+    if x.dtype == np.float16:      # summed in float32 and rounded once, like torch's half kernels
+        return avg_pool_forward(x.astype(np.float32), cfg, osz, div).astype(np.float16)
+    k, st, lo, hi, dil = cfg
+    xp = _pad_nd(x, lo, hi, 0)
     out = None
-    for a, b in _offsets(cfg, osz):
-        v = xp[:, :, a, b]
+    pre = (slice(None), slice(None))
+    for _, sl in _offsets(k, st, dil, osz):
+        v = xp[pre + sl]
         if out is None:
             out = v.copy()
         else:
@@ -148,18 +184,20 @@ def avg_pool_forward(x, cfg, osz, div):
 
 
 def avg_pool_backward(g, x_shape, cfg, osz, div):
-    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = cfg
-    N, C, H, W = x_shape
+    k, st, lo, hi, dil = cfg
+    sp = tuple(x_shape[2:])
     gd = g * np.asarray(1.0 / div, g.dtype) if type(div) is float else g / div.astype(g.dtype)
-    disjoint = sh >= kh and sw >= kw
-    tiles = sh == kh and sw == kw and osz[0] * sh == H + pt + pb and osz[1] * sw == W + pl + pr
-    gxp = _like_layout((N, C, H + pt + pb, W + pl + pr), g, None if tiles else 0)
-    for a, b in _offsets(cfg, osz):
+    disjoint = all(s >= kk for s, kk in zip(st, k))
+    padded = tuple(n + a + b for n, a, b in zip(sp, lo, hi))
+    tiles = all(s == kk and o * s == n for s, kk, o, n in zip(st, k, osz, padded))
+    gxp = _like_layout(tuple(x_shape[:2]) + padded, g, None if tiles else 0)
+    pre = (slice(None), slice(None))
+    for _, sl in _offsets(k, st, dil, osz):
         if disjoint:
-            gxp[:, :, a, b] = gd
+            gxp[pre + sl] = gd
         else:
-            gxp[:, :, a, b] += gd
-    return gxp[:, :, pt:pt + H, pl:pl + W]
+            gxp[pre + sl] += gd
+    return gxp[_inner(lo, sp)]
 
 
 class AvgPool2d(Op):
@@ -167,16 +205,20 @@ class AvgPool2d(Op):
     saves = ("c", "c", "c", "c")
     bw_name = "AvgPool2DBackward0"
 
-    @staticmethod
-    def forward(x, cfg, osz, div):
+    @classmethod
+    def forward(cls, x, cfg, osz, div):
         return avg_pool_forward(x, cfg, osz, div), (x.shape, cfg, osz, div)
 
-    @staticmethod
-    def backward(saved, g, needs):
+    @classmethod
+    def backward(cls, saved, g, needs):
         x_shape, cfg, osz, div = saved
         if not is_array(g):
             return (_apply(AvgPool2dBackward, (g,), x_shape, cfg, osz, div),)
         return (avg_pool_backward(g, x_shape, cfg, osz, div),)
+
+
+class AvgPool3d(AvgPool2d):
+    bw_name = "AvgPool3DBackward0"
 
 
 class AvgPool2dBackward(Op):
@@ -190,7 +232,7 @@ class AvgPool2dBackward(Op):
     def backward(saved, c, needs):
         cfg, osz, div = saved
         if not is_array(c):
-            return (_apply(AvgPool2d, (c,), cfg, osz, div),)
+            return (_apply(AvgPool3d if len(osz) == 3 else AvgPool2d, (c,), cfg, osz, div),)
         return (avg_pool_forward(c, cfg, osz, div),)
 
 
@@ -201,17 +243,21 @@ class AdaptiveMaxPool2d(Op):
     saves = ("c", "c")
     bw_name = "AdaptiveMaxPool2DBackward0"
 
-    @staticmethod
-    def forward(x, osz):
+    @classmethod
+    def forward(cls, x, osz):
         out, idx = adaptive_max_pool(x, osz)
         return out, (x.shape, idx)
 
-    @staticmethod
-    def backward(saved, g, needs):
+    @classmethod
+    def backward(cls, saved, g, needs):
         shape, idx = saved
         if not is_array(g):
             return (_apply(MaxUnpool2d, (g,), idx, tuple(shape)),)
         return (MaxUnpool2d.forward(g, idx, tuple(shape))[0],)
+
+
+class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
+    bw_name = "AdaptiveMaxPool3DBackward0"
 
 
 def _adaptive_windows(n, o):
@@ -224,12 +270,18 @@ def _adaptive_windows(n, o):
 
 
 def adaptive_max_pool(x, osz):
-    N, C, H, W = x.shape
-    OH, OW = osz
-    wh, kh = _adaptive_windows(H, OH)
-    ww, kw = _adaptive_windows(W, OW)
-    flat = (wh[:, None, :, None] * W + ww[None, :, None, :]).reshape(OH, OW, kh * kw)
-    v = x.reshape(N, C, H * W)[:, :, flat]                  # (N, C, OH, OW, kh*kw)
+    N, C = x.shape[:2]
+    sp = x.shape[2:]
+    nd = len(sp)
+    # flat plane index of every (output position, window element): (*osz, prod of window sizes)
+    flat = np.zeros((1,) * (2 * nd), np.int64)
+    for d in range(nd):
+        win, _ = _adaptive_windows(sp[d], osz[d])
+        shape = [1] * (2 * nd)
+        shape[d], shape[nd + d] = win.shape
+        flat = flat * sp[d] + win.reshape(shape)
+    flat = flat.reshape(tuple(osz) + (-1,))
+    v = x.reshape(N, C, -1)[:, :, flat]                     # (N, C, *osz, window)
     a = np.argmax(v, axis=-1)[..., None]
     if v.dtype.kind == "f":
         nanpos = np.isnan(v)
@@ -246,8 +298,8 @@ class MaxUnpool2d(Op):
     saves = ("c",)
     bw_name = "MaxUnpool2DBackward0"
 
-    @staticmethod
-    def forward(x, idx, out_shape):
+    @classmethod
+    def forward(cls, x, idx, out_shape):
         N, C = x.shape[0], x.shape[1]
         plane = int(np.prod(out_shape[2:]))
         out = np.zeros((N * C * plane,), x.dtype)
@@ -255,12 +307,16 @@ class MaxUnpool2d(Op):
         np.add.at(out, (idx + base).ravel(), x.ravel())
         return out.reshape(out_shape), (idx,)
 
-    @staticmethod
-    def backward(saved, g, needs):
+    @classmethod
+    def backward(cls, saved, g, needs):
         (idx,) = saved
         if not is_array(g):
             return (_apply(PlaneGather, (g,), idx),)
         return (PlaneGather.forward(g, idx)[0],)
+
+
+class MaxUnpool3d(MaxUnpool2d):
+    bw_name = "MaxUnpool3DBackward0"
 
 
 class PlaneGather(Op):
@@ -322,13 +378,20 @@ def _pool_setup(name, input, kernel_size, stride, padding, dilation, ceil_mode, 
     # bottom/right padding actually read by the windows (ceil_mode may run past the padding)
     ends = tuple(max((o - 1) * s + d * (k - 1) + 1 - (n + a), 0)
                  for o, s, d, k, n, a in zip(osz, st, dil, ks, sp, p))
-    if nd == 1:
+    if nd == 1:        # 1-d pools run as 2-d ones on a height-1 view, like torch's
         x = x.unsqueeze(2)
-        cfg = (1, ks[0], 1, st[0], 0, 0, p[0], ends[0], 1, dil[0])
-        osz = (1, osz[0])
-    else:
-        cfg = (ks[0], ks[1], st[0], st[1], p[0], ends[0], p[1], ends[1], dil[0], dil[1])
-    return x, cfg, osz, batched
+        return x, ((1,) + ks, (1,) + st, (0,) + p, (0,) + ends, (1,) + dil), (1,) + osz, batched
+    return x, (ks, st, p, ends, dil), osz, batched
+
+
+def _pool_dtype(x, kernel, accepts):
+    """torch's CPU pooling kernels by dtype: accepts "all" (but bool), "long" (int64 and floats), "long3d"
+    (int64, float32, float64) or "float"; NotImplementedError naming torch's kernel otherwise."""
+    dt = x._data.dtype
+    ok = (dt.kind != "b" if accepts == "all" else dt.kind == "f" if accepts == "float" else
+          dt.kind == "f" or dt == np.int64 if accepts == "long" else dt in (np.int64, np.float32, np.float64))
+    if not ok:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{scalar_type_name(dt)}'")
 
 
 def _finish(out, nd, batched):
@@ -340,7 +403,10 @@ def _finish(out, nd, batched):
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd):
     x, cfg, osz, batched = _pool_setup(f"max_pool{nd}d", input, kernel_size, stride, padding, dilation,
                                        ceil_mode, nd, True)
-    out = _unary(MaxPool2d, x, cfg, osz)
+    if nd == 1 and not return_indices:
+        _pool_dtype(x, "max_pool1d_impl", "float")
+    _pool_dtype(x, f"max_pool{max(nd, 2)}d", "all")
+    out = _unary(MaxPool3d if nd == 3 else MaxPool2d, x, cfg, osz)
     if not return_indices:
         return _finish(out, nd, batched)
     _, idx = max_pool_forward(x._data, cfg, osz, with_indices=True)
@@ -357,6 +423,11 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
 
 
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Matches `torch.nn.functional.max_pool3d` (first maximum wins ties, as in torch)."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3)
+
+
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=True):
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, True, 1)
@@ -367,13 +438,19 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, True, 2)
 
 
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, True, 3)
+
+
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd):
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     x, cfg, osz, batched = _pool_setup(f"avg_pool{nd}d", input, kernel_size, stride, padding, 1, ceil_mode, nd,
                                        False)
-    div = avg_divisor(x.shape[2], x.shape[3], cfg, osz, count_include_pad, divisor_override)
-    return _finish(_unary(AvgPool2d, x, cfg, osz, div), nd, batched)
+    _pool_dtype(x, "avg_pool3d_out_frame" if nd == 3 else "avg_pool2d", "long3d" if nd == 3 else "long")
+    div = avg_divisor(tuple(x.shape[2:]), cfg, osz, count_include_pad, divisor_override)
+    return _finish(_unary(AvgPool3d if nd == 3 else AvgPool2d, x, cfg, osz, div), nd, batched)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -387,11 +464,24 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2)
 
 
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Matches `torch.nn.functional.avg_pool3d`."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3)
+
+
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """Power-average pooling. Matches `torch.nn.functional.lp_pool2d`."""
     kh, kw = _tup(kernel_size, 2)
     out = avg_pool2d(input.pow(norm_type), (kh, kw), stride, 0, ceil_mode)
     return (out.sign() * out.abs().relu()).mul(kh * kw).pow(1.0 / norm_type)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over 3 dims. Matches `torch.nn.functional.lp_pool3d`."""
+    k = _tup(kernel_size, 3)
+    out = avg_pool3d(input.pow(norm_type), k, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(math.prod(k)).pow(1.0 / norm_type)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
@@ -427,17 +517,18 @@ def _adaptive_setup(name, input, output_size, nd):
 
 def _adaptive_avg(input, output_size, nd):
     x, osz, batched = _adaptive_setup(f"adaptive_avg_pool{nd}d", input, output_size, nd)
-    H, W = x.shape[2], x.shape[3]
-    OH, OW = osz
-    if OH and OW and H % OH == 0 and W % OW == 0:
-        kh, kw = H // OH, W // OW
-        if kh == 1 and kw == 1:
+    _pool_dtype(x, "adaptive_avg_pool3d_cpu" if nd == 3 else "adaptive_avg_pool2d", "float")
+    sp = tuple(x.shape[2:])
+    if all(osz) and all(n % o == 0 for n, o in zip(sp, osz)):
+        k = tuple(n // o for n, o in zip(sp, osz))
+        if all(kk == 1 for kk in k):
             out = x * 1.0 if x._rg else _wrap(x._data.copy())
         else:
-            cfg = (kh, kw, kh, kw, 0, 0, 0, 0, 1, 1)
-            out = _unary(AvgPool2d, x, cfg, osz, float(kh * kw))
+            z = (0,) * len(k)
+            out = _unary(AvgPool3d if nd == 3 else AvgPool2d, x, (k, k, z, z, (1,) * len(k)), osz,
+                         float(math.prod(k)))
     else:
-        maps = ((2, adaptive_avg_matrix(H, OH)), (3, adaptive_avg_matrix(W, OW)))
+        maps = tuple((2 + d, adaptive_avg_matrix(n, o)) for d, (n, o) in enumerate(zip(sp, osz)) if n != o)
         out = _unary(AxisMaps, x, maps)
     return _finish(out, nd, batched)
 
@@ -452,9 +543,15 @@ def adaptive_avg_pool2d(input, output_size):
     return _adaptive_avg(input, output_size, 2)
 
 
+def adaptive_avg_pool3d(input, output_size):
+    """Matches `torch.nn.functional.adaptive_avg_pool3d` (None keeps that size)."""
+    return _adaptive_avg(input, output_size, 3)
+
+
 def _adaptive_max(input, output_size, return_indices, nd):
     x, osz, batched = _adaptive_setup(f"adaptive_max_pool{nd}d", input, output_size, nd)
-    out = _unary(AdaptiveMaxPool2d, x, osz)
+    _pool_dtype(x, "adaptive_max_pool3d_cpu" if nd == 3 else "adaptive_max_pool2d", "float")
+    out = _unary(AdaptiveMaxPool3d if nd == 3 else AdaptiveMaxPool2d, x, osz)
     if not return_indices:
         return _finish(out, nd, batched)
     if out._node is not None:
@@ -474,12 +571,21 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return _adaptive_max(input, output_size, return_indices, 2)
 
 
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Matches `torch.nn.functional.adaptive_max_pool3d`."""
+    return _adaptive_max(input, output_size, return_indices, 3)
+
+
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
     return _adaptive_max(input, output_size, True, 1)
 
 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
     return _adaptive_max(input, output_size, True, 2)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
+    return _adaptive_max(input, output_size, True, 3)
 
 
 def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
@@ -518,8 +624,8 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
     plane = int(np.prod(out_sp))
     if idx.size and (idx.min() < 0 or idx.max() >= plane):
         raise RuntimeError(f"Found an invalid max index: {int(idx.max())} (output volumes are of size "
-                           f"{'x'.join(map(str, out_sp))}")
-    out = _apply(MaxUnpool2d, (x,), idx, (x.shape[0], x.shape[1]) + out_sp)
+                           f"{'x'.join(map(str, out_sp))})")
+    out = _apply(MaxUnpool3d if nd == 3 else MaxUnpool2d, (x,), idx, (x.shape[0], x.shape[1]) + out_sp)
     return out if batched else out.squeeze(0)
 
 
@@ -531,6 +637,11 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Matches `torch.nn.functional.max_unpool2d`."""
     return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Matches `torch.nn.functional.max_unpool3d`."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3)
 
 
 # ---- torch.* forms whose behaviour differs from the F.* forms --------------------------------

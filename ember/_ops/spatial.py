@@ -4,7 +4,7 @@ im2col), affine_grid and grid_sample. Kernels, the `torch.nn.functional` functio
 Pads by reflection, replication or wrapping, nearest/linear/cubic interpolation and adaptive
 average pooling are one separable kernel, AxisMaps: along each axis, a gather by index or a small
 matrix product; its gradient applies the transposes (NOTE [ Adjoint ops ] in conv.py). The sliding
-window helpers (`_pad_fill`, `_offsets`) serve unfold/fold here and the pools (pooling.py).
+window helpers (`_pad_fill`, `_offsets`) serve unfold/fold (the pools have N-d ones).
 Pools and unfold take cfg = (kh, kw, sh, sw, pt, pb, pl, pr, dh, dw) and the output size.
 """
 from __future__ import annotations
@@ -167,10 +167,11 @@ class AxisMaps(Op):
 
     @staticmethod
     def forward(x, maps):
-        out = x
+        # half precision is summed in float32 and rounded once, like torch's half kernels
+        out = x.astype(np.float32) if x.dtype == np.float16 else x
         for axis, m in maps:
             out = _apply_map(out, axis, m)
-        return np.ascontiguousarray(out), (maps, x.shape)
+        return np.ascontiguousarray(out, dtype=x.dtype if x.dtype.kind == "f" else None), (maps, x.shape)
 
     @staticmethod
     def backward(saved, g, needs):

@@ -191,3 +191,31 @@ def test_view_registration_only_when_base_requires_grad():
     assert len(y._vc) == 2 and v._vc is y._vc
     c = x.t().reshape(-1)                                            # a copy: its own counter
     assert c._vc is not x._vc and getattr(c, "_base", None) is None
+
+
+def test_inplace_activations_keep_one_copy(torch):
+    # relu_ / leaky_relu_ save their result: the written tensor itself, not a second array (torch saves the
+    # tensor too: LeakyReluBackward1); the gradients are torch's, and a negative slope is refused alike
+    x0 = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    ops = [lambda L, t: L.relu_(t), lambda L, t: L.nn.functional.leaky_relu(t, 0.2, inplace=True)]
+    for op in ops:
+        grads, names = [], []
+        for L in (ember, torch):
+            x = L.tensor(x0, requires_grad=True)
+            y = op(L, x * 1)
+            if L is ember:
+                assert any(c == "out" for c in y._node.op.saves)
+                assert all(a is y._data for a, c in zip(y._node.saved, y._node.op.saves) if c == "out")
+            names.append(y.grad_fn.name())
+            y.backward(L.tensor(x0))
+            grads.append(x.grad.numpy())
+        assert names[0] == names[1]
+        np.testing.assert_array_equal(grads[0], grads[1])
+    for L in (ember, torch):
+        y = L.nn.functional.leaky_relu(L.tensor(x0, requires_grad=True) * 1, -0.2, inplace=True)
+        try:
+            y.sum().backward()
+        except RuntimeError as e:
+            assert "negative slope" in str(e)
+        else:
+            raise AssertionError(f"{L.__name__}: no error for a negative in-place slope")

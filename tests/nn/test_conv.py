@@ -1,5 +1,6 @@
-"""conv1d/conv2d/conv_transpose1d/2d and the Conv layers against torch: values, gradients of
-input/weight/bias under a random cotangent, option tables, errors, reprs, double backward."""
+"""conv1d/2d/3d, conv_transpose1d/2d/3d and the Conv layers against torch: values, gradients of
+input/weight/bias under a random cotangent, option tables, dtypes, errors, reprs, double backward, the batch
+chunks and threads of the engine. (Winograd's float32 accuracy: test_conv_winograd.py.)"""
 from __future__ import annotations
 
 import math
@@ -13,7 +14,7 @@ import ember.nn.functional as F
 from ember.autograd import gradcheck
 
 from ember_testutil import rand
-from oracle import check
+from oracle import check, run_both
 
 CONV2D_CASES = [
     dict(),
@@ -88,6 +89,119 @@ def test_conv_transpose1d_vs_torch(torch, rng, kw):
           lambda x, w: torch.nn.functional.conv_transpose1d(x, w, **kw), [x, w])
 
 
+CONV3D_CASES = [
+    dict(),
+    dict(stride=2, padding=1),
+    dict(stride=(1, 2, 1), padding=(1, 0, 2), dilation=(2, 1, 1)),
+    dict(padding="same", dilation=(1, 2, 1)),
+    dict(groups=2, padding=1),
+    dict(groups=4, stride=2),                 # depthwise
+]
+
+
+@pytest.mark.parametrize("kw", CONV3D_CASES, ids=str)
+def test_conv3d_vs_torch(torch, rng, kw):
+    g = kw.get("groups", 1)
+    x = rand(rng, 2, 4, 6, 7, 5)
+    w = rand(rng, 8 if g != 4 else 4, 4 // g, 3, 2, 3)
+    b = rand(rng, w.shape[0])
+    check(torch, lambda x, w, b: F.conv3d(x, w, b, **kw),
+          lambda x, w, b: torch.nn.functional.conv3d(x, w, b, **kw), [x, w, b])
+
+
+CONVT3D_CASES = [
+    dict(),
+    dict(stride=2, padding=1, output_padding=1),
+    dict(stride=(1, 2, 3), padding=(0, 1, 1), output_padding=(0, 1, 2), dilation=(2, 1, 1)),
+    dict(groups=2, stride=2),
+    dict(groups=4, stride=2, padding=1),      # depthwise
+]
+
+
+@pytest.mark.parametrize("kw", CONVT3D_CASES, ids=str)
+def test_conv_transpose3d_vs_torch(torch, rng, kw):
+    g = kw.get("groups", 1)
+    x = rand(rng, 2, 4, 4, 5, 3)
+    w = rand(rng, 4, (8 if g != 4 else 4) // g, 3, 2, 3)
+    b = rand(rng, w.shape[1] * g)
+    check(torch, lambda x, w, b: F.conv_transpose3d(x, w, b, **kw),
+          lambda x, w, b: torch.nn.functional.conv_transpose3d(x, w, b, **kw), [x, w, b])
+
+
+def test_conv3d_gradcheck_and_unbatched(torch, rng):
+    x = ember.tensor(rand(rng, 1, 2, 4, 3, 4, dtype=np.float64), requires_grad=True)
+    w = ember.tensor(rand(rng, 4, 1, 2, 2, 3, dtype=np.float64), requires_grad=True)
+    b = ember.tensor(rand(rng, 4, dtype=np.float64), requires_grad=True)
+    assert gradcheck(lambda x, w, b: F.conv3d(x, w, b, stride=(2, 1, 1), padding=1, groups=2), (x, w, b))
+    wt = ember.tensor(rand(rng, 2, 3, 2, 2, 2, dtype=np.float64), requires_grad=True)
+    assert gradcheck(lambda x, w: F.conv_transpose3d(x, w, stride=2, output_padding=1), (x, wt))
+    check(torch, lambda x, w: F.conv3d(x, w, padding=1), lambda x, w: torch.nn.functional.conv3d(x, w, padding=1),
+          [rand(rng, 3, 4, 5, 4), rand(rng, 2, 3, 3, 3, 3)])
+    check(torch, lambda x, w: F.conv_transpose3d(x, w, stride=2),
+          lambda x, w: torch.nn.functional.conv_transpose3d(x, w, stride=2), [rand(rng, 3, 4, 5, 4),
+                                                                            rand(rng, 3, 2, 2, 3, 2)])
+
+
+def test_conv3d_double_backward_vs_torch(torch, rng):
+    x = rand(rng, 2, 3, 4, 5, 4, dtype=np.float64)
+    w = rand(rng, 4, 3, 3, 2, 3, dtype=np.float64)
+    xe, we = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    ge = ember.autograd.grad(F.conv3d(xe, we, stride=2, padding=1).pow(2).sum(), [xe, we], create_graph=True)
+    gt = torch.autograd.grad(torch.nn.functional.conv3d(xt, wt, stride=2, padding=1).pow(2).sum(), [xt, wt],
+                             create_graph=True)
+    (ge[0].pow(2).sum() + ge[1].sum()).backward()
+    (gt[0].pow(2).sum() + gt[1].sum()).backward()
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(we.grad.numpy(), wt.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float64"])
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_conv_dtypes_vs_torch(torch, rng, nd, dtype):
+    # torch's CPU convolutions take every dtype but bool (integers wrap like torch's); the transposed ones
+    # only int64 and floats; NotImplementedError naming torch's kernel otherwise
+    x = (rand(rng, *((2, 4) + (5,) * nd)) * 3).astype(dtype)
+    w = (rand(rng, *((4, 2) + (3,) * nd)) * 3).astype(dtype)
+    # half precision: torch's transposed 3-d kernel rounds its partial sums to half (outputs up to ~100 here;
+    # ember sums in float32 and rounds once)
+    tol = 0.1 if dtype == "float16" else 1e-6
+    for fn, args in ((f"conv{nd}d", dict(groups=2, padding=1)), (f"conv{nd}d", dict(groups=4)),
+                     (f"conv_transpose{nd}d", dict(stride=2, groups=2))):
+        wk = w[:, :1] if args.get("groups") == 4 else w
+        run_both(torch, lambda T: getattr(T.nn.functional, fn)(T.tensor(x), T.tensor(wk), **args), tol, tol,
+                 exc="message")
+
+
+STRIDED = [
+    (2, dict(stride=2, padding=1), (3, 4)),
+    (2, dict(stride=(3, 2), padding=(2, 0), groups=2), (4, 3)),
+    (2, dict(stride=2, padding=1, dilation=2), (3, 3)),      # dilated: the tap-by-tap col2im
+    (1, dict(stride=3, padding=2), (5,)),
+    (3, dict(stride=(2, 1, 2), padding=1), (3, 2, 4)),
+    (2, dict(stride=3), (1, 2)),                                # taps miss some positions: zeros
+]
+
+
+@pytest.mark.parametrize("phases", [True, False], ids=["phase-images", "tap-by-tap"])
+@pytest.mark.parametrize("nd,kw,k", STRIDED, ids=str)
+def test_strided_input_gradient_algorithms_vs_torch(torch, rng, monkeypatch, nd, kw, k, phases):
+    # the input gradient of strided convolutions (and the transposed convolution's forward) by phase images
+    # (_Col2imPhases) or by one strided add per tap: both torch's
+    from ember._ops import _convolve as K
+    monkeypatch.setattr(K, "_PHASES", phases)
+    g = kw.get("groups", 1)
+    x = rand(rng, *((3, 4) + (9, 8, 7)[:nd]))
+    w = rand(rng, *((6, 4 // g) + k))
+    conv = f"conv{nd}d"
+    # sums of up to ~100 products of values ~1: float32 rounding ~1e-6 where they cancel
+    check(torch, lambda x, w: getattr(F, conv)(x, w, **kw), lambda x, w: getattr(torch.nn.functional, conv)(x, w, **kw),
+          [x, w], atol=1e-5)
+    wt = rand(rng, *((4, 6 // g) + k))
+    check(torch, lambda x, w: getattr(F, f"conv_transpose{nd}d")(x, w, **kw),
+          lambda x, w: getattr(torch.nn.functional, f"conv_transpose{nd}d")(x, w, **kw), [x, wt], atol=1e-5)
+
+
 def test_conv_output_is_contiguous_like_torch(rng):
     # torch programs call .view() on conv outputs; ember must hand back C-contiguous NCHW arrays
     c = nn.Conv2d(3, 5, 3)
@@ -132,6 +246,10 @@ LAYERS = [
     ("Conv1d", (3, 6, 3), dict(groups=3, bias=False)),
     ("ConvTranspose2d", (3, 4, 3), dict(stride=2, output_padding=1)),
     ("ConvTranspose1d", (3, 4, 3), dict(stride=2, padding=1, dilation=2)),
+    ("Conv3d", (2, 4, 3), dict(stride=(1, 2, 1), padding=1, bias=False)),
+    ("Conv3d", (2, 4, (3, 2, 3)), dict(padding=(1, 0, 1), padding_mode="replicate")),
+    ("Conv3d", (2, 4, 3), dict(padding="same", padding_mode="circular", groups=2)),
+    ("ConvTranspose3d", (3, 4, 3), dict(stride=2, output_padding=(1, 0, 1))),
 ]
 
 
@@ -142,7 +260,7 @@ def test_conv_layers_vs_torch(torch, rng, name, args, kw):
     assert repr(me) == repr(mt)
     assert list(me.state_dict().keys()) == list(mt.state_dict().keys())
     me.load_state_dict({k: v.detach().numpy() for k, v in mt.state_dict().items()})
-    shape = (2, args[0], 9, 8) if name.endswith("2d") else (2, args[0], 10)
+    shape = {"1d": (2, args[0], 10), "2d": (2, args[0], 9, 8), "3d": (2, args[0], 5, 6, 4)}[name[-2:]]
     x = rand(rng, *shape)
     params_e = [p for _, p in me.named_parameters()]
     params_t = [p for _, p in mt.named_parameters()]
@@ -195,6 +313,11 @@ ERRORS = [
     (lambda T, F_: F_.conv1d(T.zeros(2, 3, 8, 8), T.zeros(4, 3, 3)), "to conv1d"),
     (lambda T, F_: F_.conv_transpose2d(T.zeros(2, 3, 8, 8), T.zeros(3, 2, 3, 3), stride=2, output_padding=2),
      "output padding must be smaller"),
+    (lambda T, F_: F_.conv3d(T.zeros(2, 3), T.zeros(1, 3, 2, 2, 2)), "Expected 4D \\(unbatched\\) or 5D"),
+    (lambda T, F_: F_.conv3d(T.zeros(1, 3, 2, 2, 2), T.zeros(1, 3, 3, 3, 3)), "Kernel size can't be greater"),
+    (lambda T, F_: F_.conv3d(T.zeros(1, 2, 4, 4, 4), T.zeros(1, 3, 2, 2, 2)), "to have 3 channels"),
+    (lambda T, F_: F_.conv_transpose3d(T.zeros(1, 3, 1, 1, 1), T.zeros(3, 1, 1, 1, 1), padding=1),
+     "Output size is too small"),
 ]
 
 
@@ -245,8 +368,9 @@ def test_depthwise_conv_vs_torch(torch, rng, mult, kw):
     assert gradcheck(lambda x, w: F.conv2d(x, w, groups=4, **kw), (xd, wd))
 
 
-@pytest.mark.parametrize("name", ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
-                                  "max_pool2d", "max_pool1d_with_indices", "avg_pool1d",
+@pytest.mark.parametrize("name", ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                                  "conv_transpose3d", "max_pool1d", "max_pool2d", "max_pool3d",
+                                  "max_pool1d_with_indices", "avg_pool1d",
                                   "adaptive_avg_pool1d", "pixel_shuffle", "pixel_unshuffle", "layer_norm",
                                   "group_norm", "rms_norm"])
 def test_top_level_aliases_like_torch(torch, name):
@@ -276,12 +400,36 @@ def test_top_level_forms_vs_torch(torch, rng, name, fn):
         np.testing.assert_array_equal(re[1].numpy(), rt[1].numpy())
 
 
-def test_conv_batch_chunking_matches_unchunked(torch, rng, monkeypatch):
-    # past the im2col memory limit the batch is processed in chunks; results must not change
-    from ember._ops import conv as K
-    monkeypatch.setattr(K, "_COLS_LIMIT", 3 * 5 * 6 * 3 * 9 * 4)     # about 3 samples of columns
-    x, w, b = rand(rng, 8, 3, 7, 8), rand(rng, 4, 3, 3, 3), rand(rng, 4)
-    check(torch, lambda x, w, b: F.conv2d(x, w, b), lambda x, w, b: torch.nn.functional.conv2d(x, w, b), [x, w, b])
-    wt = rand(rng, 3, 2, 3, 3)
-    check(torch, lambda x, w: F.conv_transpose2d(x, w, stride=2),
-          lambda x, w: torch.nn.functional.conv_transpose2d(x, w, stride=2), [x, wt])
+@pytest.mark.parametrize("reorder", [True, False], ids=["small-weights", "large-weights"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_conv_batch_chunking_matches_torch(torch, rng, monkeypatch, threads, reorder):
+    # the batch runs in chunks of bounded columns (a partial last chunk here), shared among the threads; large
+    # weights are used in their own order (no reordered copy)
+    from ember._ops import _convolve as K
+    if not reorder:
+        monkeypatch.setattr(K, "_REORDER_MAX", 0)
+    monkeypatch.setattr(K, "_COLS_LIMIT", 3 * 5 * 6 * 3 * 9 * 4)     # 3 samples of columns: chunks 3, 3, 2
+    monkeypatch.setattr(K, "_WINO_LIMIT", 2 * 16 * 64 * 25 * 4)      # 2 samples of Winograd tiles below
+    monkeypatch.setattr(K, "_PARALLEL_MIN", 0)
+    before = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        x, w, b = rand(rng, 8, 3, 7, 8), rand(rng, 4, 3, 3, 3), rand(rng, 4)
+        check(torch, lambda x, w, b: F.conv2d(x, w, b, padding=1), lambda x, w, b: torch.nn.functional.conv2d(
+            x, w, b, padding=1), [x, w, b])
+        wt = rand(rng, 3, 2, 3, 3)
+        check(torch, lambda x, w: F.conv_transpose2d(x, w, stride=2),
+              lambda x, w: torch.nn.functional.conv_transpose2d(x, w, stride=2), [x, wt])
+        w3, w4 = rand(rng, 6, 3, 2, 3, 2), rand(rng, 4, 2, 3, 3)
+        check(torch, lambda x, w: F.conv3d(x.unsqueeze(2).expand(-1, -1, 3, -1, -1), w, stride=(1, 2, 1), padding=1),
+              lambda x, w: torch.nn.functional.conv3d(x.unsqueeze(2).expand(-1, -1, 3, -1, -1), w, stride=(1, 2, 1),
+                                                      padding=1), [x, w3])
+        check(torch, lambda x, w: F.conv2d(x, w, groups=2, padding=(0, 1)),
+              lambda x, w: torch.nn.functional.conv2d(x, w, groups=2, padding=(0, 1)), [rand(rng, 8, 4, 7, 8), w4])
+        # Winograd layers chunk the same way (64 -> 64 channels, 3x3, outputs of 8x8 and more)
+        assert K._is_winograd((7, 64, 9, 8), (64, 64, 3, 3), ((1, 1), (1, 1), (1, 1), (1, 1), 1), np.dtype("f4"))
+        xw, ww = rand(rng, 7, 64, 9, 8), rand(rng, 64, 64, 3, 3) * np.float32(0.05)
+        check(torch, lambda x, w: F.conv2d(x, w, padding=1), lambda x, w: torch.nn.functional.conv2d(
+            x, w, padding=1), [xw, ww], rtol=1e-4, atol=1e-4)
+    finally:
+        ember.set_num_threads(before)

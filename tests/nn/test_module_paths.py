@@ -16,11 +16,6 @@ import pytest
 import ember
 
 NOT_IN_EMBER = {
-    # 3-d convolution and pooling layers (the 3-d layers issue adds them)
-    "torch.nn.modules.conv.Conv3d", "torch.nn.modules.conv.ConvTranspose3d",
-    "torch.nn.modules.pooling.MaxPool3d", "torch.nn.modules.pooling.MaxUnpool3d",
-    "torch.nn.modules.pooling.AvgPool3d", "torch.nn.modules.pooling.LPPool3d",
-    "torch.nn.modules.pooling.AdaptiveMaxPool3d", "torch.nn.modules.pooling.AdaptiveAvgPool3d",
     # lazy modules other than LazyLinear (shapes inferred at the first call)
     "torch.nn.modules.lazy.LazyModuleMixin",
     "torch.nn.modules.conv.LazyConv1d", "torch.nn.modules.conv.LazyConv2d",

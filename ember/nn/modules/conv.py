@@ -1,4 +1,4 @@
-"""Convolution layers: _ConvNd (shared validation and parameters), Conv1d/2d, ConvTranspose1d/2d."""
+"""Convolution layers: _ConvNd (shared validation and parameters), Conv1d/2d/3d, ConvTranspose1d/2d/3d."""
 from __future__ import annotations
 
 import math
@@ -10,7 +10,7 @@ from .. import init
 from ..parameter import Parameter, _factory_dtype, empty_array
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
@@ -149,6 +149,17 @@ class Conv2d(_ConvNd):
                          padding_mode, device, dtype)
 
 
+class Conv3d(_ConvNd):
+    """Matches `torch.nn.Conv3d`."""
+    _nd = 3
+    _conv = staticmethod(F.conv3d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups, bias,
+                         padding_mode, device, dtype)
+
+
 class _ConvTransposeNd(_ConvNd):
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed,
                  output_padding, groups, bias, padding_mode, device=None, dtype=None):
@@ -201,6 +212,17 @@ class ConvTranspose2d(_ConvTransposeNd):
     """Matches `torch.nn.ConvTranspose2d`."""
     _nd = 2
     _conv = staticmethod(F.conv_transpose2d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True, output_padding,
+                         groups, bias, padding_mode, device, dtype)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Matches `torch.nn.ConvTranspose3d`."""
+    _nd = 3
+    _conv = staticmethod(F.conv_transpose3d)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):

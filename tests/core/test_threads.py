@@ -1,0 +1,76 @@
+"""ember's worker pool (`_blas.parallel`, sized by `ember.set_num_threads`): shares of the batch in order,
+nested calls inline, the BLAS single-threaded inside a parallel region and restored after, a forked child
+making its own pool, exceptions reaching the caller."""
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+import ember
+from ember import _blas
+
+
+@pytest.fixture
+def threads():
+    before = ember.get_num_threads()
+    yield lambda n: ember.set_num_threads(n)
+    ember.set_num_threads(before)
+
+
+def test_parallel_shares_cover_the_range_in_order(threads):
+    threads(2)
+    seen = []
+    parts = _blas.parallel(lambda lo, hi: (lo, hi, threading.current_thread().name, seen.append(lo)), 10)
+    assert [(lo, hi) for lo, hi, _, _ in parts] == [(0, 5), (5, 10)]
+    assert parts[1][2].startswith("ember-worker")        # the second share ran on a worker thread
+    assert sorted(seen) == [0, 5]
+    threads(1)
+    assert [p[:2] for p in _blas.parallel(lambda lo, hi: (lo, hi), 10)] == [(0, 10)]
+    threads(3)
+    assert [p[:2] for p in _blas.parallel(lambda lo, hi: (lo, hi), 2)] == [(0, 1), (1, 2)]   # no empty shares
+
+
+def test_nested_parallel_runs_inline_and_blas_is_restored(threads):
+    threads(2)
+
+    def inner(lo, hi):
+        if _blas.get_threads() is not None:
+            assert _blas.get_threads() == 1          # one BLAS thread per worker: no oversubscription
+        return _blas.parallel(lambda a, b: (a, b), 8)
+
+    parts = _blas.parallel(inner, 2)
+    assert parts == [[(0, 8)], [(0, 8)]]
+    assert ember.get_num_threads() == 2
+
+
+def test_parallel_exception_reaches_the_caller(threads):
+    threads(2)
+
+    def boom(lo, hi):
+        if lo:
+            raise ValueError("share failed")
+        return lo
+
+    with pytest.raises(ValueError, match="share failed"):
+        _blas.parallel(boom, 4)
+    assert ember.get_num_threads() == 2
+    assert _blas.parallel(lambda lo, hi: hi - lo, 4) == [2, 2]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-only")
+def test_forked_child_makes_its_own_pool(threads):
+    threads(2)
+    _blas.parallel(lambda lo, hi: None, 2)                # the parent's pool exists
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                          # the child: the parent's worker threads are gone
+        try:
+            ok = _blas.parallel(lambda lo, hi: (lo, hi), 4) == [(0, 2), (2, 4)]
+            os.write(w, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.close(w)
+    os.waitpid(pid, 0)
+    assert os.read(r, 1) == b"1"
