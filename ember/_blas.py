@@ -8,6 +8,7 @@ loops and in BLAS calls); meanwhile the BLAS runs single-threaded, so the cores 
 """
 from __future__ import annotations
 
+import contextvars
 import ctypes
 import glob
 import os
@@ -125,7 +126,10 @@ def parallel(fn, n, min_per_thread=1):
     if setter is not None:
         setter(1)
     try:
-        futs = [ex.submit(_run_marked, fn, bounds[i], bounds[i + 1]) for i in range(1, t)]
+        # each task runs in a copy of the caller's context: NumPy's error state (ember's kernels run quiet,
+        # NOTE [ Quiet floating-point errors ]) is a context variable, which pool threads do not inherit
+        futs = [ex.submit(contextvars.copy_context().run, _run_marked, fn, bounds[i], bounds[i + 1])
+                for i in range(1, t)]
         first = _run_marked(fn, bounds[0], bounds[1])
         return [first] + [f.result() for f in futs]
     finally:

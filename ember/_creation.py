@@ -89,8 +89,9 @@ def _alloc(make, shape, dt, fill=None):
 
 
 def _number(v, fn, name, position):
-    """A Number argument (fill_value, start/end/step): Python/NumPy numbers, one-element tensors."""
-    if hasattr(v, "_data"):
+    """A Number argument (fill_value, start/end/step): Python/NumPy numbers, 0-d tensors (torch's parser refuses
+    one-element tensors of other ranks)."""
+    if hasattr(v, "_data") and v._data.ndim == 0:
         return v.item()
     if isinstance(v, (bool, int, float, np.number, np.bool_)):
         return v.item() if isinstance(v, np.generic) else v
@@ -118,7 +119,7 @@ def _size(size, kw=None):
             if s._data.size != 1 or s._data.dtype.kind not in "iu":
                 raise TypeError(f"argument 'size' must be tuple of ints, but found element of type Tensor at pos {i}")
             s = int(s._data.reshape(()))
-        elif not isinstance(s, (int, np.integer)):
+        elif isinstance(s, bool) or not isinstance(s, (int, np.integer)):
             raise TypeError(f"argument 'size' must be tuple of ints, but found element of type {type(s).__name__} "
                             f"at pos {i}")
         if not -2 ** 63 <= s < 2 ** 63:
@@ -224,7 +225,15 @@ def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
     return _finish((start + step * np.arange(n, dtype=np.float64)).astype(dt), requires_grad, device)
 
 
+def _space_ends(start, end, name):
+    for v, arg in ((start, "start"), (end, "end")):
+        if hasattr(v, "_data") and v._data.ndim:
+            raise RuntimeError(f"{name} only supports 0-dimensional start and end tensors, but got {arg} with "
+                               f"{v._data.ndim} dimension(s).")
+
+
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _space_ends(start, end, "linspace")
     start, end = _number(start, "linspace", "start", 1), _number(end, "linspace", "end", 2)
     steps = _space_steps(steps, dtype, "linspace")
     a = np.linspace(start, end, steps, dtype=np.float64).astype(_float_dtype(dtype))
@@ -241,6 +250,7 @@ def _space_steps(steps, dtype, name):
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    _space_ends(start, end, "logspace")
     start, end = _number(start, "logspace", "start", 1), _number(end, "logspace", "end", 2)
     steps = _space_steps(steps, dtype, "logspace")
     a = np.logspace(start, end, steps, base=base, dtype=np.float64).astype(_float_dtype(dtype))

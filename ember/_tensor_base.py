@@ -537,15 +537,19 @@ def not_a_tensor(name, x, arg="input", pos=1):
     return NotATensorError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}")
 
 
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
 def _op_name(op):
-    """A kernel's public name for messages: LeakyRelu -> leaky_relu."""
-    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(op.__name__))
+    """A kernel's public name for messages: LeakyRelu -> leaky_relu, AddTensor -> add."""
+    return _CAMEL.sub("_", op.__name__).lower().removesuffix("_tensor").removesuffix("_scalar")
+
+
 def operand_type_error(op, b, position=2, arg="other"):
     """torch's TypeError for an operand the binary ops do not take (None, a string, a list, ...), marked
     `declined`: the named functions raise it; the operators (`__add__`, ...) return NotImplemented instead
     (`declined(err)`), so that Python tries the other operand and `x == [1, 2]` is False, as in torch."""
-    name = _OP_NAME.sub("_", op.__name__).lower().removesuffix("_tensor").removesuffix("_scalar")
-    err = TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not "
+    err = TypeError(f"{_op_name(op)}(): argument '{arg}' (position {position}) must be Tensor, not "
                     f"{type(b).__name__}")
     err.declined = True
     return err
@@ -557,9 +561,6 @@ def declined(err):
     if getattr(err, "declined", False):
         return NotImplemented
     raise err
-
-
-_OP_NAME = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def _tensor_of(x):

@@ -195,20 +195,23 @@ def sum_to(g, shape):
 
 def int_arg(v, name):
     """An integer argument (`dim`, a size, a count): ints and anything with `__index__` (NumPy integers, one-
-    element integer tensors); anything else is torch's TypeError naming the argument."""
+    element integer tensors) but bools, as torch's parser; anything else is torch's TypeError naming the
+    argument."""
     try:
+        if isinstance(v, (bool, np.bool_)):
+            raise TypeError
         return operator.index(v)
     except TypeError:
         raise TypeError(f"argument '{name}' must be int, not {type(v).__name__}") from None
 
 
 def float_arg(v, name):
-    """A real-number argument (eps, a bound, a fill value): Python/NumPy numbers and one-element tensors;
-    anything else is torch's TypeError naming the argument."""
+    """A real-number argument (eps, a bound, a fill value): Python/NumPy numbers and 0-d tensors (torch's
+    parser refuses one-element tensors of other ranks); anything else is torch's TypeError naming it."""
     if type(v) is float or type(v) is int:
         return v
     if isinstance(v, (int, float, np.integer, np.floating, np.bool_)) or \
-            (hasattr(v, "_data") and v._data.size == 1):
+            (hasattr(v, "_data") and v._data.ndim == 0):
         return v.item() if hasattr(v, "item") else v
     raise TypeError(f"argument '{name}' must be float, not {type(v).__name__}")
 

@@ -76,6 +76,7 @@ class LeakyRelu(Op):
 class LeakyReluInplace(Op):
     """leaky_relu_: the gradient from the result (its sign is the input's for a non-negative slope), so the
     overwritten input is not kept, as in torch (which refuses a negative slope in backward alike)."""
+    grad_uses_inputs = True
     saves = ("out", "c")
     bw_name = "LeakyReluBackward1"
 

@@ -546,7 +546,8 @@ def _index_error(e, shape, idx=None):
 
 
 def _no_byte_mask_fill(key):
-    """torch writes a number through a key with one mask as masked_fill_, which refuses uint8 masks."""
+    """torch writes a one-element value (a number, a 0-d or one-element tensor) through a key with one mask
+    as masked_fill_, which refuses uint8 masks (`x[mask] = v`, `index_put` without accumulate)."""
     items = key if type(key) is tuple else (key,)
     adv = [k for k in items if hasattr(k, "_data") and (k._data.ndim or k._data.dtype.kind == "b")
            or isinstance(k, (list, np.ndarray))]
@@ -669,6 +670,8 @@ def index_put(input, indices, values, accumulate=False):
     _check_masks(idx, input._data.shape)
     if not isinstance(values, TensorBase):
         values = _array_of(values, input._data.dtype)
+    if not accumulate and values._data.size == 1:
+        _no_byte_mask_fill(tuple(indices))
     if values._data.dtype is not input._data.dtype:
         if accumulate:
             raise RuntimeError(f"Index put requires the source and destination dtypes match, got {_short(input)} "
@@ -891,7 +894,7 @@ class IndexingMethods:
             return
         if not basic:
             _check_masks(idx, self._data.shape)
-            if not hasattr(value, "_data") or value._data.ndim == 0:
+            if not hasattr(value, "_data") or value._data.size == 1:     # torch: a masked_fill_
                 _no_byte_mask_fill(key)
         if not self._data.flags.writeable:
             # an expand()ed tensor (a read-only NumPy view): like torch, write when the written positions

@@ -662,8 +662,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         except ValueError:
             raise RuntimeError(f"weight of shape {list(weight.shape)} cannot be broadcast to the input's "
                                f"shape {list(input.shape)}") from None
-    tgt = target if target._data.dtype == x.dtype else target.to(input.dtype)
-    return _reduce(_apply(Bce, (input, tgt), w), reduction)
+    return _reduce(_apply(Bce, (input, target), w), reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,

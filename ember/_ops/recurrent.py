@@ -30,10 +30,6 @@ class LstmCell(Op):
 
     @staticmethod
     def forward(gates, c):
-        return LstmCell._forward(gates, c)
-
-    @staticmethod
-    def _forward(gates, c):
         H = c.shape[-1]
         i = _sig(gates[:, :H])
         f = _sig(gates[:, H:2 * H])
@@ -78,10 +74,6 @@ class GruCell(Op):
 
     @staticmethod
     def forward(gi, gh, h):
-        return GruCell._forward(gi, gh, h)
-
-    @staticmethod
-    def _forward(gi, gh, h):
         H = h.shape[-1]
         r = _sig(gi[:, :H] + gh[:, :H])
         z = _sig(gi[:, H:2 * H] + gh[:, H:2 * H])
@@ -203,10 +195,6 @@ class LstmSeq(Op):
 
     @staticmethod
     def forward(gi, w, h0, c0, mask, reverse):
-        return LstmSeq._forward(gi, w, h0, c0, mask, reverse)
-
-    @staticmethod
-    def _forward(gi, w, h0, c0, mask, reverse):
         L, N, G = gi.shape
         H = G // 4
         out = np.empty((L, N, 2 * H), gi.dtype)
@@ -284,11 +272,6 @@ class LstmProjSeq(Op):
 
     @staticmethod
     def forward(gi, w, wr, h0, c0, mask, reverse):
-        with np.errstate(over="ignore"):
-            return LstmProjSeq._forward(gi, w, wr, h0, c0, mask, reverse)
-
-    @staticmethod
-    def _forward(gi, w, wr, h0, c0, mask, reverse):
         L, N, G = gi.shape
         H, P = G // 4, wr.shape[0]
         out = np.empty((L, N, P + H), gi.dtype)
@@ -377,10 +360,6 @@ class GruSeq(Op):
 
     @staticmethod
     def forward(gi, w, bh, h0, mask, reverse):
-        return GruSeq._forward(gi, w, bh, h0, mask, reverse)
-
-    @staticmethod
-    def _forward(gi, w, bh, h0, mask, reverse):
         L, N, G = gi.shape
         H = G // 3
         out = np.empty((L, N, H), gi.dtype)

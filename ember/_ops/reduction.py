@@ -729,7 +729,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     if not isinstance(ord, (int, float, np.number)):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
     p = float(ord)
-    axes = _axes(dim, x._data.ndim)    # None or () reduce every dim
+    axes = _axes(dim, x._data.ndim, keepdim)    # None or () reduce every dim
     if p < 0 and x._data.size == 0 or (p == np.inf and x._data.size == 0 and axes is None):
         raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
                            "operation does not have an identity")

@@ -43,7 +43,7 @@ _EMBER_DIR = os.path.dirname(os.path.dirname(_OPS_DIR.rstrip(os.sep))) + os.sep
 
 # ---- the dense data of a sparse tensor: any dense op raises, naming itself ---------------------------
 
-def _op_name():
+def _calling_op():
     """The public op the running code was called through, found only when raising: the outermost public
     function of an op family (`exp`, `Tensor.__add__`; factory-made functions keep their public name in a
     `name` variable), else the innermost public ember function (`Tensor.data_ptr`)."""
@@ -68,7 +68,7 @@ def _op_name():
 
 def _no_dense(*args, **kwargs):
     raise NotImplementedError(
-        f"{_op_name()}: not supported for sparse COO tensors in ember (layout=torch.sparse_coo). Sparse "
+        f"{_calling_op()}: not supported for sparse COO tensors in ember (layout=torch.sparse_coo). Sparse "
         f"tensors support indices(), values(), coalesce(), to_dense(), torch.sparse.sum, sparse x dense "
         f"mm/spmm/mv/@, t(), scalar mul/div, and add with another sparse tensor; call .to_dense() first for "
         f"anything else.")

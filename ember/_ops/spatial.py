@@ -583,28 +583,35 @@ def _check_interp_dtype(dt, mode, nd):
     raise NotImplementedError(f"\"{fn}\" not implemented for '{name}'")
 
 
-def _bilinear_uint8(x, out, align_corners, scales):
+def _bilinear_taps(n, o, scale, delta):
+    """(o, n) weights of torch's separable uint8 bilinear kernel (at most 3 taps per output)."""
+    center = scale * (np.arange(o) + 0.5 - delta)
+    lo = np.maximum((center - 0.5 + delta).astype(np.int64), 0)      # torch's int() truncation
+    size = np.clip(np.minimum((center + 1.5 + delta).astype(np.int64), n) - lo, 0, 3)
+    w = np.zeros((o, n))
+    for j in range(3):
+        pos = lo + j
+        tap = np.maximum(1.0 - np.abs(pos - center + 0.5 - delta), 0.0) * (j < size)
+        np.add.at(w, (np.arange(o), np.minimum(pos, n - 1)), tap)
+    return w
+
+
+def _bilinear_uint8(x, out, align_corners, scales, antialias):
     """Bilinear resampling of uint8 images as torch computes it: per axis (the last one first) the
-    interpolation weights are normalised, scaled to 16-bit integers with as many fraction bits as fit, and
-    each output is the rounded fixed-point sum clamped to [0, 255]."""
+    interpolation weights (antialiased: `antialias_matrix`'s) are normalised, scaled to 16-bit integers with
+    as many fraction bits as fit, and each output is the rounded fixed-point sum clamped to [0, 255]."""
     y = x.astype(np.int64)
     for axis in (3, 2):
         n, o = y.shape[axis], out[axis - 2]
         if n == o:
             continue
-        if align_corners:
-            scale, delta = ((n - 1) / (o - 1) if o > 1 else 0.0), 0.5
+        if antialias:
+            w = antialias_matrix(n, o, False, align_corners, scales[axis - 2], np.float64)
+        elif align_corners:
+            w = _bilinear_taps(n, o, (n - 1) / (o - 1) if o > 1 else 0.0, 0.5)
         else:
             s = scales[axis - 2]
-            scale, delta = (1.0 / s if s else n / o), 0.0
-        center = scale * (np.arange(o) + 0.5 - delta)
-        lo = np.maximum((center - 0.5 + delta).astype(np.int64), 0)      # torch's int() truncation
-        size = np.clip(np.minimum((center + 1.5 + delta).astype(np.int64), n) - lo, 0, 3)
-        w = np.zeros((o, n))
-        for j in range(3):
-            pos = lo + j
-            tap = np.maximum(1.0 - np.abs(pos - center + 0.5 - delta), 0.0) * (j < size)
-            np.add.at(w, (np.arange(o), np.minimum(pos, n - 1)), tap)
+            w = _bilinear_taps(n, o, 1.0 / s if s else n / o, 0.0)
         total = w.sum(1, keepdims=True)
         w = np.divide(w, total, out=np.zeros_like(w), where=total != 0)
         bits = 0
@@ -676,7 +683,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if input._data.dtype.kind != "f":
         _check_interp_dtype(input._data.dtype, mode, nd)
         if mode == "bilinear":
-            return _wrap(_bilinear_uint8(input._data, out, align_corners, scales))
+            return _wrap(_bilinear_uint8(input._data, out, align_corners, scales, antialias))
     maps = []
     dt = input._data.dtype      # coordinates in the input's precision (float32 for half and integer inputs)
     dt = dt if dt == np.float64 else np.dtype(np.float32)

@@ -74,3 +74,25 @@ def test_forked_child_makes_its_own_pool(threads):
     os.close(w)
     os.waitpid(pid, 0)
     assert os.read(r, 1) == b"1"
+
+
+def test_workers_run_in_the_callers_numpy_state(threads, monkeypatch):
+    """The workers see the caller's context: ember's quiet floating-point state reaches them (a conv of inf
+    input is NaN without a warning, as on one thread), and a user's own state too."""
+    import warnings
+
+    import numpy as np
+
+    from ember._ops import _convolve
+    threads(2)
+    monkeypatch.setattr(_convolve, "_PARALLEL_MIN", 1)
+    x = ember.full((8, 4, 6, 6), float("inf"), requires_grad=True)
+    conv = ember.nn.Conv2d(4, 4, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = conv(x)
+        y.sum().backward()
+    assert np.isnan(y.detach().numpy()).all()
+    with np.errstate(all="raise"):
+        states = _blas.parallel(lambda lo, hi: np.geterr()["invalid"], 2)
+    assert states == ["raise", "raise"]

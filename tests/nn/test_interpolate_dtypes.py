@@ -11,25 +11,28 @@ from oracle import run_both
 SIZES = [(7, 9), (2, 3), (4, 5), (13, 3), (8, 10), (3, 12), (4, 2), (9, 5)]
 
 
+@pytest.mark.parametrize("antialias", [False, True])
 @pytest.mark.parametrize("align_corners", [False, True])
 @pytest.mark.parametrize("size", SIZES, ids=str)
 @pytest.mark.parametrize("channels", [3, 6])  # torch takes another code path above 4 channels
-def test_uint8_bilinear_matches_torch(align_corners, size, channels, torch):
+def test_uint8_bilinear_matches_torch(align_corners, antialias, size, channels, torch):
     x = np.random.default_rng(channels).integers(0, 256, (2, channels, 4, 5)).astype(np.uint8)
     run_both(
         torch,
         lambda L: L.nn.functional.interpolate(
-            L.tensor(x), size=size, mode="bilinear", align_corners=align_corners
+            L.tensor(x), size=size, mode="bilinear", align_corners=align_corners, antialias=antialias
         ),
         atol=0,
         rtol=0,
     )
 
 
-@pytest.mark.parametrize("scale", [1.5, 2.0, 0.5, 3.0])
-def test_uint8_bilinear_scale_factor(scale, torch):
-    x = np.random.default_rng(1).integers(0, 256, (1, 2, 6, 7)).astype(np.uint8)
-    run_both(torch, lambda L: L.nn.functional.interpolate(L.tensor(x), scale_factor=scale, mode="bilinear"))
+@pytest.mark.parametrize("antialias", [False, True])
+@pytest.mark.parametrize("scale", [1.5, 2.0, 0.5, 0.3, 3.0])
+def test_uint8_bilinear_scale_factor(scale, antialias, torch):
+    x = np.random.default_rng(1).integers(0, 256, (1, 2, 12, 7)).astype(np.uint8)
+    run_both(torch, lambda L: L.nn.functional.interpolate(L.tensor(x), scale_factor=scale, mode="bilinear",
+                                                          antialias=antialias), atol=0, rtol=0)
 
 
 def test_uint8_bilinear_is_not_zero(torch):

@@ -303,7 +303,26 @@ row("setitem_shape", lambda L: x34(L).__setitem__(0, L.ones(3)))
 row("setitem_oob", lambda L: v3(L).__setitem__(3, 1.0))
 row("setitem_str_value", lambda L: v3(L).__setitem__(0, "a"))
 row("setitem_none_value", lambda L: v3(L).__setitem__(0, None))
+row("full_fill_one_element_1d", lambda L: L.full((2,), L.tensor([1.5])))
+row("var_correction_one_element_1d", lambda L: L.var(L.ones(3), correction=L.tensor([1.0])))
+row("arange_end_one_element_1d", lambda L: L.arange(L.tensor([3.0])))
+row("linspace_end_1d", lambda L: L.linspace(0, L.tensor([1.5]), 3))
+row("logspace_start_1d", lambda L: L.logspace(L.tensor([1.0]), 2, 3))
+row("zeros_size_bool", lambda L: L.zeros((True, 2)))
+row("sum_dim_bool", lambda L: L.ones(2, 3).sum(dim=True))
+row("unsqueeze_dim_bool", lambda L: L.ones(2).unsqueeze(True))
+row("vector_norm_keepdim_int", lambda L: L.linalg.vector_norm(L.ones(3), keepdim=1))
 row("setitem_byte_mask_number", lambda L: L.ones(3).__setitem__(L.tensor([1, 0, 1], dtype=L.uint8), 0.0))
+row("setitem_byte_mask_one_element", lambda L: L.ones(3).__setitem__(L.tensor([1, 0, 1], dtype=L.uint8),
+                                                                      L.tensor([5.0])))
+row("setitem_byte_mask_two_elements", lambda L: L.ones(3).__setitem__(L.tensor([1, 0, 1], dtype=L.uint8),
+                                                                       L.tensor([5.0, 6.0])))
+row("index_put_byte_mask_0d_float64", lambda L: L.zeros(3).index_put((L.tensor([1, 0, 1], dtype=L.uint8),),
+                                                                      L.tensor(5.0, dtype=L.float64)))
+row("index_put_byte_mask_one_element", lambda L: L.zeros(3).index_put_((L.tensor([1, 0, 1], dtype=L.uint8),),
+                                                                        L.tensor([5.0])))
+row("index_put_byte_mask_accumulate", lambda L: L.zeros(3).index_put((L.tensor([1, 0, 1], dtype=L.uint8),),
+                                                                     L.tensor([5.0]), accumulate=True))
 row("setitem_float_into_int", lambda L: (lambda t: (t.__setitem__(0, 2.7), t)[1])(i3(L)))
 row("index_select_float_idx", lambda L: v3(L).index_select(0, L.tensor([0.0])))
 row("index_select_2d_idx", lambda L: v3(L).index_select(0, L.tensor([[0]])))
