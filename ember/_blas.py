@@ -14,6 +14,8 @@ import glob
 import os
 import threading
 
+import numpy as np
+
 _SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads", "openblas_set_num_threads64_",
             "openblas_set_num_threads", "MKL_Set_Num_Threads")
 _GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads", "openblas_get_num_threads64_",
@@ -114,6 +116,29 @@ def _run_marked(fn, lo, hi):
         _local.inside = False
 
 
+def serial_blas(fn):
+    """`fn` run with the BLAS on one thread when ember's pool has several (the pool does the threading).
+    NOTE: a multi-threaded BLAS call leaves OpenBLAS's threads spinning for a while after it returns; on a
+    2-core machine they then take a core from the pool's next region (measured: a Winograd conv forward on
+    two threads went from 16 ms to 30 ms behind the small GEMM that transforms its weight). So a function
+    that opens parallel regions runs its small GEMMs single-threaded too."""
+    def wrapped(*args, **kwargs):
+        n = num_threads()
+        setter = _lib()[0]
+        if n <= 1 or setter is None or getattr(_local, "serial", False):
+            return fn(*args, **kwargs)
+        _local.serial = True
+        setter(1)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _local.serial = False
+            setter(n)
+    wrapped.__name__, wrapped.__qualname__, wrapped.__doc__, wrapped.__wrapped__ = fn.__name__, fn.__qualname__, \
+        fn.__doc__, fn
+    return wrapped
+
+
 def parallel(fn, n, min_per_thread=1):
     """[fn(lo, hi) for each of up to num_threads() contiguous shares of range(n)], in share order.
     Runs inline (one share) with one thread, for small n, or inside a worker."""
@@ -122,7 +147,8 @@ def parallel(fn, n, min_per_thread=1):
         return [fn(0, n)]
     bounds = [n * i // t for i in range(t + 1)]
     ex = _executor(t - 1)
-    setter, _ = _lib()
+    # inside serial_blas the BLAS is on one thread already (and stays so until it ends)
+    setter = None if getattr(_local, "serial", False) else _lib()[0]
     if setter is not None:
         setter(1)
     try:
@@ -135,3 +161,31 @@ def parallel(fn, n, min_per_thread=1):
     finally:
         if setter is not None:
             setter(num_threads())
+
+
+# ---- 2-d products on the pool ------------------------------------------------------------------
+
+_GEMM_MIN = 1 << 22       # multiply-adds from which a product is shared among the threads (a test lowers it)
+
+
+def matmul(a, b):
+    """`a @ b` for ember's 2-d products (linear layers): with several threads, on the pool in row (or column)
+    blocks with the BLAS single-threaded, so that no OpenBLAS thread is left spinning behind ember's next
+    parallel region (NOTE in `serial_blas`). With one thread, inside a worker or a serial region: np.matmul."""
+    if getattr(_local, "inside", False) or getattr(_local, "serial", False) or num_threads() <= 1:
+        return np.matmul(a, b)
+    return _shared_matmul(a, b)
+
+
+@serial_blas
+def _shared_matmul(a, b):
+    M, K = a.shape
+    N = b.shape[1]
+    if M * K * N < _GEMM_MIN:
+        return np.matmul(a, b)
+    out = np.empty((M, N), np.result_type(a.dtype, b.dtype))
+    if M >= N:
+        parallel(lambda lo, hi: np.matmul(a[lo:hi], b, out=out[lo:hi]), M, 32)
+    else:
+        parallel(lambda lo, hi: np.matmul(a, b[:, lo:hi], out=out[:, lo:hi]), N, 32)
+    return out

@@ -24,6 +24,8 @@ import operator
 
 import numpy as np
 
+from .. import _blas
+
 OPS: dict[str, type] = {}   # every kernel by class name, filled at import; read by tests and docs, never for dispatch
 
 _ndarray = np.ndarray
@@ -290,7 +292,7 @@ def b_swap_last(x):
 
 def b_matmul(a, b):
     if type(a) is _ndarray and type(b) is _ndarray:
-        return np.matmul(a, b)
+        return _blas.matmul(a, b) if a.ndim == 2 and b.ndim == 2 else np.matmul(a, b)
     return a @ b if type(a) is not _ndarray else b.__rmatmul__(a)
 
 

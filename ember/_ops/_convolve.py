@@ -148,6 +148,7 @@ def _is_winograd(x_shape, w_shape, geo, dt):
 
 # ---- im2col forward --------------------------------------------------------------------------
 
+@_blas.serial_blas
 def forward(x, w, geo, osz, b=None):
     """conv(x, w) (+ b) of output spatial size osz: (N, O, *osz), C-contiguous."""
     st, lo, hi, dil, G = geo
@@ -258,6 +259,7 @@ def _flip_t(w, G):
     return np.ascontiguousarray(wg[(Ellipsis,) + (slice(None, None, -1),) * nd]).reshape((G * Cg, O // G) + k)
 
 
+@_blas.serial_blas
 def backward(x, w, g, geo, need_x, need_w, x_shape=None, w_shape=None):
     """(input gradient or None, weight gradient or None) of conv(x, w) under the output gradient g.
     x may be None when only the input gradient is needed (x_shape given); w likewise (w_shape)."""

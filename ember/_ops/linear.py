@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from .. import _blas
 from .. import _dtype as D
 from .._tensor_base import _apply, _wrap
 from ._base import Op, b_matmul, b_sum, b_swap_last, is_array
@@ -32,11 +33,14 @@ class Identity(Op):
 
 
 def _mm_last(x, m):
-    # (..., k) @ (k, n): one 2-D GEMM over the flattened leading dims (numpy's batched matmul loops per batch)
-    if x.ndim <= 2:
+    # (..., k) @ (k, n): one 2-D GEMM over the flattened leading dims (numpy's batched matmul loops per batch);
+    # on ember's threads (_blas.matmul)
+    if x.ndim == 2:
+        return _blas.matmul(x, m)
+    if x.ndim < 2:
         return np.matmul(x, m)
     lead = x.shape[:-1]
-    return np.matmul(x.reshape(-1, x.shape[-1]), m).reshape(lead + (m.shape[1],))
+    return _blas.matmul(x.reshape(-1, x.shape[-1]), m).reshape(lead + (m.shape[1],))
 
 
 class Linear(Op):

@@ -96,3 +96,47 @@ def test_workers_run_in_the_callers_numpy_state(threads, monkeypatch):
     with np.errstate(all="raise"):
         states = _blas.parallel(lambda lo, hi: np.geterr()["invalid"], 2)
     assert states == ["raise", "raise"]
+
+
+def test_conv_runs_its_blas_single_threaded_and_restores_it(threads, monkeypatch):
+    """The conv engine (which opens parallel regions) keeps the BLAS on one thread for its whole call, small GEMMs
+    included (see `_blas.serial_blas`), and gives the count back after."""
+    from ember._ops import _convolve
+    assert _blas.get_threads() is not None, "NumPy's OpenBLAS wheels expose the thread count (ctypes)"
+    threads(2)
+    seen = []
+    real = _convolve._wino_weight
+
+    def spy(*args, **kwargs):
+        seen.append(_blas.get_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_convolve, "_wino_weight", spy)
+    ember.nn.functional.conv2d(ember.ones(2, 64, 8, 8), ember.ones(64, 64, 3, 3), padding=1)   # Winograd
+    assert seen == [1]
+    assert _blas.get_threads() == 2
+
+
+@pytest.mark.parametrize("shape", [(70, 9, 5), (5, 9, 70), (64, 1, 64)], ids=["rows", "columns", "square"])
+def test_shared_matmul_equals_numpy(threads, monkeypatch, shape):
+    """Linear layers' products on the pool (row or column blocks, BLAS single-threaded) give NumPy's product."""
+    import numpy as np
+    M, K, N = shape
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((M, K)).astype(np.float32), rng.standard_normal((K, N)).astype(np.float32)
+    monkeypatch.setattr(_blas, "_GEMM_MIN", 1)
+    threads(2)
+    seen = []
+    real = np.matmul
+
+    def spy(x, y, out=None):
+        seen.append((threading.current_thread().name, _blas.get_threads()))
+        return real(x, y, out=out)
+
+    monkeypatch.setattr(_blas.np, "matmul", spy)
+    got = _blas.matmul(a, b)
+    monkeypatch.setattr(_blas.np, "matmul", real)
+    np.testing.assert_allclose(got, a @ b, rtol=1e-6, atol=1e-6)
+    assert len(seen) == 2 and all(n == 1 for _, n in seen)       # two blocks, each with one BLAS thread
+    assert any(name.startswith("ember-worker") for name, _ in seen)
+    assert _blas.get_threads() == 2
