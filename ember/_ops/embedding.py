@@ -47,7 +47,7 @@ class EmbeddingBag(Op):
     bw_name = "EmbeddingBagBackward0"
 
     @staticmethod
-    def forward(w, psw, idx, bag, nbags, mode, padding_idx):
+    def forward(w, psw, idx, bag, nbags, mode, padding_idx, scale_grad_by_freq=False):
         d = w.shape[1]
         valid = np.ones(idx.shape, bool) if padding_idx is None else idx != padding_idx
         rows = w[idx]
@@ -73,11 +73,11 @@ class EmbeddingBag(Op):
                 counts = np.bincount(bag, weights=valid, minlength=nbags).astype(w.dtype)
                 extra = np.maximum(counts, 1)
                 out /= extra[:, None]
-        return out, (w, psw, (idx, bag, valid, mode, extra))
+        return out, (w, psw, (idx, bag, valid, mode, extra, scale_grad_by_freq))
 
     @staticmethod
     def backward(saved, g, needs):
-        w, psw, (idx, bag, valid, mode, extra) = saved
+        w, psw, (idx, bag, valid, mode, extra, by_freq) = saved
         if not is_array(g):
             _tensor_grad_unsupported("embedding_bag")
         gw = gp = None
@@ -93,6 +93,9 @@ class EmbeddingBag(Op):
         if needs[0]:
             gw = np.zeros(w.shape, g.dtype)
             np.add.at(gw, idx, gb * (psw * valid)[:, None])
+            if by_freq:     # each row's gradient over its number of uses in the mini-batch (documented rule)
+                counts = np.bincount(idx, minlength=w.shape[0])
+                gw /= np.maximum(counts, 1).astype(g.dtype)[:, None]
         if needs[1]:
             gp = (gb * w[idx]).sum(axis=1) * valid
         return gw, gp
@@ -192,7 +195,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
         _embedding_renorm(weight, flat, max_norm, norm_type)
     dt = weight._data.dtype
     psw = per_sample_weights.reshape(-1) if per_sample_weights is not None else _wrap(np.ones(flat.shape, dt))
-    return _apply(EmbeddingBag, (weight, psw), flat, bag, nbags, mode, padding_idx)
+    if scale_grad_by_freq and mode == "max":
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    return _apply(EmbeddingBag, (weight, psw), flat, bag, nbags, mode, padding_idx, bool(scale_grad_by_freq))
 
 
 def _embedding_renorm(weight, idx, max_norm, norm_type):

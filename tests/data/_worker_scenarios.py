@@ -219,6 +219,8 @@ def sc_break_early():
 
 
 def sc_keyboard_interrupt():
+    # Python's Ctrl-C handler, also when this process was started with SIGINT ignored (a background job)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     loader = DataLoader(Index(400, sleep=0.05), batch_size=4, num_workers=2)
     threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
     t0 = time.monotonic()

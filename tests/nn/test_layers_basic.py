@@ -423,6 +423,23 @@ def test_embedding_bag_matches_torch(torch, name, kw, layout, psw):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 
+
+@pytest.mark.parametrize("mode", ["sum", "mean"])
+def test_embedding_bag_scale_grad_by_freq_divides_by_uses(mode, torch):
+    """Each row's gradient is divided by how often its index occurs in the mini-batch (torch's documented rule;
+    torch 2.13's CPU kernel divides by misaligned counts, see the README's deliberate differences). Expected
+    values by hand: the plain gradient (torch's, unscaled) over the counts."""
+    idx, off = [0, 2, 2, 5, 2, 1, 0], [0, 3]
+    w0 = np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32)
+    tw = torch.tensor(w0, requires_grad=True)
+    torch.nn.functional.embedding_bag(torch.tensor(idx), tw, torch.tensor(off), mode=mode).sum().backward()
+    counts = np.maximum(np.bincount(idx, minlength=6), 1)[:, None]
+    w = ember.tensor(w0, requires_grad=True)
+    F.embedding_bag(ember.tensor(idx), w, ember.tensor(off), mode=mode, scale_grad_by_freq=True).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy() / counts, rtol=1e-6)
+    raises_like(torch, lambda L: L.nn.functional.embedding_bag(L.tensor(idx), L.ones(6, 3), L.tensor(off),
+                                                                mode="max", scale_grad_by_freq=True))
+
 FACTORY_LAYERS = [
     lambda **kw: nn.Linear(2, 3, **kw), lambda **kw: nn.Bilinear(2, 2, 3, **kw), lambda **kw: nn.LazyLinear(3, **kw),
     lambda **kw: nn.Conv2d(1, 2, 3, **kw), lambda **kw: nn.ConvTranspose1d(1, 2, 3, **kw),

@@ -81,6 +81,7 @@ LAYERS = {
     "CrossEntropyLoss": (lambda L: L.nn.CrossEntropyLoss(label_smoothing=0.1), None),
     "RNN": (lambda L: L.nn.RNN(3, 4, num_layers=2, nonlinearity="relu"), [(5, 2, 3)]),
     "LSTM": (lambda L: L.nn.LSTM(3, 4, batch_first=True, bidirectional=True), [(2, 5, 3)]),
+    "LSTM_proj": (lambda L: L.nn.LSTM(3, 4, num_layers=2, proj_size=2, bidirectional=True), [(5, 2, 3)]),
     "GRU": (lambda L: L.nn.GRU(3, 4, bias=False), [(5, 2, 3)]),
     "LSTMCell": (lambda L: L.nn.LSTMCell(3, 4), [(2, 3)]),
     "GRUCell": (lambda L: L.nn.GRUCell(3, 4), [(2, 3)]),
@@ -282,12 +283,6 @@ def test_a_main_module_class_travels_between_the_libraries(tmp_path, torch, save
     gl, wl = got.splitlines()[1], want.splitlines()[1]
     assert gl.split("]]")[1] == wl.split("]]")[1]
     np.testing.assert_allclose(eval(gl.split("]]")[0] + "]]"), eval(wl.split("]]")[0] + "]]"), rtol=1e-6)
-
-
-def test_an_lstm_with_projections_is_refused_at_load(tmp_path, torch):
-    torch.save(torch.nn.LSTM(3, 4, proj_size=2), tmp_path / "m.pt")
-    with pytest.raises(NotImplementedError, match="proj_size"):
-        ember.load(tmp_path / "m.pt", weights_only=False)
 
 
 def test_a_torch_global_ember_lacks_is_named(tmp_path, torch):

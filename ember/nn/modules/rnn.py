@@ -143,16 +143,13 @@ class RNNBase(Module):
     def __getstate__(self):
         # torch's RNNBase reads these two lists when it unpickles a model ember pickled whole
         state = super().__getstate__()
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         names = self._flat_weights_names
         state["_all_weights"] = [names[i:i + per] for i in range(0, len(names), per)]
         state["_flat_weights"] = self._flat_weights
         return state
 
     def __setstate__(self, state):
-        if state.get("proj_size"):
-            raise NotImplementedError("ember: LSTM proj_size is not supported (this pickled LSTM has "
-                                      f"proj_size={state['proj_size']})")
         state.pop("_flat_weights", None)         # a property here (torch pickles the list)
         state.pop("_flat_weight_refs", None)
         super().__setstate__(state)
@@ -315,11 +312,18 @@ class RNNBase(Module):
         return (x, (h_n, c_n)) if lstm else (x, h_n)
 
 
+def _no_proj(proj_size):
+    """torch's RNN and GRU refuse a `proj_size` argument, whatever its value."""
+    if proj_size is not None:
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+
+
 class RNN(RNNBase):
     """Elman RNN with tanh or relu. Matches `torch.nn.RNN`."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+                 dropout=0.0, bidirectional=False, device=None, dtype=None, *, proj_size=None):
+        _no_proj(proj_size)
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
         self.nonlinearity = nonlinearity
@@ -348,7 +352,8 @@ class GRU(RNNBase):
     """Gated recurrent unit. Matches `torch.nn.GRU`."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None):
+                 bidirectional=False, device=None, dtype=None, *, proj_size=None):
+        _no_proj(proj_size)
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          dtype=dtype)
 
