@@ -16,6 +16,7 @@ Below the core, "is this a Tensor" is `isinstance(x, TensorBase)` (`is_tensor(x)
 from __future__ import annotations
 
 import re
+import sys
 from weakref import ref as _weakref
 
 import numpy as np
@@ -563,10 +564,20 @@ def declined(err):
     raise err
 
 
+_NOT_DATA = (list, tuple, range, dict, str, type(None))
+
+
 def _tensor_of(x):
-    """`x` itself when it is a Tensor, else a new tensor of Python/NumPy data (torch's dtype inference)."""
+    """`x` itself when it is a Tensor; a number or NumPy data as a new tensor (the operands of ember's own
+    rules, and numbers where torch takes a Scalar); Python sequences and other objects are torch's TypeError
+    naming the calling function (`ember.sum([1, 2])`, as torch)."""
     if isinstance(x, TensorBase):
         return x
+    if isinstance(x, _NOT_DATA):
+        f = sys._getframe(1)
+        while f.f_back is not None and f.f_code.co_name.startswith("_"):     # the public function called
+            f = f.f_back
+        raise not_a_tensor(f.f_code.co_name, x)
     return _wrap(np.array(_infer_array(x)))
 
 

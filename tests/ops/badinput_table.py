@@ -41,6 +41,13 @@ def param(L, *shape):
 
 # ---- pointwise ops -----------------------------------------------------------------------------------
 row("add_none", lambda L: L.add(v3(L), None))
+row("sum_list", lambda L: L.sum([1.0, 2.0]))
+row("cumsum_tuple", lambda L: L.cumsum((1.0, 2.0), 0))
+row("std_list", lambda L: L.std([1.0, 2.0]))
+row("argmax_list", lambda L: L.argmax([1.0, 2.0]))
+row("where_list_condition", lambda L: L.where([True, False], v3(L)[:2], v3(L)[:2]))
+row("topk_list", lambda L: L.topk([1.0, 2.0], 1))
+row("clone_none", lambda L: L.clone(None))
 row("add_str", lambda L: L.add(v3(L), "a"))
 row("add_list", lambda L: L.add(v3(L), [1, 2, 3]))
 row("add_object", lambda L: L.add(v3(L), object()))
