@@ -125,8 +125,8 @@ def serial_blas(fn):
     def wrapped(*args, **kwargs):
         n = num_threads()
         setter = _lib()[0]
-        if n <= 1 or setter is None or getattr(_local, "serial", False):
-            return fn(*args, **kwargs)
+        if n <= 1 or setter is None or getattr(_local, "serial", False) or getattr(_local, "inside", False):
+            return fn(*args, **kwargs)      # (a worker: its region set the BLAS to one thread already)
         _local.serial = True
         setter(1)
         try:

@@ -119,7 +119,8 @@ def _size(size, kw=None):
             if s._data.size != 1 or s._data.dtype.kind not in "iu":
                 raise TypeError(f"argument 'size' must be tuple of ints, but found element of type Tensor at pos {i}")
             s = int(s._data.reshape(()))
-        elif isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+        elif isinstance(s, bool) and i == 0 or not isinstance(s, (int, np.integer)):   # torch: a bool after
+            # the first size counts as 0/1
             raise TypeError(f"argument 'size' must be tuple of ints, but found element of type {type(s).__name__} "
                             f"at pos {i}")
         if not -2 ** 63 <= s < 2 ** 63:

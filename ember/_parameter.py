@@ -27,7 +27,8 @@ def empty_array(shape, dt):
     """np.empty(shape, dt) for a layer's parameter, after torch's checks of the sizes its constructor was
     given (integers, not negative): `nn.Linear(-1, 3)` and `nn.Linear("a", 3)` get torch's errors, not
     NumPy's."""
-    for i, s in enumerate(shape):
+    shape = tuple(int(s) if i and isinstance(s, bool) else s for i, s in enumerate(shape))  # torch: a bool
+    for i, s in enumerate(shape):                                                           # after the first
         if type(s) is not int and not isinstance(s, np.integer):
             raise TypeError(f"empty(): argument 'size' failed to unpack the object at pos {i + 1} with error "
                             f"\"type must be tuple of ints,but got {type(s).__name__}\"")

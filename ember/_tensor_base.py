@@ -565,6 +565,21 @@ def declined(err):
 
 
 _NOT_DATA = (list, tuple, range, dict, str, type(None))
+_EMBER_DIR = __file__.rpartition("_tensor_base.py")[0]
+
+
+def _public_caller():
+    """For an error message: the outermost public ember function on the stack below the user's code
+    (`sum`, `Tensor.__rlshift__`, `backward`), found only when raising."""
+    f, name = sys._getframe(2), "this function"
+    while f is not None and f.f_code.co_filename.startswith(_EMBER_DIR):
+        n = f.f_code.co_name
+        if n.startswith("__") and n.endswith("__"):
+            name = "Tensor." + n
+        elif not n.startswith(("_", "<")):
+            name = n
+        f = f.f_back
+    return name
 
 
 def _tensor_of(x):
@@ -574,10 +589,7 @@ def _tensor_of(x):
     if isinstance(x, TensorBase):
         return x
     if isinstance(x, _NOT_DATA):
-        f = sys._getframe(1)
-        while f.f_back is not None and f.f_code.co_name.startswith("_"):     # the public function called
-            f = f.f_back
-        raise not_a_tensor(f.f_code.co_name, x)
+        raise not_a_tensor(_public_caller(), x)
     return _wrap(np.array(_infer_array(x)))
 
 

@@ -207,6 +207,13 @@ def int_arg(v, name):
         raise TypeError(f"argument '{name}' must be int, not {type(v).__name__}") from None
 
 
+def int_list_arg(values, name):
+    """The integers of an int-list argument (sizes, dims) as torch's parser reads them: like `int_arg`, but a bool
+    after the first element counts as 0/1 (torch: `zeros(2, True)` and `x.sum((0, True))` work, `zeros(True, 2)`
+    does not)."""
+    return [int(v) if i and isinstance(v, (bool, np.bool_)) else int_arg(v, name) for i, v in enumerate(values)]
+
+
 def float_arg(v, name):
     """A real-number argument (eps, a bound, a fill value): Python/NumPy numbers and 0-d tensors (torch's
     parser refuses one-element tensors of other ranks); anything else is torch's TypeError naming it."""
@@ -233,7 +240,7 @@ def normalize_dims(dim, ndim):
         return None
     if isinstance(dim, int) or not isinstance(dim, (tuple, list)):
         return (normalize_dim(dim, ndim),)
-    out = tuple(normalize_dim(d, ndim) for d in dim)
+    out = tuple(normalize_dim(d, ndim) for d in int_list_arg(dim, "dim"))
     if len(set(out)) != len(out):
         raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
     return out

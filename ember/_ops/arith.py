@@ -735,7 +735,10 @@ def floor_divide_(input, other):
 def remainder(input, other, *, out=None):
     """Python-style modulus (the sign of the divisor). Matches `torch.remainder`."""
     if not isinstance(input, TensorBase):           # torch.remainder(number, tensor)
-        return _rmod(other, input)
+        if out is not None:                         # torch has no out= form of remainder(Scalar, Tensor)
+            raise TypeError("remainder() received an invalid combination of arguments - got a number, a Tensor "
+                            "and out=: the number-first form takes no out=")
+        return _rmod(other, _scalar_first("remainder", input, other))
     return write_out(_binary(RemainderTensor if isinstance(other, TensorBase) else Remainder, input, other), out)
 
 
@@ -759,10 +762,19 @@ def fmod_(input, other):
     return inplace_op(FmodTensor if isinstance(other, TensorBase) else Fmod, input, other)
 
 
+def _scalar_first(name, input, other):
+    """torch.<name>(number, tensor): the number (Python or NumPy); anything else is torch's TypeError."""
+    if isinstance(input, (bool, int, float, np.number, np.bool_)) and isinstance(other, TensorBase):
+        return input
+    raise TypeError(f"{name}() received an invalid combination of arguments - got ({type(input).__name__}, "
+                    f"{type(other).__name__}): the first argument must be a Tensor, or a number with a Tensor "
+                    f"second")
+
+
 def pow(input, exponent, *, out=None):
     """input ** exponent (either may be a number). Matches `torch.pow`."""
     if not isinstance(input, TensorBase):           # torch.pow(number, tensor)
-        return write_out(_rpow(_tensor_of(exponent), input), out)
+        return write_out(_rpow(exponent, _scalar_first("pow", input, exponent)), out)
     return write_out(_binary(PowTensor if isinstance(exponent, TensorBase) else Pow, input, exponent), out)
 
 
@@ -1107,9 +1119,15 @@ class ArithMethods:
     __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
 
     def __rlshift__(self, other):
+        other = _as_operand(other)
+        if other is NotImplemented:
+            return other
         return _bitwise(BitwiseLeftShift, _tensor_of(other), self, "lshift")
 
     def __rrshift__(self, other):
+        other = _as_operand(other)
+        if other is NotImplemented:
+            return other
         return _bitwise(BitwiseRightShift, _tensor_of(other), self, "rshift")
 
     __ilshift__, __irshift__ = bitwise_left_shift_, bitwise_right_shift_

@@ -13,7 +13,7 @@ from .. import _tensor_base as _tb
 from .._device import DeviceUnavailableError, check_device, device as Device
 from .._inplace import _OVERLAP, inplace
 from .._tensor_base import TensorBase, _apply, _infer_array, _tensor_of, _unary, _wrap
-from ._base import Op, Quiet, int_arg, writable
+from ._base import Op, Quiet, int_arg, int_list_arg, writable
 
 __all__ = ["clone", "fill", "fill_", "zero_"]
 
@@ -149,7 +149,7 @@ def _new_like(self, size, dtype, requires_grad, make):
     if len(size) == 1 and not isinstance(size[0], int):
         size = tuple(size[0])
     dt = self._data.dtype if dtype is None else D.to_dtype(dtype).np
-    shape = tuple(int_arg(s, "size") for s in size)
+    shape = tuple(int_list_arg(size, "size"))
     if any(s < 0 for s in shape):
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
     t = _wrap(make(shape, dt))

@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtype as D
 from .._inplace import AsStrided, become_view
 from .._tensor_base import Size, _apply, _check_broadcast, _tensor_of, _unary, _view, _wrap_view
-from ._base import Op, b_reshape, b_transpose, int_arg, normalize_dim, normalize_dims
+from ._base import Op, b_reshape, b_transpose, int_arg, int_list_arg, normalize_dim, normalize_dims
 from .convert import Clone
 
 __all__ = ["reshape", "flatten", "unflatten", "ravel", "squeeze", "unsqueeze", "permute", "transpose", "swapaxes",
@@ -350,7 +350,7 @@ def _shape_arg(args):
                 raise TypeError(f"shape must be a sequence of ints, not {type(a).__name__}")
     for s in args:
         if type(s) is not int:
-            return tuple(int_arg(s, "size") for s in args)   # NumPy ints, 0-d integer tensors
+            return tuple(int_list_arg(args, "size"))   # NumPy ints, 0-d integer tensors
     return tuple(args)
 
 

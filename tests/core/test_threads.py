@@ -140,3 +140,13 @@ def test_shared_matmul_equals_numpy(threads, monkeypatch, shape):
     assert len(seen) == 2 and all(n == 1 for _, n in seen)       # two blocks, each with one BLAS thread
     assert any(name.startswith("ember-worker") for name, _ in seen)
     assert _blas.get_threads() == 2
+
+
+def test_serial_blas_inside_a_worker_leaves_the_region_single_threaded(threads):
+    """A serial_blas function called from a pool worker must not give the BLAS its threads back while the
+    region that started the worker still runs."""
+    threads(2)
+    inner = _blas.serial_blas(lambda: _blas.get_threads())
+    seen = _blas.parallel(lambda lo, hi: (inner(), _blas.get_threads()), 2)
+    assert seen == [(1, 1), (1, 1)]
+    assert _blas.get_threads() == 2

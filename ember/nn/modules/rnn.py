@@ -312,9 +312,12 @@ class RNNBase(Module):
         return (x, (h_n, c_n)) if lstm else (x, h_n)
 
 
+_NOT_GIVEN = object()
+
+
 def _no_proj(proj_size):
     """torch's RNN and GRU refuse a `proj_size` argument, whatever its value."""
-    if proj_size is not None:
+    if proj_size is not _NOT_GIVEN:
         raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
 
 
@@ -322,7 +325,7 @@ class RNN(RNNBase):
     """Elman RNN with tanh or relu. Matches `torch.nn.RNN`."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, device=None, dtype=None, *, proj_size=None):
+                 dropout=0.0, bidirectional=False, device=None, dtype=None, *, proj_size=_NOT_GIVEN):
         _no_proj(proj_size)
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
@@ -352,7 +355,7 @@ class GRU(RNNBase):
     """Gated recurrent unit. Matches `torch.nn.GRU`."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None, *, proj_size=None):
+                 bidirectional=False, device=None, dtype=None, *, proj_size=_NOT_GIVEN):
         _no_proj(proj_size)
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          dtype=dtype)
