@@ -13,7 +13,7 @@ from .. import _tensor_base as _tb
 from .._device import DeviceUnavailableError, check_device, device as Device
 from .._inplace import _OVERLAP, inplace
 from .._tensor_base import TensorBase, _apply, _infer_array, _tensor_of, _unary, _wrap
-from ._base import Op, Quiet, int_arg, int_list_arg, writable
+from ._base import Op, Quiet, int_list_arg, writable
 
 __all__ = ["clone", "fill", "fill_", "zero_"]
 
