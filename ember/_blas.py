@@ -156,7 +156,11 @@ def parallel(fn, n, min_per_thread=1):
         # NOTE [ Quiet floating-point errors ]) is a context variable, which pool threads do not inherit
         futs = [ex.submit(contextvars.copy_context().run, _run_marked, fn, bounds[i], bounds[i + 1])
                 for i in range(1, t)]
-        first = _run_marked(fn, bounds[0], bounds[1])
+        try:
+            first = _run_marked(fn, bounds[0], bounds[1])
+        finally:
+            for f in futs:          # every share ends (or fails) before the BLAS gets its threads back
+                f.exception()
         return [first] + [f.result() for f in futs]
     finally:
         if setter is not None:
