@@ -17,7 +17,6 @@ from .._inplace import inplace_op
 from .._tensor_base import TensorBase, _apply, _unary, _wrap, not_a_tensor
 from ..random import _gen
 from ._base import Op, b_exp, b_sum, b_where, is_array, normalize_dim
-from .binary import where
 from .special import _erf_np
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "rrelu", "rrelu_", "elu", "elu_", "selu",
@@ -93,6 +92,29 @@ class LeakyReluInplace(Op):
                                "not supported. This is caused by calling in-place forward function with a negative "
                                "slope, please call out-of-place version instead.")
         return (b_where(out > 0, g, g * slope),)
+
+
+class Hardshrink(Op):
+    grad_uses_inputs = True
+    saves = ("x0", "c")
+
+    @staticmethod
+    def forward(x, lambd):
+        keep = (x > lambd) | (x < -lambd)
+        return np.where(keep, x, x.dtype.type(0)), (x, lambd)
+
+    @staticmethod
+    def backward(saved, g, needs):
+        x, lambd = saved
+        return (b_where((x > lambd) | (x < -lambd), g, 0.0),)
+
+
+class Softshrink(Hardshrink):
+    # x - lambd above lambd, x + lambd below -lambd, else 0; the same derivative mask as hardshrink
+    @staticmethod
+    def forward(x, lambd):
+        t = x.dtype.type(lambd)
+        return np.where(x > t, x - t, np.where(x < -t, x + t, x * x.dtype.type(0))), (x, lambd)   # -0 as torch
 
 
 class RreluWithNoise(Op):
@@ -710,8 +732,7 @@ def softshrink(input, lambd: float = 0.5):
     if not 0 <= lambd <= top:
         raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {D.scalar_type_name(dt)}, but "
                            f"found {lambd:g}")
-    x = input
-    return where(x > lambd, x - lambd, where(x < -lambd, x + lambd, x * 0))
+    return _unary(Softshrink, input, lambd)
 
 
 def hardshrink(input, lambd: float = 0.5):
@@ -719,8 +740,7 @@ def hardshrink(input, lambd: float = 0.5):
     _check_float(input, "hardshrink_cpu")
     if type(lambd) is not float:
         lambd = _num(lambd, "hardshrink", "lambd", 2)
-    x = input
-    return where((x > lambd) | (x < -lambd), x, x * 0)
+    return _unary(Hardshrink, input, lambd)
 
 
 def softmax(input, dim=None, dtype=None, *, axis=None):

@@ -415,7 +415,8 @@ def grad_of_piecewise_linear_grad(L):
     for f in (F.relu, F.relu6, lambda t: F.leaky_relu(t, 0.1), lambda t: F.threshold(t, 0.2, -1.0), F.hardtanh,
               lambda t: F.rrelu(t), lambda t: F.max_pool2d(t, 2), lambda t: F.avg_pool2d(t, 2),
               lambda t: F.adaptive_max_pool2d(t, 3), lambda t: F.nll_loss(t.reshape(4, 4), L.tensor([0, 1, 2, 3])),
-              lambda t: F.leaky_relu_(t * 1, 0.1), lambda t: F.relu_(t * 1)):
+              lambda t: F.leaky_relu_(t * 1, 0.1), lambda t: F.relu_(t * 1), lambda t: F.hardshrink(t, 0.7),
+              lambda t: F.softshrink(t, 0.7)):
         g, = L.autograd.grad(f(x).sum(), x, create_graph=True)
         g2, = L.autograd.grad(g.sum(), x)
         outs += [g.requires_grad, g.detach(), g2]

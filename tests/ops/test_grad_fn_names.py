@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
+import ember
 from oracle import run_both
 
 _NAMES = [
@@ -164,3 +166,13 @@ def _leaves(L):
 @pytest.mark.parametrize("name", list(NAMES))
 def test_shape_grad_fn_names_match_torch(torch, name):
     run_both(torch, lambda L: NAMES[name](L, *_leaves(L)).grad_fn.name())
+
+
+def test_shrink_activations_are_one_node_with_torchs_name(torch):
+    """hardshrink/softshrink: one node named as torch's, and softshrink keeps the sign of a zeroed negative."""
+    x0 = np.array([-1.3, -0.5, -0.2, 0.0, 0.5, 0.6], np.float32)
+    for name in ("hardshrink", "softshrink"):
+        t = getattr(torch.nn.functional, name)(torch.tensor(x0, requires_grad=True), 0.5)
+        e = getattr(ember.nn.functional, name)(ember.tensor(x0, requires_grad=True), 0.5)
+        assert e.grad_fn.name() == type(t.grad_fn).__name__
+        np.testing.assert_array_equal(np.signbit(e.detach().numpy()), np.signbit(t.detach().numpy()))
