@@ -189,6 +189,37 @@ class AxisMaps(Op):
         return (g,)
 
 
+class ReflectionPad1D(AxisMaps):
+    """`F.pad(mode="reflect")` of the last dim: AxisMaps's gather under torch's node name. torch's backward
+    takes the input, so under create_graph the gradient stays in the graph (`grad_uses_inputs`)."""
+    grad_uses_inputs = True
+
+
+class ReflectionPad2D(ReflectionPad1D):
+    pass
+
+
+class ReflectionPad3D(ReflectionPad1D):
+    pass
+
+
+class ReplicationPad1D(ReflectionPad1D):
+    pass
+
+
+class ReplicationPad2D(ReflectionPad1D):
+    pass
+
+
+class ReplicationPad3D(ReflectionPad1D):
+    pass
+
+
+_PAD_KERNELS = {("reflect", 1): ReflectionPad1D, ("reflect", 2): ReflectionPad2D, ("reflect", 3): ReflectionPad3D,
+                ("replicate", 1): ReplicationPad1D, ("replicate", 2): ReplicationPad2D,
+                ("replicate", 3): ReplicationPad3D}
+
+
 def pad_index(n, lo, hi, mode):
     """Source index of each output position along one axis for reflect/replicate/circular pads."""
     if mode == "circular":
@@ -553,7 +584,7 @@ def pad(input, pad, mode="constant", value=None):
             maps.append((axis, pad_index(s, lo, hi, mode)))
     if not maps:
         return input * 1 if input._rg else _wrap(input._data.copy())
-    return _unary(AxisMaps, input, tuple(maps))
+    return _unary(_PAD_KERNELS.get((mode, n), AxisMaps), input, tuple(maps))
 
 
 _INTERP_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}

@@ -176,3 +176,20 @@ def test_shrink_activations_are_one_node_with_torchs_name(torch):
         e = getattr(ember.nn.functional, name)(ember.tensor(x0, requires_grad=True), 0.5)
         assert e.grad_fn.name() == type(t.grad_fn).__name__
         np.testing.assert_array_equal(np.signbit(e.detach().numpy()), np.signbit(t.detach().numpy()))
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate"])
+@pytest.mark.parametrize("nd", [3, 4, 5])
+def test_reflect_and_replicate_pads_name_their_nodes_as_torch(torch, mode, nd):
+    """One node per pad, torch's name per padded rank; the gradient under create_graph stays in the graph as
+    torch's does (its backward takes the input), so a second grad is zeros, not an error."""
+    names, seconds = [], []
+    for L in (torch, ember):
+        x = L.ones(*([1, 1] + [3] * (nd - 2)), requires_grad=True)
+        y = L.nn.functional.pad(x, (1, 2) * (nd - 2), mode=mode)
+        names.append(type(y.grad_fn).__name__ if L is torch else y.grad_fn.name())
+        (g,) = L.autograd.grad(y.sum(), x, create_graph=True)
+        (g2,) = L.autograd.grad(g.sum(), x)
+        seconds.append(g2.numpy())
+    assert names[0] == names[1]
+    np.testing.assert_array_equal(seconds[1], seconds[0])
