@@ -582,6 +582,14 @@ def _public_caller():
     return name
 
 
+def _tensor_input(x):
+    """`x` itself when it is a Tensor; anything else (a number, NumPy data, a sequence) is torch's TypeError
+    naming the public function: the `input` of a function torch takes only a Tensor for (`ember.sum(3)`)."""
+    if isinstance(x, TensorBase):
+        return x
+    raise not_a_tensor(_public_caller(), x)
+
+
 def _tensor_of(x):
     """`x` itself when it is a Tensor; a number or NumPy data as a new tensor (the operands of ember's own
     rules, and numbers where torch takes a Scalar); Python sequences and other objects are torch's TypeError

@@ -14,7 +14,7 @@ import numpy as np
 from .. import _dtype as D
 from .. import return_types
 from .._inplace import write_out
-from .._tensor_base import TensorBase, _tensor_of, _unary, _wrap
+from .._tensor_base import TensorBase, _tensor_input, _tensor_of, _unary, _wrap
 from ._base import (Op, b_broadcast_to, b_exp, b_unsqueeze_like, b_where, data_of, float_arg, is_array,
                     normalize_dim, normalize_dims)
 from .binary import maximum, minimum
@@ -460,7 +460,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keep
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     if not isinstance(input, TensorBase):
-        input = _tensor_of(input)
+        input = _tensor_input(input)
     x = input._data
     axes = _axes(dim, x.ndim, keepdim)
     op = Sum if dim is None else SumDim   # torch: SumBackward0 / SumBackward1
@@ -476,7 +476,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, kee
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     if not isinstance(input, TensorBase):
-        input = _tensor_of(input)
+        input = _tensor_input(input)
     src = input if dtype is None else input.to(dtype)
     if src._data.dtype.kind != "f":
         raise RuntimeError(
@@ -490,7 +490,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=No
     """Sum treating NaN as zero. Matches `torch.nansum`."""
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     return _unary(NanSum, _acc_input(input, dtype), _axes(dim, input._data.ndim, keepdim), keepdim)
 
 
@@ -498,7 +498,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, 
     """Mean of the non-NaN elements. Matches `torch.nanmean`."""
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     src = input.to(dtype) if dtype is not None else input
     if src._data.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
@@ -512,7 +512,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     """Product over one dim (all elements by default). Matches `torch.prod`."""
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     src = _acc_input(input, dtype)
     if dim is None:
         return _unary(Prod, src, None, keepdim)
@@ -520,7 +520,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
 
 
 def _var(input, dim, unbiased, keepdim, correction, op, name):
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     if isinstance(dim, bool):          # legacy var(unbiased)
         unbiased, dim = dim, None
     if correction is None:
@@ -557,7 +557,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, 
     """(var, mean) over `dim`. Matches `torch.var_mean`."""
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
@@ -567,7 +567,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, 
     """(std, mean) over `dim`. Matches `torch.std_mean`."""
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
@@ -594,7 +594,7 @@ def max(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
     Matches `torch.max`."""
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     if dim is None:
         _check_nonempty(input._data, None, "max")
         r = _unary(MaxAll, input, None, False)
@@ -610,7 +610,7 @@ def min(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
     Matches `torch.min`."""
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     if dim is None:
         _check_nonempty(input._data, None, "min")
         r = _unary(MinAll, input, None, False)
@@ -625,7 +625,7 @@ def amax(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     """The largest values over `dim` (all dims by default); ties share the gradient. Matches `torch.amax`."""
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     axes = _axes(dim, input._data.ndim, keepdim)
     _check_nonempty(input._data, axes, "amax")
     return write_out(_unary(Amax, input, axes, keepdim), out)
@@ -635,7 +635,7 @@ def amin(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     """The smallest values over `dim` (all dims by default); ties share the gradient. Matches `torch.amin`."""
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     axes = _axes(dim, input._data.ndim, keepdim)
     _check_nonempty(input._data, axes, "amin")
     return write_out(_unary(Amin, input, axes, keepdim), out)
@@ -650,7 +650,7 @@ def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
 
 
 def _argext(input, dim, keepdim, f, name):
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     x = input._data
     if x.dtype.kind == "b":
         raise RuntimeError(f"{name}(): does not support bool input")
@@ -686,12 +686,12 @@ def logsumexp(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=N
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     if dim is None:
         raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
-    src = _float_of(_tensor_of(input))
+    src = _float_of(_tensor_input(input))
     return write_out(_unary(Logsumexp, src, _axes(dim, src._data.ndim, keepdim), keepdim), out)
 
 
 def _bool_reduce(f, input, dim, keepdim, out):
-    x = _tensor_of(input)._data
+    x = _tensor_input(input)._data
     r = f(x, axis=_axes(dim, x.ndim, keepdim), keepdims=keepdim)
     return write_out(_wrap(r.astype(np.uint8) if x.dtype == np.uint8 else r), out)
 
@@ -714,13 +714,13 @@ def count_nonzero(input, dim=None, *, axis=None):
     """The number of nonzero elements (along `dim`), as int64. Matches `torch.count_nonzero`."""
     if axis is not None:   # NumPy-style alias torch accepts
         dim = axis
-    x = _tensor_of(input)._data
+    x = _tensor_input(input)._data
     return _wrap(np.asarray(np.count_nonzero(x, axis=_axes(dim, x.ndim)), dtype=np.int64))
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """The p-norm of the entries of x over `dim` (all by default). Matches `torch.linalg.vector_norm`."""
-    x = _tensor_of(x)
+    x = _tensor_input(x)
     if dtype is not None:
         x = x.to(dtype)
     if x._data.dtype.kind != "f":
@@ -738,13 +738,13 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
 
 def dist(input, other, p=2):
     """p-norm of input - other (broadcast). Matches `torch.dist`."""
-    return vector_norm(_tensor_of(input) - other, p)
+    return vector_norm(_tensor_input(input) - other, p)
 
 
 def cov(input, *, correction=1, fweights=None, aweights=None):
     """Covariance of the rows (variables) over the columns (observations). Matches `torch.cov`
     (without fweights/aweights)."""
-    x = _tensor_of(input)
+    x = _tensor_input(input)
     nd = x._data.ndim
     if fweights is not None or aweights is not None:
         raise NotImplementedError("ember: torch.cov with fweights/aweights is not implemented")
@@ -768,7 +768,7 @@ def corrcoef(input):
         return c / c
     d = _wrap(np.sqrt(np.diagonal(c._data)).copy()) if not c._rg else None
     if d is None:
-        s = _tensor_of(input)
+        s = _tensor_input(input)
         d = (s if s._data.dtype.kind == "f" else s.float()).var(1).sqrt()
     r = c / d.unsqueeze(1) / d.unsqueeze(0)
     return r.clamp(-1, 1)

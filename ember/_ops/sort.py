@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import return_types
 from .._inplace import write_out
-from .._tensor_base import TensorBase, _tensor_of, _unary, _wrap
+from .._tensor_base import TensorBase, _tensor_input, _tensor_of, _unary, _wrap
 from ._base import Op, b_exp, data_of, is_array, normalize_dim
 from .binary import where
 from .reduction import TakeAlong, _acc_input, _check_nonempty, _copy_of, _float_of, _zero_index, evenly_shared
@@ -196,7 +196,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, axis=None):
     Matches `torch.sort`."""
     if axis is not None:   # NumPy-style alias torch accepts
         dim = axis
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     x = input._data
     d = normalize_dim(dim, x.ndim)
     if x.ndim == 0:
@@ -209,7 +209,7 @@ def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
     """The indices that sort `input` along `dim`. Matches `torch.argsort`."""
     if axis is not None:   # NumPy-style alias torch accepts
         dim = axis
-    x = _tensor_of(input)._data
+    x = _tensor_input(input)._data
     d = normalize_dim(dim, x.ndim)
     if x.ndim == 0:
         return _zero_index()
@@ -225,7 +225,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
     """(values, indices) of the k largest (or smallest) along `dim`, in order. Matches `torch.topk`."""
     if axis is not None:   # NumPy-style alias torch accepts
         dim = axis
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     x = input._data
     d = normalize_dim(dim, x.ndim)
     n = x.shape[d] if x.ndim else 1
@@ -241,7 +241,7 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     """(values, indices) of the k-th smallest along `dim`. Matches `torch.kthvalue`."""
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     x = input._data
     d = normalize_dim(dim, x.ndim)
     n = x.shape[d] if x.ndim else 1
@@ -257,7 +257,7 @@ def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The lower median of all elements, or (values, indices) along `dim`. Matches `torch.median`."""
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     x = input._data
     if dim is None:
         if x.size == 0:
@@ -285,7 +285,7 @@ def nanmedian(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """`median` ignoring NaNs. Matches `torch.nanmedian`."""
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     x = input._data
     if x.dtype.kind != "f":
         return median(input, dim, keepdim)
@@ -311,7 +311,7 @@ def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     Matches `torch.mode`."""
     if axis is not None or keepdims is not None:   # NumPy-style aliases torch accepts
         dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     x = input._data
     if x.ndim == 0:
         return return_types.mode(_copy_of(input), _zero_index())
@@ -346,7 +346,7 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", ou
 
 def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     name = "nanquantile" if ignore_nan else "quantile"
-    x = _tensor_of(input)
+    x = _tensor_input(input)
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if interpolation not in ("linear", "lower", "higher", "midpoint", "nearest"):
@@ -423,7 +423,7 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
 def _scan_input(input, dim, dtype, name):
     if dim is None:
         raise TypeError(f"{name}() missing required argument 'dim'")
-    return _acc_input(_tensor_of(input), dtype)
+    return _acc_input(_tensor_input(input), dtype)
 
 
 def cumsum(input, dim=None, *, dtype=None, out=None, axis=None):
@@ -448,7 +448,7 @@ def logcumsumexp(input, dim=None, *, out=None, axis=None):
     """Running log(sum(exp(input))) along `dim`. Matches `torch.logcumsumexp`."""
     if axis is not None:   # NumPy-style alias torch accepts
         dim = axis
-    src = _float_of(_tensor_of(input))
+    src = _float_of(_tensor_input(input))
     d = normalize_dim(dim, src._data.ndim)
     if src._data.ndim == 0:
         return write_out(src.clone(), out)
@@ -456,7 +456,7 @@ def logcumsumexp(input, dim=None, *, out=None, axis=None):
 
 
 def _cumext(input, dim, op, rt):
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     x = input._data
     d = normalize_dim(dim, x.ndim)
     if x.ndim == 0:
@@ -492,7 +492,7 @@ def cummin(input, dim=None, *, axis=None):
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The sorted unique values (of the slices along `dim`), with inverse indices and counts on request.
     Matches `torch.unique`."""
-    x = _tensor_of(input)._data
+    x = _tensor_input(input)._data
     if dim is not None:
         d = normalize_dim(dim, x.ndim)
         res = np.unique(x, return_inverse=True, return_counts=True, axis=d)
@@ -511,7 +511,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """`input` with runs of equal consecutive values (or slices along `dim`) collapsed to one.
     Matches `torch.unique_consecutive`."""
-    x = _tensor_of(input)._data
+    x = _tensor_input(input)._data
     if dim is None:
         v = x.reshape(-1)
         new = np.ones(v.shape[0], bool)
@@ -535,7 +535,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 
 def bincount(input, weights=None, minlength=0):
     """Counts (or summed weights) of each non-negative integer value. Matches `torch.bincount`."""
-    t = _tensor_of(input)
+    t = _tensor_input(input)
     x = t._data
     if x.dtype.kind not in "iub":
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{t.dtype.name}'")
@@ -557,7 +557,7 @@ def bincount(input, weights=None, minlength=0):
 def histc(input, bins=100, min=0, max=0, *, out=None):
     """Histogram of `bins` equal bins over [min, max] (the data's range when both are 0).
     Matches `torch.histc`."""
-    t = _tensor_of(input)
+    t = _tensor_input(input)
     x = t._data
     if x.dtype.kind != "f":
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{t.dtype.name}'")
@@ -582,7 +582,7 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
 
 def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):
     """(hist, bin_edges) for `bins` equal bins or the given edges. Matches `torch.histogram`."""
-    x = _tensor_of(input)
+    x = _tensor_input(input)
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"torch.histogram: input tensor and bins tensors should have the same dtype, but "
                            f"got input {x.dtype.name} and bins float")
@@ -646,7 +646,7 @@ def _nan_last(idx, vals, n):
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None, out=None):
     """Indices where `input` values would be inserted to keep each row sorted.
     Matches `torch.searchsorted`."""
-    seq = _tensor_of(sorted_sequence)._data
+    seq = _tensor_input(sorted_sequence)._data
     scalar = not isinstance(input, TensorBase)
     vals = np.asarray(input) if scalar else input._data
     if seq.ndim > 1 and scalar:
