@@ -134,8 +134,8 @@ def serial_blas(fn):
         finally:
             _local.serial = False
             setter(n)
-    wrapped.__name__, wrapped.__qualname__, wrapped.__doc__, wrapped.__wrapped__ = fn.__name__, fn.__qualname__, \
-        fn.__doc__, fn
+    wrapped.__name__, wrapped.__qualname__, wrapped.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+    wrapped.__wrapped__ = fn
     return wrapped
 
 
@@ -175,7 +175,8 @@ _GEMM_MIN = 1 << 22       # multiply-adds from which a product is shared among t
 def matmul(a, b):
     """`a @ b` for ember's 2-d products (linear layers): with several threads, on the pool in row (or column)
     blocks with the BLAS single-threaded, so that no OpenBLAS thread is left spinning behind ember's next
-    parallel region (NOTE in `serial_blas`). With one thread, inside a worker or a serial region: np.matmul."""
+    parallel region (NOTE in `serial_blas`). With one thread, inside a worker or a serial region:
+    np.matmul."""
     if getattr(_local, "inside", False) or getattr(_local, "serial", False) or num_threads() <= 1:
         return np.matmul(a, b)
     return _shared_matmul(a, b)

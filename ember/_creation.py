@@ -89,8 +89,8 @@ def _alloc(make, shape, dt, fill=None):
 
 
 def _number(v, fn, name, position):
-    """A Number argument (fill_value, start/end/step): Python/NumPy numbers, 0-d tensors (torch's parser refuses
-    one-element tensors of other ranks)."""
+    """A Number argument (fill_value, start/end/step): Python/NumPy numbers, 0-d tensors (torch's parser
+    refuses one-element tensors of other ranks)."""
     if hasattr(v, "_data") and v._data.ndim == 0:
         return v.item()
     if isinstance(v, (bool, int, float, np.number, np.bool_)):

@@ -195,6 +195,14 @@ def sum_to(g, shape):
     return g
 
 
+def named(f, name):
+    """`f`, made by a factory, named `name` everywhere, its code object too: tracebacks and the error messages
+    that read the stack (a non-tensor input, a sparse operand) show `maximum`, not the factory's inner `f`."""
+    f.__code__ = f.__code__.replace(co_name=name)
+    f.__name__ = f.__qualname__ = name
+    return f
+
+
 def int_arg(v, name):
     """An integer argument (`dim`, a size, a count): ints and anything with `__index__` (NumPy integers, one-
     element integer tensors) but bools, as torch's parser; anything else is torch's TypeError naming the
@@ -208,10 +216,11 @@ def int_arg(v, name):
 
 
 def int_list_arg(values, name):
-    """The integers of an int-list argument (sizes, dims) as torch's parser reads them: like `int_arg`, but a bool
-    after the first element counts as 0/1 (torch: `zeros(2, True)` and `x.sum((0, True))` work, `zeros(True, 2)`
-    does not)."""
-    return [int(v) if i and isinstance(v, (bool, np.bool_)) else int_arg(v, name) for i, v in enumerate(values)]
+    """The integers of an int-list argument (sizes, dims) as torch's parser reads them: like `int_arg`, but a
+    bool after the first element counts as 0/1 (torch: `zeros(2, True)` and `x.sum((0, True))` work,
+    `zeros(True, 2)` does not)."""
+    return [int(v) if i and isinstance(v, (bool, np.bool_)) else int_arg(v, name)
+            for i, v in enumerate(values)]
 
 
 def float_arg(v, name):

@@ -13,9 +13,9 @@ import numpy as np
 
 from .. import _dtype as D
 from .._inplace import inplace, inplace_op, write_out, write_untracked
-from .._tensor_base import (TensorBase, _as_operand, _binary, _result_np, _tensor_of, _unary, _wrap, declined,
-                           operand_type_error)
-from ._base import Op, b_log, b_sign, b_trunc, b_where, data_of, float_arg
+from .._tensor_base import (TensorBase, _as_operand, _binary, _result_np, _tensor_input, _tensor_of, _unary, _wrap,
+                           declined, operand_type_error)
+from ._base import Op, b_log, b_sign, b_trunc, b_where, data_of, float_arg, named
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
            "remainder", "fmod", "pow", "float_power", "neg", "negative", "abs", "absolute", "sign", "sgn",
@@ -672,7 +672,7 @@ subtract, subtract_ = sub, sub_
 
 def rsub(input, other, *, alpha=1):
     """other - alpha * input. Matches `torch.rsub`."""
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     _check_sub(input, other)
     x = input if alpha == 1 else input * alpha
     return _binary(RSubTensor if isinstance(other, TensorBase) else RSub, x, other)
@@ -755,7 +755,8 @@ def _rmod(self, other):
 
 def fmod(input, other, *, out=None):
     """C-style modulus (the sign of the dividend). Matches `torch.fmod`."""
-    return write_out(_binary(FmodTensor if isinstance(other, TensorBase) else Fmod, _tensor_of(input), other), out)
+    op = FmodTensor if isinstance(other, TensorBase) else Fmod
+    return write_out(_binary(op, _tensor_input(input), other), out)
 
 
 def fmod_(input, other):
@@ -806,7 +807,7 @@ def float_power_(input, exponent):
 
 
 def neg(input, *, out=None):
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     _check_neg(input)
     return write_out(_unary(Neg, input), out)
 
@@ -819,13 +820,13 @@ negative, negative_ = neg, neg_
 
 
 def positive(input):
-    if _tensor_of(input)._data.dtype is _BOOL:
+    if _tensor_input(input)._data.dtype is _BOOL:
         raise TypeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 
 def abs(input, *, out=None):
-    return write_out(_unary(Abs, _tensor_of(input)), out)
+    return write_out(_unary(Abs, _tensor_input(input)), out)
 
 
 def abs_(input):
@@ -836,7 +837,7 @@ absolute, absolute_ = abs, abs_
 
 
 def sign(input, *, out=None):
-    return write_out(_unary(Sign, _tensor_of(input)), out)
+    return write_out(_unary(Sign, _tensor_input(input)), out)
 
 
 def sign_(input):
@@ -844,7 +845,7 @@ def sign_(input):
 
 
 def sgn(input, *, out=None):
-    return write_out(_unary(Sgn, _tensor_of(input)), out)
+    return write_out(_unary(Sgn, _tensor_input(input)), out)
 
 
 def sgn_(input):
@@ -852,7 +853,7 @@ def sgn_(input):
 
 
 def reciprocal(input, *, out=None):
-    return write_out(_unary(Reciprocal, _tensor_of(input)), out)
+    return write_out(_unary(Reciprocal, _tensor_input(input)), out)
 
 
 def reciprocal_(input):
@@ -863,14 +864,14 @@ def reciprocal_(input):
 
 def _compare(op, name, op_=None):
     def f(input, other, *, out=None):
-        return write_out(_done(_binary(op, _tensor_of(input), other), name, other), out)
+        return write_out(_done(_binary(op, _tensor_input(input), other), name, other), out)
 
     def f_(input, other):
         if op_ is None:             # logical ops: torch has no derivative, the write is not recorded
             return write_untracked(input, _binary, op, input, other)
         return inplace_op(op_, input, other)
-    f.__name__ = f.__qualname__ = name
-    f_.__name__ = f_.__qualname__ = name + "_"
+    named(f, name)
+    named(f_, name + "_")
     f.__doc__ = f"Elementwise `{name}` with broadcasting (a bool tensor). Matches `torch.{name}`."
     return f, f_
 
@@ -890,7 +891,7 @@ greater_, greater_equal_, less_, less_equal_, not_equal_ = gt_, ge_, lt_, le_, n
 
 
 def logical_not(input, *, out=None):
-    return write_out(_wrap(np.logical_not(_tensor_of(input)._data)), out)
+    return write_out(_wrap(np.logical_not(_tensor_input(input)._data)), out)
 
 
 def logical_not_(input):
@@ -904,8 +905,8 @@ def _bitwise_fn(op, name, kernel):
     def f_(input, other):
         _check_bitwise(input, other, kernel)
         return inplace_op(op, input, other)
-    f.__name__ = f.__qualname__ = name
-    f_.__name__ = f_.__qualname__ = name + "_"
+    named(f, name)
+    named(f_, name + "_")
     f.__doc__ = f"Elementwise `{name}` of integer or bool tensors. Matches `torch.{name}`."
     return f, f_
 
@@ -929,7 +930,7 @@ def bitwise_not_(input):
 
 
 def gcd(input, other, *, out=None):
-    a, b = _tensor_of(input), _tensor_of(other)
+    a, b = _tensor_input(input), _tensor_of(other)
     if a._data.dtype.kind not in "iu" or b._data.dtype.kind not in "iu":
         raise NotImplementedError(f"\"gcd_cpu\" not implemented for '{_dtname(a)}'")
     return write_out(_wrap(np.gcd(a._data, b._data).astype(_result_np(a._data, b._data))), out)
@@ -940,7 +941,7 @@ def gcd_(input, other):
 
 
 def lcm(input, other, *, out=None):
-    a, b = _tensor_of(input), _tensor_of(other)
+    a, b = _tensor_input(input), _tensor_of(other)
     if a._data.dtype.kind not in "iu" or b._data.dtype.kind not in "iu":
         raise NotImplementedError(f"\"lcm_cpu\" not implemented for '{_dtname(a)}'")
     return write_out(_wrap(np.lcm(a._data, b._data).astype(_result_np(a._data, b._data))), out)
@@ -951,7 +952,7 @@ def lcm_(input, other):
 
 
 def heaviside(input, values, *, out=None):
-    x, v = _tensor_of(input), _tensor_of(values)
+    x, v = _tensor_input(input), _tensor_of(values)
     if x._data.dtype is not v._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
     return write_out(_binary(Heaviside, x, v), out)
@@ -970,7 +971,7 @@ def _check_broadcastable(shapes, name):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    a, b = _tensor_of(input), _tensor_of(other)
+    a, b = _tensor_input(input), _tensor_of(other)
     if a._data.dtype is not b._data.dtype:
         raise RuntimeError(f"{a.dtype.name.capitalize()} did not match {b.dtype.name.capitalize()}")
     x, y = a._data, b._data
@@ -985,19 +986,11 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def equal(input, other):
-    a, b = _tensor_of(input), _tensor_of(other)
+    a, b = _tensor_input(input), _tensor_of(other)
     return a._data.shape == b._data.shape and builtins.bool(np.array_equal(a._data, b._data))
 
 
 # ---- the Tensor methods ------------------------------------------------------------------------------
-
-def _named(f, name):
-    """`f` named `name` everywhere, its code object too: tracebacks and error messages that read the frame
-    (a sparse operand's NotImplementedError) show `__add__`, not the factory's inner name."""
-    f.__code__ = f.__code__.replace(co_name=name)
-    f.__name__ = f.__qualname__ = name
-    return f
-
 
 def _operator(op, name):
     """`x <op> other` through the hook: an operand the op does not take gives NotImplemented (Python then
@@ -1007,7 +1000,7 @@ def _operator(op, name):
             return _binary(op, self, other)
         except TypeError as e:
             return declined(e)
-    return _named(f, name)
+    return named(f, name)
 
 
 def _bitwise_operator(op, kernel, name):
@@ -1016,7 +1009,7 @@ def _bitwise_operator(op, kernel, name):
             return _bitwise(op, self, other, kernel)
         except TypeError as e:
             return declined(e)
-    return _named(f, name)
+    return named(f, name)
 
 
 class ArithMethods:

@@ -9,9 +9,9 @@ import numpy as np
 from .. import _dtype as D
 from .. import return_types
 from .._inplace import inplace, inplace_op, write_out
-from .._tensor_base import (_KIND, TensorBase, _apply, _binary, _result_np, _scalar_np, _tensor_of, _unary,
-                            _wrap)
-from ._base import Op, b_exp, b_mask, b_unary, b_where, data_of, float_arg
+from .._tensor_base import (_KIND, TensorBase, _apply, _binary, _result_np, _scalar_np, _tensor_input, _tensor_of,
+                            _unary, _wrap)
+from ._base import Op, b_exp, b_mask, b_unary, b_where, data_of, float_arg, named
 from .arith import Add, _check_broadcastable
 
 __all__ = ["clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "fmax", "fmin", "where", "lerp",
@@ -373,7 +373,7 @@ def clamp(input, min=None, max=None, *, out=None):
     if type(min) in _NUMBER and type(max) in _NUMBER and out is None and (min is not None or max is not None) \
             and isinstance(input, TensorBase) and input._data.dtype.kind == "f":
         return _unary(Clamp, input, min, max)      # fast path: float tensor, number bounds
-    x = _tensor_of(input)
+    x = _tensor_input(input)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     for b, k in ((min, "min"), (max, "max")):
@@ -432,7 +432,7 @@ clip, clip_ = clamp, clamp_
 
 def _binary_fn(op, name, check=None):
     def f(input, other, *, out=None):
-        input = _tensor_of(input)
+        input = _tensor_input(input)
         if check is not None:
             check(other, name)
         return write_out(_binary(op, input, other), out)
@@ -441,8 +441,8 @@ def _binary_fn(op, name, check=None):
         if check is not None:
             check(other, name + "_")
         return inplace_op(op, input, other)
-    f.__name__ = f.__qualname__ = name
-    f_.__name__ = f_.__qualname__ = name + "_"
+    named(f, name)
+    named(f_, name + "_")
     f.__doc__ = f"Elementwise `{name}` with broadcasting. Matches `torch.{name}`."
     return f, f_
 
@@ -464,7 +464,7 @@ arctan2, arctan2_ = atan2, atan2_
 
 
 def copysign(input, other, *, out=None):
-    return write_out(_binary(Copysign if isinstance(other, TensorBase) else CopysignScalar, _tensor_of(input),
+    return write_out(_binary(Copysign if isinstance(other, TensorBase) else CopysignScalar, _tensor_input(input),
                              other), out)
 
 
@@ -587,7 +587,7 @@ def addcdiv_(input, tensor1, tensor2, *, value=1):
 
 def ldexp(input, other, *, out=None):
     """input * 2**other. Matches `torch.ldexp`."""
-    x, e = _tensor_of(input), _tensor_of(other)
+    x, e = _tensor_input(input), _tensor_of(other)
     if x._data.dtype.kind != "f":
         x = x.float()
     return write_out(x * e.to(x.dtype).exp2(), out)
@@ -599,7 +599,7 @@ def ldexp_(input, other):
 
 def frexp(input, *, out=None):
     """(mantissa, exponent) with input = mantissa * 2**exponent. Matches `torch.frexp`."""
-    x = _tensor_of(input)
+    x = _tensor_input(input)
     if x._data.dtype.kind != "f":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     m, e = np.frexp(x._data)
@@ -608,7 +608,7 @@ def frexp(input, *, out=None):
 
 def nextafter(input, other, *, out=None):
     """The next float after input in the direction of other. Matches `torch.nextafter`."""
-    return write_out(_binary(Nextafter, _tensor_of(input), _tensor_of(other)), out)
+    return write_out(_binary(Nextafter, _tensor_input(input), _tensor_of(other)), out)
 
 
 def nextafter_(input, other):

@@ -9,8 +9,8 @@ import math
 import numpy as np
 
 from .._inplace import inplace, inplace_op, write_out
-from .._tensor_base import TensorBase, _binary, _scalar_np, _tensor_of, _unary, _wrap
-from ._base import Op, b_cos, b_exp, b_log, b_mask, b_sin, data_of
+from .._tensor_base import TensorBase, _binary, _scalar_np, _tensor_input, _tensor_of, _unary, _wrap
+from ._base import Op, b_cos, b_exp, b_log, b_mask, b_sin, data_of, named
 from .binary import clamp, where
 from .unary import _Unary
 
@@ -302,8 +302,8 @@ def _kernel_fns(op, name):
 
     def f_(input):
         return inplace_op(op, input)
-    f.__name__ = f.__qualname__ = name
-    f_.__name__ = f_.__qualname__ = name + "_"
+    named(f, name)
+    named(f_, name + "_")
     f.__doc__ = f"Elementwise `{name}`. Matches `torch.{name}`."
     return f, f_
 
@@ -334,7 +334,7 @@ def polygamma_(input, n):
 
 def mvlgamma(input, p, *, out=None):
     """Multivariate log-gamma of dimension p. Matches `torch.mvlgamma`."""
-    x = _tensor_of(input)
+    x = _tensor_input(input)
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     if x._data.size and not (x._data > (p - 1) / 2).all():

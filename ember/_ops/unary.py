@@ -10,8 +10,8 @@ import numpy as np
 
 from .. import _dtype as D
 from .._inplace import inplace_op, write_out
-from .._tensor_base import _tensor_of, _unary, _wrap
-from ._base import Op, b_cos, b_cosh, b_mask, b_sin, b_sinh, b_sqrt, data_of, float_arg, int_arg
+from .._tensor_base import _tensor_input, _unary, _wrap
+from ._base import Op, b_cos, b_cosh, b_mask, b_sin, b_sinh, b_sqrt, data_of, float_arg, int_arg, named
 
 __all__ = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square", "sin", "cos", "tan",
            "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
@@ -453,7 +453,7 @@ def _kernel_fns(op, name, check=None):
     """The function and its in-place form for a kernel of one input and no arguments."""
     def f(input, *, out=None):
         if check is not None:
-            check(_tensor_of(input), name)
+            check(_tensor_input(input), name)
         r = _unary(op, input)
         return r if out is None else write_out(r, out)
 
@@ -461,8 +461,8 @@ def _kernel_fns(op, name, check=None):
         if check is not None:
             check(input, name)
         return inplace_op(op, input)
-    f.__name__ = f.__qualname__ = name
-    f_.__name__ = f_.__qualname__ = name + "_"
+    named(f, name)
+    named(f_, name + "_")
     f.__doc__ = f"Elementwise `{name}`. Matches `torch.{name}`."
     return f, f_
 
@@ -508,7 +508,7 @@ fix, fix_ = trunc, trunc_
 
 def round(input, *, decimals=0, out=None):
     """Round half to even (to `decimals` places). Matches `torch.round`."""
-    input = _tensor_of(input)
+    input = _tensor_input(input)
     if type(decimals) is not int:
         decimals = int_arg(decimals, "decimals")
     if input._data.dtype.kind == "b" or decimals and input._data.dtype.kind != "f":
@@ -534,7 +534,7 @@ frac, frac_ = _kernel_fns(Frac, "frac", _float_only)
 
 def logit(input, eps=None, *, out=None):
     """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given. Matches `torch.logit`."""
-    return write_out(_unary(Logit, _tensor_of(input), eps if eps is None else float_arg(eps, "eps")), out)
+    return write_out(_unary(Logit, _tensor_input(input), eps if eps is None else float_arg(eps, "eps")), out)
 
 
 def logit_(input, eps=None):
@@ -545,7 +545,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """NaN -> nan, +inf -> posinf, -inf -> neginf (the dtype's extremes by default). Matches `torch.nan_to_num`."""
     nan, posinf, neginf = (v if v is None else float_arg(v, k) for v, k in ((nan, "nan"), (posinf, "posinf"),
                                                                              (neginf, "neginf")))
-    return write_out(_unary(NanToNum, _tensor_of(input), nan, posinf, neginf), out)
+    return write_out(_unary(NanToNum, _tensor_input(input), nan, posinf, neginf), out)
 
 
 def nan_to_num_(input, nan=0.0, posinf=None, neginf=None):
@@ -553,13 +553,13 @@ def nan_to_num_(input, nan=0.0, posinf=None, neginf=None):
 
 
 def angle(input, *, out=None):
-    return write_out(_unary(Angle, _tensor_of(input)), out)
+    return write_out(_unary(Angle, _tensor_input(input)), out)
 
 
 def _test_fn(np_fn, name):
     def f(input, *, out=None):
-        return write_out(_wrap(np_fn(_tensor_of(input)._data)), out)
-    f.__name__ = f.__qualname__ = name
+        return write_out(_wrap(np_fn(_tensor_input(input)._data)), out)
+    named(f, name)
     f.__doc__ = f"Elementwise `{name}` (a bool tensor). Matches `torch.{name}`."
     return f
 
@@ -573,12 +573,12 @@ signbit = _test_fn(np.signbit, "signbit")
 
 
 def isreal(input):
-    return _wrap(np.ones(_tensor_of(input)._data.shape, bool))
+    return _wrap(np.ones(_tensor_input(input)._data.shape, bool))
 
 
 # real tensors only: the complex views are the tensor itself (or an error, like torch)
 def conj(input):
-    return input
+    return _tensor_input(input)
 
 
 conj_physical = resolve_conj = resolve_neg = conj
@@ -610,7 +610,7 @@ def is_neg(input):
 
 
 def real(input):
-    return input
+    return _tensor_input(input)
 
 
 def imag(input):
