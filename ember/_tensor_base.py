@@ -582,12 +582,12 @@ def _public_caller():
     return name
 
 
-def _tensor_input(x):
+def _tensor_input(x, arg="input", pos=1):
     """`x` itself when it is a Tensor; anything else (a number, NumPy data, a sequence) is torch's TypeError
-    naming the public function: the `input` of a function torch takes only a Tensor for (`ember.sum(3)`)."""
+    naming the public function: an argument torch takes only a Tensor for (`ember.sum(3)`)."""
     if isinstance(x, TensorBase):
         return x
-    raise not_a_tensor(_public_caller(), x)
+    raise not_a_tensor(_public_caller(), x, arg, pos)
 
 
 def _tensor_of(x):

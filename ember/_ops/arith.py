@@ -930,7 +930,7 @@ def bitwise_not_(input):
 
 
 def gcd(input, other, *, out=None):
-    a, b = _tensor_input(input), _tensor_of(other)
+    a, b = _tensor_input(input), _tensor_input(other, "other", 2)
     if a._data.dtype.kind not in "iu" or b._data.dtype.kind not in "iu":
         raise NotImplementedError(f"\"gcd_cpu\" not implemented for '{_dtname(a)}'")
     return write_out(_wrap(np.gcd(a._data, b._data).astype(_result_np(a._data, b._data))), out)
@@ -941,7 +941,7 @@ def gcd_(input, other):
 
 
 def lcm(input, other, *, out=None):
-    a, b = _tensor_input(input), _tensor_of(other)
+    a, b = _tensor_input(input), _tensor_input(other, "other", 2)
     if a._data.dtype.kind not in "iu" or b._data.dtype.kind not in "iu":
         raise NotImplementedError(f"\"lcm_cpu\" not implemented for '{_dtname(a)}'")
     return write_out(_wrap(np.lcm(a._data, b._data).astype(_result_np(a._data, b._data))), out)
@@ -952,14 +952,14 @@ def lcm_(input, other):
 
 
 def heaviside(input, values, *, out=None):
-    x, v = _tensor_input(input), _tensor_of(values)
+    x, v = _tensor_input(input), _tensor_input(values, "values", 2)
     if x._data.dtype is not v._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
     return write_out(_binary(Heaviside, x, v), out)
 
 
 def heaviside_(input, values):
-    return inplace_op(HeavisideInplace, input, _tensor_of(values))
+    return inplace_op(HeavisideInplace, input, _tensor_input(values, "values", 2))
 
 
 def _check_broadcastable(shapes, name):
@@ -971,7 +971,7 @@ def _check_broadcastable(shapes, name):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    a, b = _tensor_input(input), _tensor_of(other)
+    a, b = _tensor_input(input), _tensor_input(other, "other", 2)
     if a._data.dtype is not b._data.dtype:
         raise RuntimeError(f"{a.dtype.name.capitalize()} did not match {b.dtype.name.capitalize()}")
     x, y = a._data, b._data
@@ -986,7 +986,7 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def equal(input, other):
-    a, b = _tensor_input(input), _tensor_of(other)
+    a, b = _tensor_input(input), _tensor_input(other, "other", 2)
     return a._data.shape == b._data.shape and builtins.bool(np.array_equal(a._data, b._data))
 
 

@@ -505,7 +505,7 @@ def where(condition, input=None, other=None, *, out=None):
 
 def lerp(input, end, weight, *, out=None):
     """input + weight * (end - input). Matches `torch.lerp`."""
-    s, e = _tensor_of(input), _tensor_of(end)
+    s, e = _tensor_input(input), _tensor_input(end, "end", 2)
     if s._data.dtype is not e._data.dtype:
         raise RuntimeError(f"expected dtype {s.dtype.name} for `end` but got dtype {e.dtype.name}")
     if s._data.dtype.kind != "f":
@@ -587,7 +587,7 @@ def addcdiv_(input, tensor1, tensor2, *, value=1):
 
 def ldexp(input, other, *, out=None):
     """input * 2**other. Matches `torch.ldexp`."""
-    x, e = _tensor_input(input), _tensor_of(other)
+    x, e = _tensor_input(input), _tensor_input(other, "other", 2)
     if x._data.dtype.kind != "f":
         x = x.float()
     return write_out(x * e.to(x.dtype).exp2(), out)
@@ -608,11 +608,11 @@ def frexp(input, *, out=None):
 
 def nextafter(input, other, *, out=None):
     """The next float after input in the direction of other. Matches `torch.nextafter`."""
-    return write_out(_binary(Nextafter, _tensor_input(input), _tensor_of(other)), out)
+    return write_out(_binary(Nextafter, _tensor_input(input), _tensor_input(other, "other", 2)), out)
 
 
 def nextafter_(input, other):
-    return inplace_op(Nextafter, input, _tensor_of(other))
+    return inplace_op(Nextafter, input, _tensor_input(other, "other", 2))
 
 
 # ---- the Tensor methods ------------------------------------------------------------------------------

@@ -738,7 +738,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
 
 def dist(input, other, p=2):
     """p-norm of input - other (broadcast). Matches `torch.dist`."""
-    return vector_norm(_tensor_input(input) - other, p)
+    return vector_norm(_tensor_input(input) - _tensor_input(other, "other", 2), p)
 
 
 def cov(input, *, correction=1, fweights=None, aweights=None):

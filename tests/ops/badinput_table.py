@@ -42,6 +42,12 @@ def param(L, *shape):
 # ---- pointwise ops -----------------------------------------------------------------------------------
 row("add_none", lambda L: L.add(v3(L), None))
 row("sum_list", lambda L: L.sum([1.0, 2.0]))
+row("heaviside_number_values", lambda L: L.heaviside(v3(L), 1.0))
+row("nextafter_number_other", lambda L: L.nextafter(v3(L), 1.0))
+row("isclose_number_other", lambda L: L.isclose(v3(L), 1.0))
+row("lerp_number_end", lambda L: L.lerp(v3(L), 2.0, 0.5))
+row("dist_number_other", lambda L: L.dist(v3(L), 1.0))
+row("gcd_number_other", lambda L: L.gcd(i3(L), 2))
 row("maximum_number_first", lambda L: L.maximum(1.0, v3(L)))
 row("eq_number_first", lambda L: L.eq(1, v3(L)))
 row("fmod_number_first", lambda L: L.fmod(5.0, v3(L)))
