@@ -177,7 +177,8 @@ def matmul(a, b):
     blocks with the BLAS single-threaded, so that no OpenBLAS thread is left spinning behind ember's next
     parallel region (NOTE in `serial_blas`). With one thread, inside a worker or a serial region:
     np.matmul."""
-    if getattr(_local, "inside", False) or getattr(_local, "serial", False) or num_threads() <= 1:
+    if (_requested[0] or num_threads()) <= 1 or getattr(_local, "inside", False) or \
+            getattr(_local, "serial", False):
         return np.matmul(a, b)
     return _shared_matmul(a, b)
 

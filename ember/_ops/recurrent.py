@@ -186,6 +186,19 @@ def _time_order(L, reverse):
     return order, prev
 
 
+def _lstm_gates_backward(d, a, tc, c_prev, dc_t, dy, H):
+    """One LSTM step backward: the gate pre-activation gradients into d (N, 4H), from dy (the gradient of
+    o * tanh(c)) and dc_t (of c). Returns (dc2, f): the gradient of c and the forget gate, which scales it
+    into the previous step's c."""
+    i, f, gg, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+    dc2 = dc_t + dy * o * (1 - tc * tc)
+    d[:, :H] = dc2 * gg * i * (1 - i)
+    d[:, H:2 * H] = dc2 * c_prev * f * (1 - f)
+    d[:, 2 * H:3 * H] = dc2 * i * (1 - gg * gg)
+    d[:, 3 * H:] = dy * tc * o * (1 - o)
+    return dc2, f
+
+
 class LstmSeq(Op):
     """(gi (L, N, 4H) = x W_ih^T + b_ih + b_hh, W_hh (4H, H), h0, c0 (N, H)) -> (L, N, 2H): [h_t | c_t] per step.
 
@@ -241,15 +254,8 @@ class LstmSeq(Op):
             hprev[t] = h_prev
             dh_t = g[t, :, :H] + dh
             dc_t = g[t, :, H:] + dc
-            a = acts[t]
-            i, f, gg, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            tc = tcs[t]
-            dc2 = dc_t + dh_t * o * (1 - tc * tc)
             d = dgates[t]
-            d[:, :H] = dc2 * gg * i * (1 - i)
-            d[:, H:2 * H] = dc2 * c_prev * f * (1 - f)
-            d[:, 2 * H:3 * H] = dc2 * i * (1 - gg * gg)
-            d[:, 3 * H:] = dh_t * tc * o * (1 - o)
+            dc2, f = _lstm_gates_backward(d, acts[t], tcs[t], c_prev, dc_t, dh_t, H)
             if mask is not None:
                 m = mask[t][:, None]
                 d *= m
@@ -328,16 +334,8 @@ class LstmProjSeq(Op):
                 np.multiply(dh_t, m, out=dhp)
             else:
                 dhp[...] = dh_t
-            dm = dhp @ wr
-            a = acts[t]
-            i, f, gg, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            tc = tcs[t]
-            dc2 = dc_t + dm * o * (1 - tc * tc)
             d = dgates[t]
-            d[:, :H] = dc2 * gg * i * (1 - i)
-            d[:, H:2 * H] = dc2 * c_prev * f * (1 - f)
-            d[:, 2 * H:3 * H] = dc2 * i * (1 - gg * gg)
-            d[:, 3 * H:] = dm * tc * o * (1 - o)
+            dc2, f = _lstm_gates_backward(d, acts[t], tcs[t], c_prev, dc_t, dhp @ wr, H)
             if mask is not None:
                 d *= m
                 dh = np.where(m, d @ w, dh_t)
